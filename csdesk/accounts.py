@@ -1,0 +1,307 @@
+"""Accounts and contacts: validation, create / read / update / delete.
+
+The UI and the CLI get frozen dataclasses, never live ORM objects. Every
+write validates first and raises :class:`ValidationError` listing each field
+that is wrong and why, so a form can show it beside the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+
+from csdesk import vocab
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from csdesk.text import digits, fold, name_key, normalize_domain, valid_cnpj
+from db import Database
+from db.models import Account, Contact
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class ValidationError(UserError):
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+@dataclass(frozen=True)
+class AccountData:
+    """Everything a user can edit on an account; ``id`` None for a new one."""
+
+    name: str
+    id: int | None = None
+    external_id: str | None = None
+    source: str | None = None
+    cnpj: str | None = None
+    domain: str | None = None
+    segment: str | None = None
+    tier: str | None = None
+    industry: str | None = None
+    plan: str | None = None
+    mrr_cents: int = 0
+    currency: str = "BRL"
+    contract_start: date | None = None
+    renewal_date: date | None = None
+    stage: str = "onboarding"
+    status: str = "active"
+    churn_date: date | None = None
+    churn_reason: str | None = None
+    owner: str | None = None
+    licensed_users: int | None = None
+    active_users: int | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arr_cents(self) -> int:
+        return self.mrr_cents * 12
+
+
+@dataclass(frozen=True)
+class AccountSummary(AccountData):
+    """An account as shown in lists: its data plus the derived figures."""
+
+    last_touch_at: datetime | None = None
+    health_score: float | None = None
+    health_band: str | None = None
+    health_trend: float | None = None
+    last_nps: int | None = None
+
+
+@dataclass(frozen=True)
+class ContactData:
+    account_id: int
+    name: str
+    id: int | None = None
+    role: str | None = None
+    job_title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    is_primary: bool = False
+    external_id: str | None = None
+    source: str | None = None
+
+
+_ACCOUNT_FIELDS = [f.name for f in fields(AccountData) if f.name != "id"]
+_SUMMARY_FIELDS = [f.name for f in fields(AccountSummary)]
+_CONTACT_FIELDS = [f.name for f in fields(ContactData) if f.name != "id"]
+
+
+def validate_account(data: AccountData) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not data.name or not data.name.strip():
+        errors.append(FieldError("name", tr("Give the account a name.")))
+    if data.mrr_cents < 0:
+        errors.append(FieldError("mrr_cents", tr("MRR cannot be negative.")))
+    if data.segment is not None and data.segment not in vocab.SEGMENTS:
+        errors.append(FieldError("segment", tr("Unknown segment.")))
+    if data.stage not in vocab.STAGES:
+        errors.append(FieldError("stage", tr("Unknown stage.")))
+    if data.status not in vocab.STATUSES:
+        errors.append(FieldError("status", tr("Status must be active or churned.")))
+    if data.cnpj and not valid_cnpj(data.cnpj):
+        errors.append(FieldError("cnpj", tr("This CNPJ is not valid: check its 14 digits.")))
+    if data.contract_start and data.renewal_date and data.renewal_date < data.contract_start:
+        errors.append(FieldError("renewal_date", tr("The renewal date is before the contract start.")))
+    if data.status == "churned" and data.churn_reason and data.churn_reason not in vocab.CHURN_REASONS:
+        errors.append(FieldError("churn_reason", tr("Unknown churn reason.")))
+    if (
+        data.licensed_users is not None
+        and data.active_users is not None
+        and data.active_users > data.licensed_users
+    ):
+        errors.append(FieldError("active_users", tr("More active users than licences.")))
+    if len(data.currency or "") != 3:
+        errors.append(FieldError("currency", tr("Use a three-letter currency code such as BRL.")))
+    return errors
+
+
+def validate_contact(data: ContactData) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not data.name or not data.name.strip():
+        errors.append(FieldError("name", tr("Give the contact a name.")))
+    if data.role is not None and data.role not in vocab.CONTACT_ROLES:
+        errors.append(FieldError("role", tr("Unknown role.")))
+    if data.email and not EMAIL_RE.match(data.email.strip()):
+        errors.append(FieldError("email", tr("This e-mail address is not valid.")))
+    return errors
+
+
+def _clean(data: AccountData) -> AccountData:
+    return replace(
+        data,
+        name=data.name.strip(),
+        cnpj=digits(data.cnpj) or None,
+        domain=normalize_domain(data.domain),
+        owner=(data.owner or "").strip() or None,
+    )
+
+
+def _apply(account: Account, data: AccountData) -> None:
+    for name in _ACCOUNT_FIELDS:
+        setattr(account, name, getattr(data, name))
+    account.name_key = name_key(data.name)
+    if data.status == "churned":
+        account.stage = "churned"
+
+
+def _summary(account: Account) -> AccountSummary:
+    return AccountSummary(**{name: getattr(account, name) for name in _SUMMARY_FIELDS})
+
+
+def create_account(db: Database, data: AccountData) -> AccountSummary:
+    data = _clean(data)
+    errors = validate_account(data)
+    if errors:
+        raise ValidationError(errors)
+    with db.session() as session, session.begin():
+        account = Account(id=data.id) if data.id else Account()
+        _apply(account, data)
+        session.add(account)
+        session.flush()
+        return _summary(account)
+
+
+def update_account(db: Database, data: AccountData) -> AccountSummary:
+    if data.id is None:
+        raise ValueError("update_account needs an id")
+    data = _clean(data)
+    errors = validate_account(data)
+    if errors:
+        raise ValidationError(errors)
+    with db.session() as session, session.begin():
+        account = session.get(Account, data.id)
+        if account is None:
+            raise UserError(tr("Account {id} no longer exists.", id=data.id))
+        _apply(account, data)
+        session.flush()
+        return _summary(account)
+
+
+def get_account(db: Database, account_id: int) -> AccountSummary:
+    with db.session() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            raise UserError(tr("Account {id} does not exist.", id=account_id))
+        return _summary(account)
+
+
+def list_accounts(db: Database) -> list[AccountSummary]:
+    with db.session() as session:
+        return [_summary(a) for a in session.scalars(select(Account).order_by(Account.name_key))]
+
+
+def delete_account(db: Database, account_id: int) -> None:
+    """Delete an account and everything attached to it (contacts, timeline...)."""
+    with db.session() as session, session.begin():
+        session.execute(delete(Account).where(Account.id == account_id))
+
+
+def find_accounts(db: Database, reference: str) -> list[AccountSummary]:
+    """Accounts a user may mean by ``reference``: an id, an external id, or a name.
+
+    A name matches exactly or as a unique prefix, ignoring case and accents.
+    """
+    reference = reference.strip()
+    with db.session() as session:
+        if reference.isdigit():
+            account = session.get(Account, int(reference))
+            if account is not None:
+                return [_summary(account)]
+        by_external = session.scalars(select(Account).where(Account.external_id == reference)).all()
+        if by_external:
+            return [_summary(a) for a in by_external]
+        folded = fold(reference).strip()
+        candidates = session.scalars(
+            select(Account).where(
+                or_(
+                    Account.name_key.startswith(name_key(reference) or folded),
+                    func.lower(Account.name) == reference.lower(),
+                )
+            )
+        ).all()
+        exact = [a for a in candidates if fold(a.name) == folded]
+        if exact:
+            return [_summary(a) for a in exact]
+        return [_summary(a) for a in candidates if fold(a.name).startswith(folded)] or [
+            _summary(a) for a in candidates
+        ]
+
+
+def resolve_account(db: Database, reference: str) -> AccountSummary:
+    """One account for ``reference``, or a UserError that lists the candidates."""
+    matches = find_accounts(db, reference)
+    if not matches:
+        raise UserError(tr('No account matches "{ref}".', ref=reference))
+    if len(matches) > 1:
+        listing = "; ".join(f"{m.id}: {m.name}" for m in matches[:10])
+        if len(matches) > 10:
+            listing += f"; … (+{len(matches) - 10})"
+        raise UserError(
+            tr(
+                '"{ref}" matches several accounts: {listing}. Use the id or more of the name.',
+                ref=reference,
+                listing=listing,
+            )
+        )
+    return matches[0]
+
+
+# Contacts -------------------------------------------------------------------
+
+
+def _contact(contact: Contact) -> ContactData:
+    return ContactData(id=contact.id, **{name: getattr(contact, name) for name in _CONTACT_FIELDS})
+
+
+def list_contacts(db: Database, account_id: int) -> list[ContactData]:
+    with db.session() as session:
+        query = (
+            select(Contact)
+            .where(Contact.account_id == account_id)
+            .order_by(Contact.is_primary.desc(), Contact.name)
+        )
+        return [_contact(c) for c in session.scalars(query)]
+
+
+def save_contact(db: Database, data: ContactData) -> ContactData:
+    """Create (id None) or update a contact."""
+    data = replace(data, name=data.name.strip(), email=(data.email or "").strip() or None)
+    errors = validate_contact(data)
+    if errors:
+        raise ValidationError(errors)
+    with db.session() as session, session.begin():
+        contact = session.get(Contact, data.id) if data.id else Contact(id=None)
+        if contact is None:
+            raise UserError(tr("Contact {id} no longer exists.", id=data.id))
+        for name in _CONTACT_FIELDS:
+            setattr(contact, name, getattr(data, name))
+        if data.is_primary:
+            for other in session.scalars(
+                select(Contact).where(Contact.account_id == data.account_id, Contact.is_primary)
+            ):
+                if other is not contact:
+                    other.is_primary = False
+        session.add(contact)
+        session.flush()
+        return _contact(contact)
+
+
+def delete_contact(db: Database, contact_id: int) -> None:
+    with db.session() as session, session.begin():
+        session.execute(delete(Contact).where(Contact.id == contact_id))
+
+
+def as_dict(data: AccountData | ContactData) -> dict[str, Any]:
+    return asdict(data)

@@ -1,0 +1,90 @@
+"""The program's front door: ``csdesk`` opens the GUI, ``csdesk COMMAND`` runs a command.
+
+Commands live in ``csdesk/commands/<area>.py``; each module has
+``add_commands(subparsers)`` and is listed in ``COMMAND_MODULES``. Handlers get
+the parsed arguments and return an exit code: 0 success, 2 a user error (one
+line on stderr), 1 a bug (traceback in the log file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from csdesk import __version__, i18n
+from csdesk.errors import UserError
+from csdesk.logs import setup_logging
+from db import Database, DatabaseError, open_database
+
+COMMAND_MODULES = ("csdesk.commands.accounts",)
+
+log = logging.getLogger(__name__)
+
+
+class ArgumentError(UserError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit itself; keep one error path
+        raise ArgumentError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="csdesk", description="CSDesk: customer success for one CSM, offline.")
+    parser.add_argument("--version", action="version", version=f"CSDesk {__version__}")
+    parser.add_argument(
+        "--db", metavar="PATH", help="database file or SQLAlchemy URL (default: the local one)"
+    )
+    parser.add_argument("--lang", metavar="LANG", help="pt-BR or en (default: the system's)")
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="open the database and the main window offscreen, then exit",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_commands(subparsers)
+    return parser
+
+
+def database_location(args: argparse.Namespace) -> str:
+    from csdesk.paths import default_database
+
+    return args.db or str(default_database())
+
+
+def open_db(args: argparse.Namespace) -> Database:
+    """Open the database named by ``--db`` (or the default one) for a command."""
+    return open_database(database_location(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    setup_logging()
+    try:
+        args = build_parser().parse_args(argv)
+        i18n.set_language(args.lang)
+        if args.selftest or args.command is None:
+            # The GUI is imported only when asked for, so commands never load Qt.
+            from ui.app import run_gui
+
+            return run_gui(args.db, language=args.lang, selftest=args.selftest)
+        return int(args.handler(args) or 0)
+    except (UserError, DatabaseError, ValueError) as exc:
+        if isinstance(exc, ValueError) and not isinstance(exc, UserError):
+            log.exception("invalid value")
+        print(f"csdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:
+        log.exception("command failed")
+        from csdesk.paths import log_file
+
+        print(f"csdesk: internal error; details in {log_file()}", file=sys.stderr)
+        return 1

@@ -1,0 +1,85 @@
+"""Translations and the UI language, shared by the GUI, the CLI and documents.
+
+Source strings are English. The pt-BR catalogue is a set of gettext ``.po``
+files in ``resources/translations/pt_BR/`` (one per area of the app, so each
+area keeps its own), read with Babel at start-up: no compile step, and the
+frozen build ships them as they are.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+from functools import cache
+
+from babel.messages.pofile import read_po
+
+from csdesk.paths import resources_dir
+
+LANGUAGES = ("pt_BR", "en")
+DEFAULT_LANGUAGE = "pt_BR"
+
+_current = "en"
+
+
+def system_language() -> str:
+    """pt_BR where the system speaks Portuguese, English otherwise."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var)
+        if value:
+            return "pt_BR" if value.lower().startswith("pt") else "en"
+    code = locale.getlocale()[0] or ""
+    return "pt_BR" if code.lower().startswith("pt") else "en"
+
+
+def normalize_language(value: str | None) -> str:
+    """Accept pt-BR, pt_BR, pt, en, en_US...; anything else is refused."""
+    if not value:
+        return system_language()
+    key = value.replace("-", "_").lower()
+    if key.startswith("pt"):
+        return "pt_BR"
+    if key.startswith("en"):
+        return "en"
+    raise ValueError(f"unknown language {value!r}; use pt-BR or en")
+
+
+def set_language(language: str | None) -> str:
+    global _current
+    _current = normalize_language(language)
+    return _current
+
+
+def current_language() -> str:
+    return _current
+
+
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """All messages of one language, merged from its .po files."""
+    folder = resources_dir() / "translations" / language
+    messages: dict[str, str] = {}
+    if not folder.is_dir():
+        return messages
+    for po_file in sorted(folder.glob("*.po")):
+        with po_file.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if message.id and message.string and not message.fuzzy:
+                    key = message.id if isinstance(message.id, str) else message.id[0]
+                    value = message.string if isinstance(message.string, str) else message.string[0]
+                    messages[key] = value
+    return messages
+
+
+def tr(text: str, language: str | None = None, /, **values: object) -> str:
+    """Translate ``text`` into the current (or given) language, then fill ``{names}``."""
+    language = language or _current
+    translated = catalog(language).get(text, text) if language != "en" else text
+    return translated.format(**values) if values else translated
+
+
+def label(labels: dict[str, str], key: str | None, language: str | None = None) -> str:
+    """The translated label of a vocabulary key (``csdesk.vocab``); '' for None."""
+    if key is None:
+        return ""
+    return tr(labels.get(key, key), language)

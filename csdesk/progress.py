@@ -1,0 +1,46 @@
+"""Progress reporting and cancellation for long work, without Qt.
+
+A service that can take long takes a ``Progress`` and calls ``step()`` as it
+goes; the GUI passes one whose callback forwards to a signal, the CLI a silent
+one. ``step()`` raises :class:`Cancelled` once the user asked to stop, so the
+service's transaction rolls back and nothing is half done.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class Cancelled(Exception):
+    """The user cancelled; the work's transaction must roll back."""
+
+
+class Progress:
+    def __init__(self, callback: Callable[[int, int, str], None] | None = None, min_interval: float = 0.05):
+        self._callback = callback
+        self._cancel = threading.Event()
+        self._min_interval = min_interval
+        self._last = 0.0
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def step(self, done: int, total: int, message: str = "", *, force: bool = False) -> None:
+        """Report ``done`` of ``total``; throttled so callers may call it per row."""
+        if self._cancel.is_set():
+            raise Cancelled()
+        if self._callback is None:
+            return
+        now = time.monotonic()
+        if force or done >= total or now - self._last >= self._min_interval:
+            self._last = now
+            self._callback(done, total, message)
+
+
+SILENT = Progress()

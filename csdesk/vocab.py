@@ -1,0 +1,100 @@
+"""The domain's controlled vocabularies: stored keys, in display order.
+
+Labels for the UI come from ``csdesk.i18n`` (English source, pt-BR catalogue).
+"""
+
+SEGMENTS = ("high_touch", "mid_touch", "low_touch", "tech_touch")
+SEGMENT_LABELS = {
+    "high_touch": "High Touch",
+    "mid_touch": "Mid Touch",
+    "low_touch": "Low Touch",
+    "tech_touch": "Tech Touch",
+}
+
+STAGES = ("onboarding", "early_adoption", "ongoing_adoption", "expansion", "renewal", "churned")
+STAGE_LABELS = {
+    "onboarding": "Onboarding",
+    "early_adoption": "Early adoption",
+    "ongoing_adoption": "Ongoing adoption",
+    "expansion": "Expansion and advocacy",
+    "renewal": "Renewal",
+    "churned": "Churned",
+}
+
+STATUSES = ("active", "churned")
+
+CHURN_REASONS = (
+    "product",
+    "price",
+    "competition",
+    "support",
+    "no_roi",
+    "internal_change",
+    "bad_fit",
+    "nonpayment",
+)
+CHURN_REASON_LABELS = {
+    "product": "Product",
+    "price": "Price",
+    "competition": "Competition",
+    "support": "Support",
+    "no_roi": "No ROI",
+    "internal_change": "Internal change at the customer",
+    "bad_fit": "Bad fit",
+    "nonpayment": "Non-payment",
+}
+
+CONTACT_ROLES = ("champion", "sponsor", "decision_maker", "user")
+CONTACT_ROLE_LABELS = {
+    "champion": "Champion",
+    "sponsor": "Sponsor",
+    "decision_maker": "Decision maker",
+    "user": "User",
+}
+
+HEALTH_BANDS = ("green", "yellow", "red")
+HEALTH_BAND_LABELS = {"green": "Healthy", "yellow": "At risk", "red": "Critical"}
+
+EVENT_KINDS = (
+    "meeting",
+    "call",
+    "email",
+    "note",
+    "ticket",
+    "nps",
+    "csat",
+    "ces",
+    "health_change",
+    "revenue_change",
+    "milestone",
+    "first_value",
+    "churn_request",
+    "save_attempt",
+    "escalation",
+    "expansion_opportunity",
+    "advocacy",
+)
+MEETING_TYPES = ("kickoff", "training", "check_in", "qbr", "onboarding_review")
+# Kinds that count as a touch for "last touch" (something we did with the customer).
+TOUCH_KINDS = ("meeting", "call", "email", "note")
+CHANNELS = ("email", "phone", "video", "in_person", "in_app", "chat")
+TICKET_SEVERITIES = ("low", "medium", "high", "critical")
+
+REVENUE_KINDS = ("new", "expansion", "contraction", "churn", "reactivation")
+
+MEASURES = (
+    "logins",
+    "active_users",
+    "licensed_users",
+    "key_feature_use",
+    "tickets",
+    "critical_tickets",
+    "payment_delay_days",
+    "qbr_attendance",
+    "csm_pulse",
+)
+
+TASK_KINDS = ("risk", "renewal", "onboarding", "expansion", "follow_up")
+TASK_PRIORITIES = ("low", "normal", "high")
+TASK_STATUSES = ("open", "done", "cancelled")
+MILESTONE_STATUSES = ("planned", "in_progress", "done", "late", "cancelled")

@@ -1,0 +1,382 @@
+"""Typed SQLAlchemy 2 models: every entity of the CSDesk domain.
+
+Money is integer cents (``*_cents``), never float. Calendar facts are ``date``;
+moments (a meeting, an answer) are naive UTC-free local ``datetime``.
+Vocabulary columns hold the English keys listed in ``csdesk.vocab``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SchemaInfo(Base):
+    """One row: the schema version this database is at."""
+
+    __tablename__ = "schema_info"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class Setting(Base):
+    """Data settings that travel with the database (cadences, thresholds, rules)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_account_source_external_id"),
+        Index("ix_accounts_renewal_date", "renewal_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    # Accent-, case-, punctuation- and legal-suffix-free name used for matching.
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(30))
+    cnpj: Mapped[str | None] = mapped_column(String(14), index=True)  # digits only
+    domain: Mapped[str | None] = mapped_column(String(253), index=True)
+    segment: Mapped[str | None] = mapped_column(String(20))  # csdesk.vocab.SEGMENTS
+    tier: Mapped[str | None] = mapped_column(String(50))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    plan: Mapped[str | None] = mapped_column(String(100))
+    mrr_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="BRL")
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(30), default="onboarding")  # csdesk.vocab.STAGES
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | churned
+    churn_date: Mapped[date | None] = mapped_column(Date)
+    churn_reason: Mapped[str | None] = mapped_column(String(30))  # csdesk.vocab.CHURN_REASONS
+    owner: Mapped[str | None] = mapped_column(String(150), index=True)
+    licensed_users: Mapped[int | None] = mapped_column(Integer)
+    active_users: Mapped[int | None] = mapped_column(Integer)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    # Denormalised for the book of business, so 50,000 rows load in one scan.
+    # last_touch_at is kept by the timeline service, health_* by the health
+    # service, last_nps by the survey service.
+    last_touch_at: Mapped[datetime | None] = mapped_column(DateTime)
+    health_score: Mapped[float | None] = mapped_column(Float)
+    health_band: Mapped[str | None] = mapped_column(String(10))  # green | yellow | red
+    health_trend: Mapped[float | None] = mapped_column(Float)  # points over 30 days
+    last_nps: Mapped[int | None] = mapped_column(Integer)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.current_timestamp(), onupdate=func.current_timestamp()
+    )
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(20))  # csdesk.vocab.CONTACT_ROLES
+    job_title: Mapped[str | None] = mapped_column(String(150))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(30))
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
+
+    account: Mapped[Account] = relationship(back_populates="contacts")
+
+
+class TimelineEvent(Base):
+    """One dated touchpoint or fact on an account's timeline (domain §6)."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_events_account_time", "account_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)  # csdesk.vocab.EVENT_KINDS
+    subkind: Mapped[str | None] = mapped_column(String(30))  # e.g. meeting: kickoff | qbr
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)  # Markdown
+    channel: Mapped[str | None] = mapped_column(String(20))  # csdesk.vocab.CHANNELS
+    severity: Mapped[str | None] = mapped_column(String(10))  # tickets: low..critical
+    source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | import | auto
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class RevenueChange(Base):
+    """A dated MRR movement; the metrics are computed from these."""
+
+    __tablename__ = "revenue_changes"
+    __table_args__ = (Index("ix_revenue_account_date", "account_id", "effective_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    effective_date: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(15))  # csdesk.vocab.REVENUE_KINDS
+    mrr_before_cents: Mapped[int] = mapped_column(Integer)
+    mrr_after_cents: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class HealthModel(Base):
+    """A configurable health model (domain §4); ``segment`` None = the default."""
+
+    __tablename__ = "health_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    segment: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # [{key, measure, weight, scale: {...}}]; thresholds {green: 80, yellow: 60}
+    components: Mapped[list[Any]] = mapped_column(default=list)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.current_timestamp(), onupdate=func.current_timestamp()
+    )
+
+
+class HealthSnapshot(Base):
+    __tablename__ = "health_snapshots"
+    __table_args__ = (UniqueConstraint("account_id", "as_of", name="uq_health_account_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    score: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(10))
+    complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    # [{key, points (0-10) or None, weight, effective_weight, value, missing}]
+    components: Mapped[list[Any]] = mapped_column(default=list)
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("health_models.id", ondelete="SET NULL"))
+
+
+class Measure(Base):
+    """A dated numeric health input (logins, active users, payment delay...)."""
+
+    __tablename__ = "measures"
+    __table_args__ = (
+        UniqueConstraint("account_id", "metric", "as_of", name="uq_measure_account_metric_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(40), index=True)  # csdesk.vocab.MEASURES
+    as_of: Mapped[date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_survey_account_time", "account_id", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(5))  # nps (0-10) | csat (1-5) | ces (1-7)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    respondent: Mapped[str | None] = mapped_column(String(254))
+    answered_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class SuccessPlan(Base):
+    __tablename__ = "success_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="success")  # success | get_well
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(15), default="active")  # active | done | archived
+    root_cause: Mapped[str | None] = mapped_column(Text)  # get-well plans
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.current_timestamp(), onupdate=func.current_timestamp()
+    )
+
+    outcomes: Mapped[list[DesiredOutcome]] = relationship(
+        cascade="all, delete-orphan", order_by="DesiredOutcome.position"
+    )
+    criteria: Mapped[list[SuccessCriterion]] = relationship(
+        cascade="all, delete-orphan", order_by="SuccessCriterion.position"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        cascade="all, delete-orphan", order_by="Milestone.position"
+    )
+
+
+class DesiredOutcome(Base):
+    """Desired outcome = required outcome + appropriate experience."""
+
+    __tablename__ = "desired_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("success_plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    required_outcome: Mapped[str] = mapped_column(Text)
+    appropriate_experience: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)  # what was achieved, for the QBR
+
+
+class SuccessCriterion(Base):
+    __tablename__ = "success_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("success_plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    metric: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(30))
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    current: Mapped[float | None] = mapped_column(Float)
+    due_date: Mapped[date | None] = mapped_column(Date)
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("success_plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    owner_side: Mapped[str] = mapped_column(String(10), default="ours")  # ours | customer
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(15), default="planned")  # csdesk.vocab.MILESTONE_STATUSES
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0-100
+    is_quick_win: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Task(Base):
+    """A to-do or an alert; rules and alerts dedupe on (account_id, rule_key)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("account_id", "rule_key", name="uq_task_rule_key"),
+        Index("ix_tasks_status_due", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("success_plans.id", ondelete="SET NULL"))
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")  # low | normal | high
+    kind: Mapped[str] = mapped_column(String(15), default="follow_up")  # csdesk.vocab.TASK_KINDS
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | done | cancelled
+    owner_side: Mapped[str] = mapped_column(String(10), default="ours")  # ours | customer
+    origin: Mapped[str] = mapped_column(String(10), default="manual")  # manual | rule | alert
+    rule_key: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Template(Base):
+    """A user template (built-in ones live in resources/templates)."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("kind", "language", "name", name="uq_template_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # kickoff | qbr | success_plan | get_well | follow_up_email
+    language: Mapped[str] = mapped_column(String(5))  # pt_BR | en
+    name: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    based_on: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.current_timestamp(), onupdate=func.current_timestamp()
+    )
+
+
+class ImportRun(Base):
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(15))
+    source: Mapped[str] = mapped_column(String(15))
+    preset: Mapped[str | None] = mapped_column(String(100))
+    as_of: Mapped[date] = mapped_column(Date)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="done")  # done | undone
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ImportChange(Base):
+    """What one import did to one row, so the run can be undone as a unit."""
+
+    __tablename__ = "import_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), index=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))  # created | updated
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # column values before update
+
+
+class ImportPreset(Base):
+    """A named column mapping, offered again for files with the same headers."""
+
+    __tablename__ = "import_presets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(15))
+    source: Mapped[str] = mapped_column(String(15))
+    header_signature: Mapped[str] = mapped_column(String(64), index=True)
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)

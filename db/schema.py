@@ -1,0 +1,93 @@
+"""Schema versions and the migrations between them.
+
+A new database is created at ``CURRENT_VERSION`` from the models. An older
+one is first backed up with the SQLite backup API, then moved up one version
+per transaction by the steps in ``MIGRATIONS``. A database written by a newer
+CSDesk is refused and left untouched.
+
+To change the schema: edit ``db/models.py``, add a step ``N: function`` that
+brings version N-1 to N with portable DDL, bump ``CURRENT_VERSION``, and store
+a database of the old version under ``tests/db/fixtures`` (see
+``tests/db/make_fixture.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect, select, text
+
+from db.models import Base, SchemaInfo
+
+CURRENT_VERSION = 1
+
+MigrationStep = Callable[[Connection], None]
+
+# version reached -> step from the version before it
+MIGRATIONS: dict[int, MigrationStep] = {}
+
+
+class SchemaError(Exception):
+    """The database's schema cannot be used by this CSDesk."""
+
+
+def read_version(conn: Connection) -> int | None:
+    """The stored schema version; None for an empty database."""
+    tables = set(inspect(conn).get_table_names())
+    if not tables:
+        return None
+    if SchemaInfo.__tablename__ not in tables:
+        raise SchemaError("not a CSDesk database (it has tables but no schema version)")
+    version = conn.execute(select(SchemaInfo.version)).scalar()
+    if version is None:
+        raise SchemaError("its schema version is missing")
+    return int(version)
+
+
+def backup_sqlite(path: Path, version: int) -> Path:
+    """Copy a live SQLite database with the backup API, next to the original."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    source = sqlite3.connect(str(path))
+    try:
+        dest = sqlite3.connect(str(target))
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+def upgrade(engine: Engine, location: str) -> int:
+    """Bring the database to CURRENT_VERSION; return the version it had (0 = new)."""
+    with engine.connect() as conn:
+        try:
+            version = read_version(conn)
+        except SchemaError as exc:
+            raise SchemaError(f"{location}: {exc}. Nothing was changed.") from exc
+    if version is None:
+        with engine.begin() as conn:
+            Base.metadata.create_all(conn)
+            conn.execute(SchemaInfo.__table__.insert().values(id=1, version=CURRENT_VERSION))
+        return 0
+    if version > CURRENT_VERSION:
+        raise SchemaError(
+            f"{location}: was saved by a newer CSDesk (schema {version}, this one knows up to "
+            f"{CURRENT_VERSION}). Update CSDesk to open it; nothing was changed."
+        )
+    if version < CURRENT_VERSION:
+        if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (
+            None,
+            ":memory:",
+        ):
+            backup_sqlite(Path(engine.url.database), version)
+        for target in range(version + 1, CURRENT_VERSION + 1):
+            with engine.begin() as conn:
+                MIGRATIONS[target](conn)
+                conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
+    return version

@@ -1,0 +1,63 @@
+from datetime import date
+
+import pytest
+
+from csdesk import formatting
+from csdesk.text import format_cnpj, name_key, normalize_domain, valid_cnpj
+
+
+@pytest.mark.parametrize(
+    ("cents", "language", "expected"),
+    [
+        (123456, "pt_BR", "R$ 1.234,56"),
+        (123456, "en", "R$1,234.56"),
+        (5, "pt_BR", "R$ 0,05"),
+        (-100000, "pt_BR", "-R$ 1.000,00"),
+        (123456789, "pt_BR", "R$ 1.234.567,89"),
+    ],
+)
+def test_money(cents, language, expected):
+    assert formatting.money(cents, "BRL", language) == expected
+
+
+def test_dates_and_percentages():
+    assert formatting.day(date(2026, 11, 25), "pt_BR") == "25/11/2026"
+    assert formatting.day(date(2026, 11, 5), "en") == "Nov 5, 2026"
+    assert formatting.percent(0.0625, 2, "pt_BR") == "6,25%"
+    assert formatting.percent(0.0625, 1, "en") == "6.3%"
+    assert formatting.percent(None) == ""
+
+
+def test_decimal_to_cents_is_exact():
+    assert formatting.decimal_to_cents("0.1") + formatting.decimal_to_cents("0.2") == 30
+    assert formatting.decimal_to_cents("1234.565") == 123457
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Padaria Pitanga S/A", "padaria pitanga"),
+        ("Rede Conceição S.A.", "REDE CONCEICAO"),
+        ("Indústria Ipê Amarelo EPP", "Industria Ipe Amarelo"),
+        ("Laboratório Cerrado EIRELI", "laboratorio cerrado"),
+        ("Açougue Conceição ME", "Acougue Conceicao Ltda."),
+    ],
+)
+def test_name_key_ignores_case_accents_punctuation_and_legal_suffixes(a, b):
+    assert name_key(a) == name_key(b)
+
+
+def test_name_key_keeps_different_companies_apart():
+    assert name_key("Padaria Pitanga") != name_key("Padaria Cerrado")
+
+
+def test_cnpj():
+    assert valid_cnpj("59.083.016/0001-58")
+    assert not valid_cnpj("59.083.016/0001-59")
+    assert not valid_cnpj("11111111111111")
+    assert format_cnpj("59083016000158") == "59.083.016/0001-58"
+
+
+def test_domain():
+    assert normalize_domain("https://www.Acme.com.br/contato") == "acme.com.br"
+    assert normalize_domain("ana@acme.com.br") == "acme.com.br"

@@ -1,0 +1,81 @@
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+
+from db import DatabaseError, open_database
+from db.schema import CURRENT_VERSION
+
+
+def test_new_database_is_created_at_current_version_with_wal_and_foreign_keys(db_path):
+    db = open_database(db_path)
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version FROM schema_info")).scalar() == CURRENT_VERSION
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    db.dispose()
+
+
+def test_missing_file_is_refused_when_not_creating(tmp_path):
+    with pytest.raises(DatabaseError, match="no such database"):
+        open_database(tmp_path / "nope.sqlite", create=False)
+
+
+def test_text_file_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("hello, not a database")
+    with pytest.raises(DatabaseError, match="not a CSDesk database"):
+        open_database(path)
+    assert path.read_text() == "hello, not a database"
+
+
+def test_corrupt_database_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "broken.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+    conn.commit()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[4096:8192] = b"\xff" * 4096  # wreck a page
+    path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError):
+        open_database(path)
+    assert path.read_bytes() == before
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path):
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="not a CSDesk database"):
+        open_database(path)
+
+
+def test_newer_schema_is_refused_and_left_untouched(db_path):
+    open_database(db_path).dispose()
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE schema_info SET version = ?", (CURRENT_VERSION + 1,))
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(DatabaseError, match="newer CSDesk"):
+        open_database(db_path)
+    assert db_path.read_bytes() == before
+
+
+def test_read_only_file_is_refused(db_path):
+    open_database(db_path).dispose()
+    db_path.chmod(0o444)
+    try:
+        import os
+
+        if os.access(db_path, os.W_OK):  # root ignores permission bits
+            pytest.skip("running as a user that can write read-only files")
+        with pytest.raises(DatabaseError, match="read-only"):
+            open_database(db_path)
+    finally:
+        db_path.chmod(0o644)

@@ -1,0 +1,41 @@
+"""Imports run one way: ui -> csdesk -> db. The core and storage never load Qt."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(package: str) -> dict[Path, set[str]]:
+    found = {}
+    for path in (ROOT / package).rglob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        found[path] = names
+    return found
+
+
+def test_core_and_db_never_import_qt():
+    for package in ("csdesk", "db"):
+        for path, names in imported_modules(package).items():
+            assert not {"PySide6", "shiboken6", "matplotlib.backends"} & names, path
+
+
+def test_db_never_imports_core_or_ui():
+    for path, names in imported_modules("db").items():
+        assert not {"csdesk", "ui"} & names, path
+
+
+def test_core_imports_ui_only_to_start_the_gui():
+    for path, names in imported_modules("csdesk").items():
+        if "ui" in names:
+            assert path.name == "cli.py", path
+
+
+def test_ui_runs_no_sql_of_its_own():
+    for path, names in imported_modules("ui").items():
+        assert not {"sqlalchemy", "sqlite3"} & names, path

@@ -1,0 +1,62 @@
+"""Every user-visible English string has a pt-BR translation."""
+
+import ast
+from pathlib import Path
+
+from csdesk import i18n, vocab
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tr_literals() -> dict[str, Path]:
+    """First arguments of tr(...) calls that are string literals, in csdesk/ and ui/."""
+    found: dict[str, Path] = {}
+    for package in ("csdesk", "ui"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == "tr"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found.setdefault(node.args[0].value, path)
+    return found
+
+
+def vocabulary_labels() -> set[str]:
+    labels = set()
+    for name in dir(vocab):
+        value = getattr(vocab, name)
+        if name.endswith("_LABELS") and isinstance(value, dict):
+            labels.update(value.values())
+    return labels
+
+
+def test_every_tr_string_and_label_has_a_pt_br_translation():
+    catalog = i18n.catalog("pt_BR")
+    wanted = dict(tr_literals())
+    wanted.update({label: Path("csdesk/vocab.py") for label in vocabulary_labels()})
+    missing = sorted(
+        f"{path.relative_to(ROOT) if path.is_absolute() else path}: {text!r}"
+        for text, path in wanted.items()
+        if text not in catalog
+    )
+    assert not missing, (
+        "missing pt-BR translations (add them to resources/translations/pt_BR/*.po):\n" + "\n".join(missing)
+    )
+
+
+def test_translations_keep_their_placeholders():
+    import re
+
+    catalog = i18n.catalog("pt_BR")
+    for source, translated in catalog.items():
+        assert set(re.findall(r"\{(\w+)", source)) == set(re.findall(r"\{(\w+)", translated)), source
+
+
+def test_translate_fills_placeholders_in_both_languages():
+    assert i18n.tr("Account {id} does not exist.", "en", id=7) == "Account 7 does not exist."
+    assert "7" in i18n.tr("Account {id} does not exist.", "pt_BR", id=7)
+    assert i18n.tr("Account {id} does not exist.", "pt_BR", id=7) != "Account 7 does not exist."

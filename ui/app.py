@@ -1,0 +1,80 @@
+"""Starting the GUI: QApplication, language, database, main window."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from csdesk import i18n
+from csdesk.paths import default_database
+from db import DatabaseError, open_database
+from ui.context import AppContext
+from ui.hub import Hub
+
+ORGANIZATION = "CSDesk"
+APPLICATION = "CSDesk"
+
+
+def ui_language(settings: QSettings, override: str | None) -> str:
+    """--lang, else the saved setting, else pt-BR where the system is Portuguese."""
+    if override:
+        return i18n.normalize_language(override)
+    saved = settings.value("ui/language", "", str)
+    if saved in i18n.LANGUAGES:
+        return saved
+    return "pt_BR" if QLocale.system().language() == QLocale.Language.Portuguese else "en"
+
+
+def install_qt_translations(app: QApplication, language: str) -> None:
+    """Qt's own strings (standard buttons, file dialogs) in the UI language."""
+    QLocale.setDefault(QLocale("pt_BR" if language == "pt_BR" else "en_US"))
+    if language == "en":
+        return
+    translator = QTranslator(app)
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(f"qtbase_{language}", path):
+        app.installTranslator(translator)
+
+
+def create_application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("CSDesk")
+    return app
+
+
+def build_context(db, settings: QSettings) -> AppContext:
+    return AppContext(db=db, hub=Hub(), undo_stack=QUndoStack(), settings=settings)
+
+
+def run_gui(db_path: str | None, language: str | None = None, selftest: bool = False) -> int:
+    from ui.main_window import MainWindow
+
+    app = create_application()
+    settings = QSettings()
+    language = i18n.set_language(ui_language(settings, language))
+    install_qt_translations(app, language)
+    location = db_path or str(default_database())
+    try:
+        db = open_database(location)
+    except DatabaseError as exc:
+        if selftest:
+            print(f"csdesk: {exc}", file=sys.stderr)
+            return 2
+        QMessageBox.critical(None, i18n.tr("CSDesk"), str(exc))
+        return 2
+    window = MainWindow(build_context(db, settings))
+    window.show()
+    if selftest:
+        QTimer.singleShot(0, window.close)
+        app.exec()
+        db.dispose()
+        print(f"CSDesk self-test passed: {db.location}")
+        return 0
+    code = app.exec()
+    db.dispose()
+    return code

@@ -1,0 +1,22 @@
+"""The app-wide event hub: views announce changes here instead of calling each other."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+
+class Hub(QObject):
+    # Data changed; the argument is the affected account ids (empty = many/unknown).
+    accountsChanged = Signal(list)
+    timelineChanged = Signal(int)  # account id
+    tasksChanged = Signal(int)  # account id (0 = several)
+    healthChanged = Signal(list)  # account ids (empty = all)
+    plansChanged = Signal(int)  # account id
+    importFinished = Signal(int)  # import run id
+    databaseChanged = Signal()  # another database was opened: reload everything
+
+    # Requests: any view may ask, the main window answers.
+    requestAccount = Signal(int)  # open an account's page
+    requestPage = Signal(str)  # show a top-level page by key
+    requestImport = Signal(str)  # start the import wizard (optional file path)
+    requestNewAccount = Signal()
