@@ -19,7 +19,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/benchmarks -s -p no:randomly -o addopts="" --timeout=1800
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/benchmarks -o addopts="" -o norecursedirs="" --timeout=3600 -p no:cacheprovider
 
 dist: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm --clean build.spec
