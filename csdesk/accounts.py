@@ -305,3 +305,81 @@ def delete_contact(db: Database, contact_id: int) -> None:
 
 def as_dict(data: AccountData | ContactData) -> dict[str, Any]:
     return asdict(data)
+
+
+# Snapshots, so a deletion can be undone -------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """Every row of one account and of everything that hangs off it, as plain values.
+
+    ``tables`` lists (table name, rows) in insertion order (parents first).
+    """
+
+    account_id: int
+    name: str
+    tables: tuple[tuple[str, tuple[dict[str, Any], ...]], ...]
+
+    def count(self, table_name: str) -> int:
+        return sum(len(rows) for name, rows in self.tables if name == table_name)
+
+
+def _owned_tables():
+    """Tables whose rows die with an account (ON DELETE CASCADE, directly or through a parent)."""
+    from db.models import Base
+
+    accounts_table = Account.__table__
+    owned = [accounts_table]
+    for table in Base.metadata.sorted_tables:
+        if table is accounts_table:
+            continue
+        links = [
+            fk
+            for fk in table.foreign_keys
+            if fk.ondelete and fk.ondelete.upper() == "CASCADE" and fk.column.table in owned
+        ]
+        if links:
+            owned.append(table)
+    return owned
+
+
+def snapshot_account(db: Database, account_id: int) -> AccountSnapshot:
+    """Capture an account with its contacts, timeline, plans... before deleting it."""
+    owned = _owned_tables()
+    ids: dict[str, set[Any]] = {}
+    captured: list[tuple[str, tuple[dict[str, Any], ...]]] = []
+    with db.session() as session:
+        for table in owned:
+            if table is Account.__table__:
+                query = select(table).where(table.c.id == account_id)
+            else:
+                conditions = [
+                    fk.parent.in_(ids[fk.column.table.name])
+                    for fk in table.foreign_keys
+                    if fk.ondelete and fk.ondelete.upper() == "CASCADE" and ids.get(fk.column.table.name)
+                ]
+                if not conditions:
+                    continue
+                query = select(table).where(or_(*conditions))
+            rows = tuple(dict(row) for row in session.execute(query).mappings())
+            if table is Account.__table__ and not rows:
+                raise UserError(tr("Account {id} does not exist.", id=account_id))
+            pk = next(iter(table.primary_key.columns)).name
+            ids[table.name] = {row[pk] for row in rows}
+            if rows:
+                captured.append((table.name, rows))
+    name = captured[0][1][0]["name"]
+    return AccountSnapshot(account_id=account_id, name=name, tables=tuple(captured))
+
+
+def restore_account(db: Database, snapshot: AccountSnapshot) -> None:
+    """Put back a deleted account exactly as captured, with the same ids."""
+    from db.models import Base
+
+    with db.session() as session, session.begin():
+        if session.get(Account, snapshot.account_id) is not None:
+            raise UserError(tr("Account {id} already exists.", id=snapshot.account_id))
+        for table_name, rows in snapshot.tables:
+            table = Base.metadata.tables[table_name]
+            session.execute(table.insert(), [dict(row) for row in rows])

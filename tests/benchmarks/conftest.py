@@ -33,8 +33,16 @@ class BenchReport:
     def __init__(self) -> None:
         self.figures: list[Figure] = []
 
-    def add(self, name: str, value: float, unit: str = "ms", *, baseline_name: str = "",
-            baseline: float | None = None, goal: str = "") -> None:
+    def add(
+        self,
+        name: str,
+        value: float,
+        unit: str = "ms",
+        *,
+        baseline_name: str = "",
+        baseline: float | None = None,
+        goal: str = "",
+    ) -> None:
         self.figures.append(Figure(name, value, unit, baseline_name, baseline, goal))
 
     def table(self) -> str:

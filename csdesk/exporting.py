@@ -1,0 +1,251 @@
+"""Exporting tables to CSV and XLSX that spreadsheets open safely.
+
+A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return would be run as a formula by Excel or LibreOffice (CSV injection), so
+such text gets a leading single quote. Real numbers are written as numbers
+(a negative MRR change stays a number in XLSX) and are never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from csdesk import formatting, i18n, vocab
+from csdesk.book import Book
+from csdesk.i18n import tr
+from csdesk.text import format_cnpj
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Column kinds: how a value is written.
+TEXT, MONEY, DATE, INT, FLOAT = "text", "money", "date", "int", "float"
+
+
+def neutralize(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, made inert with a leading quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    header: str
+    kind: str
+    values: Sequence[Any]
+
+
+def csv_delimiter(language: str) -> str:
+    """``;`` for pt-BR: Excel in Portuguese uses the comma as decimal separator."""
+    return ";" if language == "pt_BR" else ","
+
+
+def _csv_cell(value: Any, kind: str, language: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    decimal_sep = "," if language == "pt_BR" else "."
+    if kind == MONEY:
+        return f"{Decimal(value):.2f}".replace(".", decimal_sep)
+    if kind == FLOAT:
+        return f"{float(value):.1f}".replace(".", decimal_sep)
+    if kind == INT:
+        return str(int(value))
+    if kind == DATE:
+        day = value.date() if isinstance(value, datetime) else value
+        return formatting.day(day, "pt_BR") if language == "pt_BR" else day.isoformat()
+    return neutralize(str(value))
+
+
+def write_csv(path: str | Path, columns: Sequence[ExportColumn], language: str | None = None) -> int:
+    """Write ``columns`` as CSV (UTF-8 with BOM so Excel reads the accents); returns the row count."""
+    language = language or i18n.current_language()
+    count = len(columns[0].values) if columns else 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=csv_delimiter(language))
+        writer.writerow([neutralize(c.header) for c in columns])
+        for i in range(count):
+            writer.writerow([_csv_cell(c.values[i], c.kind, language) for c in columns])
+    return count
+
+
+def _xlsx_formats(language: str, currency: str) -> dict[str, str]:
+    symbol = formatting._symbol(currency, language)
+    return {
+        MONEY: f'"{symbol}" #,##0.00;-"{symbol}" #,##0.00',
+        DATE: "dd/mm/yyyy" if language == "pt_BR" else "yyyy-mm-dd",
+        INT: "0",
+        FLOAT: "0.0",
+    }
+
+
+def _xlsx_cell(value: Any, kind: str) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if kind == MONEY:
+        return float(Decimal(value))  # a spreadsheet number; cents are exact in a double
+    if kind == FLOAT:
+        return float(value)
+    if kind == INT:
+        return int(value)
+    if kind == DATE:
+        return value.date() if isinstance(value, datetime) else value
+    return neutralize(str(value))
+
+
+def write_xlsx(
+    path: str | Path,
+    columns: Sequence[ExportColumn],
+    language: str | None = None,
+    *,
+    sheet_title: str | None = None,
+    currency: str = "BRL",
+) -> int:
+    """Write ``columns`` as an XLSX sheet with real numbers and dates; returns the row count."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    language = language or i18n.current_language()
+    formats = _xlsx_formats(language, currency)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=(sheet_title or tr("Accounts"))[:31])
+    count = len(columns[0].values) if columns else 0
+    for index, column in enumerate(columns, start=1):
+        width = 14 if column.kind != TEXT else min(45, max(12, len(column.header) + 2))
+        if column.kind == TEXT and count:
+            longest = max((len(str(v)) for v in column.values[:500] if v is not None), default=0)
+            width = min(45, max(width, longest + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    from openpyxl.cell import WriteOnlyCell
+
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=neutralize(column.header))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for i in range(count):
+        row = []
+        for column in columns:
+            value = _xlsx_cell(column.values[i], column.kind)
+            if column.kind in formats and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = formats[column.kind]
+                row.append(cell)
+            else:
+                row.append(value)
+        sheet.append(row)
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    workbook.save(path)
+    return count
+
+
+# The book's columns as exported ------------------------------------------------
+
+# Table column key -> English headers; some table columns export as two
+# spreadsheet columns (a date and its day count) so both can be sorted there.
+BOOK_EXPORT_HEADERS = {
+    "name": ("Account",),
+    "cnpj": ("CNPJ",),
+    "domain": ("Domain",),
+    "segment": ("Segment",),
+    "stage": ("Stage",),
+    "status": ("Status",),
+    "mrr": ("MRR",),
+    "arr": ("ARR",),
+    "renewal": ("Renewal date", "Days to renewal"),
+    "health": ("Health score", "Health band"),
+    "last_touch": ("Last touch", "Days since last touch"),
+    "nps": ("Last NPS",),
+    "owner": ("Owner",),
+}
+STATUS_LABELS = {"active": "Active", "churned": "Churned"}
+
+
+def _labels(values: np.ndarray, labels: dict[str, str], language: str) -> list[str | None]:
+    cache: dict[Any, str | None] = {}
+    out = []
+    for value in values:
+        if value not in cache:
+            cache[value] = i18n.label(labels, value, language) if isinstance(value, str) else None
+        out.append(cache[value])
+    return out
+
+
+def _optional(values: np.ndarray, cast) -> list[Any]:
+    return [None if v is None or v != v else cast(v) for v in values]  # v != v: NaN / NaT
+
+
+def book_columns(
+    book: Book, rows: np.ndarray, keys: Sequence[str], language: str | None = None
+) -> list[ExportColumn]:
+    """The visible ``rows`` of the book, with the table's visible column ``keys``, ready to write."""
+    language = language or i18n.current_language()
+    f = book.frame.iloc[rows]
+
+    def headers(key: str) -> list[str]:
+        return [tr(h, language) for h in BOOK_EXPORT_HEADERS[key]]
+
+    out: list[ExportColumn] = []
+    for key in keys:
+        if key not in BOOK_EXPORT_HEADERS:
+            continue
+        h = headers(key)
+        if key == "name":
+            out.append(ExportColumn(h[0], TEXT, f["name"].tolist()))
+        elif key == "cnpj":
+            out.append(ExportColumn(h[0], TEXT, [format_cnpj(v) if v else None for v in f["cnpj"]]))
+        elif key in ("domain", "owner"):
+            out.append(ExportColumn(h[0], TEXT, _optional(f[key].to_numpy(), str)))
+        elif key == "segment":
+            out.append(
+                ExportColumn(h[0], TEXT, _labels(f["segment"].to_numpy(), vocab.SEGMENT_LABELS, language))
+            )
+        elif key == "stage":
+            out.append(ExportColumn(h[0], TEXT, _labels(f["stage"].to_numpy(), vocab.STAGE_LABELS, language)))
+        elif key == "status":
+            out.append(ExportColumn(h[0], TEXT, _labels(f["status"].to_numpy(), STATUS_LABELS, language)))
+        elif key in ("mrr", "arr"):
+            cents = f["mrr_cents" if key == "mrr" else "arr_cents"].tolist()
+            out.append(ExportColumn(h[0], MONEY, [Decimal(c) / 100 for c in cents]))
+        elif key == "renewal":
+            out.append(ExportColumn(h[0], DATE, _optional(f["renewal_date"].to_numpy(), _to_date)))
+            out.append(ExportColumn(h[1], INT, _optional(f["renewal_days"].to_numpy(), int)))
+        elif key == "health":
+            out.append(ExportColumn(h[0], FLOAT, _optional(f["health_score"].to_numpy(), float)))
+            out.append(
+                ExportColumn(
+                    h[1], TEXT, _labels(f["health_band"].to_numpy(), vocab.HEALTH_BAND_LABELS, language)
+                )
+            )
+        elif key == "last_touch":
+            out.append(ExportColumn(h[0], DATE, _optional(f["last_touch_at"].to_numpy(), _to_date)))
+            out.append(ExportColumn(h[1], INT, _optional(f["touch_days"].to_numpy(), int)))
+        elif key == "nps":
+            out.append(ExportColumn(h[0], INT, _optional(f["last_nps"].to_numpy(), int)))
+    return out
+
+
+def _to_date(value: Any) -> date:
+    return np.datetime64(value, "D").astype(date)
+
+
+def export_book(
+    path: str | Path, book: Book, rows: np.ndarray, keys: Sequence[str], language: str | None = None
+) -> int:
+    """Export the visible rows to ``path``; the format follows its suffix (.csv or .xlsx)."""
+    columns = book_columns(book, rows, keys, language)
+    if str(path).lower().endswith(".xlsx"):
+        currency = str(book.frame["currency"].mode().iat[0]) if len(book) else "BRL"
+        return write_xlsx(path, columns, language, currency=currency)
+    return write_csv(path, columns, language)
