@@ -222,21 +222,30 @@ def find_accounts(db: Database, reference: str) -> list[AccountSummary]:
         by_external = session.scalars(select(Account).where(Account.external_id == reference)).all()
         if by_external:
             return [_summary(a) for a in by_external]
-        folded = fold(reference).strip()
+        folded = " ".join(fold(reference).split())
+        key = name_key(reference)
+        if not key:  # nothing but punctuation: it names no account
+            return []
         candidates = session.scalars(
-            select(Account).where(
+            select(Account)
+            .where(
                 or_(
-                    Account.name_key.startswith(name_key(reference) or folded),
+                    Account.name_key.startswith(key, autoescape=True),
                     func.lower(Account.name) == reference.lower(),
                 )
             )
+            .order_by(Account.name_key, Account.id)
         ).all()
-        exact = [a for a in candidates if fold(a.name) == folded]
-        if exact:
-            return [_summary(a) for a in exact]
-        return [_summary(a) for a in candidates if fold(a.name).startswith(folded)] or [
-            _summary(a) for a in candidates
-        ]
+        # Best match first: the same name, then the same name without legal suffix, then a prefix.
+        for test in (
+            lambda a: " ".join(fold(a.name).split()) == folded,
+            lambda a: a.name_key == key,
+            lambda a: " ".join(fold(a.name).split()).startswith(folded),
+        ):
+            found = [a for a in candidates if test(a)]
+            if found:
+                return [_summary(a) for a in found]
+        return [_summary(a) for a in candidates]
 
 
 def resolve_account(db: Database, reference: str) -> AccountSummary:

@@ -19,7 +19,7 @@ from csdesk.errors import UserError
 from csdesk.logs import setup_logging
 from db import Database, DatabaseError, open_database
 
-COMMAND_MODULES = ("csdesk.commands.accounts",)
+COMMAND_MODULES = ("csdesk.commands.accounts", "csdesk.commands.timeline")
 
 log = logging.getLogger(__name__)
 

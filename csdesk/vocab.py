@@ -98,3 +98,51 @@ TASK_KINDS = ("risk", "renewal", "onboarding", "expansion", "follow_up")
 TASK_PRIORITIES = ("low", "normal", "high")
 TASK_STATUSES = ("open", "done", "cancelled")
 MILESTONE_STATUSES = ("planned", "in_progress", "done", "late", "cancelled")
+
+EVENT_KIND_LABELS = {
+    "meeting": "Meeting",
+    "call": "Call",
+    "email": "E-mail",
+    "note": "Note",
+    "ticket": "Support ticket",
+    "nps": "NPS answer",
+    "csat": "CSAT answer",
+    "ces": "CES answer",
+    "health_change": "Health change",
+    "revenue_change": "Revenue change",
+    "milestone": "Milestone reached",
+    "first_value": "First value",
+    "churn_request": "Churn request",
+    "save_attempt": "Save attempt",
+    "escalation": "Escalation",
+    "expansion_opportunity": "Expansion opportunity",
+    "advocacy": "Referral / case study",
+}
+MEETING_TYPE_LABELS = {
+    "kickoff": "Kickoff",
+    "training": "Training",
+    "check_in": "Check-in",
+    "qbr": "QBR",
+    "onboarding_review": "Onboarding review",
+}
+# Where an event came from: typed in CSDesk, imported from a CRM export, or written by CSDesk itself.
+EVENT_SOURCES = ("manual", "import", "auto")
+EVENT_SOURCE_LABELS = {"manual": "Typed here", "import": "Imported", "auto": "Automatic"}
+CHANNEL_LABELS = {
+    "email": "E-mail",
+    "phone": "Phone",
+    "video": "Video call",
+    "in_person": "In person",
+    "in_app": "In-app",
+    "chat": "Chat",
+}
+TICKET_SEVERITY_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical"}
+TASK_KIND_LABELS = {
+    "risk": "Risk",
+    "renewal": "Renewal",
+    "onboarding": "Onboarding",
+    "expansion": "Expansion",
+    "follow_up": "Follow-up",
+}
+TASK_PRIORITY_LABELS = {"low": "Low", "normal": "Normal", "high": "High"}
+TASK_STATUS_LABELS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import schema
+from db import schema, search
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -124,6 +124,7 @@ def open_database(path_or_url: str | os.PathLike[str], *, create: bool = True) -
         event.listen(engine, "begin", _begin_sqlite)
     try:
         schema.upgrade(engine, location)
+        search.install(engine)
     except schema.SchemaError as exc:
         engine.dispose()
         raise DatabaseError(str(exc)) from exc

@@ -52,6 +52,9 @@ class Account(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_account_source_external_id"),
         Index("ix_accounts_renewal_date", "renewal_date"),
+        # The Today view: accounts not touched for longer than their cadence, red accounts.
+        Index("ix_accounts_status_touch", "status", "last_touch_at"),
+        Index("ix_accounts_health_band", "health_band"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

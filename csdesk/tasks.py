@@ -1,0 +1,710 @@
+"""Tasks, reminder rules and the Today view across the portfolio.
+
+Tasks come from three places (``Task.origin``): typed by the CSM (manual),
+created by a reminder rule (rule) or by a health alert (alert). Rules and
+alerts carry a ``rule_key`` unique per account, so running them again never
+creates a task twice. Cadences and rules are data settings stored in the
+database (``settings`` table), so they travel with the book.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from csdesk import vocab
+from csdesk.accounts import FieldError, ValidationError
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from csdesk.progress import SILENT, Progress
+from db import Database
+from db.models import Account, Setting, Task, TimelineEvent
+
+# ---------------------------------------------------------------------------
+# Tasks
+
+
+@dataclass(frozen=True)
+class TaskData:
+    account_id: int
+    title: str
+    id: int | None = None
+    due_date: date | None = None
+    priority: str = "normal"
+    kind: str = "follow_up"
+    status: str = "open"
+    notes: str | None = None
+    owner_side: str = "ours"
+    origin: str = "manual"
+    rule_key: str | None = None
+    plan_id: int | None = None
+    milestone_id: int | None = None
+    completed_at: datetime | None = None
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status == "open" and self.due_date is not None and self.due_date < today
+
+
+_COLUMNS = [f.name for f in fields(TaskData)]
+_WRITABLE = [n for n in _COLUMNS if n != "id"]
+_SELECT = [getattr(Task, n) for n in _COLUMNS]
+
+
+def _task(orm: Task) -> TaskData:
+    return TaskData(**{n: getattr(orm, n) for n in _COLUMNS})
+
+
+def _row(row) -> TaskData:
+    return TaskData(**dict(zip(_COLUMNS, row, strict=True)))
+
+
+def validate_task(data: TaskData) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not (data.title or "").strip():
+        errors.append(FieldError("title", tr("Give the task a title.")))
+    if data.priority not in vocab.TASK_PRIORITIES:
+        errors.append(FieldError("priority", tr("Unknown priority.")))
+    if data.kind not in vocab.TASK_KINDS:
+        errors.append(FieldError("kind", tr("Unknown task kind.")))
+    if data.status not in vocab.TASK_STATUSES:
+        errors.append(FieldError("status", tr("Unknown task status.")))
+    return errors
+
+
+def _check(data: TaskData) -> TaskData:
+    data = replace(data, title=(data.title or "").strip(), notes=(data.notes or "").strip() or None)
+    errors = validate_task(data)
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def save_task(db: Database, data: TaskData) -> TaskData:
+    """Insert a task (an id, when given, is kept: that is how undo restores it)."""
+    data = _check(data)
+    with db.session() as session, session.begin():
+        if session.get(Account, data.account_id) is None:
+            raise UserError(tr("Account {id} does not exist.", id=data.account_id))
+        orm = Task(**{n: getattr(data, n) for n in _WRITABLE})
+        if data.id is not None:
+            orm.id = data.id
+        session.add(orm)
+        session.flush()
+        return _task(orm)
+
+
+create_task = save_task
+restore_task = save_task
+
+
+def get_task(db: Database, task_id: int) -> TaskData:
+    with db.session() as session:
+        orm = session.get(Task, task_id)
+        if orm is None:
+            raise UserError(tr("Task {id} no longer exists.", id=task_id))
+        return _task(orm)
+
+
+def update_task(db: Database, data: TaskData) -> TaskData:
+    """Save an edited task; return the version before (for undo)."""
+    if data.id is None:
+        raise ValueError("update_task needs an id")
+    data = _check(data)
+    with db.session() as session, session.begin():
+        orm = session.get(Task, data.id)
+        if orm is None:
+            raise UserError(tr("Task {id} no longer exists.", id=data.id))
+        before = _task(orm)
+        if data.status == "done" and before.status != "done" and data.completed_at is None:
+            data = replace(data, completed_at=datetime.now().replace(microsecond=0))
+        if data.status != "done":
+            data = replace(data, completed_at=None)
+        for name in _WRITABLE:
+            setattr(orm, name, getattr(data, name))
+        return before
+
+
+def complete_task(db: Database, task_id: int, done: bool = True) -> TaskData:
+    """Mark a task done (or open again); return the version before."""
+    before = get_task(db, task_id)
+    update_task(db, replace(before, status="done" if done else "open", completed_at=None))
+    return before
+
+
+def delete_task(db: Database, task_id: int) -> TaskData:
+    """Delete a task; return it (``restore_task`` puts it back)."""
+    with db.session() as session, session.begin():
+        orm = session.get(Task, task_id)
+        if orm is None:
+            raise UserError(tr("Task {id} no longer exists.", id=task_id))
+        before = _task(orm)
+        session.execute(delete(Task).where(Task.id == task_id))
+        return before
+
+
+def list_tasks(db: Database, account_id: int, *, include_closed: bool = True) -> list[TaskData]:
+    """An account's tasks: open ones first by due date (undated last), then closed ones."""
+    query = select(*_SELECT).where(Task.account_id == account_id)
+    if not include_closed:
+        query = query.where(Task.status == "open")
+    with db.session() as session:
+        tasks = [_row(r) for r in session.execute(query)]
+    return sorted(
+        tasks,
+        key=lambda t: (
+            t.status != "open",
+            t.due_date is None,
+            t.due_date or date.max,
+            vocab.TASK_PRIORITIES.index(t.priority) * -1,
+            t.id or 0,
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Data settings: cadences and rules
+
+
+def get_setting(db: Database, key: str, default: Any = None) -> Any:
+    with db.session() as session:
+        row = session.get(Setting, key)
+        return default if row is None else row.value
+
+
+def set_setting(db: Database, key: str, value: Any) -> None:
+    with db.session() as session, session.begin():
+        row = session.get(Setting, key)
+        if row is None:
+            session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+
+
+CADENCE_KEY = "today.cadence_days"
+DEFAULT_CADENCES = {"high_touch": 14, "mid_touch": 30, "low_touch": 60, "tech_touch": 90}
+# Accounts without a segment are treated as mid touch.
+UNSEGMENTED = "mid_touch"
+
+
+def get_cadences(db: Database) -> dict[str, int]:
+    """Days without a touch after which an account of each segment needs one."""
+    stored = get_setting(db, CADENCE_KEY, {}) or {}
+    result = dict(DEFAULT_CADENCES)
+    for segment in vocab.SEGMENTS:
+        value = stored.get(segment)
+        if isinstance(value, int) and value > 0:
+            result[segment] = value
+    return result
+
+
+def set_cadences(db: Database, cadences: dict[str, int]) -> None:
+    errors = [
+        FieldError(segment, tr("Use a whole number of days from 1 to 3650."))
+        for segment, value in cadences.items()
+        if segment not in vocab.SEGMENTS or not isinstance(value, int) or not 1 <= value <= 3650
+    ]
+    if errors:
+        raise ValidationError(errors)
+    set_setting(db, CADENCE_KEY, {**get_cadences(db), **cadences})
+
+
+RULES_KEY = "reminders.rules"
+RULES = ("renewal_plan", "qbr_quarterly", "checkin_after_kickoff", "nps_after_onboarding")
+RULE_LABELS = {
+    "renewal_plan": "Plan the renewal from month {month} of the contract",
+    "qbr_quarterly": "A QBR every quarter for high-touch accounts",
+    "checkin_after_kickoff": "A check-in {days} days after the kickoff",
+    "nps_after_onboarding": "An NPS survey {months} months after onboarding starts",
+}
+DEFAULT_RULES: dict[str, dict[str, Any]] = {
+    "renewal_plan": {"enabled": True, "month": 9},
+    "qbr_quarterly": {"enabled": True},
+    "checkin_after_kickoff": {"enabled": True, "days": 30},
+    "nps_after_onboarding": {"enabled": True, "months": 6},
+}
+# Which number each rule lets the user change, with its allowed range.
+RULE_PARAMETERS = {
+    "renewal_plan": ("month", 1, 12),
+    "checkin_after_kickoff": ("days", 1, 365),
+    "nps_after_onboarding": ("months", 1, 36),
+}
+# A reminder is created this many days before it is due...
+LOOKAHEAD_DAYS = 14
+# ...and not at all once it is this stale (history imported long after the fact).
+STALE_DAYS = 30
+
+
+def get_rules(db: Database) -> dict[str, dict[str, Any]]:
+    stored = get_setting(db, RULES_KEY, {}) or {}
+    rules = {key: dict(value) for key, value in DEFAULT_RULES.items()}
+    for key, value in stored.items():
+        if key in rules and isinstance(value, dict):
+            rules[key].update({k: v for k, v in value.items() if k in rules[key]})
+    return rules
+
+
+def set_rules(db: Database, rules: dict[str, dict[str, Any]]) -> None:
+    errors: list[FieldError] = []
+    for key, value in rules.items():
+        if key not in DEFAULT_RULES:
+            errors.append(FieldError(key, tr("Unknown reminder rule.")))
+            continue
+        if key in RULE_PARAMETERS:
+            name, low, high = RULE_PARAMETERS[key]
+            number = value.get(name, DEFAULT_RULES[key][name])
+            if not isinstance(number, int) or not low <= number <= high:
+                errors.append(
+                    FieldError(key, tr("Use a whole number from {low} to {high}.", low=low, high=high))
+                )
+    if errors:
+        raise ValidationError(errors)
+    merged = get_rules(db)
+    for key, value in rules.items():
+        merged[key].update({k: v for k, v in value.items() if k in merged[key]})
+    set_setting(db, RULES_KEY, merged)
+
+
+def rule_label(key: str, rule: dict[str, Any]) -> str:
+    params = {k: v for k, v in rule.items() if k != "enabled"}
+    return tr(RULE_LABELS[key], **params)
+
+
+# ---------------------------------------------------------------------------
+# Reminder rules
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def quarter_of(day: date) -> tuple[date, date, str]:
+    """First day, last day and key ('2026Q4') of the quarter holding ``day``."""
+    q = (day.month - 1) // 3
+    first = date(day.year, q * 3 + 1, 1)
+    last = add_months(first, 3) - timedelta(days=1)
+    return first, last, f"{day.year}Q{q + 1}"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    account_id: int
+    rule_key: str
+    title: str
+    kind: str
+    due_date: date
+    priority: str = "normal"
+
+
+@dataclass(frozen=True)
+class RulesResult:
+    created: int
+    completed: int
+    candidates: int
+
+
+def _in_window(due: date, today: date) -> bool:
+    return today - timedelta(days=STALE_DAYS) <= due <= today + timedelta(days=LOOKAHEAD_DAYS)
+
+
+def _renewal_plans(session: Session, today: date, rule: dict[str, Any]) -> list[Reminder]:
+    month = int(rule.get("month", 9))
+    # A renewal this far ahead has its planning day after today + lookahead: skip it in SQL.
+    horizon = add_months(today + timedelta(days=LOOKAHEAD_DAYS), 13 - month)
+    rows = session.execute(
+        select(Account.id, Account.renewal_date).where(
+            Account.status == "active",
+            Account.renewal_date.is_not(None),
+            Account.renewal_date >= today,
+            Account.renewal_date <= horizon,
+        )
+    )
+    result = []
+    for account_id, renewal in rows:
+        # Month N of a yearly contract starts N-1 months after the cycle's start.
+        due = add_months(add_months(renewal, -12), month - 1)
+        if due <= today + timedelta(days=LOOKAHEAD_DAYS):
+            result.append(
+                Reminder(
+                    account_id,
+                    f"renewal_plan:{renewal.isoformat()}",
+                    tr("Plan the renewal of {day}", day=renewal.strftime("%d/%m/%Y")),
+                    "renewal",
+                    max(due, today - timedelta(days=STALE_DAYS)),
+                    "high",
+                )
+            )
+    return result
+
+
+def _quarterly_qbrs(session: Session, today: date, _rule: dict[str, Any]) -> list[Reminder]:
+    first, last, key = quarter_of(today)
+    held = select(TimelineEvent.account_id).where(
+        TimelineEvent.kind == "meeting",
+        TimelineEvent.subkind == "qbr",
+        TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
+        TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
+    )
+    rows = session.execute(
+        select(Account.id).where(
+            Account.status == "active", Account.segment == "high_touch", Account.id.not_in(held)
+        )
+    )
+    due = max(today, last - timedelta(days=14))
+    return [
+        Reminder(
+            account_id, f"qbr:{key}", tr("Hold this quarter's QBR ({quarter})", quarter=key), "expansion", due
+        )
+        for (account_id,) in rows
+    ]
+
+
+def _kickoff_checkins(session: Session, today: date, rule: dict[str, Any]) -> list[Reminder]:
+    days = int(rule.get("days", 30))
+    since = today - timedelta(days=days + STALE_DAYS)
+    until = today + timedelta(days=LOOKAHEAD_DAYS - days + 1)
+    rows = session.execute(
+        select(TimelineEvent.id, TimelineEvent.account_id, TimelineEvent.occurred_at)
+        .join(Account, Account.id == TimelineEvent.account_id)
+        .where(
+            Account.status == "active",
+            TimelineEvent.kind == "meeting",
+            TimelineEvent.subkind == "kickoff",
+            TimelineEvent.occurred_at >= datetime.combine(since, datetime.min.time()),
+            TimelineEvent.occurred_at < datetime.combine(until, datetime.min.time()),
+        )
+    )
+    result = []
+    for event_id, account_id, occurred in rows:
+        due = occurred.date() + timedelta(days=days)
+        if _in_window(due, today):
+            result.append(
+                Reminder(
+                    account_id,
+                    f"checkin:{event_id}",
+                    tr("Check-in {days} days after the kickoff", days=days),
+                    "onboarding",
+                    due,
+                )
+            )
+    return result
+
+
+def _onboarding_nps(session: Session, today: date, rule: dict[str, Any]) -> list[Reminder]:
+    months = int(rule.get("months", 6))
+    since = add_months(today - timedelta(days=STALE_DAYS), -months)
+    until = add_months(today + timedelta(days=LOOKAHEAD_DAYS), -months)
+    rows = session.execute(
+        select(Account.id, Account.contract_start).where(
+            Account.status == "active",
+            Account.contract_start.is_not(None),
+            Account.contract_start >= since,
+            Account.contract_start <= until,
+        )
+    )
+    result = []
+    for account_id, start in rows:
+        due = add_months(start, months)
+        if _in_window(due, today):
+            result.append(
+                Reminder(
+                    account_id,
+                    f"nps:{start.isoformat()}",
+                    tr("Send the NPS survey ({months} months after onboarding)", months=months),
+                    "follow_up",
+                    due,
+                )
+            )
+    return result
+
+
+_RULE_FUNCTIONS = {
+    "renewal_plan": _renewal_plans,
+    "qbr_quarterly": _quarterly_qbrs,
+    "checkin_after_kickoff": _kickoff_checkins,
+    "nps_after_onboarding": _onboarding_nps,
+}
+
+
+def due_reminders(db: Database, today: date | None = None) -> list[Reminder]:
+    """What the enabled rules ask for today (whether or not the tasks exist yet)."""
+    today = today or date.today()
+    rules = get_rules(db)
+    found: list[Reminder] = []
+    with db.session() as session:
+        for key, function in _RULE_FUNCTIONS.items():
+            if rules[key].get("enabled", True):
+                found.extend(function(session, today, rules[key]))
+    return found
+
+
+def run_rules(db: Database, today: date | None = None, progress: Progress = SILENT) -> RulesResult:
+    """Create the tasks the rules ask for that do not exist yet; close answered QBR reminders."""
+    today = today or date.today()
+    wanted = due_reminders(db, today)
+    progress.step(0, max(len(wanted), 1), tr("Checking reminders"), force=True)
+    created = 0
+    with db.session() as session, session.begin():
+        existing = set(
+            tuple(row)
+            for row in session.execute(
+                select(Task.account_id, Task.rule_key).where(Task.rule_key.is_not(None))
+            )
+        )
+        fresh = {}
+        for reminder in wanted:
+            key = (reminder.account_id, reminder.rule_key)
+            if key not in existing and key not in fresh:
+                fresh[key] = reminder
+        for index, reminder in enumerate(fresh.values()):
+            task = Task(
+                account_id=reminder.account_id,
+                title=reminder.title,
+                due_date=reminder.due_date,
+                kind=reminder.kind,
+                priority=reminder.priority,
+                origin="rule",
+                rule_key=reminder.rule_key,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(task)
+                    session.flush()
+            except IntegrityError:  # created meanwhile by another run: fine, it exists
+                continue
+            created += 1
+            if index % 500 == 0:
+                progress.step(index, len(fresh), tr("Creating reminders"))
+        completed = _close_held_qbrs(session, today)
+    return RulesResult(created=created, completed=completed, candidates=len(wanted))
+
+
+def _close_held_qbrs(session: Session, today: date) -> int:
+    first, last, key = quarter_of(today)
+    held = select(TimelineEvent.account_id).where(
+        TimelineEvent.kind == "meeting",
+        TimelineEvent.subkind == "qbr",
+        TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
+        TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
+    )
+    tasks = session.scalars(
+        select(Task).where(Task.status == "open", Task.rule_key == f"qbr:{key}", Task.account_id.in_(held))
+    ).all()
+    stamp = datetime.now().replace(microsecond=0)
+    for task in tasks:
+        task.status = "done"
+        task.completed_at = stamp
+    return len(tasks)
+
+
+# ---------------------------------------------------------------------------
+# Today
+
+
+RENEWAL_WINDOW_DAYS = 120
+HEALTH_DROP_POINTS = 10.0
+
+
+@dataclass(frozen=True)
+class TodayTask:
+    task: TaskData
+    account_name: str
+
+
+@dataclass(frozen=True)
+class TodayAccount:
+    account_id: int
+    name: str
+    segment: str | None
+    mrr_cents: int
+    renewal_date: date | None = None
+    last_touch_at: datetime | None = None
+    cadence_days: int | None = None
+    health_score: float | None = None
+    health_band: str | None = None
+    health_trend: float | None = None
+
+    def days_without_touch(self, today: date) -> int | None:
+        return None if self.last_touch_at is None else (today - self.last_touch_at.date()).days
+
+
+@dataclass(frozen=True)
+class TodayView:
+    today: date
+    tasks: list[TodayTask] = field(default_factory=list)
+    renewals: list[TodayAccount] = field(default_factory=list)
+    untouched: list[TodayAccount] = field(default_factory=list)
+    health: list[TodayAccount] = field(default_factory=list)
+    alerts: list[TodayTask] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+_ACCOUNT_COLUMNS = (
+    Account.id,
+    Account.name,
+    Account.segment,
+    Account.mrr_cents,
+    Account.renewal_date,
+    Account.last_touch_at,
+)
+
+
+def _today_account(row, cadence: int | None = None) -> TodayAccount:
+    return TodayAccount(
+        account_id=row.id,
+        name=row.name,
+        segment=row.segment,
+        mrr_cents=row.mrr_cents or 0,
+        renewal_date=row.renewal_date,
+        last_touch_at=row.last_touch_at,
+        cadence_days=cadence,
+        health_score=getattr(row, "health_score", None),
+        health_band=getattr(row, "health_band", None),
+        health_trend=getattr(row, "health_trend", None),
+    )
+
+
+def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> TodayView:
+    """Everything that needs the CSM today; each list holds at most ``limit`` items.
+
+    ``totals`` says how many there are in all, per section.
+    """
+    today = today or date.today()
+    cadences = get_cadences(db)
+    totals: dict[str, int] = {}
+    with db.session() as session:
+        due = (Task.status == "open", Task.due_date.is_not(None), Task.due_date <= today)
+        task_rows = session.execute(
+            select(*_SELECT, Account.name)
+            .join(Account, Account.id == Task.account_id)
+            .where(*due, Task.origin != "alert")
+            .order_by(Task.due_date, Task.id)
+            .limit(limit)
+        ).all()
+        totals["tasks"] = session.scalar(
+            select(func.count()).select_from(Task).where(*due, Task.origin != "alert")
+        )
+        tasks = [TodayTask(_row(r[:-1]), r[-1]) for r in task_rows]
+
+        alert_cond = (Task.status == "open", Task.origin == "alert")
+        alert_rows = session.execute(
+            select(*_SELECT, Account.name)
+            .join(Account, Account.id == Task.account_id)
+            .where(*alert_cond)
+            .order_by(Task.due_date.is_(None), Task.due_date, Task.id.desc())
+            .limit(limit)
+        ).all()
+        totals["alerts"] = session.scalar(select(func.count()).select_from(Task).where(*alert_cond))
+        alerts = [TodayTask(_row(r[:-1]), r[-1]) for r in alert_rows]
+
+        renewal_cond = (
+            Account.status == "active",
+            Account.renewal_date >= today,
+            Account.renewal_date <= today + timedelta(days=RENEWAL_WINDOW_DAYS),
+        )
+        renewals = [
+            _today_account(r)
+            for r in session.execute(
+                select(*_ACCOUNT_COLUMNS).where(*renewal_cond).order_by(Account.renewal_date).limit(limit)
+            )
+        ]
+        totals["renewals"] = session.scalar(select(func.count()).select_from(Account).where(*renewal_cond))
+
+        untouched: list[TodayAccount] = []
+        totals["untouched"] = 0
+        for segment in (*vocab.SEGMENTS, None):
+            cadence = cadences[segment or UNSEGMENTED]
+            cutoff = datetime.combine(today - timedelta(days=cadence), datetime.min.time())
+            cond = and_(
+                Account.status == "active",
+                Account.segment == segment if segment else Account.segment.is_(None),
+                or_(Account.last_touch_at.is_(None), Account.last_touch_at < cutoff),
+            )
+            rows = session.execute(
+                select(*_ACCOUNT_COLUMNS)
+                .where(cond)
+                .order_by(Account.last_touch_at.is_not(None), Account.last_touch_at)
+                .limit(limit)
+            )
+            untouched.extend(_today_account(r, cadence) for r in rows)
+            totals["untouched"] += session.scalar(select(func.count()).select_from(Account).where(cond))
+        # Most overdue against its own cadence first; never touched first of all.
+        untouched.sort(
+            key=lambda a: (
+                -(10**9)
+                if a.last_touch_at is None
+                else -((today - a.last_touch_at.date()).days - (a.cadence_days or 0))
+            )
+        )
+        untouched = untouched[:limit]
+
+        health_cond = and_(
+            Account.status == "active",
+            or_(Account.health_band == "red", Account.health_trend <= -HEALTH_DROP_POINTS),
+        )
+        health = [
+            _today_account(r)
+            for r in session.execute(
+                select(*_ACCOUNT_COLUMNS, Account.health_score, Account.health_band, Account.health_trend)
+                .where(health_cond)
+                .order_by(Account.health_score.is_(None), Account.health_score)
+                .limit(limit)
+            )
+        ]
+        totals["health"] = session.scalar(select(func.count()).select_from(Account).where(health_cond))
+    return TodayView(
+        today=today,
+        tasks=tasks,
+        renewals=renewals,
+        untouched=untouched,
+        health=health,
+        alerts=alerts,
+        totals=totals,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Desktop notifications
+
+
+def tasks_to_notify(
+    db: Database, today: date | None = None, already: set[int] | None = None
+) -> list[TodayTask]:
+    """Open tasks due today or overdue that were not notified yet (``already`` = task ids)."""
+    today = today or date.today()
+    already = already or set()
+    with db.session() as session:
+        rows = session.execute(
+            select(*_SELECT, Account.name)
+            .join(Account, Account.id == Task.account_id)
+            .where(Task.status == "open", Task.due_date.is_not(None), Task.due_date <= today)
+            .order_by(Task.due_date.desc(), Task.id)
+            .limit(500)
+        ).all()
+    items = [TodayTask(_row(r[:-1]), r[-1]) for r in rows]
+    return [item for item in items if item.task.id not in already]
+
+
+def notification_text(items: list[TodayTask], today: date) -> tuple[str, str] | None:
+    """Title and message of one desktop notification for ``items``; None when nothing is due."""
+    if not items:
+        return None
+    if len(items) == 1:
+        item = items[0]
+        return item.account_name, item.task.title
+    overdue = sum(1 for i in items if i.task.is_overdue(today))
+    title = tr("{n} reminders due", n=len(items))
+    lines = [f"{i.account_name}: {i.task.title}" for i in items[:3]]
+    if len(items) > 3:
+        lines.append(tr("and {n} more", n=len(items) - 3))
+    if overdue:
+        title = tr("{n} reminders due ({overdue} overdue)", n=len(items), overdue=overdue)
+    return title, "\n".join(lines)

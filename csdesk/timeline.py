@@ -1,0 +1,344 @@
+"""The account timeline: dated touchpoints and facts (domain §6).
+
+Writes return what undo needs: ``add_event`` the new event, ``update_event``
+the version before the change, ``delete_event`` the deleted event (which
+``restore_event`` puts back with the same id). Every write keeps
+``Account.last_touch_at`` right: the newest touch (``vocab.TOUCH_KINDS``)
+that has already happened.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from csdesk import vocab
+from csdesk.accounts import FieldError, ValidationError
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from csdesk.text import fold
+from db import Database
+from db import search as db_search
+from db.models import Account, TimelineEvent
+
+TITLE_MAX = 300
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class EventData:
+    """One timeline event as the UI and the CLI see it."""
+
+    account_id: int
+    kind: str
+    title: str
+    occurred_at: datetime
+    id: int | None = None
+    subkind: str | None = None
+    body: str | None = None
+    channel: str | None = None
+    severity: str | None = None
+    source: str = "manual"
+    contact_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_touch(self) -> bool:
+        return self.kind in vocab.TOUCH_KINDS
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    event: EventData
+    account_name: str
+
+
+_COLUMNS = [f.name for f in fields(EventData)]
+_WRITABLE = [name for name in _COLUMNS if name != "id"]
+_SELECT = [getattr(TimelineEvent, name) for name in _COLUMNS]
+
+
+def now() -> datetime:
+    """The current moment as stored: local time, whole seconds."""
+    return datetime.now().replace(microsecond=0)
+
+
+def _row(row: Sequence[Any]) -> EventData:
+    values = dict(zip(_COLUMNS, row, strict=True))
+    if values["data"] is None:
+        values["data"] = {}
+    return EventData(**values)
+
+
+def _event(orm: TimelineEvent) -> EventData:
+    return _row([getattr(orm, name) for name in _COLUMNS])
+
+
+def words(text: str) -> list[str]:
+    """Folded words of a search text: 'Reunião  QBR' -> ['reuniao', 'qbr']."""
+    return _WORD.findall(fold(text or ""))
+
+
+def matches(event: EventData, wanted: Sequence[str]) -> bool:
+    """True when every wanted word starts a word of the event's title or body."""
+    if not wanted:
+        return True
+    tokens = _WORD.findall(fold(f"{event.title} {event.body or ''}"))
+    return all(any(t.startswith(w) for t in tokens) for w in wanted)
+
+
+# Validation -------------------------------------------------------------------
+
+
+def validate_event(data: EventData) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if data.kind not in vocab.EVENT_KINDS:
+        errors.append(FieldError("kind", tr("Unknown event kind.")))
+    if not (data.title or "").strip():
+        errors.append(FieldError("title", tr("Give the event a title.")))
+    elif len(data.title.strip()) > TITLE_MAX:
+        errors.append(FieldError("title", tr("The title is too long (at most {n} characters).", n=TITLE_MAX)))
+    if not isinstance(data.occurred_at, datetime):
+        errors.append(FieldError("occurred_at", tr("Give the event a date.")))
+    if data.kind == "meeting" and data.subkind and data.subkind not in vocab.MEETING_TYPES:
+        errors.append(FieldError("subkind", tr("Unknown meeting type.")))
+    if data.channel and data.channel not in vocab.CHANNELS:
+        errors.append(FieldError("channel", tr("Unknown channel.")))
+    if data.severity and data.severity not in vocab.TICKET_SEVERITIES:
+        errors.append(FieldError("severity", tr("Unknown ticket severity.")))
+    if data.source not in vocab.EVENT_SOURCES:
+        errors.append(FieldError("source", tr("Unknown event source.")))
+    return errors
+
+
+def _clean(data: EventData) -> EventData:
+    body = (data.body or "").strip("\n") or None
+    occurred = data.occurred_at
+    if isinstance(occurred, date) and not isinstance(occurred, datetime):
+        occurred = datetime.combine(occurred, time(9, 0))
+    if isinstance(occurred, datetime):
+        occurred = occurred.replace(microsecond=0, tzinfo=None)
+    return replace(data, title=(data.title or "").strip(), body=body, occurred_at=occurred)
+
+
+def _check(data: EventData) -> EventData:
+    data = _clean(data)
+    errors = validate_event(data)
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+# Last touch ----------------------------------------------------------------------
+
+
+def _refresh_last_touch(session: Session, account_ids: Iterable[int]) -> None:
+    moment = now()
+    for account_id in set(account_ids):
+        newest = session.scalar(
+            select(func.max(TimelineEvent.occurred_at)).where(
+                TimelineEvent.account_id == account_id,
+                TimelineEvent.kind.in_(vocab.TOUCH_KINDS),
+                TimelineEvent.occurred_at <= moment,
+            )
+        )
+        session.execute(update(Account).where(Account.id == account_id).values(last_touch_at=newest))
+
+
+def recompute_last_touch(db: Database, account_ids: Iterable[int] | None = None) -> None:
+    """Re-derive ``Account.last_touch_at`` (all accounts when ``account_ids`` is None).
+
+    For bulk writers (imports, the demo) that insert events without this service.
+    """
+    with db.session() as session, session.begin():
+        if account_ids is not None:
+            _refresh_last_touch(session, account_ids)
+            return
+        newest = (
+            select(func.max(TimelineEvent.occurred_at))
+            .where(
+                TimelineEvent.account_id == Account.id,
+                TimelineEvent.kind.in_(vocab.TOUCH_KINDS),
+                TimelineEvent.occurred_at <= now(),
+            )
+            .scalar_subquery()
+        )
+        session.execute(update(Account).values(last_touch_at=newest))
+
+
+# Writes ----------------------------------------------------------------------
+
+
+def _require_account(session: Session, account_id: int) -> None:
+    if session.get(Account, account_id) is None:
+        raise UserError(tr("Account {id} does not exist.", id=account_id))
+
+
+def add_event(
+    db: Database,
+    account_id: int,
+    *,
+    kind: str,
+    title: str,
+    occurred_at: datetime | date | None = None,
+    subkind: str | None = None,
+    body: str | None = None,
+    channel: str | None = None,
+    severity: str | None = None,
+    source: str = "manual",
+    contact_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> EventData:
+    """Record one event (date defaults to now) and return it with its id."""
+    event = EventData(
+        account_id=account_id,
+        kind=kind,
+        title=title,
+        occurred_at=occurred_at or now(),  # type: ignore[arg-type]
+        subkind=subkind,
+        body=body,
+        channel=channel,
+        severity=severity,
+        source=source,
+        contact_id=contact_id,
+        data=dict(data or {}),
+    )
+    return save_event(db, event)
+
+
+def save_event(db: Database, data: EventData) -> EventData:
+    """Insert ``data`` (its id, when given, is kept: that is how undo restores)."""
+    data = _check(data)
+    with db.session() as session, session.begin():
+        _require_account(session, data.account_id)
+        orm = TimelineEvent(**{name: getattr(data, name) for name in _WRITABLE})
+        if data.id is not None:
+            orm.id = data.id
+        session.add(orm)
+        session.flush()
+        if data.is_touch:
+            _refresh_last_touch(session, [data.account_id])
+        return _event(orm)
+
+
+restore_event = save_event
+
+
+def get_event(db: Database, event_id: int) -> EventData:
+    with db.session() as session:
+        orm = session.get(TimelineEvent, event_id)
+        if orm is None:
+            raise UserError(tr("Event {id} no longer exists.", id=event_id))
+        return _event(orm)
+
+
+def update_event(db: Database, data: EventData) -> EventData:
+    """Save an edited event; return the version before the edit (for undo)."""
+    if data.id is None:
+        raise ValueError("update_event needs an id")
+    data = _check(data)
+    with db.session() as session, session.begin():
+        orm = session.get(TimelineEvent, data.id)
+        if orm is None:
+            raise UserError(tr("Event {id} no longer exists.", id=data.id))
+        before = _event(orm)
+        for name in _WRITABLE:
+            setattr(orm, name, getattr(data, name))
+        session.flush()
+        if before.is_touch or data.is_touch:
+            _refresh_last_touch(session, {before.account_id, data.account_id})
+        return before
+
+
+def delete_event(db: Database, event_id: int) -> EventData:
+    """Delete one event; return it (``restore_event`` puts it back)."""
+    with db.session() as session, session.begin():
+        orm = session.get(TimelineEvent, event_id)
+        if orm is None:
+            raise UserError(tr("Event {id} no longer exists.", id=event_id))
+        before = _event(orm)
+        session.execute(delete(TimelineEvent).where(TimelineEvent.id == event_id))
+        if before.is_touch:
+            _refresh_last_touch(session, [before.account_id])
+        return before
+
+
+# Reads -------------------------------------------------------------------------
+
+
+def list_events(
+    db: Database,
+    account_id: int,
+    *,
+    kinds: Iterable[str] | None = None,
+    start: date | datetime | None = None,
+    end: date | datetime | None = None,
+    text: str | None = None,
+    limit: int | None = None,
+) -> list[EventData]:
+    """An account's events, newest first; ``end`` is inclusive (a date means the whole day)."""
+    query = select(*_SELECT).where(TimelineEvent.account_id == account_id)
+    kinds = list(kinds or [])
+    if kinds:
+        query = query.where(TimelineEvent.kind.in_(kinds))
+    if start is not None:
+        if not isinstance(start, datetime):
+            start = datetime.combine(start, time.min)
+        query = query.where(TimelineEvent.occurred_at >= start)
+    if end is not None:
+        if not isinstance(end, datetime):
+            end = datetime.combine(end + timedelta(days=1), time.min)
+            query = query.where(TimelineEvent.occurred_at < end)
+        else:
+            query = query.where(TimelineEvent.occurred_at <= end)
+    query = query.order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
+    wanted = words(text or "")
+    if limit is not None and not wanted:
+        query = query.limit(limit)
+    with db.session() as session:
+        events = [_row(r) for r in session.execute(query)]
+    if wanted:
+        events = [e for e in events if matches(e, wanted)]
+        if limit is not None:
+            events = events[:limit]
+    return events
+
+
+def search(db: Database, text: str, *, limit: int = 200, account_id: int | None = None) -> list[SearchHit]:
+    """Events of every account (or one) whose title or body holds all words of ``text``.
+
+    Case and accents are ignored; each word matches a word prefix. Newest first.
+    """
+    wanted = words(text)
+    if not wanted:
+        return []
+    with db.session() as session:
+        conn = session.connection()
+        ids = db_search.search_event_ids(conn, wanted, account_id=account_id, limit=limit, fold=fold)
+        if not ids:
+            return []
+        rows = session.execute(
+            select(*_SELECT, Account.name)
+            .join(Account, Account.id == TimelineEvent.account_id)
+            .where(TimelineEvent.id.in_(ids))
+        ).all()
+    hits = [SearchHit(_row(row[:-1]), row[-1]) for row in rows]
+    by_id = {hit.event.id: hit for hit in hits}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def event_counts(db: Database, account_id: int) -> dict[str, int]:
+    """How many events of each kind an account has."""
+    with db.session() as session:
+        rows = session.execute(
+            select(TimelineEvent.kind, func.count())
+            .where(TimelineEvent.account_id == account_id)
+            .group_by(TimelineEvent.kind)
+        )
+        return {kind: count for kind, count in rows}

@@ -1,0 +1,156 @@
+"""Full-text search over timeline events, kept behind this module.
+
+On SQLite an FTS5 index (``timeline_fts``, external content over
+``timeline_events``) is maintained by triggers, so every writer (services,
+bulk imports, the demo generator) keeps it right without knowing about it.
+Its ``unicode61 remove_diacritics 2`` tokenizer folds case and accents the way
+``csdesk.text.fold`` does. Other backends get a portable fallback: a scan in
+newest-first order that folds each row in Python and stops at ``limit``.
+
+Callers pass already-folded words; this module never imports the core.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Connection, Engine, select, text
+
+from db.models import TimelineEvent
+
+FTS_TABLE = "timeline_fts"
+
+_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "title, body, content='timeline_events', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER IF NOT EXISTS timeline_fts_ai AFTER INSERT ON timeline_events BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    f"CREATE TRIGGER IF NOT EXISTS timeline_fts_ad AFTER DELETE ON timeline_events BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END",
+    f"CREATE TRIGGER IF NOT EXISTS timeline_fts_au AFTER UPDATE OF title, body ON timeline_events BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
+    f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def has_fts(conn: Connection) -> bool:
+    """True when this database searches with FTS5."""
+    return conn.dialect.name == "sqlite" and _fts5_available(conn)
+
+
+def _fts5_available(conn: Connection) -> bool:
+    try:
+        options = {row[0] for row in conn.exec_driver_sql("PRAGMA compile_options")}
+    except Exception:  # pragma: no cover - exotic builds
+        return False
+    return "ENABLE_FTS5" in options or _probe_fts5(conn)
+
+
+def _probe_fts5(conn: Connection) -> bool:
+    try:
+        conn.exec_driver_sql("SELECT fts5(NULL)")
+    except Exception:
+        return False
+    return True  # pragma: no cover
+
+
+def install(engine: Engine) -> None:
+    """Create the search index and its triggers if missing (idempotent).
+
+    An index created on a database that already has events is filled from them.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        if not has_fts(conn):
+            return
+        existed = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (FTS_TABLE,)
+        ).first()
+        for statement in _DDL:
+            conn.exec_driver_sql(statement)
+        if not existed:
+            conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def rebuild(engine: Engine) -> None:
+    """Re-derive the whole index from the events (after raw bulk changes with triggers off)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        if has_fts(conn):
+            conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+def _fts_query(words: Sequence[str]) -> str:
+    # Each word is quoted (so FTS syntax in user text is inert) and matched as a prefix.
+    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+def search_event_ids(
+    conn: Connection,
+    words: Sequence[str],
+    *,
+    account_id: int | None = None,
+    limit: int = 200,
+    fold: Callable[[str], str] = str.lower,
+) -> list[int]:
+    """Ids of events whose title or body holds every word (as a word prefix), newest first.
+
+    ``words`` are already folded (lower case, no accents). ``fold`` is used by
+    the portable fallback to fold stored text the same way.
+    """
+    words = [w for w in words if w]
+    if not words:
+        return []
+    if (
+        has_fts(conn)
+        and conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (FTS_TABLE,)
+        ).first()
+    ):
+        return _search_fts(conn, words, account_id, limit)
+    return search_event_ids_portable(conn, words, account_id=account_id, limit=limit, fold=fold)
+
+
+def _search_fts(conn: Connection, words: Sequence[str], account_id: int | None, limit: int) -> list[int]:
+    params: dict[str, object] = {"q": _fts_query(words), "limit": limit}
+    where = ""
+    if account_id is not None:
+        where = "AND e.account_id = :account"
+        params["account"] = account_id
+    sql = text(
+        f"SELECT e.id FROM {FTS_TABLE} f JOIN timeline_events e ON e.id = f.rowid "
+        f"WHERE {FTS_TABLE} MATCH :q {where} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
+    )
+    return [row[0] for row in conn.execute(sql, params)]
+
+
+def search_event_ids_portable(
+    conn: Connection,
+    words: Sequence[str],
+    *,
+    account_id: int | None = None,
+    limit: int = 200,
+    fold: Callable[[str], str] = str.lower,
+) -> list[int]:
+    """Any-backend search: newest-first scan, folding text in Python, word-prefix match."""
+    query = select(TimelineEvent.id, TimelineEvent.title, TimelineEvent.body).order_by(
+        TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc()
+    )
+    if account_id is not None:
+        query = query.where(TimelineEvent.account_id == account_id)
+    found: list[int] = []
+    result = conn.execution_options(yield_per=2000).execute(query)
+    for event_id, title, body in result:
+        tokens = _WORD.findall(fold(f"{title or ''} {body or ''}"))
+        if all(any(t.startswith(w) for t in tokens) for w in words):
+            found.append(event_id)
+            if len(found) >= limit:
+                break
+    result.close()
+    return found
