@@ -19,7 +19,11 @@ from csdesk.errors import UserError
 from csdesk.logs import setup_logging
 from db import Database, DatabaseError, open_database
 
-COMMAND_MODULES = ("csdesk.commands.accounts", "csdesk.commands.timeline")
+COMMAND_MODULES = (
+    "csdesk.commands.accounts",
+    "csdesk.commands.demo",
+    "csdesk.commands.timeline",
+)
 
 log = logging.getLogger(__name__)
 
