@@ -392,3 +392,46 @@ def restore_account(db: Database, snapshot: AccountSnapshot) -> None:
         for table_name, rows in snapshot.tables:
             table = Base.metadata.tables[table_name]
             session.execute(table.insert(), [dict(row) for row in rows])
+
+
+@dataclass(frozen=True)
+class ContactSnapshot:
+    """A contact and the rows that pointed at it (timeline events, survey answers)."""
+
+    data: ContactData
+    links: tuple[tuple[str, str, tuple[int, ...]], ...]  # (table, column, row ids)
+
+
+def snapshot_contact(db: Database, contact_id: int) -> ContactSnapshot:
+    from db.models import Base
+
+    with db.session() as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise UserError(tr("Contact {id} no longer exists.", id=contact_id))
+        links = []
+        for table in Base.metadata.sorted_tables:
+            for fk in table.foreign_keys:
+                if fk.column.table is Contact.__table__ and table is not Contact.__table__:
+                    pk = next(iter(table.primary_key.columns))
+                    ids = tuple(session.scalars(select(pk).where(fk.parent == contact_id)))
+                    if ids:
+                        links.append((table.name, fk.parent.name, ids))
+        return ContactSnapshot(data=_contact(contact), links=tuple(links))
+
+
+def restore_contact(db: Database, snapshot: ContactSnapshot) -> ContactData:
+    """Put a deleted contact back with its id, and re-link the rows that pointed at it."""
+    from db.models import Base
+
+    data = snapshot.data
+    with db.session() as session, session.begin():
+        if session.get(Account, data.account_id) is None:
+            raise UserError(tr("Account {id} no longer exists.", id=data.account_id))
+        session.add(Contact(id=data.id, **{name: getattr(data, name) for name in _CONTACT_FIELDS}))
+        session.flush()
+        for table_name, column, ids in snapshot.links:
+            table = Base.metadata.tables[table_name]
+            pk = next(iter(table.primary_key.columns))
+            session.execute(table.update().where(pk.in_(ids)).values({column: data.id}))
+    return data

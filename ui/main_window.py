@@ -1,24 +1,42 @@
-"""The main window: a navigation sidebar, the pages, menus and the status bar."""
+"""The main window: a navigation sidebar, the pages, menus and the status bar.
+
+Other areas add pages through ``page_factories()`` and actions to the menus
+(``file_menu``, ``edit_menu``, ``view_menu``, ``help_menu``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QWidget,
 )
 
+from csdesk import i18n
 from csdesk.i18n import tr
+from csdesk.paths import resources_dir
+from db import DatabaseError, open_database
 from ui.context import AppContext
+from ui.errors import show_error
+from ui.workers import run_in_background
 
 PageFactory = Callable[[AppContext], QWidget]
+
+RECENT_KEY = "databases/recent"
+MAX_RECENT = 8
+DATABASE_FILTER = "CSDesk (*.sqlite *.db *.csdesk);;*"
+LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
 
 
 def page_factories() -> list[tuple[str, str, PageFactory]]:
@@ -30,13 +48,21 @@ def page_factories() -> list[tuple[str, str, PageFactory]]:
     ]
 
 
+def load_style_sheet() -> str:
+    path = resources_dir() / "styles" / "app.qss"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
 class MainWindow(QMainWindow):
     pageChanged = Signal(str)
+    databaseOpened = Signal(str)  # location, after a successful swap
 
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
-        self.setWindowTitle(tr("CSDesk"))
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and not app.styleSheet():
+            app.setStyleSheet(load_style_sheet())
         self.resize(1360, 820)
         self.pages: dict[str, QWidget] = {}
 
@@ -57,16 +83,29 @@ class MainWindow(QMainWindow):
             self.add_page(key, title, factory(context))
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
         context.hub.requestPage.connect(self.show_page)
+        context.hub.requestAccount.connect(self.open_account)
         self._build_menus()
-        self.statusBar().showMessage(context.db.location)
+        self._show_location()
+        self.remember_database(context.db.location)
+        geometry = context.settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(QByteArray(geometry))
         if self.pages:
             self.show_page(next(iter(self.pages)))
 
-    def add_page(self, key: str, title: str, widget: QWidget) -> None:
+    # Pages --------------------------------------------------------------------------
+
+    def add_page(self, key: str, title: str, widget: QWidget, icon=None) -> None:
         self.pages[key] = widget
         self.stack.addWidget(widget)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
+        if icon is None and key == "book":
+            from ui.book.icons import icon as named_icon
+
+            icon = named_icon("book")
+        if icon is not None:
+            item.setIcon(icon)
         self.sidebar.addItem(item)
 
     def show_page(self, key: str) -> None:
@@ -84,12 +123,44 @@ class MainWindow(QMainWindow):
         if row >= 0:
             self.show_page(self.sidebar.item(row).data(Qt.ItemDataRole.UserRole))
 
+    def open_account(self, account_id: int) -> None:
+        """Answer hub.requestAccount: the account page when there is one, else the edit dialog."""
+        page = self.pages.get("account")
+        if page is not None and hasattr(page, "show_account"):
+            page.show_account(account_id)
+            self.show_page("account")
+            return
+        book = self.pages.get("book")
+        if book is not None:
+            book.edit_account(account_id)
+
+    # Menus --------------------------------------------------------------------------
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu(tr("&File"))
         self.edit_menu = bar.addMenu(tr("&Edit"))
         self.view_menu = bar.addMenu(tr("&View"))
         self.help_menu = bar.addMenu(tr("&Help"))
+        book = self.pages.get("book")
+
+        self.new_database_action = self.file_menu.addAction(tr("&New database…"), self.new_database_dialog)
+        self.open_database_action = self.file_menu.addAction(tr("&Open database…"), self.open_database_dialog)
+        self.open_database_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.recent_menu = self.file_menu.addMenu(tr("&Recent databases"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.file_menu.addSeparator()
+        self.import_action = self.file_menu.addAction(
+            tr("&Import…"), lambda: self.context.hub.requestImport.emit("")
+        )
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        if book is not None:
+            self.file_menu.addAction(book.export_action)
+        self.file_menu.addSeparator()
+        quit_action = QAction(tr("&Quit"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(quit_action)
 
         undo = self.context.undo_stack.createUndoAction(self, tr("&Undo"))
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -97,12 +168,126 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         self.edit_menu.addAction(undo)
         self.edit_menu.addAction(redo)
+        if book is not None:
+            self.edit_menu.addSeparator()
+            for action in (book.new_account_action, book.edit_action, book.delete_action):
+                self.edit_menu.addAction(action)
+            self.edit_menu.addSeparator()
+            self.edit_menu.addAction(book.find_action)
+            self.addAction(book.find_action)
+            self.addAction(book.new_account_action)
 
-        quit_action = QAction(tr("&Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        self.file_menu.addAction(quit_action)
+            columns = self.view_menu.addMenu(tr("&Columns"))
+            columns.aboutToShow.connect(lambda: self._fill_columns_menu(columns))
+            self.view_menu.addAction(book.clear_filters_action)
+            self.view_menu.addSeparator()
+
+        self.language_menu = self.view_menu.addMenu(tr("&Language"))
+        group = QActionGroup(self)
+        current = i18n.current_language()
+        self.language_actions: dict[str, QAction] = {}
+        for code in i18n.LANGUAGES:
+            action = self.language_menu.addAction(LANGUAGE_NAMES[code])
+            action.setCheckable(True)
+            action.setChecked(code == current)
+            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
+            group.addAction(action)
+            self.language_actions[code] = action
+
+    def _fill_columns_menu(self, menu) -> None:
+        book = self.pages["book"]
+        menu.clear()
+        for action in book.column_menu().actions():
+            menu.addAction(action)
+
+    def set_language(self, language: str) -> None:
+        """Save the UI language; it applies at the next start."""
+        settings = self.context.settings
+        if settings.value("ui/language", "", str) == language and language == i18n.current_language():
+            return
+        settings.setValue("ui/language", language)
+        if language == i18n.current_language():
+            return
+        QMessageBox.information(
+            self,
+            tr("Language"),
+            tr("{language} will be used the next time you start CSDesk.", language=LANGUAGE_NAMES[language]),
+        )
+
+    # Databases ------------------------------------------------------------------------
+
+    def _show_location(self) -> None:
+        location = self.context.db.location
+        self.setWindowTitle(f"{Path(location).name} — CSDesk")
+        self.statusBar().showMessage(location)
+
+    def recent_databases(self) -> list[str]:
+        value = self.context.settings.value(RECENT_KEY, [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value or []][:MAX_RECENT]
+
+    def remember_database(self, location: str) -> None:
+        recent = [location] + [r for r in self.recent_databases() if r != location]
+        self.context.settings.setValue(RECENT_KEY, recent[:MAX_RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for location in self.recent_databases():
+            action = self.recent_menu.addAction(
+                location, lambda p=location: self.open_database_file(p, create=False)
+            )
+            action.setEnabled(location != self.context.db.location)
+        if not self.recent_menu.actions():
+            self.recent_menu.addAction(tr("(none yet)")).setEnabled(False)
+
+    def open_database_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("Open database"), str(Path(self.context.db.location).parent), DATABASE_FILTER
+        )
+        if path:
+            self.open_database_file(path, create=False)
+
+    def new_database_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("New database"),
+            str(Path(self.context.db.location).parent / "csdesk-new.sqlite"),
+            DATABASE_FILTER,
+            options=QFileDialog.Option.DontConfirmOverwrite,
+        )
+        if not path:
+            return
+        if Path(path).exists():
+            show_error(
+                self, DatabaseError(tr("{path} already exists. Use Open database to open it.", path=path))
+            )
+            return
+        self.open_database_file(path, create=True)
+
+    def open_database_file(self, path: str, create: bool = False) -> None:
+        """Open (in the background) and switch to another database; on error keep the current one."""
+        run_in_background(
+            lambda progress: open_database(path, create=create),
+            self._swap_database,
+            lambda error: show_error(self, error),
+            parent=self,
+        )
+
+    def _swap_database(self, db) -> None:
+        old = self.context.db
+        self.context.db = db
+        # Undo commands hold ids of the old database: they must not run on the new one.
+        self.context.undo_stack.clear()
+        self.remember_database(db.location)
+        self._show_location()
+        self.context.hub.databaseChanged.emit()
+        self.databaseOpened.emit(db.location)
+        old.dispose()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
+        book = self.pages.get("book")
+        if book is not None and hasattr(book, "save_state"):
+            book.save_state()
         super().closeEvent(event)

@@ -1,16 +1,712 @@
-"""The book of business page (placeholder until the table lands)."""
+"""The book of business page: KPI header, search and filters, the accounts table.
+
+An empty database shows a welcome screen instead. The book is loaded in the
+background (one query, column-wise) and the model is reset in one go; data
+changes announced on the hub trigger a debounced reload.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import json
+from typing import Any
 
-from csdesk.i18n import tr
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csdesk import accounts, formatting, i18n, vocab
+from csdesk.book import NO_SCORE, Book, BookFilter, load_book
+from csdesk.exporting import export_book
+from csdesk.i18n import label, tr
+from ui.book.commands import CreateAccountCommand, DeleteAccountsCommand, EditAccountCommand
+from ui.book.dialogs import AccountDialog
+from ui.book.icons import icon
+from ui.book.model import COLUMNS, AccountIdRole, BookModel
+from ui.book.widgets import HealthDelegate, KpiHeader, WelcomePage
 from ui.context import AppContext
+from ui.errors import show_error
+from ui.workers import run_in_background
+
+RENEWAL_CHOICES = (30, 60, 90, 180)
+NO_TOUCH_CHOICES = (14, 30, 60, 90)
+RELOAD_DELAY_MS = 150
+DEMO_ACCOUNTS = 300
+
+VIEWS_KEY = "book/views"
+STATE_KEY = "book/state"
+HEADER_KEY = "book/header"
+
+
+class BookTable(QTableView):
+    """The accounts table; Enter opens the current account like a double-click."""
+
+    openRequested = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.openRequested.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
 
 
 class BookPage(QWidget):
+    bookLoaded = Signal()  # a load finished and the model shows it (tests, benchmarks)
+
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(tr("Book of business")))
+        self.setObjectName("bookPage")
+        self.model = BookModel(self)
+        self.loaded = False
+        self._generation = 0
+        self._pending_select: int | None = None
+        self._restoring = False
+
+        self.stack = QStackedWidget()
+        self.welcome = WelcomePage()
+        self.content = QWidget()
+        self.stack.addWidget(self.content)
+        self.stack.addWidget(self.welcome)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+        self._build_actions()
+        self._build_content()
+        self.welcome.importRequested.connect(lambda: context.hub.requestImport.emit(""))
+        self.welcome.demoRequested.connect(self.generate_demo)
+        self.welcome.newAccountRequested.connect(self.new_account)
+
+        self.model.viewChanged.connect(self._on_view_changed)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._reload_timer.timeout.connect(self.reload)
+        hub = context.hub
+        hub.accountsChanged.connect(self._schedule_reload)
+        hub.healthChanged.connect(self._schedule_reload)
+        hub.timelineChanged.connect(self._schedule_reload)
+        hub.importFinished.connect(self._schedule_reload)
+        hub.databaseChanged.connect(self._on_database_changed)
+        hub.requestNewAccount.connect(self.new_account)
+
+        self.restore_state()
+        self.reload()
+
+    # Building -------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.new_account_action = QAction(icon("add"), tr("&New account…"), self)
+        self.new_account_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.new_account_action.triggered.connect(self.new_account)
+        self.edit_action = QAction(icon("edit"), tr("&Edit account…"), self)
+        self.edit_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.edit_action.triggered.connect(self.edit_selected)
+        self.delete_action = QAction(icon("delete"), tr("&Delete account…"), self)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.triggered.connect(self.delete_selected)
+        self.find_action = QAction(icon("search"), tr("&Find account"), self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.triggered.connect(self.focus_search)
+        self.export_action = QAction(icon("export"), tr("&Export visible rows…"), self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.export_visible)
+        self.clear_filters_action = QAction(icon("clear"), tr("Clear filters"), self)
+        self.clear_filters_action.triggered.connect(self.clear_filters)
+        for action in (self.edit_action, self.delete_action):
+            # Only while the table has focus: Del and F2 belong to text fields elsewhere.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def _build_content(self) -> None:
+        title = QLabel(tr("Book of business"))
+        title.setObjectName("pageTitle")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("pageSubtitle")
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(title)
+        titles.addWidget(self.count_label)
+
+        self.views_button = QToolButton()
+        self.views_button.setObjectName("viewsButton")
+        self.views_button.setIcon(icon("views"))
+        self.views_button.setText(tr("Views"))
+        self.views_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.views_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.views_menu = QMenu(self.views_button)
+        self.views_menu.aboutToShow.connect(self._fill_views_menu)
+        self.views_button.setMenu(self.views_menu)
+        export_button = QToolButton()
+        export_button.setDefaultAction(self.export_action)
+        export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        export_button.setText(tr("Export"))
+        new_button = QPushButton(icon("add", "#ffffff"), tr("New account"))
+        new_button.setObjectName("primaryButton")
+        new_button.clicked.connect(self.new_account)
+        new_button.setToolTip(tr("New account (Ctrl+Shift+N)"))
+
+        top = QHBoxLayout()
+        top.addLayout(titles)
+        top.addStretch(1)
+        top.addWidget(self.views_button)
+        top.addWidget(export_button)
+        top.addWidget(new_button)
+
+        self.kpis = KpiHeader()
+
+        self.search = QLineEdit()
+        self.search.setObjectName("searchField")
+        self.search.setPlaceholderText(tr("Search name, CNPJ, domain or owner  (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(icon("search", "#8a94a6"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setMinimumWidth(280)
+        self.search.textChanged.connect(self._on_filters_edited)
+
+        self.status_filter = self._filter_combo(
+            [(tr("Active"), "active"), (tr("Churned"), "churned"), (tr("Active and churned"), "all")]
+        )
+        self.segment_filter = self._filter_combo(
+            [(tr("All segments"), None)] + [(label(vocab.SEGMENT_LABELS, s), s) for s in vocab.SEGMENTS]
+        )
+        self.stage_filter = self._filter_combo(
+            [(tr("All stages"), None)] + [(label(vocab.STAGE_LABELS, s), s) for s in vocab.STAGES]
+        )
+        self.band_filter = self._filter_combo(
+            [(tr("Any health"), None)]
+            + [(label(vocab.HEALTH_BAND_LABELS, b), b) for b in vocab.HEALTH_BANDS]
+            + [(tr("At risk or critical"), "yellow,red"), (tr("No score yet"), NO_SCORE)]
+        )
+        self.renewal_filter = self._filter_combo(
+            [(tr("Any renewal"), None)] + [(tr("Renews within {n} days", n=n), n) for n in RENEWAL_CHOICES]
+        )
+        self.touch_filter = self._filter_combo(
+            [(tr("Any last touch"), None)]
+            + [(tr("No touch for {n}+ days", n=n), n) for n in NO_TOUCH_CHOICES]
+        )
+        clear = QToolButton()
+        clear.setDefaultAction(self.clear_filters_action)
+        clear.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
+        filters.addWidget(self.search, 1)
+        for combo in (
+            self.status_filter,
+            self.segment_filter,
+            self.stage_filter,
+            self.band_filter,
+            self.renewal_filter,
+            self.touch_filter,
+        ):
+            filters.addWidget(combo)
+        filters.addWidget(clear)
+
+        self.table = BookTable()
+        self.table.setObjectName("bookTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(34)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setItemDelegateForColumn(self._column_index("health"), HealthDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        header.sortIndicatorChanged.connect(lambda *_: self.save_state())
+        header.sectionResized.connect(lambda *_: self._save_header_later())
+        header.sectionMoved.connect(lambda *_: self._save_header_later())
+        for i, column in enumerate(COLUMNS):
+            header.resizeSection(i, column.width)
+            header.setSectionHidden(i, not column.visible)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.doubleClicked.connect(self._on_open)
+        self.table.openRequested.connect(self._on_open)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.table.addAction(self.edit_action)
+        self.table.addAction(self.delete_action)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self._update_actions()
+
+        self._header_timer = QTimer(self)
+        self._header_timer.setSingleShot(True)
+        self._header_timer.setInterval(400)
+        self._header_timer.timeout.connect(self.save_state)
+
+        self.empty_label = QLabel(tr("No account matches the search and filters."))
+        self.empty_label.setObjectName("emptyHint")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.hide()
+
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setSpacing(14)
+        layout.addLayout(top)
+        layout.addWidget(self.kpis)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty_label)
+
+    def _filter_combo(self, items: list[tuple[str, Any]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName("filterCombo")
+        for text, data in items:
+            combo.addItem(text, data)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.currentIndexChanged.connect(self._on_filters_edited)
+        return combo
+
+    @staticmethod
+    def _column_index(key: str) -> int:
+        return next(i for i, c in enumerate(COLUMNS) if c.key == key)
+
+    # Loading ---------------------------------------------------------------------------
+
+    def _schedule_reload(self, *_args) -> None:
+        self._reload_timer.start()
+
+    def _on_database_changed(self) -> None:
+        self.loaded = False
+        self.reload()
+
+    def reload(self) -> None:
+        """Load the book in the background; the newest request wins."""
+        self._generation += 1
+        generation = self._generation
+        db = self.context.db
+        run_in_background(
+            lambda progress: load_book(db),
+            lambda book: self._on_loaded(book, generation),
+            lambda error: self._on_load_failed(error, generation),
+            parent=self,
+        )
+
+    def _on_loaded(self, book: Book, generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer load is on its way
+        selected = self._pending_select or self.current_account_id()
+        self._pending_select = None
+        book.search_keys  # noqa: B018 - built now (background result), not on the first keystroke
+        self.model.set_book(book)
+        self.loaded = True
+        self.stack.setCurrentWidget(self.welcome if len(book) == 0 else self.content)
+        if selected is not None:
+            self.select_account(selected)
+        self.bookLoaded.emit()
+
+    def _on_load_failed(self, error: BaseException, generation: int) -> None:
+        if generation == self._generation:
+            show_error(self, error)
+
+    # View state ------------------------------------------------------------------------
+
+    def current_filter(self) -> BookFilter:
+        bands = self.band_filter.currentData()
+        segment = self.segment_filter.currentData()
+        stage = self.stage_filter.currentData()
+        return BookFilter(
+            search=self.search.text(),
+            status=self.status_filter.currentData(),
+            segments=frozenset([segment]) if segment else frozenset(),
+            stages=frozenset([stage]) if stage else frozenset(),
+            bands=frozenset(bands.split(",")) if bands else frozenset(),
+            renewal_within=self.renewal_filter.currentData(),
+            no_touch_for=self.touch_filter.currentData(),
+        )
+
+    def set_filter(self, flt: BookFilter) -> None:
+        """Show ``flt`` in the filter widgets and apply it."""
+        self._restoring = True
+        try:
+            self.search.setText(flt.search)
+            self._set_combo(self.status_filter, flt.status)
+            self._set_combo(
+                self.segment_filter, next(iter(flt.segments), None) if len(flt.segments) == 1 else None
+            )
+            self._set_combo(self.stage_filter, next(iter(flt.stages), None) if len(flt.stages) == 1 else None)
+            bands = ",".join(sorted(flt.bands, key=lambda b: ("green", "yellow", "red", NO_SCORE).index(b)))
+            self._set_combo(self.band_filter, bands or None)
+            self._set_combo(self.renewal_filter, flt.renewal_within)
+            self._set_combo(self.touch_filter, flt.no_touch_for)
+        finally:
+            self._restoring = False
+        self._on_filters_edited()
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, value: Any) -> None:
+        index = combo.findData(value)
+        combo.setCurrentIndex(index if index >= 0 else 0)
+
+    def _on_filters_edited(self, *_args) -> None:
+        if self._restoring:
+            return
+        self.model.set_filter(self.current_filter())
+        self.save_state()
+
+    def clear_filters(self) -> None:
+        self.set_filter(BookFilter())
+
+    def _on_view_changed(self) -> None:
+        shown, total = self.model.rowCount(), len(self.model.book)
+        self.kpis.show_kpis(self.model.kpis())
+        if shown == total:
+            self.count_label.setText(tr("{n} accounts", n=formatting.number(total)))
+        else:
+            self.count_label.setText(
+                tr(
+                    "{shown} of {total} accounts",
+                    shown=formatting.number(shown),
+                    total=formatting.number(total),
+                )
+            )
+        self.empty_label.setVisible(shown == 0 and total > 0)
+        self.clear_filters_action.setEnabled(self.model.filter != BookFilter())
+        self._update_actions()
+
+    def visible_column_keys(self) -> list[str]:
+        header = self.table.horizontalHeader()
+        order = sorted(range(len(COLUMNS)), key=header.visualIndex)
+        return [COLUMNS[i].key for i in order if not header.isSectionHidden(i)]
+
+    def view_state(self) -> dict[str, Any]:
+        """Search, filters, sort and columns: what a saved view remembers."""
+        return {
+            "filter": self.model.filter.to_dict(),
+            "sort": self.model.sort_key,
+            "descending": self.model.descending,
+            "columns": self.visible_column_keys(),
+        }
+
+    def apply_view_state(self, state: dict[str, Any]) -> None:
+        columns = state.get("columns")
+        if isinstance(columns, list) and columns:
+            header = self.table.horizontalHeader()
+            for i, column in enumerate(COLUMNS):
+                header.setSectionHidden(i, column.key not in columns)
+            for visual, key in enumerate(k for k in columns if k in {c.key for c in COLUMNS}):
+                header.moveSection(header.visualIndex(self._column_index(key)), visual)
+        sort_key = state.get("sort")
+        descending = bool(state.get("descending"))
+        keys = [c.key for c in COLUMNS]
+        header = self.table.horizontalHeader()
+        if sort_key in keys:
+            order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            header.setSortIndicator(keys.index(sort_key), order)  # sorts the model too
+        else:
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            self.model.set_sort(None)
+        self.set_filter(BookFilter.from_dict(state.get("filter") or {}))
+
+    def save_state(self) -> None:
+        if self._restoring:
+            return
+        settings = self.context.settings
+        settings.setValue(STATE_KEY, json.dumps(self.view_state()))
+        settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+
+    def _save_header_later(self) -> None:
+        self._header_timer.start()
+
+    def restore_state(self) -> None:
+        settings = self.context.settings
+        header_state = settings.value(HEADER_KEY)
+        if isinstance(header_state, QByteArray | bytes) and header_state:
+            self.table.horizontalHeader().restoreState(QByteArray(header_state))
+        try:
+            state = json.loads(settings.value(STATE_KEY, "", str) or "{}")
+        except ValueError:
+            state = {}
+        if state:
+            self.apply_view_state(state)
+
+    # Saved views -------------------------------------------------------------------
+
+    def saved_views(self) -> dict[str, dict[str, Any]]:
+        try:
+            views = json.loads(self.context.settings.value(VIEWS_KEY, "", str) or "{}")
+        except ValueError:
+            return {}
+        return views if isinstance(views, dict) else {}
+
+    def save_view(self, name: str) -> None:
+        views = self.saved_views()
+        views[name] = self.view_state()
+        self.context.settings.setValue(VIEWS_KEY, json.dumps(views, ensure_ascii=False))
+
+    def load_view(self, name: str) -> bool:
+        state = self.saved_views().get(name)
+        if state is None:
+            return False
+        self.apply_view_state(state)
+        self.save_state()
+        return True
+
+    def delete_view(self, name: str) -> None:
+        views = self.saved_views()
+        views.pop(name, None)
+        self.context.settings.setValue(VIEWS_KEY, json.dumps(views, ensure_ascii=False))
+
+    def _fill_views_menu(self) -> None:
+        menu = self.views_menu
+        menu.clear()
+        views = self.saved_views()
+        for name in sorted(views, key=str.casefold):
+            menu.addAction(name, lambda n=name: self.load_view(n))
+        if views:
+            menu.addSeparator()
+        menu.addAction(tr("Save current view…"), self._ask_save_view)
+        if views:
+            delete_menu = menu.addMenu(tr("Delete view"))
+            for name in sorted(views, key=str.casefold):
+                delete_menu.addAction(name, lambda n=name: self.delete_view(n))
+        menu.addSeparator()
+        menu.addAction(tr("Reset to the default view"), self.reset_view)
+
+    def _ask_save_view(self) -> None:
+        name, ok = QInputDialog.getText(self, tr("Save view"), tr("Name of this view:"))
+        if ok and name.strip():
+            self.save_view(name.strip())
+
+    def reset_view(self) -> None:
+        self.apply_view_state({"columns": [c.key for c in COLUMNS if c.visible]})
+        header = self.table.horizontalHeader()
+        for i, column in enumerate(COLUMNS):
+            header.resizeSection(i, column.width)
+        self.save_state()
+
+    # Columns ------------------------------------------------------------------------
+
+    def column_menu(self) -> QMenu:
+        """Show or hide columns (the header's context menu, also under View)."""
+        menu = QMenu(tr("Columns"), self)
+        menu.setIcon(icon("columns"))
+        header = self.table.horizontalHeader()
+        for i, column in enumerate(COLUMNS):
+            action = menu.addAction(tr(column.title))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(i))
+            action.setEnabled(column.key != "name")
+            action.toggled.connect(lambda on, i=i: self.set_column_visible(COLUMNS[i].key, on))
+        return menu
+
+    def set_column_visible(self, key: str, visible: bool) -> None:
+        self.table.horizontalHeader().setSectionHidden(self._column_index(key), not visible)
+        self.save_state()
+
+    def _header_menu(self, pos: QPoint) -> None:
+        self.column_menu().exec(self.table.horizontalHeader().mapToGlobal(pos))
+
+    # Accounts -----------------------------------------------------------------------
+
+    def current_account_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.account_id(index.row()) if index.isValid() else None
+
+    def selected_account_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.account_id(r) for r in rows]
+
+    def select_account(self, account_id: int) -> bool:
+        row = self.model.row_of(account_id)
+        if row is None:
+            return False
+        index = self.model.index(row, self._column_index("name"))
+        self.table.setCurrentIndex(index)
+        self.table.selectRow(row)
+        self.table.scrollTo(index)
+        return True
+
+    def _update_actions(self) -> None:
+        selected = bool(self.table.selectionModel().selectedRows())
+        self.edit_action.setEnabled(selected)
+        self.delete_action.setEnabled(selected)
+
+    def focus_search(self) -> None:
+        self.context.hub.requestPage.emit("book")
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _on_open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.context.hub.requestAccount.emit(int(index.data(AccountIdRole)))
+
+    def _table_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.edit_action)
+        menu.addAction(self.delete_action)
+        menu.addSeparator()
+        menu.addAction(self.new_account_action)
+        menu.addAction(self.export_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _owners(self) -> list[str]:
+        owners = self.model.book.frame["owner"].dropna().unique().tolist()
+        return [str(o) for o in owners]
+
+    def report(self, error: BaseException) -> None:
+        show_error(self, error)
+
+    def new_account(self) -> None:
+        dialog = AccountDialog(owners=self._owners(), parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        edit = dialog.result_edit()
+        command = CreateAccountCommand(self.context, edit.data, edit.contacts, self.report)
+        self.context.undo_stack.push(command)
+        if command.account_ids:
+            self._pending_select = command.account_ids[0]
+
+    def edit_account(self, account_id: int) -> None:
+        try:
+            summary = accounts.get_account(self.context.db, account_id)
+            contacts = accounts.list_contacts(self.context.db, account_id)
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            show_error(self, exc)
+            return
+        before = _account_data(summary)
+        dialog = AccountDialog(before, contacts, owners=self._owners(), parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        edit = dialog.result_edit()
+        if edit.data == before and not edit.contacts and not edit.removed:
+            return
+        self.context.undo_stack.push(
+            EditAccountCommand(
+                self.context, before, edit.data, contacts, edit.contacts, edit.removed, self.report
+            )
+        )
+
+    def edit_selected(self) -> None:
+        account_id = self.current_account_id()
+        if account_id is not None:
+            self.edit_account(account_id)
+
+    def delete_selected(self) -> None:
+        ids = self.selected_account_ids()
+        if not ids:
+            return
+        names = [self.model.book.frame["name"].iat[self.model.book.position_of(i)] for i in ids]
+        if len(ids) == 1:
+            question = tr(
+                'Delete "{name}" with its contacts, timeline and plans? You can undo this with Ctrl+Z.',
+                name=names[0],
+            )
+        else:
+            question = tr(
+                "Delete {n} accounts with their contacts, timelines and plans? You can undo this with Ctrl+Z.",
+                n=len(ids),
+            )
+        answer = QMessageBox.question(
+            self,
+            tr("Delete accounts") if len(ids) > 1 else tr("Delete account"),
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.context.undo_stack.push(DeleteAccountsCommand(self.context, ids, names, self.report))
+
+    # Export -------------------------------------------------------------------------
+
+    def export_visible(self) -> None:
+        csv_filter = tr("CSV for Excel (*.csv)")
+        xlsx_filter = tr("Excel workbook (*.xlsx)")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, tr("Export visible rows"), tr("accounts") + ".xlsx", f"{xlsx_filter};;{csv_filter}"
+        )
+        if not path:
+            return
+        if not path.lower().endswith((".csv", ".xlsx")):
+            path += ".csv" if chosen == csv_filter else ".xlsx"
+        self.export_to(path)
+
+    def export_to(self, path: str) -> None:
+        """Write the visible rows and columns to ``path`` (.csv or .xlsx) in the background."""
+        book, rows, keys = self.model.book, self.model.rows.copy(), self.visible_column_keys()
+        language = i18n.current_language()
+
+        def done(count: int) -> None:
+            window = self.window()
+            if hasattr(window, "statusBar"):
+                window.statusBar().showMessage(
+                    tr("{n} accounts exported to {path}", n=formatting.number(count), path=path), 8000
+                )
+            self.exportFinished.emit(path)
+
+        run_in_background(
+            lambda progress: export_book(path, book, rows, keys, language),
+            done,
+            lambda error: show_error(self, error),
+            parent=self,
+        )
+
+    exportFinished = Signal(str)
+
+    # Demo data ------------------------------------------------------------------------
+
+    def generate_demo(self) -> None:
+        """Fill the empty database with the demo book, in the background, with progress."""
+        try:
+            from csdesk import demo
+        except ImportError as exc:  # the demo generator ships with the app; a broken install
+            show_error(self, exc)
+            return
+        dialog = QProgressDialog(tr("Creating the demo book of business…"), tr("Cancel"), 0, 100, self)
+        dialog.setWindowTitle(tr("Demo data"))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setValue(0)
+        db = self.context.db
+        job = run_in_background(
+            lambda progress: demo.generate(db, accounts=DEMO_ACCOUNTS, progress=progress),
+            lambda _result: self._on_demo_done(dialog),
+            lambda error: (dialog.close(), show_error(self, error)),
+            parent=self,
+        )
+        job.progressed.connect(lambda done, total, _msg: dialog.setValue(int(done * 100 / max(total, 1))))
+        job.cancelled.connect(dialog.close)
+        dialog.canceled.connect(job.cancel)
+        self.demo_job = job
+
+    def _on_demo_done(self, dialog: QProgressDialog) -> None:
+        dialog.close()
+        self.context.hub.accountsChanged.emit([])
+        self.context.hub.healthChanged.emit([])
+
+
+def _account_data(summary: accounts.AccountSummary) -> accounts.AccountData:
+    """The editable part of an account summary."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(accounts.AccountData)}
+    return accounts.AccountData(**{n: getattr(summary, n) for n in names})

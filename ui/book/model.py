@@ -1,0 +1,323 @@
+"""The book table's item model: a thin view over the column arrays of a ``Book``.
+
+Why not a ``QSortFilterProxyModel``: its ``filterAcceptsRow`` and ``lessThan``
+are called from C++ once per row (and per comparison) and each call crosses
+into Python; at 50,000 accounts one keystroke costs seconds. Instead the
+model holds an array of the visible row positions, computed by
+``csdesk.book`` with numpy/pandas over whole columns, and resets in bulk.
+Display strings are formatted on demand in ``data()``: only the ~40 rows on
+screen are ever asked for, so formatting 50,000 rows up front would be waste.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from csdesk import book as core
+from csdesk import formatting, vocab
+from csdesk.book import Book, BookFilter
+from csdesk.i18n import label, tr
+from csdesk.text import format_cnpj
+
+AccountIdRole = Qt.ItemDataRole.UserRole
+SortRole = Qt.ItemDataRole.UserRole + 1  # native value (numbers, ISO dates) for sorting and tests
+BandRole = Qt.ItemDataRole.UserRole + 2  # green | yellow | red | None
+TrendRole = Qt.ItemDataRole.UserRole + 3  # points over 30 days or None
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+
+MUTED = QColor("#8a94a6")
+NPS_COLORS = {"promoter": QColor("#1f8a4c"), "passive": QColor("#9a6b00"), "detractor": QColor("#c0392b")}
+SOON = QColor("#b45309")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # also the csdesk.book sort key and the export key
+    title: str  # English; translated when shown
+    align: int = _LEFT
+    visible: bool = True  # by default
+    width: int = 110
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Account", width=260),
+    Column("segment", "Segment", width=105),
+    Column("stage", "Stage", width=135),
+    Column("mrr", "MRR", _RIGHT, width=110),
+    Column("arr", "ARR", _RIGHT, width=125),
+    Column("renewal", "Renewal", _RIGHT, width=150),
+    Column("health", "Health", _CENTER, width=95),
+    Column("last_touch", "Last touch", _RIGHT, width=95),
+    Column("nps", "NPS", _CENTER, width=55),
+    Column("owner", "Owner", width=130),
+    Column("cnpj", "CNPJ", visible=False, width=140),
+    Column("domain", "Domain", visible=False, width=140),
+    Column("status", "Status", visible=False, width=90),
+)
+COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+STATUS_LABELS = {"active": "Active", "churned": "Churned"}
+
+
+def trend_arrow(trend: float | None) -> str:
+    """▲ / ▼ for a move of at least one point over 30 days, else nothing."""
+    if trend is None or trend != trend:
+        return ""
+    return "▲" if trend >= 1 else "▼" if trend <= -1 else ""
+
+
+def nps_group(score: int) -> str:
+    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+
+
+class BookModel(QAbstractTableModel):
+    """Visible accounts of a ``Book`` in display order; filter and sort are vectorised."""
+
+    viewChanged = Signal()  # rows changed (filter, search, sort or data): KPIs follow
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.book: Book = core.build_book([])
+        self.rows: np.ndarray = self.book.all_rows
+        self.filter = BookFilter()
+        self.sort_key: str | None = None
+        self.descending = False
+        self._lists: dict[str, list] = {}
+
+    # What is shown ------------------------------------------------------------
+
+    def set_book(self, book: Book) -> None:
+        """New data (after a reload): keep the same filter and sort."""
+        self.beginResetModel()
+        self.book = book
+        f = book.frame
+        # Python lists: indexing them per cell is ~20x cheaper than pandas .iat.
+        self._lists = {
+            name: f[name].tolist()
+            for name in (
+                "id",
+                "name",
+                "cnpj",
+                "domain",
+                "segment",
+                "stage",
+                "status",
+                "mrr_cents",
+                "arr_cents",
+                "currency",
+                "health_score",
+                "health_band",
+                "health_trend",
+                "last_nps",
+                "owner",
+                "renewal_days",
+                "touch_days",
+            )
+        }
+        self._lists["renewal_date"] = [d.date() if d == d else None for d in f["renewal_date"]]
+        self.rows = core.visible_rows(book, self.filter, self.sort_key, self.descending)
+        self.endResetModel()
+        self.viewChanged.emit()
+
+    def set_filter(self, flt: BookFilter) -> None:
+        previous = self.filter
+        if flt == previous:
+            return
+        if (
+            flt.without_search() == previous.without_search()
+            and core.search_terms(flt.search)
+            and flt.search.startswith(previous.search)
+        ):
+            # Typing on: the new matches are a subset of the shown rows, already sorted.
+            rows = core.search_rows(self.book, flt.search, self.rows)
+        else:
+            rows = core.visible_rows(self.book, flt, self.sort_key, self.descending)
+        self.filter = flt
+        self._reset_rows(rows)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: D102
+        key = COLUMNS[column].key if 0 <= column < len(COLUMNS) else None
+        self.set_sort(key, order == Qt.SortOrder.DescendingOrder)
+
+    def set_sort(self, key: str | None, descending: bool = False) -> None:
+        self.sort_key, self.descending = key, descending
+        rows = core.sort_rows(self.book, self.rows, key, descending)
+        self.layoutAboutToBeChanged.emit()
+        self.rows = rows
+        self.layoutChanged.emit()
+        self.viewChanged.emit()
+
+    def _reset_rows(self, rows: np.ndarray) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+        self.viewChanged.emit()
+
+    def account_id(self, row: int) -> int:
+        return int(self._lists["id"][self.rows[row]])
+
+    def row_of(self, account_id: int) -> int | None:
+        position = self.book.position_of(account_id)
+        if position is None:
+            return None
+        hits = np.flatnonzero(self.rows == position)
+        return int(hits[0]) if len(hits) else None
+
+    def kpis(self) -> core.Kpis:
+        return core.compute_kpis(self.book, self.rows)
+
+    # Qt model interface ---------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        column = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr(column.title)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return column.align
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        position = int(self.rows[index.row()])
+        key = COLUMNS[index.column()].key
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(key, position)
+        if role == SortRole:
+            return self._native(key, position)
+        if role == AccountIdRole:
+            return int(self._lists["id"][position])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return COLUMNS[index.column()].align
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(key, position)
+        if role == BandRole and key == "health":
+            return self._lists["health_band"][position]
+        if role == TrendRole and key == "health":
+            return _optional_float(self._lists["health_trend"][position])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(key, position)
+        return None
+
+    # Cells ----------------------------------------------------------------------
+
+    def _display(self, key: str, p: int) -> str:
+        lists = self._lists
+        if key == "name":
+            return lists["name"][p]
+        if key == "segment":
+            return label(vocab.SEGMENT_LABELS, lists["segment"][p])
+        if key == "stage":
+            return label(vocab.STAGE_LABELS, lists["stage"][p])
+        if key == "status":
+            return label(STATUS_LABELS, lists["status"][p])
+        if key == "mrr":
+            return formatting.money(lists["mrr_cents"][p], lists["currency"][p] or "BRL")
+        if key == "arr":
+            return formatting.money(lists["arr_cents"][p], lists["currency"][p] or "BRL", decimals=False)
+        if key == "renewal":
+            day = lists["renewal_date"][p]
+            if day is None:
+                return ""
+            days = int(lists["renewal_days"][p])
+            if days < 0:
+                return tr("{date} · {days} d ago", date=formatting.day(day), days=-days)
+            return tr("{date} · {days} d", date=formatting.day(day), days=days)
+        if key == "health":
+            score = _optional_float(lists["health_score"][p])
+            if score is None:
+                return ""
+            arrow = trend_arrow(lists["health_trend"][p])
+            return f"{score:.0f} {arrow}".strip()
+        if key == "last_touch":
+            days = _optional_float(lists["touch_days"][p])
+            if days is None:
+                return tr("never")
+            if days <= 0:
+                return tr("today")
+            return tr("{days} d ago", days=int(days))
+        if key == "nps":
+            nps = _optional_float(lists["last_nps"][p])
+            return "" if nps is None else str(int(nps))
+        if key == "owner":
+            return lists["owner"][p] or ""
+        if key == "cnpj":
+            return format_cnpj(lists["cnpj"][p])
+        if key == "domain":
+            return lists["domain"][p] or ""
+        return ""
+
+    def _native(self, key: str, p: int):
+        lists = self._lists
+        if key in ("mrr", "arr"):
+            return int(lists["mrr_cents" if key == "mrr" else "arr_cents"][p])
+        if key == "renewal":
+            day = lists["renewal_date"][p]
+            return day.isoformat() if day else None
+        if key == "health":
+            return _optional_float(lists["health_score"][p])
+        if key == "last_touch":
+            return _optional_float(lists["touch_days"][p])
+        if key == "nps":
+            nps = _optional_float(lists["last_nps"][p])
+            return None if nps is None else int(nps)
+        if key == "name":
+            return lists["name"][p]
+        value = lists[key][p]
+        return value if isinstance(value, str) else None
+
+    def _foreground(self, key: str, p: int):
+        lists = self._lists
+        if lists["status"][p] == "churned":
+            return MUTED
+        if key == "last_touch" and (_optional_float(lists["touch_days"][p]) or 0) >= 0:
+            days = _optional_float(lists["touch_days"][p])
+            return MUTED if days is None or days >= 60 else None
+        if key == "renewal":
+            days = _optional_float(lists["renewal_days"][p])
+            return SOON if days is not None and 0 <= days <= 30 else None
+        if key == "nps":
+            nps = _optional_float(lists["last_nps"][p])
+            return None if nps is None else NPS_COLORS[nps_group(int(nps))]
+        return None
+
+    def _tooltip(self, key: str, p: int):
+        lists = self._lists
+        if key == "health":
+            score = _optional_float(lists["health_score"][p])
+            if score is None:
+                return tr("No health score yet")
+            trend = _optional_float(lists["health_trend"][p])
+            text = f"{label(vocab.HEALTH_BAND_LABELS, lists['health_band'][p])} · {score:.0f}"
+            if trend is not None:
+                text += " · " + tr("{points} points in 30 days", points=f"{trend:+.0f}")
+            return text
+        if key == "name":
+            parts = [lists["name"][p], format_cnpj(lists["cnpj"][p]), lists["domain"][p] or ""]
+            return "\n".join(part for part in parts if part)
+        return None
+
+
+def _optional_float(value) -> float | None:
+    if value is None or value != value:  # NaN
+        return None
+    return float(value)

@@ -1,0 +1,236 @@
+"""Small pieces of the book page: the health chip, the KPI cards, the welcome screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csdesk import formatting
+from csdesk.book import Kpis
+from csdesk.i18n import tr
+from ui.book.icons import icon
+from ui.book.model import BandRole
+
+# Text colour and chip background per health band.
+BAND_COLORS = {
+    "green": (QColor("#17803d"), QColor("#dcf5e3")),
+    "yellow": (QColor("#8a5a00"), QColor("#fdf0c8")),
+    "red": (QColor("#b42318"), QColor("#fde1de")),
+}
+
+
+class HealthDelegate(QStyledItemDelegate):
+    """The health cell as a coloured chip: score and trend arrow on the band's colour."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        band = index.data(BandRole)
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        if band not in BAND_COLORS or not text:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        fg, bg = BAND_COLORS[band]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = opt.fontMetrics
+        width = metrics.horizontalAdvance(text) + 22
+        height = min(opt.rect.height() - 8, metrics.height() + 6)
+        chip = QRectF(
+            opt.rect.center().x() - width / 2,
+            opt.rect.center().y() - height / 2 + 0.5,
+            width,
+            height,
+        )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(bg)
+        painter.drawRoundedRect(chip, height / 2, height / 2)
+        dot = QRectF(chip.left() + 7, chip.center().y() - 3, 6, 6)
+        painter.setBrush(fg)
+        painter.drawEllipse(dot)
+        font = QFont(opt.font)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(fg)
+        painter.drawText(chip.adjusted(12, 0, 0, 0), Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class KpiCard(QFrame):
+    """One figure with its caption and a small note under it."""
+
+    def __init__(self, key: str, caption: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("kpiCard")
+        self.setProperty("kpi", key)
+        self.caption = QLabel(caption)
+        self.caption.setObjectName("kpiCaption")
+        self.value = QLabel("—")
+        self.value.setObjectName("kpiValue")
+        self.note = QLabel(" ")
+        self.note.setObjectName("kpiNote")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(2)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.value)
+        layout.addWidget(self.note)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set(self, value: str, note: str = "") -> None:
+        self.value.setText(value)
+        self.note.setText(note or " ")
+
+
+class KpiHeader(QWidget):
+    """The portfolio figures of the rows the table shows."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.cards = {
+            "accounts": KpiCard("accounts", tr("Accounts")),
+            "mrr": KpiCard("mrr", tr("MRR")),
+            "arr": KpiCard("arr", tr("ARR")),
+            "at_risk": KpiCard("at_risk", tr("MRR at risk")),
+            "renewals": KpiCard("renewals", tr("Renewals in 90 days")),
+            "health": KpiCard("health", tr("Average health")),
+        }
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(12)
+        for card in self.cards.values():
+            layout.addWidget(card)
+
+    def show_kpis(self, kpis: Kpis) -> None:
+        def money(cents: int) -> str:
+            return formatting.money(cents, kpis.currency, decimals=False)
+
+        self.cards["accounts"].set(
+            formatting.number(kpis.accounts),
+            tr("{n} active", n=formatting.number(kpis.active_accounts)),
+        )
+        self.cards["mrr"].set(money(kpis.mrr_cents), tr("active accounts"))
+        self.cards["arr"].set(money(kpis.arr_cents), tr("MRR × 12"))
+        share = kpis.at_risk_mrr_cents / kpis.mrr_cents if kpis.mrr_cents else None
+        self.cards["at_risk"].set(
+            money(kpis.at_risk_mrr_cents),
+            tr(
+                "{share} of MRR · {n} accounts",
+                share=formatting.percent(share, 0) or "0%",
+                n=kpis.at_risk_accounts,
+            ),
+        )
+        self.cards["renewals"].set(
+            formatting.number(kpis.renewals),
+            tr("{mrr} MRR", mrr=money(kpis.renewals_mrr_cents)),
+        )
+        if kpis.average_health is None:
+            self.cards["health"].set("—", tr("no scores yet"))
+        else:
+            self.cards["health"].set(
+                formatting.number(kpis.average_health, 0),
+                tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts)),
+            )
+        self.cards["at_risk"].setProperty("alert", kpis.at_risk_mrr_cents > 0)
+        self.cards["at_risk"].style().unpolish(self.cards["at_risk"])
+        self.cards["at_risk"].style().polish(self.cards["at_risk"])
+
+
+class WelcomePage(QWidget):
+    """First run: an empty book offers three ways to start."""
+
+    importRequested = Signal()
+    demoRequested = Signal()
+    newAccountRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        outer = QVBoxLayout(self)
+        outer.addStretch(2)
+        title = QLabel(tr("Welcome to CSDesk"))
+        title.setObjectName("welcomeTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        subtitle = QLabel(
+            tr(
+                "Your book of business is empty. Bring your accounts in from your CRM, explore with a demo book, or start by hand."
+            )
+        )
+        subtitle.setObjectName("welcomeSubtitle")
+        subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        subtitle.setWordWrap(True)
+        outer.addWidget(title)
+        outer.addWidget(subtitle)
+        outer.addSpacing(28)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.import_button = self._action(
+            "import",
+            tr("Import a CRM export"),
+            tr("CSV or Excel from HubSpot, Pipedrive, Salesforce or a spreadsheet"),
+        )
+        self.demo_button = self._action(
+            "demo",
+            tr("Explore with demo data"),
+            tr("A realistic Brazilian book of business to try every screen"),
+        )
+        self.add_button = self._action("add", tr("Add an account"), tr("Type your first customer in"))
+        self.import_button.clicked.connect(self.importRequested)
+        self.demo_button.clicked.connect(self.demoRequested)
+        self.add_button.clicked.connect(self.newAccountRequested)
+        for button in (self.import_button, self.demo_button, self.add_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.setSpacing(18)
+        outer.addLayout(row)
+        outer.addStretch(3)
+
+    def _action(self, icon_name: str, title: str, text: str) -> QPushButton:
+        button = QPushButton()
+        button.setObjectName("welcomeAction")
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setFixedSize(QSize(260, 170))
+        layout = QVBoxLayout(button)
+        layout.setContentsMargins(20, 20, 20, 18)
+        picture = QLabel()
+        picture.setPixmap(icon(icon_name, "#2f5bea").pixmap(36, 36))
+        picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        heading = QLabel(title)
+        heading.setObjectName("welcomeActionTitle")
+        heading.setWordWrap(True)
+        heading.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        body = QLabel(text)
+        body.setObjectName("welcomeActionText")
+        body.setWordWrap(True)
+        body.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        palette = body.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#5b6474"))
+        body.setPalette(palette)
+        layout.addWidget(picture)
+        layout.addSpacing(6)
+        layout.addWidget(heading)
+        layout.addWidget(body)
+        layout.addStretch(1)
+        button.setAccessibleName(title)
+        return button
