@@ -68,7 +68,7 @@ class DateEdit(QLineEdit):
     def __init__(self, value: date | None = None):
         super().__init__(format_day_input(value))
         self.setPlaceholderText(tr("dd/mm/yyyy"))
-        action = QAction(icon("views"), tr("Pick a date"), self)
+        action = QAction(icon("calendar"), tr("Pick a date"), self)
         action.triggered.connect(self._pick)
         self.addAction(action, QLineEdit.ActionPosition.TrailingPosition)
 
@@ -233,7 +233,7 @@ class AccountDialog(QDialog):
         self.is_new = self.original.id is None
         self.setWindowTitle(tr("New account") if self.is_new else tr("Edit account"))
         self.setObjectName("accountDialog")
-        self.setMinimumWidth(760)
+        self.setMinimumWidth(880)
         d = self.original
 
         self.name = QLineEdit(d.name)

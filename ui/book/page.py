@@ -90,6 +90,10 @@ class BookPage(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
 
+        self._header_timer = QTimer(self)
+        self._header_timer.setSingleShot(True)
+        self._header_timer.setInterval(400)
+        self._header_timer.timeout.connect(self.save_state)
         self._build_actions()
         self._build_content()
         self.welcome.importRequested.connect(lambda: context.hub.requestImport.emit(""))
@@ -178,29 +182,28 @@ class BookPage(QWidget):
         self.search.setPlaceholderText(tr("Search name, CNPJ, domain or owner  (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search", "#8a94a6"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search.setMinimumWidth(280)
+        self.search.setMinimumWidth(200)
         self.search.textChanged.connect(self._on_filters_edited)
 
         self.status_filter = self._filter_combo(
             [(tr("Active"), "active"), (tr("Churned"), "churned"), (tr("Active and churned"), "all")]
         )
         self.segment_filter = self._filter_combo(
-            [(tr("All segments"), None)] + [(label(vocab.SEGMENT_LABELS, s), s) for s in vocab.SEGMENTS]
+            [(tr("Segment"), None)] + [(label(vocab.SEGMENT_LABELS, s), s) for s in vocab.SEGMENTS]
         )
         self.stage_filter = self._filter_combo(
-            [(tr("All stages"), None)] + [(label(vocab.STAGE_LABELS, s), s) for s in vocab.STAGES]
+            [(tr("Stage"), None)] + [(label(vocab.STAGE_LABELS, s), s) for s in vocab.STAGES]
         )
         self.band_filter = self._filter_combo(
-            [(tr("Any health"), None)]
+            [(tr("Health"), None)]
             + [(label(vocab.HEALTH_BAND_LABELS, b), b) for b in vocab.HEALTH_BANDS]
             + [(tr("At risk or critical"), "yellow,red"), (tr("No score yet"), NO_SCORE)]
         )
         self.renewal_filter = self._filter_combo(
-            [(tr("Any renewal"), None)] + [(tr("Renews within {n} days", n=n), n) for n in RENEWAL_CHOICES]
+            [(tr("Renewal"), None)] + [(tr("Renews in {n} d", n=n), n) for n in RENEWAL_CHOICES]
         )
         self.touch_filter = self._filter_combo(
-            [(tr("Any last touch"), None)]
-            + [(tr("No touch for {n}+ days", n=n), n) for n in NO_TOUCH_CHOICES]
+            [(tr("Last touch"), None)] + [(tr("No touch {n}+ d", n=n), n) for n in NO_TOUCH_CHOICES]
         )
         clear = QToolButton()
         clear.setDefaultAction(self.clear_filters_action)
@@ -257,18 +260,13 @@ class BookPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
         self._update_actions()
 
-        self._header_timer = QTimer(self)
-        self._header_timer.setSingleShot(True)
-        self._header_timer.setInterval(400)
-        self._header_timer.timeout.connect(self.save_state)
-
         self.empty_label = QLabel(tr("No account matches the search and filters."))
         self.empty_label.setObjectName("emptyHint")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.hide()
 
         layout = QVBoxLayout(self.content)
-        layout.setContentsMargins(24, 18, 24, 12)
+        layout.setContentsMargins(16, 16, 16, 10)
         layout.setSpacing(14)
         layout.addLayout(top)
         layout.addWidget(self.kpis)
@@ -281,7 +279,9 @@ class BookPage(QWidget):
         combo.setObjectName("filterCombo")
         for text, data in items:
             combo.addItem(text, data)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Sized to a short label, not the longest item: the filter row must fit 1360 px.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(9)
         combo.currentIndexChanged.connect(self._on_filters_edited)
         return combo
 
