@@ -255,3 +255,25 @@ def test_nothing_happens_in_the_future_even_on_a_weekend(db):
         latest = s.scalar(select(func.max(TimelineEvent.occurred_at)))
         assert latest.date() <= saturday
         assert s.scalar(select(func.max(Measure.as_of))) <= saturday
+
+
+def test_demo_events_are_full_text_searchable(book):
+    from db import search
+
+    database, _, _ = book
+    with database.engine.connect() as conn:
+        if not search.has_fts(conn):
+            pytest.skip("SQLite without FTS5")
+        assert conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name='timeline_fts_ai'"
+        ).first()
+        ids = search.search_event_ids(conn, ["kick"], limit=5)
+        assert ids
+        titles = [
+            conn.exec_driver_sql("SELECT title FROM timeline_events WHERE id=?", (i,)).scalar() for i in ids
+        ]
+        assert all("kick" in t.lower() for t in titles)
+        count = conn.exec_driver_sql(
+            "SELECT count(*) FROM timeline_fts WHERE timeline_fts MATCH 'treinamento'"
+        )
+        assert count.scalar() > 0
