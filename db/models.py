@@ -81,6 +81,12 @@ class Account(Base):
     licensed_users: Mapped[int | None] = mapped_column(Integer)
     active_users: Mapped[int | None] = mapped_column(Integer)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Set when an import created the account (its undo deletes it), and the day an
+    # import last set its MRR: won deals dated before it are already in that MRR.
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+    mrr_as_of: Mapped[date | None] = mapped_column(Date)
 
     # Denormalised for the book of business, so 50,000 rows load in one scan.
     # last_touch_at is kept by the timeline service, health_* by the health
@@ -140,6 +146,8 @@ class TimelineEvent(Base):
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What an import recognises the row by, so importing the same file twice adds nothing.
+    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
 
@@ -160,6 +168,7 @@ class RevenueChange(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
+    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class HealthModel(Base):
@@ -228,6 +237,7 @@ class SurveyResponse(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
+    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class SuccessPlan(Base):
@@ -319,6 +329,10 @@ class Task(Base):
     owner_side: Mapped[str] = mapped_column(String(10), default="ours")  # ours | customer
     origin: Mapped[str] = mapped_column(String(10), default="manual")  # manual | rule | alert
     rule_key: Mapped[str | None] = mapped_column(String(100))
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -1,0 +1,162 @@
+"""``csdesk import FILE``, ``csdesk import --undo RUN_ID`` and ``csdesk imports``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from csdesk import importing
+from csdesk.cli import open_db
+from csdesk.errors import UserError
+from csdesk.i18n import label, tr
+from csdesk.importing import detect
+from csdesk.importing.engine import ImportResult, RejectedRows
+from csdesk.output import write_json, write_table
+
+
+def add_commands(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import accounts, contacts, deals, activities, surveys, usage or MRR history from a CSV/XLSX file",
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE", help="CSV or XLSX export")
+    parser.add_argument("--kind", choices=("auto", *detect.KINDS), default="auto")
+    parser.add_argument("--source", choices=("auto", *detect.SOURCES), default="auto")
+    parser.add_argument("--preset", metavar="NAME", help="use a saved column mapping")
+    parser.add_argument("--mapping", metavar="FILE.json", help='column mapping: {"Header": "field", ...}')
+    parser.add_argument("--sheet", metavar="NAME", help="XLSX sheet (default: the first with a table)")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="date of the export's changes (default: today)")
+    parser.add_argument("--date-order", choices=("dmy", "mdy"), help="for date columns that fit both orders")
+    parser.add_argument("--keep-unmapped", action="store_true", help="keep unmapped columns as custom fields")
+    parser.add_argument("--save-preset", metavar="NAME", help="save the mapping used under this name")
+    parser.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
+    parser.add_argument("--yes", action="store_true", help="import the valid rows even if some are rejected")
+    parser.add_argument("--undo", metavar="RUN_ID", type=int, help="undo an import instead")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=run_import_command)
+
+    runs = subparsers.add_parser("imports", help="list the imports done (undo one with import --undo)")
+    runs.add_argument("--format", choices=("table", "json"), default="table")
+    runs.set_defaults(handler=run_imports)
+
+
+def _as_of(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(tr('--as-of "{value}" is not a date; use YYYY-MM-DD.', value=text)) from None
+
+
+def _print_errors(result: ImportResult, out=sys.stdout) -> None:
+    if result.errors:
+        write_table(
+            [tr("row"), tr("column"), tr("value"), tr("reason")],
+            [[e.row, e.column, e.value, e.message] for e in result.errors],
+            out,
+        )
+
+
+def _summary(prepared, result: ImportResult) -> str:
+    head = tr(
+        "{file}: {kind} from {source} (confidence {confidence}%)",
+        file=result.file,
+        kind=label(detect.KIND_LABELS, result.kind),
+        source=label(detect.SOURCE_LABELS, result.source),
+        confidence=round(min(prepared.kind_confidence, prepared.source_confidence) * 100),
+    )
+    counts = tr(
+        "created {created}, updated {updated}, unchanged {unchanged}, rejected {rejected}",
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        rejected=result.rejected,
+    )
+    return f"{head}\n{counts}"
+
+
+def run_import_command(args: argparse.Namespace) -> int:
+    if args.undo is not None:
+        if args.file:
+            raise UserError(tr("Give either FILE or --undo RUN_ID, not both."))
+        db = open_db(args)
+        try:
+            importing.undo(db, args.undo)
+        finally:
+            db.dispose()
+        if args.format == "json":
+            write_json({"run_id": args.undo, "undone": True})
+        else:
+            print(tr("Import {id} undone.", id=args.undo))
+        return 0
+    if not args.file:
+        raise UserError(tr("Name the file to import (or --undo RUN_ID)."))
+    options = importing.ImportOptions(
+        kind=args.kind,
+        source=args.source,
+        sheet=args.sheet,
+        preset=args.preset,
+        keep_unmapped=args.keep_unmapped,
+        date_order=args.date_order,
+    )
+    if args.mapping:
+        data = importing.load_mapping_file(args.mapping)
+        options.mapping = data["columns"]
+        options.kind = data.get("kind", options.kind) if args.kind == "auto" else args.kind
+        options.source = data.get("source", options.source) if args.source == "auto" else args.source
+        options.keep_unmapped = options.keep_unmapped or bool(data.get("keep_unmapped"))
+    db = open_db(args)
+    try:
+        prepared = importing.prepare(args.file, options, db)
+        try:
+            result = importing.run_import(
+                db, prepared, as_of=_as_of(args.as_of), dry_run=args.dry_run, accept_rejects=args.yes
+            )
+        except RejectedRows as exc:
+            if args.format == "json":
+                write_json(exc.result.as_dict())
+            else:
+                print(_summary(prepared, exc.result))
+                _print_errors(exc.result)
+            print(f"csdesk: {exc}", file=sys.stderr)
+            return 2
+        if args.save_preset:
+            importing.save_preset(db, args.save_preset, prepared)
+    finally:
+        db.dispose()
+    if args.format == "json":
+        write_json(result.as_dict())
+        return 0
+    print(_summary(prepared, result))
+    for warning in result.warnings:
+        print(warning)
+    _print_errors(result)
+    if args.dry_run:
+        print(tr("Dry run: nothing was changed."))
+    elif result.run_id is not None:
+        print(tr("Import {id} done. To undo it: csdesk import --undo {id}", id=result.run_id))
+    else:
+        print(tr("Nothing to change: the database already holds this file."))
+    return 0
+
+
+def run_imports(args: argparse.Namespace) -> int:
+    db = open_db(args)
+    try:
+        runs = importing.list_runs(db)
+    finally:
+        db.dispose()
+    if args.format == "json":
+        write_json([r.as_dict() for r in runs])
+        return 0
+    write_table(
+        ["id", "started_at", "file", "kind", "source", "created", "updated", "unchanged", "rejected", "status"],
+        [
+            [r.id, f"{r.started_at:%Y-%m-%d %H:%M}", r.file_name.rsplit("/", 1)[-1], r.kind, r.source, r.created,
+             r.updated, r.unchanged, r.rejected, r.status]
+            for r in runs
+        ],
+    )
+    return 0

@@ -1,0 +1,1107 @@
+"""Planning an import (the dry run) and applying it in one transaction, recorded for undo.
+
+Planning works on an in-memory view of the book (:class:`Book`): existing
+accounts matched by external id of the same source, then domain or CNPJ, then
+normalised name, plus the accounts the file creates. Every row ends created,
+updated, unchanged or rejected. Applying writes with bulk Core statements,
+inside the same transaction as the planning, and records an ImportRun, the
+before-values of every updated row (ImportChange) and ``import_run_id`` on
+every created row, so :func:`csdesk.importing.runs.undo` restores it all.
+
+Revenue rules (what a file implies, dated as noted):
+- a new account with MRR = "new" revenue at its contract start (if known and
+  not after the as-of date), else at the as-of date;
+- in a newer export, MRR up / down = expansion / contraction at the as-of
+  date; status to churned = churn at the file's churn date, else the as-of
+  date; churned to active = reactivation at the as-of date;
+- a won deal for an unknown organisation creates the account with "new"
+  revenue at the won date; for an existing account it is expansion at the won
+  date only if won after the account's MRR was last set (``mrr_as_of``, its
+  revenue history, or its creation): older won deals are already in that MRR
+  and go on the timeline only. Lost and open deals never change MRR: they go
+  on the timeline of existing accounts as expansion opportunities;
+- an MRR history produces the movements between its points and sets the
+  account's MRR from its latest point.
+Each revenue change is also a timeline event (kind revenue_change, source import).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Date, DateTime, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from csdesk import formatting, vocab
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from csdesk.importing import detect as D
+from csdesk.importing.prepare import Prepared, RowError, as_datetime, header_of, parse_columns
+from csdesk.progress import SILENT, Progress
+from csdesk.text import fold, name_key, normalize_domain
+from db import Database
+from db.models import (
+    Account,
+    Contact,
+    ImportChange,
+    ImportRun,
+    Measure,
+    RevenueChange,
+    SurveyResponse,
+    Task,
+    TimelineEvent,
+)
+
+CHUNK = 2000
+TABLES = {
+    "accounts": Account.__table__,
+    "contacts": Contact.__table__,
+    "timeline_events": TimelineEvent.__table__,
+    "revenue_changes": RevenueChange.__table__,
+    "measures": Measure.__table__,
+    "survey_responses": SurveyResponse.__table__,
+    "tasks": Task.__table__,
+}
+# Account columns an import reads, compares and may change.
+ACCOUNT_COLUMNS = (
+    "id", "name", "name_key", "source", "external_id", "cnpj", "domain", "segment", "tier", "industry",
+    "plan", "mrr_cents", "currency", "contract_start", "renewal_date", "stage", "status", "churn_date",
+    "churn_reason", "owner", "licensed_users", "active_users", "custom_fields", "last_touch_at",
+    "last_nps", "mrr_as_of", "created_at",
+)
+DIRECT_FIELDS = ("segment", "tier", "industry", "plan", "currency", "contract_start", "renewal_date", "stage",
+                 "owner", "licensed_users", "active_users", "cnpj", "domain")
+ONBOARDING_DAYS = 90
+
+
+class AmbiguousDates(UserError):
+    def __init__(self, file: str, columns: list[str]):
+        self.columns = columns
+        super().__init__(
+            tr(
+                '{file}: the dates in column "{columns}" fit both day/month and month/day (such as 04/06/2024). '
+                "Say which order they use: --date-order dmy (25/11/2026) or --date-order mdy (11/25/2026).",
+                file=file,
+                columns='", "'.join(columns),
+            )
+        )
+
+
+class RejectedRows(UserError):
+    """Rows that cannot be imported; nothing was written. ``result`` holds them."""
+
+    def __init__(self, result: ImportResult):
+        self.result = result
+        super().__init__(
+            tr(
+                "{file}: {count} rows cannot be imported, so nothing was written. Fix them, or import the "
+                "other rows anyway (--yes).",
+                file=result.file,
+                count=result.rejected,
+            )
+        )
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    source: str
+    file: str
+    as_of: date
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    run_id: int | None = None
+    dry_run: bool = False
+    account_ids: list[int] = field(default_factory=list)  # accounts the import touched
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "source": self.source,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+            "dry_run": self.dry_run,
+            "file": self.file,
+            "as_of": self.as_of.isoformat(),
+            "warnings": self.warnings,
+        }
+
+
+def import_key(*parts: object) -> str:
+    joined = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha1(joined.encode()).hexdigest()
+
+
+class NewAccount:
+    """An account the import creates; its id is known once inserted."""
+
+    __slots__ = ("id", "row")
+
+    def __init__(self, row: int):
+        self.id: int | None = None
+        self.row = row
+
+
+Target = int | NewAccount
+AMBIGUOUS = object()
+
+
+class Book:
+    """The accounts as the import sees them: existing rows plus the ones it creates."""
+
+    def __init__(self, session: Session, source: str, columns: tuple[str, ...] = ACCOUNT_COLUMNS):
+        self.source = source
+        self.state: dict[Target, dict[str, Any]] = {}
+        self.original: dict[int, dict[str, Any]] = {}
+        self.new: list[NewAccount] = []
+        self.by_external: dict[tuple[str, str], Target] = {}
+        self.by_cnpj: dict[str, list[Target]] = defaultdict(list)
+        self.by_domain: dict[str, list[Target]] = defaultdict(list)
+        self.by_name: dict[str, list[Target]] = defaultdict(list)
+        cols = [getattr(Account, c) for c in columns]
+        for values in session.execute(select(*cols)):
+            row = dict(zip(columns, values, strict=True))
+            self._index(row["id"], row)
+            self.state[row["id"]] = row
+
+    def _index(self, target: Target, row: dict[str, Any]) -> None:
+        if row.get("external_id") and row.get("source"):
+            self.by_external[(row["source"], row["external_id"])] = target
+        for src, ext in ((row.get("custom_fields") or {}).get("external_ids") or {}).items():
+            self.by_external.setdefault((src, str(ext)), target)
+        if row.get("cnpj"):
+            self.by_cnpj[row["cnpj"]].append(target)
+        if row.get("domain"):
+            self.by_domain[row["domain"]].append(target)
+        if row.get("name_key"):
+            self.by_name[row["name_key"]].append(target)
+
+    @staticmethod
+    def _one(found: list[Target]) -> Target | object | None:
+        if not found:
+            return None
+        return found[0] if len(found) == 1 else AMBIGUOUS
+
+    def match(self, external_id: str | None, cnpj: str | None, domain: str | None, name: str | None):
+        """The account a record means, ``None`` for a new one, ``AMBIGUOUS`` when several fit."""
+        if external_id:
+            found = self.by_external.get((self.source, external_id))
+            if found is not None:
+                return found
+        for value, index in ((domain, self.by_domain), (cnpj, self.by_cnpj)):
+            if value:
+                found = self._one(index.get(value, []))
+                if found is not None:
+                    return found
+        if name:
+            return self._one(self.by_name.get(name_key(name), []))
+        return None
+
+    def resolve(self, reference: str | None, email: str | None = None):
+        """An account reference in another kind's row: external id, domain, CNPJ or name."""
+        if reference:
+            text = reference.strip()
+            found = self.by_external.get((self.source, text))
+            if found is not None:
+                return found
+            digits_only = "".join(c for c in text if c.isdigit())
+            if len(digits_only) == 14 and self.by_cnpj.get(digits_only):
+                return self._one(self.by_cnpj[digits_only])
+            if "." in text and " " not in text:
+                found = self._one(self.by_domain.get(normalize_domain(text) or "", []))
+                if found is not None:
+                    return found
+            found = self._one(self.by_name.get(name_key(text), []))
+            if found is not None:
+                return found
+        if email and "@" in email:
+            return self._one(self.by_domain.get(normalize_domain(email) or "", []))
+        return None
+
+    def create(self, row_index: int, values: dict[str, Any]) -> NewAccount:
+        target = NewAccount(row_index)
+        self.new.append(target)
+        self.state[target] = values
+        self._index(target, values)
+        return target
+
+    def get(self, target: Target) -> dict[str, Any]:
+        return self.state[target]
+
+    def set(self, target: Target, changes: dict[str, Any]) -> None:
+        row = self.state[target]
+        if isinstance(target, int) and target not in self.original:
+            self.original[target] = dict(row)
+        if "name" in changes:
+            changes = {**changes, "name_key": name_key(changes["name"])}
+            self.by_name[changes["name_key"]].append(target)
+        row.update(changes)
+
+    def account_updates(self) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
+        """(id, changed columns, their values before) of every existing account changed."""
+        out = []
+        for account_id, before in self.original.items():
+            now = self.state[account_id]
+            changed = {k: v for k, v in now.items() if before.get(k) != v}
+            if changed:
+                out.append((account_id, changed, {k: before.get(k) for k in changed}))
+        return out
+
+
+@dataclass
+class Plan:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    inserts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    updates: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    touched: set[Target] = field(default_factory=set)
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class Planner:
+    """Shared state and helpers of the per-kind planning functions."""
+
+    def __init__(self, session: Session, prepared: Prepared, columns: dict[str, list[Any]],
+                 bad_rows: dict[int, RowError], as_of: date, progress: Progress):
+        self.session = session
+        self.prepared = prepared
+        self.table = prepared.table
+        self.columns = columns
+        self.bad_rows = bad_rows
+        self.as_of = as_of
+        self.progress = progress
+        self.source = prepared.source
+        self.plan = Plan()
+        self.book = Book(session, self.source)
+        self.n = len(self.table.rows)
+
+    # Helpers ---------------------------------------------------------------
+
+    def col(self, key: str) -> list[Any]:
+        return self.columns.get(key) or [None] * self.n
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+    def reject(self, i: int, key: str, message: str, value: str | None = None) -> None:
+        index = self.prepared.field_column(key)
+        raw = value if value is not None else (self.table.rows[i][index] if index is not None else "")
+        self.plan.errors.append(RowError(self.table.row_numbers[i], header_of(self.prepared, key), raw, message))
+
+    def step(self, i: int, message: str) -> None:
+        self.progress.step(i, self.n, message)
+
+    def rows(self, message: str):
+        """Row indexes to plan; rows with unparseable cells are rejected on the way."""
+        for i in range(self.n):
+            if not i % 256:
+                self.step(i, message)
+            error = self.bad_rows.get(i)
+            if error is not None:
+                self.plan.errors.append(error)
+                continue
+            yield i
+
+    def resolve_account(self, i: int, email: str | None = None) -> Target | None:
+        reference = self.col("account")[i]
+        found = self.book.resolve(reference, email)
+        if found is AMBIGUOUS:
+            self.reject(i, "account", tr('"{name}" matches several accounts; use its id or CNPJ.', name=reference))
+            return None
+        if found is None:
+            if not reference:
+                self.reject(i, "account", tr("The account is empty."))
+            else:
+                self.reject(
+                    i, "account",
+                    tr('No account matches "{name}". Import the accounts first or correct the name.',
+                       name=reference),
+                )
+            return None
+        return found
+
+    def event(self, target: Target, occurred_at: datetime, kind: str, title: str, *, subkind: str | None = None,
+              body: str | None = None, channel: str | None = None, key: str | None = None,
+              data: dict[str, Any] | None = None) -> None:
+        self.plan.inserts["timeline_events"].append(
+            {
+                "account_id": target,
+                "occurred_at": occurred_at,
+                "kind": kind,
+                "subkind": subkind,
+                "title": title[:300],
+                "body": body,
+                "channel": channel,
+                "severity": None,
+                "source": "import",
+                "contact_id": None,
+                "data": data or {},
+                "import_key": key,
+            }
+        )
+        self.plan.touched.add(target)
+
+    def revenue(self, target: Target, kind: str, before: int, after: int, on: date,
+                reason: str | None = None, key: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        key = key or import_key("revenue", self._identity(target), kind, on, before, after)
+        self.plan.inserts["revenue_changes"].append(
+            {
+                "account_id": target,
+                "effective_date": on,
+                "kind": kind,
+                "mrr_before_cents": before,
+                "mrr_after_cents": after,
+                "reason": (reason or None) and reason[:300],
+                "source": "import",
+                "import_key": key,
+            }
+        )
+        amount = {"before": formatting.money(before), "after": formatting.money(after),
+                  "delta": formatting.money(abs(after - before))}
+        titles = {
+            "new": tr("New revenue: MRR {after}", **amount),
+            "expansion": tr("Expansion: MRR {before} → {after} (+{delta})", **amount),
+            "contraction": tr("Contraction: MRR {before} → {after} (-{delta})", **amount),
+            "churn": tr("Churn: MRR {before} lost", **amount),
+            "reactivation": tr("Reactivation: MRR {after}", **amount),
+        }
+        data = {"mrr_before_cents": before, "mrr_after_cents": after, **(extra or {})}
+        self.event(target, as_datetime(on), "revenue_change", titles[kind], subkind=kind, body=reason,
+                   key=key, data=data)
+
+    def _identity(self, target: Target) -> str:
+        if isinstance(target, NewAccount):
+            return "new:" + self.book.get(target)["name_key"]
+        return str(target)
+
+    def existing_keys(self, model) -> set[str]:
+        return set(self.session.scalars(select(model.import_key).where(model.import_key.is_not(None))))
+
+    def touch(self, target: Target, moment: datetime) -> None:
+        """Keep the account's last touch right (future activities are not touches yet)."""
+        if moment > datetime.combine(self.as_of, time.max):
+            return
+        current = self.book.get(target).get("last_touch_at")
+        if current is None or moment > current:
+            self.book.set(target, {"last_touch_at": moment})
+
+
+# Accounts ------------------------------------------------------------------------
+
+
+def _default_stage(status: str, contract_start: date | None, as_of: date) -> str:
+    if status == "churned":
+        return "churned"
+    if contract_start and (as_of - contract_start).days > ONBOARDING_DAYS:
+        return "ongoing_adoption"
+    return "onboarding"
+
+
+def plan_accounts(p: Planner) -> None:
+    book, plan, as_of, source = p.book, p.plan, p.as_of, p.source
+    names, exts = p.col("name"), p.col("external_id")
+    cnpjs, domains = p.col("cnpj"), p.col("domain")
+    mrrs, arrs = p.col("mrr"), p.col("arr")
+    statuses, churn_dates, reasons = p.col("status"), p.col("churn_date"), p.col("churn_reason")
+    direct = {f: p.col(f) for f in DIRECT_FIELDS if p.has(f)}
+    mapped_indexes = set(p.prepared.mapping)
+    custom_columns = (
+        [(i, h) for i, h in enumerate(p.table.headers) if i not in mapped_indexes]
+        if p.prepared.keep_unmapped else []
+    )
+    reason_header = header_of(p.prepared, "churn_reason")
+    seen: dict[Target, int] = {}
+    for i in p.rows(tr("Matching accounts…")):
+        name = (names[i] or "").strip()
+        if not name:
+            p.reject(i, "name", tr("The account name is empty."))
+            continue
+        mrr = mrrs[i]
+        if mrr is None and arrs[i] is not None:
+            mrr = int(round(arrs[i] / 12))
+        if mrr is not None and mrr < 0:
+            p.reject(i, "mrr" if mrrs[i] is not None else "arr", tr("MRR cannot be negative."))
+            continue
+        start = direct["contract_start"][i] if "contract_start" in direct else None
+        renewal = direct["renewal_date"][i] if "renewal_date" in direct else None
+        if start and renewal and renewal < start:
+            p.reject(i, "renewal_date", tr("The renewal date is before the contract start."))
+            continue
+        ext = exts[i]
+        target = book.match(ext, cnpjs[i], domains[i], name)
+        if target is AMBIGUOUS:
+            p.reject(i, "name", tr('"{name}" matches several accounts; add its CNPJ or external id.', name=name))
+            continue
+        if target is not None and target in seen:
+            p.reject(i, "name", tr("The same account as row {row}.", row=seen[target]))
+            continue
+        reason = reasons[i]  # (vocabulary key or None, text)
+        custom = {h: p.table.rows[i][c] for c, h in custom_columns if p.table.rows[i][c]}
+        if reason and reason[0] is None:
+            custom[reason_header] = reason[1]
+        status = statuses[i]
+        if target is None:
+            status = status or "active"
+            values = {
+                "name": name, "name_key": name_key(name), "source": source if ext else None,
+                "external_id": ext if ext else None, "cnpj": None, "domain": None, "segment": None,
+                "tier": None, "industry": None, "plan": None, "mrr_cents": mrr or 0, "currency": "BRL",
+                "contract_start": None, "renewal_date": None, "stage": None, "status": status,
+                "churn_date": None, "churn_reason": None, "owner": None, "licensed_users": None,
+                "active_users": None, "custom_fields": custom, "last_touch_at": None, "last_nps": None,
+                "mrr_as_of": as_of, "health_score": None, "health_band": None, "health_trend": None,
+            }
+            for f, column in direct.items():
+                if column[i] is not None:
+                    values[f] = column[i]
+            if status == "churned":
+                values["stage"] = "churned"
+                values["churn_date"] = churn_dates[i] or as_of
+                values["churn_reason"] = reason[0] if reason else None
+            values["stage"] = values["stage"] or _default_stage(status, values["contract_start"], as_of)
+            target = book.create(i, values)
+            seen[target] = p.table.row_numbers[i]
+            plan.count("created")
+            if values["mrr_cents"]:
+                start_day = values["contract_start"] if values["contract_start"] and values["contract_start"] <= as_of else as_of
+                if status == "churned" and values["churn_date"] < start_day:
+                    start_day = values["churn_date"]
+                p.revenue(target, "new", 0, values["mrr_cents"], start_day)
+                if status == "churned":
+                    p.revenue(target, "churn", values["mrr_cents"], 0, values["churn_date"],
+                              reason=reason[1] if reason else None)
+            continue
+
+        seen[target] = p.table.row_numbers[i]
+        row = book.get(target)
+        changes: dict[str, Any] = {}
+        if name != row["name"] and (ext or name_key(name) == row["name_key"]):
+            changes["name"] = name
+        for f, column in direct.items():
+            value = column[i]
+            if value is not None and value != row.get(f):
+                changes[f] = value
+        if ext:
+            if not row.get("external_id"):
+                changes["external_id"], changes["source"] = ext, source
+            elif (row.get("source"), row.get("external_id")) != (source, ext):
+                ids = dict((row.get("custom_fields") or {}).get("external_ids") or {})
+                if ids.get(source) != ext:
+                    ids[source] = ext
+                    custom["external_ids"] = ids
+        if custom:
+            merged = {**(row.get("custom_fields") or {}), **custom}
+            if merged != (row.get("custom_fields") or {}):
+                changes["custom_fields"] = merged
+        old_mrr, old_status = row["mrr_cents"] or 0, row["status"]
+        new_mrr = old_mrr if mrr is None else mrr
+        if new_mrr != old_mrr:
+            changes["mrr_cents"] = new_mrr
+            changes["mrr_as_of"] = as_of
+        new_status = status or old_status
+        if new_status != old_status:
+            changes["status"] = new_status
+            if new_status == "churned":
+                changes["stage"] = "churned"
+                changes["churn_date"] = churn_dates[i] or as_of
+                changes["churn_reason"] = reason[0] if reason else None
+            else:
+                changes["churn_date"] = None
+                changes["churn_reason"] = None
+                if (changes.get("stage") or row["stage"]) == "churned":
+                    changes["stage"] = "ongoing_adoption"
+        elif new_status == "churned":
+            if churn_dates[i] and churn_dates[i] != row.get("churn_date"):
+                changes["churn_date"] = churn_dates[i]
+            if reason and reason[0] and reason[0] != row.get("churn_reason"):
+                changes["churn_reason"] = reason[0]
+        if not changes:
+            plan.count("unchanged")
+            continue
+        book.set(target, changes)
+        plan.touched.add(target)
+        plan.count("updated")
+        if old_status == "active" and new_status == "churned":
+            p.revenue(target, "churn", new_mrr, 0, changes["churn_date"], reason=reason[1] if reason else None)
+        elif old_status == "churned" and new_status == "active":
+            p.revenue(target, "reactivation", 0, new_mrr, as_of)
+        elif new_status == "active" and new_mrr != old_mrr:
+            p.revenue(target, "expansion" if new_mrr > old_mrr else "contraction", old_mrr, new_mrr, as_of)
+
+
+# Contacts ------------------------------------------------------------------------
+
+CONTACT_FIELDS = ("email", "phone", "job_title", "role", "is_primary")
+
+
+def plan_contacts(p: Planner) -> None:
+    existing: dict[int, dict[str, Any]] = {}
+    by_email: dict[str, int] = {}
+    by_external: dict[str, int] = {}
+    by_name: dict[tuple[int, str], int] = {}
+    cols = ("id", "account_id", "name", "email", "phone", "job_title", "role", "is_primary", "external_id",
+            "source")
+    for values in p.session.execute(select(*[getattr(Contact, c) for c in cols])):
+        row = dict(zip(cols, values, strict=True))
+        existing[row["id"]] = row
+        if row["email"]:
+            by_email[row["email"].lower()] = row["id"]
+        if row["external_id"] and row["source"] == p.source:
+            by_external[row["external_id"]] = row["id"]
+        by_name[(row["account_id"], fold(row["name"]).strip())] = row["id"]
+    new_by_key: dict[Any, int] = {}
+    for i in p.rows(tr("Matching contacts…")):
+        email = p.col("email")[i]
+        target = p.resolve_account(i, email)
+        if target is None:
+            continue
+        name = p.col("name")[i] or " ".join(x for x in (p.col("first_name")[i], p.col("last_name")[i]) if x)
+        name = name.strip() or (email.split("@")[0] if email else "")
+        if not name:
+            p.reject(i, "name", tr("The contact has no name or e-mail."), "")
+            continue
+        ext = p.col("external_id")[i]
+        account_id = target if isinstance(target, int) else None
+        contact_id = (by_external.get(ext) if ext else None) or (by_email.get(email) if email else None) or (
+            by_name.get((account_id, fold(name).strip())) if account_id else None
+        )
+        values = {f: p.col(f)[i] for f in CONTACT_FIELDS if p.has(f) and p.col(f)[i] is not None}
+        if contact_id is None:
+            key = ext or email or (id(target), fold(name))
+            if key in new_by_key:
+                p.reject(i, "name", tr("The same contact as row {row}.", row=new_by_key[key]))
+                continue
+            new_by_key[key] = p.table.row_numbers[i]
+            p.plan.inserts["contacts"].append(
+                {"account_id": target, "name": name, "role": None, "job_title": None, "email": None,
+                 "phone": None, "is_primary": False, "external_id": ext, "source": p.source if ext else None,
+                 **values}
+            )
+            p.plan.touched.add(target)
+            p.plan.count("created")
+            continue
+        row = existing[contact_id]
+        changes = {f: v for f, v in values.items() if row.get(f) != v}
+        if name != row["name"]:
+            changes["name"] = name
+        if changes:
+            p.plan.updates.append(("contacts", contact_id, changes, {f: row.get(f) for f in changes}))
+            row.update(changes)
+            p.plan.touched.add(row["account_id"])
+            p.plan.count("updated")
+        else:
+            p.plan.count("unchanged")
+
+
+# Deals ---------------------------------------------------------------------------
+
+
+def plan_deals(p: Planner) -> None:
+    book, plan, as_of = p.book, p.plan, p.as_of
+    keys = p.existing_keys(TimelineEvent)
+    last_revenue = dict(
+        p.session.execute(select(RevenueChange.account_id, func.max(RevenueChange.effective_date)).group_by(
+            RevenueChange.account_id)).all()
+    )
+    skipped = 0
+    for i in p.rows(tr("Matching deals…")):
+        status = p.col("status")[i]
+        title = p.col("title")[i] or tr("Deal")
+        org = p.col("account")[i]
+        value = p.col("value")[i] or 0
+        ext = p.col("external_id")[i]
+        when = p.col("won_date")[i]
+        identity = f"{p.source}:{ext}" if ext else f"{name_key(org or '')}:{fold(title)}:{when}"
+        key = import_key("deal", identity, status)
+        if key in keys:
+            plan.count("unchanged")
+            continue
+        keys.add(key)
+        target = book.resolve(org)
+        if target is AMBIGUOUS:
+            p.reject(i, "account", tr('"{name}" matches several accounts; use its id or CNPJ.', name=org))
+            continue
+        if value < 0:
+            p.reject(i, "value", tr("The deal value cannot be negative."))
+            continue
+        data = {"deal": title, "status": status, "value_cents": value, "external_id": ext,
+                "one_off_cents": p.col("one_off_value")[i], "owner": p.col("owner")[i],
+                "stage": p.col("stage")[i]}
+        if status != "won":
+            if target is None:
+                skipped += 1
+                plan.count("unchanged")
+                continue
+            on = as_datetime(when or as_of)
+            label = tr("Deal lost: {title}", title=title) if status == "lost" else tr("Open deal: {title}", title=title)
+            body = p.col("lost_reason")[i]
+            p.event(target, on, "expansion_opportunity", label, subkind=status, body=body, key=key, data=data)
+            plan.count("created")
+            continue
+        won_on = when or as_of
+        if not org:
+            p.reject(i, "account", tr("The account is empty."))
+            continue
+        if target is None:
+            values = {
+                "name": org, "name_key": name_key(org), "source": None, "external_id": None, "cnpj": None,
+                "domain": None, "segment": None, "tier": None, "industry": None, "plan": None,
+                "mrr_cents": value, "currency": p.col("currency")[i] or "BRL", "contract_start": won_on,
+                "renewal_date": None, "stage": _default_stage("active", won_on, as_of), "status": "active",
+                "churn_date": None, "churn_reason": None, "owner": None, "licensed_users": None,
+                "active_users": None, "custom_fields": {}, "last_touch_at": None, "last_nps": None,
+                "mrr_as_of": as_of, "health_score": None, "health_band": None, "health_trend": None,
+            }
+            target = book.create(i, values)
+            plan.count("created")
+            if value:
+                p.revenue(target, "new", 0, value, won_on, reason=title, key=key, extra={"deal": title})
+            else:
+                p.event(target, as_datetime(won_on), "revenue_change", tr("Deal won: {title}", title=title),
+                        subkind="deal_won", key=key, data=data)
+            continue
+        row = book.get(target)
+        known = row.get("mrr_as_of") or (row["created_at"].date() if row.get("created_at") else None)
+        if isinstance(target, int) and target in last_revenue:
+            known = max(known or date.min, last_revenue[target])
+        if isinstance(target, NewAccount) or not value or (known is not None and won_on <= known):
+            # Already in the MRR the book holds: history for the timeline only.
+            p.event(target, as_datetime(won_on), "revenue_change",
+                    tr("Deal won: {title} ({value})", title=title, value=formatting.money(value)),
+                    subkind="deal_won", key=key, data={**data, "applied": False})
+        else:
+            before = row["mrr_cents"] or 0
+            book.set(target, {"mrr_cents": before + value})
+            p.revenue(target, "expansion", before, before + value, won_on, reason=title, key=key,
+                      extra={"deal": title})
+        plan.count("created")
+    if skipped:
+        plan.warnings.append(
+            tr("{count} lost or open deals of organisations that are not accounts were skipped.", count=skipped)
+        )
+
+
+# Activities ----------------------------------------------------------------------
+
+ACTIVITY_CHANNELS = {"call": "phone", "email": "email", "meeting": None, "note": None}
+
+
+def plan_activities(p: Planner) -> None:
+    events = p.existing_keys(TimelineEvent)
+    tasks = p.existing_keys(Task)
+    types, subjects, dates = p.col("type"), p.col("subject"), p.col("date")
+    notes, dones = p.col("note"), p.col("done")
+    for i in p.rows(tr("Matching activities…")):
+        target = p.resolve_account(i)
+        if target is None:
+            continue
+        kind = types[i] or "note"
+        moment = dates[i]
+        title = subjects[i] or tr(vocab_label(kind))
+        done = dones[i] if dones[i] is not None else moment <= datetime.combine(p.as_of, time.max)
+        key = import_key("activity", p._identity(target), kind, moment, title)
+        if done:
+            if key in events:
+                p.plan.count("unchanged")
+                continue
+            events.add(key)
+            p.event(target, moment, kind, title, body=notes[i], channel=ACTIVITY_CHANNELS.get(kind), key=key,
+                    data={"type": p.table.rows[i][p.prepared.field_column("type")] if p.has("type") else None,
+                          "owner": p.col("owner")[i]})
+            if kind in vocab.TOUCH_KINDS:
+                p.touch(target, moment)
+        else:
+            if key in tasks:
+                p.plan.count("unchanged")
+                continue
+            tasks.add(key)
+            p.plan.inserts["tasks"].append(
+                {"account_id": target, "title": title[:300], "notes": notes[i], "due_date": moment.date(),
+                 "priority": "normal", "kind": "follow_up", "status": "open", "owner_side": "ours",
+                 "origin": "manual", "import_key": key}
+            )
+            p.plan.touched.add(target)
+        p.plan.count("created")
+
+
+def vocab_label(kind: str) -> str:
+    return {"meeting": "Meeting", "call": "Call", "email": "E-mail", "note": "Note"}.get(kind, "Note")
+
+
+# Surveys -------------------------------------------------------------------------
+
+
+def plan_surveys(p: Planner) -> None:
+    keys = p.existing_keys(SurveyResponse)
+    latest_nps = dict(
+        p.session.execute(
+            select(SurveyResponse.account_id, func.max(SurveyResponse.answered_at))
+            .where(SurveyResponse.kind == "nps")
+            .group_by(SurveyResponse.account_id)
+        ).all()
+    )
+    contacts = {e.lower(): (cid, aid) for cid, aid, e in p.session.execute(
+        select(Contact.id, Contact.account_id, Contact.email).where(Contact.email.is_not(None)))}
+    kinds = [k for k in ("nps", "csat", "ces") if p.has(k)]
+    for i in p.rows(tr("Matching answers…")):
+        respondent = p.col("respondent")[i]
+        email = respondent if respondent and "@" in respondent else None
+        target = p.resolve_account(i, email)
+        if target is None:
+            continue
+        answered = p.col("answered_at")[i]
+        scores = {k: p.col(k)[i] for k in kinds if p.col(k)[i] is not None}
+        if not scores:
+            key = kinds[0] if kinds else "nps"
+            p.reject(i, key, tr("The answer has no score."), "")
+            continue
+        comment = p.col("comment")[i]
+        contact = contacts.get((email or "").lower())
+        contact_id = contact[0] if contact and contact[1] == target else None
+        created = False
+        for kind, score in scores.items():
+            key = import_key("survey", p._identity(target), kind, answered, respondent, score)
+            if key in keys:
+                continue
+            keys.add(key)
+            created = True
+            p.plan.inserts["survey_responses"].append(
+                {"account_id": target, "contact_id": contact_id, "kind": kind, "score": score, "comment": comment,
+                 "respondent": respondent, "answered_at": answered, "source": "import", "import_key": key}
+            )
+            p.event(target, answered, kind, tr("{kind} answer: {score}", kind=kind.upper(), score=score),
+                    body=comment, key=key, data={"score": score, "respondent": respondent})
+            if kind == "nps":
+                last = latest_nps.get(target)
+                if last is None or answered >= last:
+                    latest_nps[target] = answered
+                    p.book.set(target, {"last_nps": score})
+        p.plan.count("created" if created else "unchanged")
+
+
+# Usage ---------------------------------------------------------------------------
+
+
+def plan_usage(p: Planner) -> None:
+    metrics = [m for m in D.USAGE_METRICS if p.has(m)]
+    existing: dict[tuple[int, str, date], tuple[int, float]] = {}
+    latest: dict[tuple[Any, str], date] = {}
+    for mid, account_id, metric, as_of, value in p.session.execute(
+        select(Measure.id, Measure.account_id, Measure.metric, Measure.as_of, Measure.value).where(
+            Measure.metric.in_(metrics))
+    ):
+        existing[(account_id, metric, as_of)] = (mid, value)
+        if latest.get((account_id, metric), date.min) < as_of:
+            latest[(account_id, metric)] = as_of
+    planned: dict[tuple[Any, str, date], int] = {}
+    for i in p.rows(tr("Matching usage…")):
+        target = p.resolve_account(i)
+        if target is None:
+            continue
+        day = p.col("date")[i]
+        outcome = "unchanged"
+        for metric in metrics:
+            value = p.col(metric)[i]
+            if value is None:
+                continue
+            if value < 0:
+                p.reject(i, metric, tr("A usage figure cannot be negative."))
+                outcome = "rejected"
+                break
+            slot = (target, metric, day)
+            if slot in planned:
+                p.reject(i, metric, tr("The same account, measure and date as row {row}.", row=planned[slot]))
+                outcome = "rejected"
+                break
+            planned[slot] = p.table.row_numbers[i]
+            found = existing.get(slot) if isinstance(target, int) else None
+            if found is None:
+                p.plan.inserts["measures"].append(
+                    {"account_id": target, "metric": metric, "as_of": day, "value": float(value), "source": "import"}
+                )
+                outcome = "created"
+            elif not math.isclose(found[1], value):
+                p.plan.updates.append(("measures", found[0], {"value": float(value)}, {"value": found[1]}))
+                outcome = "created" if outcome == "created" else "updated"
+            else:
+                continue
+            p.plan.touched.add(target)
+            if metric in ("active_users", "licensed_users") and day >= latest.get((target, metric), date.min):
+                latest[(target, metric)] = day
+                if p.book.get(target).get(metric) != int(value):
+                    p.book.set(target, {metric: int(value)})
+        if outcome != "rejected":
+            p.plan.count(outcome)
+
+
+# MRR history ---------------------------------------------------------------------
+
+
+def plan_mrr(p: Planner) -> None:
+    history: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for account_id, on, after in p.session.execute(
+        select(RevenueChange.account_id, RevenueChange.effective_date, RevenueChange.mrr_after_cents).order_by(
+            RevenueChange.effective_date, RevenueChange.id)
+    ):
+        history[account_id].append((on, after))
+    points: dict[Target, list[tuple[date, int, int]]] = defaultdict(list)
+    seen: dict[tuple[Target, date], int] = {}
+    for i in p.rows(tr("Matching MRR history…")):
+        target = p.resolve_account(i)
+        if target is None:
+            continue
+        mrr = p.col("mrr")[i]
+        if mrr is None and p.col("arr")[i] is not None:
+            mrr = int(round(p.col("arr")[i] / 12))
+        if mrr is None:
+            p.reject(i, "mrr", tr("The MRR is empty."), "")
+            continue
+        if mrr < 0:
+            p.reject(i, "mrr", tr("MRR cannot be negative."))
+            continue
+        day = p.col("date")[i]
+        if (target, day) in seen:
+            p.reject(i, "date", tr("The same account and date as row {row}.", row=seen[(target, day)]))
+            continue
+        seen[(target, day)] = p.table.row_numbers[i]
+        points[target].append((day, mrr, i))
+    for target, series in points.items():
+        series.sort()
+        known = history.get(target, []) if isinstance(target, int) else []
+        prev: int | None = None
+        prev_day: date | None = None
+        for day, mrr, _i in series:
+            # The MRR just before this point: the later of our previous point and the stored history.
+            stored = [(d, a) for d, a in known if d <= day and (prev_day is None or d >= prev_day)]
+            if stored:
+                prev = stored[-1][1]
+            if prev is None:
+                kind = "new" if not known and mrr > 0 else None
+                before = 0
+            elif mrr == prev:
+                kind = None
+                before = prev
+            else:
+                before = prev
+                if prev == 0:
+                    kind = "reactivation" if mrr > 0 else None
+                elif mrr == 0:
+                    kind = "churn"
+                else:
+                    kind = "expansion" if mrr > prev else "contraction"
+            if kind:
+                p.revenue(target, kind, before, mrr, day)
+                p.plan.count("created")
+            else:
+                p.plan.count("unchanged")
+            prev, prev_day = mrr, day
+        last_day, last_mrr, _ = series[-1]
+        latest_stored = known[-1][0] if known else date.min
+        row = p.book.get(target)
+        if last_day >= latest_stored and row["mrr_cents"] != last_mrr:
+            changes: dict[str, Any] = {"mrr_cents": last_mrr, "mrr_as_of": last_day}
+            if last_mrr == 0 and row["status"] == "active":
+                changes.update(status="churned", stage="churned", churn_date=last_day)
+            elif last_mrr > 0 and row["status"] == "churned":
+                changes.update(status="active", churn_date=None, churn_reason=None, stage="ongoing_adoption")
+            p.book.set(target, changes)
+            p.plan.touched.add(target)
+
+
+PLANNERS = {
+    "accounts": plan_accounts,
+    "contacts": plan_contacts,
+    "deals": plan_deals,
+    "activities": plan_activities,
+    "surveys": plan_surveys,
+    "usage": plan_usage,
+    "mrr": plan_mrr,
+}
+
+
+# Applying ------------------------------------------------------------------------
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _chunks(rows: list[Any], size: int = CHUNK):
+    for start in range(0, len(rows), size):
+        yield start, rows[start : start + size]
+
+
+def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progress) -> None:
+    plan, book = planner.plan, planner.book
+    total = max(1, len(book.new) + sum(len(r) for r in plan.inserts.values()) + len(plan.updates)
+                + len(book.original))
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        progress.step(done, total, tr("Writing…"))
+
+    accounts = Account.__table__
+    if book.new:
+        rows = []
+        for target in book.new:
+            values = dict(book.get(target))
+            values["import_run_id"] = run_id
+            values.pop("created_at", None)
+            rows.append(values)
+        for _start, chunk in _chunks(rows):
+            session.execute(insert(accounts), chunk)
+            step(len(chunk))
+        ids = session.scalars(select(Account.id).where(Account.import_run_id == run_id).order_by(Account.id)).all()
+        for target, new_id in zip(book.new, ids, strict=True):
+            target.id = new_id
+
+    changes_rows: list[dict[str, Any]] = []
+    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for account_id, changed, before in book.account_updates():
+        grouped[tuple(sorted(changed))].append({"b_id": account_id, **{f"v_{k}": v for k, v in changed.items()}})
+        changes_rows.append({"run_id": run_id, "table_name": "accounts", "row_id": account_id, "action": "updated",
+                             "before": {k: _to_json(v) for k, v in before.items()}})
+    for columns, rows in grouped.items():
+        statement = update(accounts).where(accounts.c.id == bindparam("b_id")).values(
+            {c: bindparam(f"v_{c}") for c in columns})
+        for _start, chunk in _chunks(rows):
+            session.execute(statement, chunk)
+            step(len(chunk))
+
+    for table_name, rows in plan.inserts.items():
+        table = TABLES[table_name]
+        for row in rows:
+            target = row["account_id"]
+            if isinstance(target, NewAccount):
+                row["account_id"] = target.id
+            row["import_run_id"] = run_id
+        for _start, chunk in _chunks(rows):
+            session.execute(insert(table), chunk)
+            step(len(chunk))
+
+    grouped_other: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
+    for table_name, row_id, changed, before in plan.updates:
+        grouped_other[(table_name, tuple(sorted(changed)))].append(
+            {"b_id": row_id, **{f"v_{k}": v for k, v in changed.items()}})
+        changes_rows.append({"run_id": run_id, "table_name": table_name, "row_id": row_id, "action": "updated",
+                             "before": {k: _to_json(v) for k, v in before.items()}})
+    for (table_name, columns), rows in grouped_other.items():
+        table = TABLES[table_name]
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(
+            {c: bindparam(f"v_{c}") for c in columns})
+        for _start, chunk in _chunks(rows):
+            session.execute(statement, chunk)
+            step(len(chunk))
+    for _start, chunk in _chunks(changes_rows):
+        session.execute(insert(ImportChange.__table__), chunk)
+    progress.step(total, total, tr("Writing…"), force=True)
+
+
+def restore_value(table_name: str, column: str, value: Any) -> Any:
+    """A before-value from ImportChange JSON back to its column's Python type."""
+    if value is None:
+        return None
+    column_type = TABLES[table_name].c[column].type
+    if isinstance(column_type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+# Running -------------------------------------------------------------------------
+
+
+def guess_date_order(prepared: Prepared) -> str:
+    english = prepared.source in ("salesforce", "zoho") and prepared.table.delimiter != ";"
+    return "mdy" if english else "dmy"
+
+
+def run_import(
+    db: Database,
+    prepared: Prepared,
+    *,
+    as_of: date | None = None,
+    dry_run: bool = False,
+    accept_rejects: bool = False,
+    progress: Progress = SILENT,
+) -> ImportResult:
+    """Plan (``dry_run``) or plan and apply ``prepared`` in one transaction.
+
+    Rows that cannot be imported raise :class:`RejectedRows` before anything is
+    written, unless ``accept_rejects`` (the CLI's ``--yes``).
+    """
+    as_of = as_of or date.today()
+    table = prepared.table
+    result = ImportResult(kind=prepared.kind, source=prepared.source, file=table.name, as_of=as_of,
+                          dry_run=dry_run, warnings=list(prepared.warnings))
+    missing = prepared.missing_fields()
+    if missing:
+        raise UserError(
+            tr("{file}: no column is mapped to {fields}. Map it in the column mapping (--mapping) and try again.",
+               file=table.name, fields=", ".join(missing))
+        )
+    ambiguous = prepared.ambiguous_columns()
+    if ambiguous:
+        if not accept_rejects:
+            raise AmbiguousDates(table.name, ambiguous)
+        prepared.date_order = guess_date_order(prepared)
+        prepared.refresh()
+        result.warnings.append(
+            tr('Dates in "{columns}" were read as {order} (they fit both orders).',
+               columns='", "'.join(ambiguous), order=prepared.date_order)
+        )
+    columns, bad_rows = parse_columns(prepared, progress)
+    with db.session() as session, session.begin():
+        planner = Planner(session, prepared, columns, bad_rows, as_of, progress)
+        PLANNERS[prepared.kind](planner)
+        plan = planner.plan
+        plan.errors.sort(key=lambda e: e.row)
+        result.created, result.updated, result.unchanged = plan.created, plan.updated, plan.unchanged
+        result.rejected = len({e.row for e in plan.errors})
+        result.errors = plan.errors
+        result.warnings.extend(plan.warnings)
+        if dry_run:
+            session.rollback()
+            return result
+        if plan.errors and not accept_rejects:
+            raise RejectedRows(result)
+        if not plan.created and not plan.updated:
+            return result  # nothing to change: no run to record or undo
+        run = ImportRun(
+            file_name=str(table.path)[:500], file_sha256=table.sha256, kind=prepared.kind, source=prepared.source,
+            preset=prepared.preset, as_of=as_of, created=plan.created, updated=plan.updated,
+            unchanged=plan.unchanged, rejected=result.rejected, status="done",
+        )
+        session.add(run)
+        session.flush()
+        apply_plan(session, planner, run.id, progress)
+        result.run_id = run.id
+        result.account_ids = sorted(
+            t.id if isinstance(t, NewAccount) else t for t in plan.touched if not isinstance(t, NewAccount) or t.id
+        )
+    return result

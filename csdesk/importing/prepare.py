@@ -1,0 +1,344 @@
+"""From a file to a parsed, mapped table ready to plan: detection, presets, per-column parsing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from csdesk.importing import detect as D
+from csdesk.importing import values as V
+from csdesk.importing.reading import Table, column_letter, read_table
+from csdesk.progress import SILENT, Progress
+from csdesk.text import digits, normalize_domain, valid_cnpj
+
+DATE_TYPES = ("date", "datetime")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected cell: the file's row number (header = 1), the column's header, the value, why."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class ImportOptions:
+    kind: str = "auto"
+    source: str = "auto"
+    sheet: str | None = None
+    mapping: dict[str, str | None] | None = None  # header -> field key (None: ignore the column)
+    keep_unmapped: bool = False  # unmapped columns become account custom fields
+    preset: str | None = None
+    date_order: str | None = None  # dmy | mdy, for columns whose dates fit both
+    as_of: date | None = None
+
+
+@dataclass
+class Prepared:
+    """A read table with its kind, source, column mapping and the per-column choices."""
+
+    table: Table
+    kind: str
+    source: str
+    kind_confidence: float
+    source_confidence: float
+    mapping: dict[int, str]
+    keep_unmapped: bool = False
+    preset: str | None = None
+    date_order: str | None = None
+    date_orders: dict[int, str] = field(default_factory=dict)  # column -> iso/dmy/mdy/ambiguous
+    number_style: str = "point"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def signature(self) -> str:
+        return D.header_signature(self.table.headers)
+
+    def ambiguous_columns(self) -> list[str]:
+        return [self.table.headers[i] for i, order in self.date_orders.items() if order == "ambiguous"]
+
+    def field_column(self, key: str) -> int | None:
+        return next((i for i, f in self.mapping.items() if f == key), None)
+
+    def mapping_by_header(self) -> dict[str, str | None]:
+        return {h: self.mapping.get(i) for i, h in enumerate(self.table.headers)}
+
+    def missing_fields(self) -> list[str]:
+        return D.describe_missing(self.kind, self.mapping)
+
+    def remap(self, kind: str | None = None, mapping: dict[int, str] | None = None) -> None:
+        """Change the kind (re-detecting the mapping) or set the mapping, then redo the column choices."""
+        if kind is not None and kind != self.kind:
+            self.kind = kind
+            self.kind_confidence = 1.0
+            self.mapping = D.auto_mapping(self.table, kind)
+        if mapping is not None:
+            self.mapping = dict(mapping)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.date_orders = column_date_orders(self.table, self.kind, self.mapping, self.date_order)
+        self.number_style = V.number_style(
+            (v for i, f in self.mapping.items() if D.spec(self.kind, f).type == "money"
+             for v in self.table.column(i)[:5000]),
+            comma_hint=self.table.delimiter == ";" or self.source == "rdstation",
+        )
+
+
+def column_date_orders(table: Table, kind: str, mapping: dict[int, str], override: str | None) -> dict[int, str]:
+    """Each date column's order; an ambiguous one follows the file's other date columns if they agree."""
+    orders: dict[int, str] = {}
+    for index, key in mapping.items():
+        if D.spec(kind, key).type in DATE_TYPES:
+            orders[index] = V.date_order(table.column(index))
+    decided = {o for o in orders.values() if o in ("dmy", "mdy")}
+    for index, order in orders.items():
+        if order == "mixed":
+            orders[index] = override or "dmy"
+        elif order == "ambiguous":
+            if override:
+                orders[index] = override
+            elif len(decided) == 1:
+                orders[index] = next(iter(decided))
+    return orders
+
+
+def _mapping_from_headers(table: Table, kind: str, by_header: dict[str, str | None]) -> dict[int, str]:
+    valid = {s.key for s in D.FIELDS[kind]}
+    lookup = {V.word_key(h): i for i, h in enumerate(table.headers)}
+    mapping: dict[int, str] = {}
+    for header, key in by_header.items():
+        index = lookup.get(V.word_key(header))
+        if index is None:
+            raise UserError(
+                tr('{file}: the mapping names a column "{column}" that the file does not have.',
+                   file=table.name, column=header)
+            )
+        if key is None or key == "":
+            continue
+        if key not in valid:
+            raise UserError(
+                tr('Unknown field "{field}" for {kind}; use one of: {fields}.',
+                   field=key, kind=kind, fields=", ".join(sorted(valid)))
+            )
+        mapping[index] = key
+    return mapping
+
+
+def load_mapping_file(path: str | Path) -> dict[str, Any]:
+    """A mapping JSON: ``{"Header": "field", ...}`` or ``{"kind":..., "columns": {...}, ...}``."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError as exc:
+        raise UserError(tr("{file}: no such file.", file=str(path))) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(tr("{file}: is not a valid JSON mapping ({problem}).", file=str(path), problem=exc)) from exc
+    if not isinstance(data, dict):
+        raise UserError(tr("{file}: is not a valid JSON mapping ({problem}).", file=str(path), problem="{...}"))
+    if "columns" not in data:
+        data = {"columns": data}
+    return data
+
+
+def prepare(
+    path: str | Path,
+    options: ImportOptions | None = None,
+    db=None,
+    progress: Progress = SILENT,
+) -> Prepared:
+    """Read ``path``, detect kind and source, and map its columns (preset, mapping or aliases)."""
+    options = options or ImportOptions()
+    table = read_table(path, options.sheet, progress=progress)
+    preset_row = None
+    if db is not None:
+        from csdesk.importing import presets
+
+        if options.preset:
+            preset_row = presets.get_preset(db, options.preset)
+        elif options.mapping is None:
+            preset_row = presets.find_preset(db, D.header_signature(table.headers))
+    kind, source = options.kind, options.source
+    if preset_row is not None:
+        kind = preset_row.kind if kind == "auto" else kind
+        source = preset_row.source if source == "auto" else source
+    detection = D.detect(table, kind, source)
+    prepared = Prepared(
+        table=table,
+        kind=detection.kind,
+        source=detection.source,
+        kind_confidence=detection.kind_confidence,
+        source_confidence=detection.source_confidence,
+        mapping=detection.mapping,
+        keep_unmapped=options.keep_unmapped,
+        date_order=options.date_order,
+    )
+    if preset_row is not None:
+        prepared.mapping = _mapping_from_headers(table, prepared.kind, preset_row.mapping.get("columns", {}))
+        prepared.keep_unmapped = options.keep_unmapped or bool(preset_row.mapping.get("keep_unmapped"))
+        prepared.preset = preset_row.name
+        prepared.kind_confidence = prepared.source_confidence = 1.0
+    if options.mapping is not None:
+        prepared.mapping = _mapping_from_headers(table, prepared.kind, options.mapping)
+    prepared.refresh()
+    return prepared
+
+
+# Parsing the mapped columns -----------------------------------------------------
+
+
+class _Bad:
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _parser(prepared: Prepared, index: int, type_: str, key: str):
+    style = prepared.number_style
+    if type_ == "money":
+        return lambda raw: V.parse_cents(raw, style)
+    if type_ == "int":
+        return lambda raw: V.parse_int(raw, style)
+    if type_ in ("number",):
+        return lambda raw: float(V.parse_decimal(raw, style))
+    if type_ in DATE_TYPES:
+        order = prepared.date_orders.get(index, "dmy")
+        if order == "ambiguous":
+            order = prepared.date_order or "dmy"
+        if type_ == "date":
+            return lambda raw: V.parse_date(raw, order)
+        return lambda raw: V.parse_datetime(raw, order)
+    if type_ == "bool":
+
+        def parse_bool(raw: str) -> bool:
+            word = V.word_key(raw)
+            if word in V.YES_WORDS:
+                return True
+            if word in V.NO_WORDS:
+                return False
+            raise V.ValueProblem(tr('"{value}" is not yes or no (Sim/Não).', value=raw))
+
+        return parse_bool
+    if type_ == "cnpj":
+
+        def parse_cnpj(raw: str) -> str:
+            number = digits(raw)
+            if len(number) != 14 or not valid_cnpj(number):
+                raise V.ValueProblem(tr('"{value}" is not a valid CNPJ: check its 14 digits.', value=raw))
+            return number
+
+        return parse_cnpj
+    if type_ == "domain":
+        return lambda raw: normalize_domain(raw)
+    if type_ == "email":
+
+        def parse_email(raw: str) -> str:
+            text = raw.strip().lower()
+            if "@" not in text or " " in text:
+                raise V.ValueProblem(tr('"{value}" is not an e-mail address.', value=raw))
+            return text
+
+        return parse_email
+    if type_ == "score":
+        low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}[key]
+
+        def parse_score(raw: str) -> int:
+            head = raw.strip().split()[0].rstrip("-.,:")
+            try:
+                score = int(V.parse_decimal(head))
+            except V.ValueProblem:
+                raise V.ValueProblem(tr('"{value}" is not a score.', value=raw)) from None
+            if not low <= score <= high:
+                raise V.ValueProblem(
+                    tr("{value} is outside the scale {low} to {high}.", value=raw, low=low, high=high)
+                )
+            return score
+
+        return parse_score
+    if type_ == "churn_reason":
+        words = V.churn_reason_words()
+        return lambda raw: (words.get(V.word_key(raw)), raw)
+    if type_ == "activity_type":
+        words = V.ACTIVITY_TYPE_WORDS
+        return lambda raw: words.get(V.word_key(raw), "note")
+    vocab_tables = {
+        "segment": (V.segment_words, "High Touch, Mid Touch, Low Touch, Tech Touch"),
+        "stage": (V.stage_words, "Onboarding, Adoção inicial, Adoção contínua, Expansão, Renovação, Cancelado"),
+        "account_status": (lambda: V.ACCOUNT_STATUS_WORDS, "Ativo / Active, Cancelado / Churned"),
+        "deal_status": (lambda: V.DEAL_STATUS_WORDS, "Ganho / Won, Perdido / Lost, Aberto / Open"),
+        "role": (V.contact_role_words, "Campeão, Patrocinador, Tomador de decisão, Usuário"),
+    }
+    if type_ in vocab_tables:
+        make, accepted = vocab_tables[type_]
+        words = make()
+
+        def parse_word(raw: str) -> str:
+            found = words.get(V.word_key(raw))
+            if found is None:
+                raise V.ValueProblem(tr('"{value}" is not a known value; use {accepted}.', value=raw,
+                                        accepted=accepted))
+            return found
+
+        return parse_word
+    return lambda raw: raw  # text, ref
+
+
+def parse_columns(prepared: Prepared, progress: Progress = SILENT) -> tuple[dict[str, list[Any]], dict[int, RowError]]:
+    """Every mapped column parsed: field -> values (None when empty), and the first error of each bad row."""
+    table = prepared.table
+    columns: dict[str, list[Any]] = {}
+    errors: dict[int, RowError] = {}
+    total = len(prepared.mapping)
+    for done, (index, key) in enumerate(sorted(prepared.mapping.items())):
+        progress.step(done, max(total, 1), tr("Reading values…"))
+        type_ = D.spec(prepared.kind, key).type
+        parse = _parser(prepared, index, type_, key)
+        cache: dict[str, Any] = {}
+        out: list[Any] = []
+        append = out.append
+        for row_index, row in enumerate(table.rows):
+            raw = row[index]
+            if not raw:
+                append(None)
+                continue
+            value = cache.get(raw, cache)
+            if value is cache:
+                try:
+                    value = parse(raw)
+                except V.ValueProblem as exc:
+                    value = _Bad(str(exc))
+                cache[raw] = value
+            if value.__class__ is _Bad:
+                if row_index not in errors:
+                    errors[row_index] = RowError(
+                        table.row_numbers[row_index], table.headers[index], raw, value.message
+                    )
+                append(None)
+            else:
+                append(value)
+        columns[key] = out
+    return columns, errors
+
+
+def header_of(prepared: Prepared, key: str) -> str:
+    index = prepared.field_column(key)
+    return prepared.table.headers[index] if index is not None else key
+
+
+def describe_column(prepared: Prepared, index: int) -> str:
+    return f"{column_letter(index)} ({prepared.table.headers[index]})"
+
+
+def as_datetime(value: date | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
