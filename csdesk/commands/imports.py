@@ -50,12 +50,12 @@ def _as_of(text: str | None) -> date | None:
         raise UserError(tr('--as-of "{value}" is not a date; use YYYY-MM-DD.', value=text)) from None
 
 
-def _print_errors(result: ImportResult, out=sys.stdout) -> None:
+def _print_errors(result: ImportResult) -> None:
     if result.errors:
         write_table(
             [tr("row"), tr("column"), tr("value"), tr("reason")],
             [[e.row, e.column, e.value, e.message] for e in result.errors],
-            out,
+            sys.stdout,
         )
 
 
@@ -87,7 +87,7 @@ def run_import_command(args: argparse.Namespace) -> int:
         finally:
             db.dispose()
         if args.format == "json":
-            write_json({"run_id": args.undo, "undone": True})
+            write_json({"run_id": args.undo, "undone": True}, sys.stdout)
         else:
             print(tr("Import {id} undone.", id=args.undo))
         return 0
@@ -116,7 +116,7 @@ def run_import_command(args: argparse.Namespace) -> int:
             )
         except RejectedRows as exc:
             if args.format == "json":
-                write_json(exc.result.as_dict())
+                write_json(exc.result.as_dict(), sys.stdout)
             else:
                 print(_summary(prepared, exc.result))
                 _print_errors(exc.result)
@@ -127,7 +127,7 @@ def run_import_command(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.format == "json":
-        write_json(result.as_dict())
+        write_json(result.as_dict(), sys.stdout)
         return 0
     print(_summary(prepared, result))
     for warning in result.warnings:
@@ -149,14 +149,36 @@ def run_imports(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     if args.format == "json":
-        write_json([r.as_dict() for r in runs])
+        write_json([r.as_dict() for r in runs], sys.stdout)
         return 0
     write_table(
-        ["id", "started_at", "file", "kind", "source", "created", "updated", "unchanged", "rejected", "status"],
         [
-            [r.id, f"{r.started_at:%Y-%m-%d %H:%M}", r.file_name.rsplit("/", 1)[-1], r.kind, r.source, r.created,
-             r.updated, r.unchanged, r.rejected, r.status]
+            "id",
+            "started_at",
+            "file",
+            "kind",
+            "source",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "status",
+        ],
+        [
+            [
+                r.id,
+                f"{r.started_at:%Y-%m-%d %H:%M}",
+                r.file_name.rsplit("/", 1)[-1],
+                r.kind,
+                r.source,
+                r.created,
+                r.updated,
+                r.unchanged,
+                r.rejected,
+                r.status,
+            ]
             for r in runs
         ],
+        sys.stdout,
     )
     return 0

@@ -69,13 +69,49 @@ TABLES = {
 }
 # Account columns an import reads, compares and may change.
 ACCOUNT_COLUMNS = (
-    "id", "name", "name_key", "source", "external_id", "cnpj", "domain", "segment", "tier", "industry",
-    "plan", "mrr_cents", "currency", "contract_start", "renewal_date", "stage", "status", "churn_date",
-    "churn_reason", "owner", "licensed_users", "active_users", "custom_fields", "last_touch_at",
-    "last_nps", "mrr_as_of", "created_at",
+    "id",
+    "name",
+    "name_key",
+    "source",
+    "external_id",
+    "cnpj",
+    "domain",
+    "segment",
+    "tier",
+    "industry",
+    "plan",
+    "mrr_cents",
+    "currency",
+    "contract_start",
+    "renewal_date",
+    "stage",
+    "status",
+    "churn_date",
+    "churn_reason",
+    "owner",
+    "licensed_users",
+    "active_users",
+    "custom_fields",
+    "last_touch_at",
+    "last_nps",
+    "mrr_as_of",
+    "created_at",
 )
-DIRECT_FIELDS = ("segment", "tier", "industry", "plan", "currency", "contract_start", "renewal_date", "stage",
-                 "owner", "licensed_users", "active_users", "cnpj", "domain")
+DIRECT_FIELDS = (
+    "segment",
+    "tier",
+    "industry",
+    "plan",
+    "currency",
+    "contract_start",
+    "renewal_date",
+    "stage",
+    "owner",
+    "licensed_users",
+    "active_users",
+    "cnpj",
+    "domain",
+)
 ONBOARDING_DAYS = 90
 
 
@@ -279,8 +315,15 @@ class Plan:
 class Planner:
     """Shared state and helpers of the per-kind planning functions."""
 
-    def __init__(self, session: Session, prepared: Prepared, columns: dict[str, list[Any]],
-                 bad_rows: dict[int, RowError], as_of: date, progress: Progress):
+    def __init__(
+        self,
+        session: Session,
+        prepared: Prepared,
+        columns: dict[str, list[Any]],
+        bad_rows: dict[int, RowError],
+        as_of: date,
+        progress: Progress,
+    ):
         self.session = session
         self.prepared = prepared
         self.table = prepared.table
@@ -304,7 +347,9 @@ class Planner:
     def reject(self, i: int, key: str, message: str, value: str | None = None) -> None:
         index = self.prepared.field_column(key)
         raw = value if value is not None else (self.table.rows[i][index] if index is not None else "")
-        self.plan.errors.append(RowError(self.table.row_numbers[i], header_of(self.prepared, key), raw, message))
+        self.plan.errors.append(
+            RowError(self.table.row_numbers[i], header_of(self.prepared, key), raw, message)
+        )
 
     def step(self, i: int, message: str) -> None:
         self.progress.step(i, self.n, message)
@@ -324,23 +369,38 @@ class Planner:
         reference = self.col("account")[i]
         found = self.book.resolve(reference, email)
         if found is AMBIGUOUS:
-            self.reject(i, "account", tr('"{name}" matches several accounts; use its id or CNPJ.', name=reference))
+            self.reject(
+                i, "account", tr('"{name}" matches several accounts; use its id or CNPJ.', name=reference)
+            )
             return None
         if found is None:
             if not reference:
                 self.reject(i, "account", tr("The account is empty."))
             else:
                 self.reject(
-                    i, "account",
-                    tr('No account matches "{name}". Import the accounts first or correct the name.',
-                       name=reference),
+                    i,
+                    "account",
+                    tr(
+                        'No account matches "{name}". Import the accounts first or correct the name.',
+                        name=reference,
+                    ),
                 )
             return None
         return found
 
-    def event(self, target: Target, occurred_at: datetime, kind: str, title: str, *, subkind: str | None = None,
-              body: str | None = None, channel: str | None = None, key: str | None = None,
-              data: dict[str, Any] | None = None) -> None:
+    def event(
+        self,
+        target: Target,
+        occurred_at: datetime,
+        kind: str,
+        title: str,
+        *,
+        subkind: str | None = None,
+        body: str | None = None,
+        channel: str | None = None,
+        key: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         self.plan.inserts["timeline_events"].append(
             {
                 "account_id": target,
@@ -359,8 +419,17 @@ class Planner:
         )
         self.plan.touched.add(target)
 
-    def revenue(self, target: Target, kind: str, before: int, after: int, on: date,
-                reason: str | None = None, key: str | None = None, extra: dict[str, Any] | None = None) -> None:
+    def revenue(
+        self,
+        target: Target,
+        kind: str,
+        before: int,
+        after: int,
+        on: date,
+        reason: str | None = None,
+        key: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         key = key or import_key("revenue", self._identity(target), kind, on, before, after)
         self.plan.inserts["revenue_changes"].append(
             {
@@ -374,8 +443,11 @@ class Planner:
                 "import_key": key,
             }
         )
-        amount = {"before": formatting.money(before), "after": formatting.money(after),
-                  "delta": formatting.money(abs(after - before))}
+        amount = {
+            "before": formatting.money(before),
+            "after": formatting.money(after),
+            "delta": formatting.money(abs(after - before)),
+        }
         titles = {
             "new": tr("New revenue: MRR {after}", **amount),
             "expansion": tr("Expansion: MRR {before} → {after} (+{delta})", **amount),
@@ -384,8 +456,16 @@ class Planner:
             "reactivation": tr("Reactivation: MRR {after}", **amount),
         }
         data = {"mrr_before_cents": before, "mrr_after_cents": after, **(extra or {})}
-        self.event(target, as_datetime(on), "revenue_change", titles[kind], subkind=kind, body=reason,
-                   key=key, data=data)
+        self.event(
+            target,
+            as_datetime(on),
+            "revenue_change",
+            titles[kind],
+            subkind=kind,
+            body=reason,
+            key=key,
+            data=data,
+        )
 
     def _identity(self, target: Target) -> str:
         if isinstance(target, NewAccount):
@@ -425,7 +505,8 @@ def plan_accounts(p: Planner) -> None:
     mapped_indexes = set(p.prepared.mapping)
     custom_columns = (
         [(i, h) for i, h in enumerate(p.table.headers) if i not in mapped_indexes]
-        if p.prepared.keep_unmapped else []
+        if p.prepared.keep_unmapped
+        else []
     )
     reason_header = header_of(p.prepared, "churn_reason")
     seen: dict[Target, int] = {}
@@ -448,7 +529,9 @@ def plan_accounts(p: Planner) -> None:
         ext = exts[i]
         target = book.match(ext, cnpjs[i], domains[i], name)
         if target is AMBIGUOUS:
-            p.reject(i, "name", tr('"{name}" matches several accounts; add its CNPJ or external id.', name=name))
+            p.reject(
+                i, "name", tr('"{name}" matches several accounts; add its CNPJ or external id.', name=name)
+            )
             continue
         if target is not None and target in seen:
             p.reject(i, "name", tr("The same account as row {row}.", row=seen[target]))
@@ -461,13 +544,34 @@ def plan_accounts(p: Planner) -> None:
         if target is None:
             status = status or "active"
             values = {
-                "name": name, "name_key": name_key(name), "source": source if ext else None,
-                "external_id": ext if ext else None, "cnpj": None, "domain": None, "segment": None,
-                "tier": None, "industry": None, "plan": None, "mrr_cents": mrr or 0, "currency": "BRL",
-                "contract_start": None, "renewal_date": None, "stage": None, "status": status,
-                "churn_date": None, "churn_reason": None, "owner": None, "licensed_users": None,
-                "active_users": None, "custom_fields": custom, "last_touch_at": None, "last_nps": None,
-                "mrr_as_of": as_of, "health_score": None, "health_band": None, "health_trend": None,
+                "name": name,
+                "name_key": name_key(name),
+                "source": source if ext else None,
+                "external_id": ext if ext else None,
+                "cnpj": None,
+                "domain": None,
+                "segment": None,
+                "tier": None,
+                "industry": None,
+                "plan": None,
+                "mrr_cents": mrr or 0,
+                "currency": "BRL",
+                "contract_start": None,
+                "renewal_date": None,
+                "stage": None,
+                "status": status,
+                "churn_date": None,
+                "churn_reason": None,
+                "owner": None,
+                "licensed_users": None,
+                "active_users": None,
+                "custom_fields": custom,
+                "last_touch_at": None,
+                "last_nps": None,
+                "mrr_as_of": as_of,
+                "health_score": None,
+                "health_band": None,
+                "health_trend": None,
             }
             for f, column in direct.items():
                 if column[i] is not None:
@@ -481,13 +585,23 @@ def plan_accounts(p: Planner) -> None:
             seen[target] = p.table.row_numbers[i]
             plan.count("created")
             if values["mrr_cents"]:
-                start_day = values["contract_start"] if values["contract_start"] and values["contract_start"] <= as_of else as_of
+                start_day = (
+                    values["contract_start"]
+                    if values["contract_start"] and values["contract_start"] <= as_of
+                    else as_of
+                )
                 if status == "churned" and values["churn_date"] < start_day:
                     start_day = values["churn_date"]
                 p.revenue(target, "new", 0, values["mrr_cents"], start_day)
                 if status == "churned":
-                    p.revenue(target, "churn", values["mrr_cents"], 0, values["churn_date"],
-                              reason=reason[1] if reason else None)
+                    p.revenue(
+                        target,
+                        "churn",
+                        values["mrr_cents"],
+                        0,
+                        values["churn_date"],
+                        reason=reason[1] if reason else None,
+                    )
             continue
 
         seen[target] = p.table.row_numbers[i]
@@ -533,6 +647,8 @@ def plan_accounts(p: Planner) -> None:
                 changes["churn_date"] = churn_dates[i]
             if reason and reason[0] and reason[0] != row.get("churn_reason"):
                 changes["churn_reason"] = reason[0]
+        if new_status == "churned" and changes.get("stage", "churned") != "churned":
+            del changes["stage"]  # a churned account stays at the churned stage, whatever the sheet's phase
         if not changes:
             plan.count("unchanged")
             continue
@@ -540,7 +656,9 @@ def plan_accounts(p: Planner) -> None:
         plan.touched.add(target)
         plan.count("updated")
         if old_status == "active" and new_status == "churned":
-            p.revenue(target, "churn", new_mrr, 0, changes["churn_date"], reason=reason[1] if reason else None)
+            p.revenue(
+                target, "churn", new_mrr, 0, changes["churn_date"], reason=reason[1] if reason else None
+            )
         elif old_status == "churned" and new_status == "active":
             p.revenue(target, "reactivation", 0, new_mrr, as_of)
         elif new_status == "active" and new_mrr != old_mrr:
@@ -557,8 +675,18 @@ def plan_contacts(p: Planner) -> None:
     by_email: dict[str, int] = {}
     by_external: dict[str, int] = {}
     by_name: dict[tuple[int, str], int] = {}
-    cols = ("id", "account_id", "name", "email", "phone", "job_title", "role", "is_primary", "external_id",
-            "source")
+    cols = (
+        "id",
+        "account_id",
+        "name",
+        "email",
+        "phone",
+        "job_title",
+        "role",
+        "is_primary",
+        "external_id",
+        "source",
+    )
     for values in p.session.execute(select(*[getattr(Contact, c) for c in cols])):
         row = dict(zip(cols, values, strict=True))
         existing[row["id"]] = row
@@ -580,8 +708,10 @@ def plan_contacts(p: Planner) -> None:
             continue
         ext = p.col("external_id")[i]
         account_id = target if isinstance(target, int) else None
-        contact_id = (by_external.get(ext) if ext else None) or (by_email.get(email) if email else None) or (
-            by_name.get((account_id, fold(name).strip())) if account_id else None
+        contact_id = (
+            (by_external.get(ext) if ext else None)
+            or (by_email.get(email) if email else None)
+            or (by_name.get((account_id, fold(name).strip())) if account_id else None)
         )
         values = {f: p.col(f)[i] for f in CONTACT_FIELDS if p.has(f) and p.col(f)[i] is not None}
         if contact_id is None:
@@ -591,9 +721,18 @@ def plan_contacts(p: Planner) -> None:
                 continue
             new_by_key[key] = p.table.row_numbers[i]
             p.plan.inserts["contacts"].append(
-                {"account_id": target, "name": name, "role": None, "job_title": None, "email": None,
-                 "phone": None, "is_primary": False, "external_id": ext, "source": p.source if ext else None,
-                 **values}
+                {
+                    "account_id": target,
+                    "name": name,
+                    "role": None,
+                    "job_title": None,
+                    "email": None,
+                    "phone": None,
+                    "is_primary": False,
+                    "external_id": ext,
+                    "source": p.source if ext else None,
+                    **values,
+                }
             )
             p.plan.touched.add(target)
             p.plan.count("created")
@@ -618,8 +757,11 @@ def plan_deals(p: Planner) -> None:
     book, plan, as_of = p.book, p.plan, p.as_of
     keys = p.existing_keys(TimelineEvent)
     last_revenue = dict(
-        p.session.execute(select(RevenueChange.account_id, func.max(RevenueChange.effective_date)).group_by(
-            RevenueChange.account_id)).all()
+        p.session.execute(
+            select(RevenueChange.account_id, func.max(RevenueChange.effective_date)).group_by(
+                RevenueChange.account_id
+            )
+        ).all()
     )
     skipped = 0
     for i in p.rows(tr("Matching deals…")):
@@ -642,16 +784,26 @@ def plan_deals(p: Planner) -> None:
         if value < 0:
             p.reject(i, "value", tr("The deal value cannot be negative."))
             continue
-        data = {"deal": title, "status": status, "value_cents": value, "external_id": ext,
-                "one_off_cents": p.col("one_off_value")[i], "owner": p.col("owner")[i],
-                "stage": p.col("stage")[i]}
+        data = {
+            "deal": title,
+            "status": status,
+            "value_cents": value,
+            "external_id": ext,
+            "one_off_cents": p.col("one_off_value")[i],
+            "owner": p.col("owner")[i],
+            "stage": p.col("stage")[i],
+        }
         if status != "won":
             if target is None:
                 skipped += 1
                 plan.count("unchanged")
                 continue
             on = as_datetime(when or as_of)
-            label = tr("Deal lost: {title}", title=title) if status == "lost" else tr("Open deal: {title}", title=title)
+            label = (
+                tr("Deal lost: {title}", title=title)
+                if status == "lost"
+                else tr("Open deal: {title}", title=title)
+            )
             body = p.col("lost_reason")[i]
             p.event(target, on, "expansion_opportunity", label, subkind=status, body=body, key=key, data=data)
             plan.count("created")
@@ -662,21 +814,49 @@ def plan_deals(p: Planner) -> None:
             continue
         if target is None:
             values = {
-                "name": org, "name_key": name_key(org), "source": None, "external_id": None, "cnpj": None,
-                "domain": None, "segment": None, "tier": None, "industry": None, "plan": None,
-                "mrr_cents": value, "currency": p.col("currency")[i] or "BRL", "contract_start": won_on,
-                "renewal_date": None, "stage": _default_stage("active", won_on, as_of), "status": "active",
-                "churn_date": None, "churn_reason": None, "owner": None, "licensed_users": None,
-                "active_users": None, "custom_fields": {}, "last_touch_at": None, "last_nps": None,
-                "mrr_as_of": as_of, "health_score": None, "health_band": None, "health_trend": None,
+                "name": org,
+                "name_key": name_key(org),
+                "source": None,
+                "external_id": None,
+                "cnpj": None,
+                "domain": None,
+                "segment": None,
+                "tier": None,
+                "industry": None,
+                "plan": None,
+                "mrr_cents": value,
+                "currency": p.col("currency")[i] or "BRL",
+                "contract_start": won_on,
+                "renewal_date": None,
+                "stage": _default_stage("active", won_on, as_of),
+                "status": "active",
+                "churn_date": None,
+                "churn_reason": None,
+                "owner": None,
+                "licensed_users": None,
+                "active_users": None,
+                "custom_fields": {},
+                "last_touch_at": None,
+                "last_nps": None,
+                "mrr_as_of": as_of,
+                "health_score": None,
+                "health_band": None,
+                "health_trend": None,
             }
             target = book.create(i, values)
             plan.count("created")
             if value:
                 p.revenue(target, "new", 0, value, won_on, reason=title, key=key, extra={"deal": title})
             else:
-                p.event(target, as_datetime(won_on), "revenue_change", tr("Deal won: {title}", title=title),
-                        subkind="deal_won", key=key, data=data)
+                p.event(
+                    target,
+                    as_datetime(won_on),
+                    "revenue_change",
+                    tr("Deal won: {title}", title=title),
+                    subkind="deal_won",
+                    key=key,
+                    data=data,
+                )
             continue
         row = book.get(target)
         known = row.get("mrr_as_of") or (row["created_at"].date() if row.get("created_at") else None)
@@ -684,18 +864,35 @@ def plan_deals(p: Planner) -> None:
             known = max(known or date.min, last_revenue[target])
         if isinstance(target, NewAccount) or not value or (known is not None and won_on <= known):
             # Already in the MRR the book holds: history for the timeline only.
-            p.event(target, as_datetime(won_on), "revenue_change",
-                    tr("Deal won: {title} ({value})", title=title, value=formatting.money(value)),
-                    subkind="deal_won", key=key, data={**data, "applied": False})
+            p.event(
+                target,
+                as_datetime(won_on),
+                "revenue_change",
+                tr("Deal won: {title} ({value})", title=title, value=formatting.money(value)),
+                subkind="deal_won",
+                key=key,
+                data={**data, "applied": False},
+            )
         else:
             before = row["mrr_cents"] or 0
             book.set(target, {"mrr_cents": before + value})
-            p.revenue(target, "expansion", before, before + value, won_on, reason=title, key=key,
-                      extra={"deal": title})
+            p.revenue(
+                target,
+                "expansion",
+                before,
+                before + value,
+                won_on,
+                reason=title,
+                key=key,
+                extra={"deal": title},
+            )
         plan.count("created")
     if skipped:
         plan.warnings.append(
-            tr("{count} lost or open deals of organisations that are not accounts were skipped.", count=skipped)
+            tr(
+                "{count} lost or open deals of organisations that are not accounts were skipped.",
+                count=skipped,
+            )
         )
 
 
@@ -723,9 +920,19 @@ def plan_activities(p: Planner) -> None:
                 p.plan.count("unchanged")
                 continue
             events.add(key)
-            p.event(target, moment, kind, title, body=notes[i], channel=ACTIVITY_CHANNELS.get(kind), key=key,
-                    data={"type": p.table.rows[i][p.prepared.field_column("type")] if p.has("type") else None,
-                          "owner": p.col("owner")[i]})
+            p.event(
+                target,
+                moment,
+                kind,
+                title,
+                body=notes[i],
+                channel=ACTIVITY_CHANNELS.get(kind),
+                key=key,
+                data={
+                    "type": p.table.rows[i][p.prepared.field_column("type")] if p.has("type") else None,
+                    "owner": p.col("owner")[i],
+                },
+            )
             if kind in vocab.TOUCH_KINDS:
                 p.touch(target, moment)
         else:
@@ -734,9 +941,18 @@ def plan_activities(p: Planner) -> None:
                 continue
             tasks.add(key)
             p.plan.inserts["tasks"].append(
-                {"account_id": target, "title": title[:300], "notes": notes[i], "due_date": moment.date(),
-                 "priority": "normal", "kind": "follow_up", "status": "open", "owner_side": "ours",
-                 "origin": "manual", "import_key": key}
+                {
+                    "account_id": target,
+                    "title": title[:300],
+                    "notes": notes[i],
+                    "due_date": moment.date(),
+                    "priority": "normal",
+                    "kind": "follow_up",
+                    "status": "open",
+                    "owner_side": "ours",
+                    "origin": "manual",
+                    "import_key": key,
+                }
             )
             p.plan.touched.add(target)
         p.plan.count("created")
@@ -758,8 +974,12 @@ def plan_surveys(p: Planner) -> None:
             .group_by(SurveyResponse.account_id)
         ).all()
     )
-    contacts = {e.lower(): (cid, aid) for cid, aid, e in p.session.execute(
-        select(Contact.id, Contact.account_id, Contact.email).where(Contact.email.is_not(None)))}
+    contacts = {
+        e.lower(): (cid, aid)
+        for cid, aid, e in p.session.execute(
+            select(Contact.id, Contact.account_id, Contact.email).where(Contact.email.is_not(None))
+        )
+    }
     kinds = [k for k in ("nps", "csat", "ces") if p.has(k)]
     for i in p.rows(tr("Matching answers…")):
         respondent = p.col("respondent")[i]
@@ -784,11 +1004,27 @@ def plan_surveys(p: Planner) -> None:
             keys.add(key)
             created = True
             p.plan.inserts["survey_responses"].append(
-                {"account_id": target, "contact_id": contact_id, "kind": kind, "score": score, "comment": comment,
-                 "respondent": respondent, "answered_at": answered, "source": "import", "import_key": key}
+                {
+                    "account_id": target,
+                    "contact_id": contact_id,
+                    "kind": kind,
+                    "score": score,
+                    "comment": comment,
+                    "respondent": respondent,
+                    "answered_at": answered,
+                    "source": "import",
+                    "import_key": key,
+                }
             )
-            p.event(target, answered, kind, tr("{kind} answer: {score}", kind=kind.upper(), score=score),
-                    body=comment, key=key, data={"score": score, "respondent": respondent})
+            p.event(
+                target,
+                answered,
+                kind,
+                tr("{kind} answer: {score}", kind=kind.upper(), score=score),
+                body=comment,
+                key=key,
+                data={"score": score, "respondent": respondent},
+            )
             if kind == "nps":
                 last = latest_nps.get(target)
                 if last is None or answered >= last:
@@ -806,7 +1042,8 @@ def plan_usage(p: Planner) -> None:
     latest: dict[tuple[Any, str], date] = {}
     for mid, account_id, metric, as_of, value in p.session.execute(
         select(Measure.id, Measure.account_id, Measure.metric, Measure.as_of, Measure.value).where(
-            Measure.metric.in_(metrics))
+            Measure.metric.in_(metrics)
+        )
     ):
         existing[(account_id, metric, as_of)] = (mid, value)
         if latest.get((account_id, metric), date.min) < as_of:
@@ -835,7 +1072,13 @@ def plan_usage(p: Planner) -> None:
             found = existing.get(slot) if isinstance(target, int) else None
             if found is None:
                 p.plan.inserts["measures"].append(
-                    {"account_id": target, "metric": metric, "as_of": day, "value": float(value), "source": "import"}
+                    {
+                        "account_id": target,
+                        "metric": metric,
+                        "as_of": day,
+                        "value": float(value),
+                        "source": "import",
+                    }
                 )
                 outcome = "created"
             elif not math.isclose(found[1], value):
@@ -858,8 +1101,9 @@ def plan_usage(p: Planner) -> None:
 def plan_mrr(p: Planner) -> None:
     history: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for account_id, on, after in p.session.execute(
-        select(RevenueChange.account_id, RevenueChange.effective_date, RevenueChange.mrr_after_cents).order_by(
-            RevenueChange.effective_date, RevenueChange.id)
+        select(
+            RevenueChange.account_id, RevenueChange.effective_date, RevenueChange.mrr_after_cents
+        ).order_by(RevenueChange.effective_date, RevenueChange.id)
     ):
         history[account_id].append((on, after))
     points: dict[Target, list[tuple[date, int, int]]] = defaultdict(list)
@@ -955,8 +1199,9 @@ def _chunks(rows: list[Any], size: int = CHUNK):
 
 def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progress) -> None:
     plan, book = planner.plan, planner.book
-    total = max(1, len(book.new) + sum(len(r) for r in plan.inserts.values()) + len(plan.updates)
-                + len(book.original))
+    total = max(
+        1, len(book.new) + sum(len(r) for r in plan.inserts.values()) + len(plan.updates) + len(book.original)
+    )
     done = 0
 
     def step(count: int) -> None:
@@ -975,19 +1220,33 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
         for _start, chunk in _chunks(rows):
             session.execute(insert(accounts), chunk)
             step(len(chunk))
-        ids = session.scalars(select(Account.id).where(Account.import_run_id == run_id).order_by(Account.id)).all()
+        ids = session.scalars(
+            select(Account.id).where(Account.import_run_id == run_id).order_by(Account.id)
+        ).all()
         for target, new_id in zip(book.new, ids, strict=True):
             target.id = new_id
 
     changes_rows: list[dict[str, Any]] = []
     grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for account_id, changed, before in book.account_updates():
-        grouped[tuple(sorted(changed))].append({"b_id": account_id, **{f"v_{k}": v for k, v in changed.items()}})
-        changes_rows.append({"run_id": run_id, "table_name": "accounts", "row_id": account_id, "action": "updated",
-                             "before": {k: _to_json(v) for k, v in before.items()}})
+        grouped[tuple(sorted(changed))].append(
+            {"b_id": account_id, **{f"v_{k}": v for k, v in changed.items()}}
+        )
+        changes_rows.append(
+            {
+                "run_id": run_id,
+                "table_name": "accounts",
+                "row_id": account_id,
+                "action": "updated",
+                "before": {k: _to_json(v) for k, v in before.items()},
+            }
+        )
     for columns, rows in grouped.items():
-        statement = update(accounts).where(accounts.c.id == bindparam("b_id")).values(
-            {c: bindparam(f"v_{c}") for c in columns})
+        statement = (
+            update(accounts)
+            .where(accounts.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
         for _start, chunk in _chunks(rows):
             session.execute(statement, chunk)
             step(len(chunk))
@@ -1006,13 +1265,24 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
     grouped_other: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
     for table_name, row_id, changed, before in plan.updates:
         grouped_other[(table_name, tuple(sorted(changed)))].append(
-            {"b_id": row_id, **{f"v_{k}": v for k, v in changed.items()}})
-        changes_rows.append({"run_id": run_id, "table_name": table_name, "row_id": row_id, "action": "updated",
-                             "before": {k: _to_json(v) for k, v in before.items()}})
+            {"b_id": row_id, **{f"v_{k}": v for k, v in changed.items()}}
+        )
+        changes_rows.append(
+            {
+                "run_id": run_id,
+                "table_name": table_name,
+                "row_id": row_id,
+                "action": "updated",
+                "before": {k: _to_json(v) for k, v in before.items()},
+            }
+        )
     for (table_name, columns), rows in grouped_other.items():
         table = TABLES[table_name]
-        statement = update(table).where(table.c.id == bindparam("b_id")).values(
-            {c: bindparam(f"v_{c}") for c in columns})
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
         for _start, chunk in _chunks(rows):
             session.execute(statement, chunk)
             step(len(chunk))
@@ -1057,13 +1327,22 @@ def run_import(
     """
     as_of = as_of or date.today()
     table = prepared.table
-    result = ImportResult(kind=prepared.kind, source=prepared.source, file=table.name, as_of=as_of,
-                          dry_run=dry_run, warnings=list(prepared.warnings))
+    result = ImportResult(
+        kind=prepared.kind,
+        source=prepared.source,
+        file=table.name,
+        as_of=as_of,
+        dry_run=dry_run,
+        warnings=list(prepared.warnings),
+    )
     missing = prepared.missing_fields()
     if missing:
         raise UserError(
-            tr("{file}: no column is mapped to {fields}. Map it in the column mapping (--mapping) and try again.",
-               file=table.name, fields=", ".join(missing))
+            tr(
+                "{file}: no column is mapped to {fields}. Map it in the column mapping (--mapping) and try again.",
+                file=table.name,
+                fields=", ".join(missing),
+            )
         )
     ambiguous = prepared.ambiguous_columns()
     if ambiguous:
@@ -1072,8 +1351,11 @@ def run_import(
         prepared.date_order = guess_date_order(prepared)
         prepared.refresh()
         result.warnings.append(
-            tr('Dates in "{columns}" were read as {order} (they fit both orders).',
-               columns='", "'.join(ambiguous), order=prepared.date_order)
+            tr(
+                'Dates in "{columns}" were read as {order} (they fit both orders).',
+                columns='", "'.join(ambiguous),
+                order=prepared.date_order,
+            )
         )
     columns, bad_rows = parse_columns(prepared, progress)
     with db.session() as session, session.begin():
@@ -1093,15 +1375,25 @@ def run_import(
         if not plan.created and not plan.updated:
             return result  # nothing to change: no run to record or undo
         run = ImportRun(
-            file_name=str(table.path)[:500], file_sha256=table.sha256, kind=prepared.kind, source=prepared.source,
-            preset=prepared.preset, as_of=as_of, created=plan.created, updated=plan.updated,
-            unchanged=plan.unchanged, rejected=result.rejected, status="done",
+            file_name=str(table.path)[:500],
+            file_sha256=table.sha256,
+            kind=prepared.kind,
+            source=prepared.source,
+            preset=prepared.preset,
+            as_of=as_of,
+            created=plan.created,
+            updated=plan.updated,
+            unchanged=plan.unchanged,
+            rejected=result.rejected,
+            status="done",
         )
         session.add(run)
         session.flush()
         apply_plan(session, planner, run.id, progress)
         result.run_id = run.id
         result.account_ids = sorted(
-            t.id if isinstance(t, NewAccount) else t for t in plan.touched if not isinstance(t, NewAccount) or t.id
+            t.id if isinstance(t, NewAccount) else t
+            for t in plan.touched
+            if not isinstance(t, NewAccount) or t.id
         )
     return result

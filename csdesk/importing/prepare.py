@@ -90,13 +90,19 @@ class Prepared:
     def refresh(self) -> None:
         self.date_orders = column_date_orders(self.table, self.kind, self.mapping, self.date_order)
         self.number_style = V.number_style(
-            (v for i, f in self.mapping.items() if D.spec(self.kind, f).type == "money"
-             for v in self.table.column(i)[:5000]),
+            (
+                v
+                for i, f in self.mapping.items()
+                if D.spec(self.kind, f).type == "money"
+                for v in self.table.column(i)[:5000]
+            ),
             comma_hint=self.table.delimiter == ";" or self.source == "rdstation",
         )
 
 
-def column_date_orders(table: Table, kind: str, mapping: dict[int, str], override: str | None) -> dict[int, str]:
+def column_date_orders(
+    table: Table, kind: str, mapping: dict[int, str], override: str | None
+) -> dict[int, str]:
     """Each date column's order; an ambiguous one follows the file's other date columns if they agree."""
     orders: dict[int, str] = {}
     for index, key in mapping.items():
@@ -122,15 +128,22 @@ def _mapping_from_headers(table: Table, kind: str, by_header: dict[str, str | No
         index = lookup.get(V.word_key(header))
         if index is None:
             raise UserError(
-                tr('{file}: the mapping names a column "{column}" that the file does not have.',
-                   file=table.name, column=header)
+                tr(
+                    '{file}: the mapping names a column "{column}" that the file does not have.',
+                    file=table.name,
+                    column=header,
+                )
             )
         if key is None or key == "":
             continue
         if key not in valid:
             raise UserError(
-                tr('Unknown field "{field}" for {kind}; use one of: {fields}.',
-                   field=key, kind=kind, fields=", ".join(sorted(valid)))
+                tr(
+                    'Unknown field "{field}" for {kind}; use one of: {fields}.',
+                    field=key,
+                    kind=kind,
+                    fields=", ".join(sorted(valid)),
+                )
             )
         mapping[index] = key
     return mapping
@@ -143,9 +156,13 @@ def load_mapping_file(path: str | Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise UserError(tr("{file}: no such file.", file=str(path))) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(tr("{file}: is not a valid JSON mapping ({problem}).", file=str(path), problem=exc)) from exc
+        raise UserError(
+            tr("{file}: is not a valid JSON mapping ({problem}).", file=str(path), problem=exc)
+        ) from exc
     if not isinstance(data, dict):
-        raise UserError(tr("{file}: is not a valid JSON mapping ({problem}).", file=str(path), problem="{...}"))
+        raise UserError(
+            tr("{file}: is not a valid JSON mapping ({problem}).", file=str(path), problem="{...}")
+        )
     if "columns" not in data:
         data = {"columns": data}
     return data
@@ -274,7 +291,10 @@ def _parser(prepared: Prepared, index: int, type_: str, key: str):
         return lambda raw: words.get(V.word_key(raw), "note")
     vocab_tables = {
         "segment": (V.segment_words, "High Touch, Mid Touch, Low Touch, Tech Touch"),
-        "stage": (V.stage_words, "Onboarding, Adoção inicial, Adoção contínua, Expansão, Renovação, Cancelado"),
+        "stage": (
+            V.stage_words,
+            "Onboarding, Adoção inicial, Adoção contínua, Expansão, Renovação, Cancelado",
+        ),
         "account_status": (lambda: V.ACCOUNT_STATUS_WORDS, "Ativo / Active, Cancelado / Churned"),
         "deal_status": (lambda: V.DEAL_STATUS_WORDS, "Ganho / Won, Perdido / Lost, Aberto / Open"),
         "role": (V.contact_role_words, "Campeão, Patrocinador, Tomador de decisão, Usuário"),
@@ -286,15 +306,18 @@ def _parser(prepared: Prepared, index: int, type_: str, key: str):
         def parse_word(raw: str) -> str:
             found = words.get(V.word_key(raw))
             if found is None:
-                raise V.ValueProblem(tr('"{value}" is not a known value; use {accepted}.', value=raw,
-                                        accepted=accepted))
+                raise V.ValueProblem(
+                    tr('"{value}" is not a known value; use {accepted}.', value=raw, accepted=accepted)
+                )
             return found
 
         return parse_word
     return lambda raw: raw  # text, ref
 
 
-def parse_columns(prepared: Prepared, progress: Progress = SILENT) -> tuple[dict[str, list[Any]], dict[int, RowError]]:
+def parse_columns(
+    prepared: Prepared, progress: Progress = SILENT
+) -> tuple[dict[str, list[Any]], dict[int, RowError]]:
     """Every mapped column parsed: field -> values (None when empty), and the first error of each bad row."""
     table = prepared.table
     columns: dict[str, list[Any]] = {}

@@ -49,8 +49,9 @@ def get_preset(db: Database, name: str) -> PresetInfo:
         row = session.scalars(select(ImportPreset).where(ImportPreset.name == name)).first()
         if row is None:
             names = ", ".join(session.scalars(select(ImportPreset.name).order_by(ImportPreset.name)))
-            raise UserError(tr('There is no import preset "{name}". Presets: {names}.', name=name,
-                               names=names or "-"))
+            raise UserError(
+                tr('There is no import preset "{name}". Presets: {names}.', name=name, names=names or "-")
+            )
         return _info(row)
 
 
@@ -58,7 +59,9 @@ def find_preset(db: Database, signature: str) -> PresetInfo | None:
     """The most recently saved preset for files with these headers."""
     with db.session() as session:
         row = session.scalars(
-            select(ImportPreset).where(ImportPreset.header_signature == signature).order_by(ImportPreset.id.desc())
+            select(ImportPreset)
+            .where(ImportPreset.header_signature == signature)
+            .order_by(ImportPreset.id.desc())
         ).first()
         return _info(row) if row else None
 

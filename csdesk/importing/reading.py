@@ -113,7 +113,7 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
             path,
             tr(
                 "row {row}: byte 0x{byte:02X} is not valid in UTF-8 or Windows-1252. "
-                "Save the file as \"CSV UTF-8\" and import it again.",
+                'Save the file as "CSV UTF-8" and import it again.',
                 row=line,
                 byte=data[exc.start],
             ),
@@ -132,8 +132,10 @@ def _strict(data: bytes, encoding: str, path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise file_error(
             path,
-            tr("the file says it is {encoding} but is not: save it as \"CSV UTF-8\" and import it again.",
-               encoding=encoding.upper()),
+            tr(
+                'the file says it is {encoding} but is not: save it as "CSV UTF-8" and import it again.',
+                encoding=encoding.upper(),
+            ),
         ) from exc
     return text.removeprefix("\ufeff")
 
@@ -156,9 +158,11 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def read_csv_text(text: str, path: Path, progress: Progress = SILENT) -> tuple[list[list[str]], list[int], str]:
+def read_csv_text(
+    text: str, path: Path, progress: Progress = SILENT
+) -> tuple[list[list[str]], list[int], str]:
     """All records with their first line numbers, and the delimiter."""
-    head = text[:20000].splitlines()[:MAX_HEADER_SEARCH + 5]
+    head = text[:20000].splitlines()[: MAX_HEADER_SEARCH + 5]
     delimiter = sniff_delimiter(head)
     records: list[list[str]] = []
     numbers: list[int] = []
@@ -203,7 +207,9 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int]
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise file_error(path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem=exc)) from exc
+        raise file_error(
+            path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem=exc)
+        ) from exc
     try:
         names = list(book.sheetnames)
         if sheet is not None and sheet not in names:
@@ -222,10 +228,14 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int]
         if sheet:
             raise file_error(
                 path,
-                tr('sheet "{sheet}" has no table: no row with at least two filled cells for the headers.',
-                   sheet=sheet),
+                tr(
+                    'sheet "{sheet}" has no table: no row with at least two filled cells for the headers.',
+                    sheet=sheet,
+                ),
             )
-        raise file_error(path, tr("no sheet has a table: no row with at least two filled cells for the headers."))
+        raise file_error(
+            path, tr("no sheet has a table: no row with at least two filled cells for the headers.")
+        )
     finally:
         book.close()
 
@@ -258,7 +268,9 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
     except IsADirectoryError as exc:
         raise UserError(tr("{file}: is a folder, not a file.", file=str(path))) from exc
     except OSError as exc:
-        raise UserError(tr("{file}: cannot be read ({problem}).", file=str(path), problem=exc.strerror)) from exc
+        raise UserError(
+            tr("{file}: cannot be read ({problem}).", file=str(path), problem=exc.strerror)
+        ) from exc
     if not data.strip():
         raise file_error(path, tr("the file is empty. Export it again with its header row and data."))
     digest = hashlib.sha256(data).hexdigest()
@@ -279,7 +291,9 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
 
     header_index = _find_header(records)
     if header_index is None:
-        raise file_error(path, tr("no header row found: the first lines do not hold at least two column names."))
+        raise file_error(
+            path, tr("no header row found: the first lines do not hold at least two column names.")
+        )
     header_record = records[header_index]
     headers = [h.strip() for h in header_record]
     # Trailing empty header cells (a trailing delimiter) are not columns.
@@ -325,7 +339,7 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
                     path,
                     tr(
                         "row {row}, column {column}: this row has {count} values but the header has {width} "
-                        "columns. Check for a stray delimiter or an unquoted text with \"{delimiter}\".",
+                        'columns. Check for a stray delimiter or an unquoted text with "{delimiter}".',
                         row=number,
                         column=column_letter(first_extra),
                         count=len(record),
@@ -356,7 +370,10 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
         if first is None:
             stripped += 1
             continue  # a blank line inside the data
-        if _TOTAL_CELL_RE.match(fold(record[0].strip())) and sum(1 for c in record if c.strip()) <= width // 2 + 1:
+        if (
+            _TOTAL_CELL_RE.match(fold(record[0].strip()))
+            and sum(1 for c in record if c.strip()) <= width // 2 + 1
+        ):
             stripped += 1
             continue  # a summary report's total row
         rows.append([c.strip() for c in record])

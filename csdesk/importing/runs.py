@@ -68,7 +68,9 @@ def undo(db: Database, run_id: int, progress: Progress = SILENT) -> list[int]:
         if run.status == "undone":
             raise UserError(tr("Import {id} was already undone.", id=run_id))
         later = session.scalars(
-            select(ImportRun.id).where(ImportRun.id > run_id, ImportRun.status == "done").order_by(ImportRun.id)
+            select(ImportRun.id)
+            .where(ImportRun.id > run_id, ImportRun.status == "done")
+            .order_by(ImportRun.id)
         ).all()
         if later:
             raise UserError(

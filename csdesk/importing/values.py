@@ -109,8 +109,12 @@ def parse_int(raw: str, style: str = "point") -> int:
 
 # Dates ------------------------------------------------------------------------
 
-_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
-_SLASH_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
+_ISO_RE = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+_SLASH_RE = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
 _SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
 
 
@@ -186,39 +190,118 @@ def _table(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
 ACCOUNT_STATUS_WORDS = _table(
     {
         "active": (
-            "ativo", "ativa", "active", "cliente", "customer", "em dia", "vigente", "ok", "sim",
-            "current", "live", "renovado", "em andamento", "onboarding", "implantacao",
+            "ativo",
+            "ativa",
+            "active",
+            "cliente",
+            "customer",
+            "em dia",
+            "vigente",
+            "ok",
+            "sim",
+            "current",
+            "live",
+            "renovado",
+            "em andamento",
+            "onboarding",
+            "implantacao",
         ),
         "churned": (
-            "cancelado", "cancelada", "churned", "churn", "inativo", "inativa", "inactive",
-            "cancelled", "canceled", "encerrado", "encerrada", "perdido", "lost", "former customer",
-            "ex cliente", "cancelamento", "distrato",
+            "cancelado",
+            "cancelada",
+            "churned",
+            "churn",
+            "inativo",
+            "inativa",
+            "inactive",
+            "cancelled",
+            "canceled",
+            "encerrado",
+            "encerrada",
+            "perdido",
+            "lost",
+            "former customer",
+            "ex cliente",
+            "cancelamento",
+            "distrato",
         ),
     }
 )
 DEAL_STATUS_WORDS = _table(
     {
-        "won": ("ganho", "ganha", "won", "closed won", "closedwon", "fechado ganho", "fechada ganha",
-                "vendido", "vendida", "fechado", "fechada", "ganho fechado"),
-        "lost": ("perdido", "perdida", "lost", "closed lost", "closedlost", "fechado perdido",
-                 "fechada perdida"),
-        "open": ("aberto", "aberta", "open", "em andamento", "em aberto", "andamento", "pausado",
-                 "pausada"),
+        "won": (
+            "ganho",
+            "ganha",
+            "won",
+            "closed won",
+            "closedwon",
+            "fechado ganho",
+            "fechada ganha",
+            "vendido",
+            "vendida",
+            "fechado",
+            "fechada",
+            "ganho fechado",
+        ),
+        "lost": (
+            "perdido",
+            "perdida",
+            "lost",
+            "closed lost",
+            "closedlost",
+            "fechado perdido",
+            "fechada perdida",
+        ),
+        "open": ("aberto", "aberta", "open", "em andamento", "em aberto", "andamento", "pausado", "pausada"),
     }
 )
 ACTIVITY_TYPE_WORDS = _table(
     {
-        "meeting": ("reuniao", "meeting", "videochamada", "video chamada", "almoco", "lunch", "visita",
-                    "visit", "demo", "apresentacao", "treinamento", "kickoff", "kick off", "qbr"),
+        "meeting": (
+            "reuniao",
+            "meeting",
+            "videochamada",
+            "video chamada",
+            "almoco",
+            "lunch",
+            "visita",
+            "visit",
+            "demo",
+            "apresentacao",
+            "treinamento",
+            "kickoff",
+            "kick off",
+            "qbr",
+        ),
         "call": ("ligacao", "chamada", "call", "telefonema", "telefone", "phone", "whatsapp"),
         "email": ("e mail", "email", "mail", "mensagem"),
         "note": ("tarefa", "task", "nota", "note", "prazo", "deadline", "anotacao", "outro", "other"),
     }
 )
-YES_WORDS = {word_key(w) for w in ("sim", "s", "yes", "y", "true", "verdadeiro", "1", "x", "concluida",
-                                   "concluido", "done", "feito", "feita", "completed", "ok")}
-NO_WORDS = {word_key(w) for w in ("nao", "n", "no", "false", "falso", "0", "pendente", "pending", "aberta",
-                                  "aberto", "open", "")}
+YES_WORDS = {
+    word_key(w)
+    for w in (
+        "sim",
+        "s",
+        "yes",
+        "y",
+        "true",
+        "verdadeiro",
+        "1",
+        "x",
+        "concluida",
+        "concluido",
+        "done",
+        "feito",
+        "feita",
+        "completed",
+        "ok",
+    )
+}
+NO_WORDS = {
+    word_key(w)
+    for w in ("nao", "n", "no", "false", "falso", "0", "pendente", "pending", "aberta", "aberto", "open", "")
+}
 
 
 def _labels_table(labels: dict[str, str], extra: dict[str, Iterable[str]] | None = None) -> dict[str, str]:
@@ -268,11 +351,22 @@ def churn_reason_words() -> dict[str, str]:
             "competition": ("concorrencia", "concorrente", "competitor", "competidor"),
             "support": ("suporte", "atendimento", "service"),
             "no_roi": ("falta de roi", "sem roi", "roi", "sem valor", "no value"),
-            "internal_change": ("mudanca interna", "mudanca interna no cliente", "reestruturacao",
-                                "fusao", "aquisicao"),
+            "internal_change": (
+                "mudanca interna",
+                "mudanca interna no cliente",
+                "reestruturacao",
+                "fusao",
+                "aquisicao",
+            ),
             "bad_fit": ("mau ajuste", "fit", "nao se encaixa", "perfil"),
-            "nonpayment": ("inadimplencia", "inadimplente", "falta de pagamento", "non payment",
-                           "nonpayment", "calote"),
+            "nonpayment": (
+                "inadimplencia",
+                "inadimplente",
+                "falta de pagamento",
+                "non payment",
+                "nonpayment",
+                "calote",
+            ),
         },
     )
 
