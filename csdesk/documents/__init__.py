@@ -1,0 +1,28 @@
+"""Documents from an account's data: QBR decks, kickoff, success and get-well plans, follow-up emails.
+
+Templates (:mod:`csdesk.templates`) render to CSDesk Markdown, which
+:mod:`csdesk.documents.markup` parses into one :class:`Document` model that
+the PPTX, DOCX, PDF and Markdown writers all draw.
+"""
+
+from csdesk.documents.generate import (
+    DOC_KINDS,
+    FORMATS,
+    GeneratedDocument,
+    build_document,
+    default_file_name,
+    follow_up_email,
+    generate,
+    record_kickoff_held,
+)
+
+__all__ = [
+    "DOC_KINDS",
+    "FORMATS",
+    "GeneratedDocument",
+    "build_document",
+    "default_file_name",
+    "follow_up_email",
+    "generate",
+    "record_kickoff_held",
+]

@@ -1,0 +1,443 @@
+"""What a template may see about one account: plain dicts and lists, built from the database.
+
+Nothing here hands an ORM object, a session or a function with side effects
+to a template: the sandbox renders against this data only. Money stays in
+cents (templates format it with ``|money``), dates stay ``date`` objects
+(formatted with ``|day``), fractions stay 0..1 (``|percent``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from csdesk import formatting, i18n, plans, vocab
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from db import Database
+from db.models import Account, Contact, HealthSnapshot, Measure, RevenueChange, SurveyResponse, TimelineEvent
+
+COMPONENT_LABELS = {
+    "usage": "Product usage",
+    "logins": "Logins",
+    "adoption": "Adoption",
+    "key_feature_use": "Key-feature use",
+    "active_users": "Active users",
+    "engagement": "Engagement",
+    "qbr_attendance": "QBR attendance",
+    "satisfaction": "Satisfaction",
+    "nps": "NPS",
+    "csat": "CSAT",
+    "support": "Support",
+    "tickets": "Tickets",
+    "critical_tickets": "Critical tickets",
+    "billing": "Contract and billing",
+    "payment_delay_days": "Payment delay",
+    "roi": "Business results",
+    "csm_pulse": "CSM pulse",
+}
+MEASURE_LABELS = {
+    "logins": "Logins",
+    "active_users": "Active users",
+    "licensed_users": "Licensed users",
+    "key_feature_use": "Key-feature use",
+    "tickets": "Tickets",
+    "critical_tickets": "Critical tickets",
+    "payment_delay_days": "Payment delay (days)",
+    "qbr_attendance": "QBR attendance",
+    "csm_pulse": "CSM pulse",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # exclusive
+
+    @classmethod
+    def quarter_to(cls, end: date) -> Period:
+        """The 90 days up to ``end`` (included): what a quarterly review looks back on."""
+        return cls(end - timedelta(days=89), end + timedelta(days=1))
+
+    def label(self, language: str) -> str:
+        last = self.end - timedelta(days=1)
+        quarter = (last.month - 1) // 3 + 1
+        return f"{last.year}-T{quarter}" if language == "pt_BR" else f"Q{quarter} {last.year}"
+
+
+@dataclass
+class AccountDocumentData:
+    """The template data plus the series the charts are drawn from."""
+
+    data: dict[str, Any]
+    health_history: list[tuple[date, float]] = field(default_factory=list)
+    components: list[tuple[str, float | None, float]] = field(default_factory=list)  # label, points, weight
+    usage: dict[str, list[tuple[date, float]]] = field(default_factory=dict)
+    language: str = "pt_BR"
+
+
+def _band_of(score: float | None) -> str | None:
+    if score is None:
+        return None
+    return "green" if score >= 80 else "yellow" if score >= 60 else "red"
+
+
+def _contact_dict(c: Contact, language: str) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "role": c.role,
+        "role_label": i18n.label(vocab.CONTACT_ROLE_LABELS, c.role, language),
+        "job_title": c.job_title or "",
+        "email": c.email or "",
+        "phone": c.phone or "",
+        "is_primary": c.is_primary,
+    }
+
+
+def _nps(scores: list[int]) -> dict[str, Any]:
+    n = len(scores)
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return {
+        "responses": n,
+        "promoters": promoters,
+        "passives": n - promoters - detractors,
+        "detractors": detractors,
+        "score": round((promoters - detractors) * 100 / n) if n else None,
+    }
+
+
+def _series_summary(points: list[tuple[date, float]]) -> dict[str, Any]:
+    if not points:
+        return {"first": None, "last": None, "change": None, "points": 0}
+    first, last = points[0][1], points[-1][1]
+    return {
+        "first": first,
+        "last": last,
+        "change": (last - first) / first if first else None,
+        "points": len(points),
+    }
+
+
+def build(
+    db: Database,
+    account_id: int,
+    language: str | None = None,
+    period: Period | None = None,
+    today: date | None = None,
+) -> AccountDocumentData:
+    """Everything about one account a document may show, for ``period``."""
+    language = i18n.normalize_language(language or i18n.current_language())
+    today = today or date.today()
+    period = period or Period.quarter_to(today)
+    start_dt = datetime.combine(period.start, datetime.min.time())
+    end_dt = datetime.combine(period.end, datetime.min.time())
+    with db.session() as s:
+        account = s.get(Account, account_id)
+        if account is None:
+            raise UserError(tr("Account {id} does not exist.", id=account_id))
+        contacts = [
+            _contact_dict(c, language)
+            for c in s.scalars(
+                select(Contact)
+                .where(Contact.account_id == account_id)
+                .order_by(Contact.is_primary.desc(), Contact.name)
+            )
+        ]
+        snapshots = list(
+            s.scalars(
+                select(HealthSnapshot)
+                .where(HealthSnapshot.account_id == account_id, HealthSnapshot.as_of < period.end)
+                .order_by(HealthSnapshot.as_of)
+            )
+        )
+        measures = s.execute(
+            select(Measure.metric, Measure.as_of, Measure.value)
+            .where(
+                Measure.account_id == account_id,
+                Measure.as_of >= period.start - timedelta(days=90),
+                Measure.as_of < period.end,
+            )
+            .order_by(Measure.as_of)
+        ).all()
+        surveys = s.execute(
+            select(SurveyResponse.kind, SurveyResponse.score, SurveyResponse.comment, SurveyResponse.answered_at)
+            .where(
+                SurveyResponse.account_id == account_id,
+                SurveyResponse.answered_at >= start_dt,
+                SurveyResponse.answered_at < end_dt,
+            )
+            .order_by(SurveyResponse.answered_at)
+        ).all()
+        events = list(
+            s.scalars(
+                select(TimelineEvent)
+                .where(
+                    TimelineEvent.account_id == account_id,
+                    TimelineEvent.occurred_at >= start_dt,
+                    TimelineEvent.occurred_at < end_dt,
+                )
+                .order_by(TimelineEvent.occurred_at)
+            )
+        )
+        revenue = list(
+            s.scalars(
+                select(RevenueChange)
+                .where(RevenueChange.account_id == account_id, RevenueChange.effective_date < period.end)
+                .order_by(RevenueChange.effective_date)
+            )
+        )
+        acc = {
+            "id": account.id,
+            "name": account.name,
+            "segment": account.segment,
+            "segment_label": i18n.label(vocab.SEGMENT_LABELS, account.segment, language),
+            "tier": account.tier or "",
+            "industry": account.industry or "",
+            "plan": account.plan or "",
+            "mrr_cents": account.mrr_cents,
+            "arr_cents": account.mrr_cents * 12,
+            "currency": account.currency,
+            "contract_start": account.contract_start,
+            "renewal_date": account.renewal_date,
+            "days_to_renewal": (account.renewal_date - today).days if account.renewal_date else None,
+            "stage": account.stage,
+            "stage_label": i18n.label(vocab.STAGE_LABELS, account.stage, language),
+            "status": account.status,
+            "owner": account.owner or "",
+            "licensed_users": account.licensed_users,
+            "active_users": account.active_users,
+            "adoption": (
+                account.active_users / account.licensed_users
+                if account.licensed_users and account.active_users is not None
+                else None
+            ),
+            "last_nps": account.last_nps,
+        }
+        stored_score, stored_band, stored_trend = account.health_score, account.health_band, account.health_trend
+
+    # Health: the latest snapshot wins over the denormalised column when both exist.
+    latest = snapshots[-1] if snapshots else None
+    score = latest.score if latest else stored_score
+    band = (latest.band if latest else stored_band) or _band_of(score)
+    history = [(snap.as_of, snap.score) for snap in snapshots if snap.as_of >= period.start - timedelta(days=90)]
+    trend = stored_trend
+    if trend is None and latest is not None:
+        earlier = [sc for d, sc in history if d <= latest.as_of - timedelta(days=30)]
+        trend = latest.score - earlier[-1] if earlier else None
+    components = []
+    for comp in (latest.components if latest else []) or []:
+        key = comp.get("key", "")
+        components.append(
+            {
+                "key": key,
+                "label": tr(COMPONENT_LABELS.get(key, key.replace("_", " ").capitalize()), language),
+                "points": comp.get("points"),
+                "weight": comp.get("weight"),
+                "missing": bool(comp.get("missing")) or comp.get("points") is None,
+            }
+        )
+    at_start = [sc for d, sc in history if d < period.start]
+    health = {
+        "score": score,
+        "band": band,
+        "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, band, language),
+        "trend": trend,
+        "at_start": at_start[-1] if at_start else (history[0][1] if history else None),
+        "components": components,
+        "weakest": sorted((c for c in components if not c["missing"]), key=lambda c: c["points"])[:2],
+        "as_of": latest.as_of if latest else None,
+    }
+
+    # Usage measures over the period (the 90 days before it give the "before").
+    series: dict[str, list[tuple[date, float]]] = {}
+    for metric, as_of, value in measures:
+        series.setdefault(metric, []).append((as_of, value))
+    in_period = {m: [p for p in pts if p[0] >= period.start] for m, pts in series.items()}
+    usage = {
+        m: {**_series_summary(pts), "label": tr(MEASURE_LABELS.get(m, m), language)}
+        for m, pts in in_period.items()
+        if pts
+    }
+
+    nps_scores = [sc for kind, sc, _c, _a in surveys if kind == "nps"]
+    csat_scores = [sc for kind, sc, _c, _a in surveys if kind == "csat"]
+    comments = [
+        {"kind": kind, "score": sc, "comment": c, "date": a.date()} for kind, sc, c, a in surveys if c
+    ][-3:]
+    tickets = [e for e in events if e.kind == "ticket"]
+    by_severity = {sev: sum(1 for t in tickets if t.severity == sev) for sev in vocab.TICKET_SEVERITIES}
+    meetings = [
+        {
+            "date": e.occurred_at.date(),
+            "title": e.title,
+            "subkind": e.subkind or "",
+        }
+        for e in events
+        if e.kind == "meeting"
+    ]
+    wins = [
+        {"date": e.occurred_at.date(), "title": e.title}
+        for e in events
+        if e.kind in ("milestone", "first_value", "advocacy")
+    ]
+    moves = [
+        {
+            "date": r.effective_date,
+            "kind": r.kind,
+            "before_cents": r.mrr_before_cents,
+            "after_cents": r.mrr_after_cents,
+            "delta_cents": r.mrr_after_cents - r.mrr_before_cents,
+            "reason": r.reason or "",
+        }
+        for r in revenue
+        if r.effective_date >= period.start
+    ]
+    metrics = {
+        "nps": {**_nps(nps_scores), "last": acc["last_nps"]},
+        "csat": {
+            "responses": len(csat_scores),
+            "score": sum(1 for x in csat_scores if x >= 4) / len(csat_scores) if csat_scores else None,
+        },
+        "comments": comments,
+        "tickets": {
+            "total": len(tickets),
+            "by_severity": by_severity,
+            "critical": by_severity["critical"],
+            "open": sum(1 for t in tickets if (t.data or {}).get("status") in ("open", "pending")),
+        },
+        "usage": usage,
+        "meetings": meetings,
+        "wins": wins,
+        "revenue": moves,
+        "expansion_cents": sum(m["delta_cents"] for m in moves if m["delta_cents"] > 0),
+        "mrr_at_start_cents": next(
+            (r.mrr_after_cents for r in reversed(revenue) if r.effective_date < period.start), None
+        ),
+    }
+
+    plan = plans.current_plan(db, account_id, "success")
+    get_well = plans.current_plan(db, account_id, "get_well")
+    by_role = {c["role"]: c for c in contacts if c["role"]}
+    empty_contact = {"name": "", "role": None, "role_label": "", "job_title": "", "email": "", "phone": ""}
+    data = {
+        "account": acc,
+        "contacts": contacts,
+        "champion": by_role.get("champion", empty_contact),
+        "sponsor": by_role.get("sponsor", empty_contact),
+        "decision_maker": by_role.get("decision_maker", by_role.get("sponsor", empty_contact)),
+        "health": health,
+        "metrics": metrics,
+        "plan": _plan_view(plan, today, language),
+        "get_well": _plan_view(get_well, today, language),
+        "period": {"start": period.start, "end": period.end - timedelta(days=1), "label": period.label(language)},
+        "today": today,
+        "dates": _dates(today),
+        "language": language,
+        "labels": {
+            "segments": dict(vocab.SEGMENT_LABELS),
+            "bands": dict(vocab.HEALTH_BAND_LABELS),
+            "owner_sides": dict(plans.OWNER_SIDE_LABELS),
+            "milestone_statuses": dict(plans.MILESTONE_STATUS_LABELS),
+            "plan_states": dict(plans.PLAN_STATUS_LABELS),
+        },
+    }
+    return AccountDocumentData(
+        data=data,
+        health_history=history,
+        components=[(c["label"], c["points"], c["weight"] or 0) for c in components],
+        usage={m: pts for m, pts in in_period.items() if m in ("logins", "active_users", "key_feature_use")},
+        language=language,
+    )
+
+
+def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    view = plans.plan_as_dict(plan, today)
+    view["state_label"] = i18n.label(plans.PLAN_STATUS_LABELS, view["state"], language)
+    for m in view["milestones"] + view["quick_wins"]:
+        m["owner_label"] = i18n.label(plans.OWNER_SIDE_LABELS, m["owner_side"], language)
+        m["status_label"] = i18n.label(plans.MILESTONE_STATUS_LABELS, m["status"], language)
+    for t in view["tasks"]:
+        t["owner_label"] = i18n.label(plans.OWNER_SIDE_LABELS, t["owner_side"], language)
+    view["done_count"] = sum(1 for m in plan.milestones if m.status == "done")
+    view["late_count"] = sum(1 for m in plan.milestones if m.is_late(today))
+    view["next_milestones"] = [
+        m for m in view["milestones"] if m["status"] not in ("done", "cancelled")
+    ][:4]
+    return view
+
+
+def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str, Any]:
+    """Made-up data for previews when no account is chosen (never stored)."""
+    today = today or date.today()
+    plan = plans.plan_from_template(0, "high_touch", language, today - timedelta(days=30))
+    view = _plan_view(plan, today, language)
+    return {
+        "account": {
+            "id": 0,
+            "name": "Padaria Pitanga",
+            "segment": "high_touch",
+            "segment_label": i18n.label(vocab.SEGMENT_LABELS, "high_touch", language),
+            "tier": "A",
+            "industry": tr("Retail", language),
+            "plan": "Pro",
+            "mrr_cents": 123456,
+            "arr_cents": 123456 * 12,
+            "currency": "BRL",
+            "contract_start": today - timedelta(days=200),
+            "renewal_date": today + timedelta(days=165),
+            "days_to_renewal": 165,
+            "stage": "ongoing_adoption",
+            "stage_label": i18n.label(vocab.STAGE_LABELS, "ongoing_adoption", language),
+            "status": "active",
+            "owner": "Ana Souza",
+            "licensed_users": 40,
+            "active_users": 31,
+            "adoption": 31 / 40,
+            "last_nps": 9,
+        },
+        "contacts": [
+            {"name": "Carla Menezes", "role": "champion", "role_label": i18n.label(vocab.CONTACT_ROLE_LABELS, "champion", language),
+             "job_title": "Gerente de operações", "email": "carla@pitanga.com.br", "phone": "", "is_primary": True},
+        ],
+        "champion": {"name": "Carla Menezes", "role": "champion", "role_label": "", "job_title": "", "email": "", "phone": ""},
+        "sponsor": {"name": "Roberto Lima", "role": "sponsor", "role_label": "", "job_title": "", "email": "", "phone": ""},
+        "decision_maker": {"name": "Roberto Lima", "role": "decision_maker", "role_label": "", "job_title": "", "email": "", "phone": ""},
+        "health": {"score": 82.0, "band": "green", "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, "green", language),
+                   "trend": 4.0, "at_start": 78.0, "components": [], "weakest": [], "as_of": today},
+        "metrics": {
+            "nps": {"responses": 5, "promoters": 3, "passives": 1, "detractors": 1, "score": 40, "last": 9},
+            "csat": {"responses": 10, "score": 0.8},
+            "comments": [],
+            "tickets": {"total": 4, "by_severity": {"low": 2, "medium": 1, "high": 1, "critical": 0}, "critical": 0, "open": 1},
+            "usage": {},
+            "meetings": [],
+            "wins": [],
+            "revenue": [],
+            "expansion_cents": 0,
+            "mrr_at_start_cents": 123456,
+        },
+        "plan": view,
+        "get_well": None,
+        "period": {"start": today - timedelta(days=89), "end": today, "label": Period.quarter_to(today).label(language)},
+        "today": today,
+        "dates": _dates(today),
+        "language": language,
+        "labels": {},
+    }
+
+
+def _dates(today: date) -> dict[str, date]:
+    """Handy deadlines for next steps (templates cannot do date arithmetic)."""
+    return {
+        "in_2_days": today + timedelta(days=2),
+        "in_1_week": today + timedelta(days=7),
+        "in_2_weeks": today + timedelta(days=14),
+        "in_30_days": today + timedelta(days=30),
+        "next_quarter": today + timedelta(days=91),
+    }

@@ -1,0 +1,220 @@
+"""One call from account to file: gather data, render the template, draw charts, write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from csdesk import i18n, templates
+from csdesk.documents import charts, context, markup
+from csdesk.documents.model import Document
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from csdesk.progress import SILENT, Progress
+from csdesk.text import fold
+from db import Database
+from db.models import Account, TimelineEvent
+
+# CLI / UI name -> template kind
+DOC_KINDS = {
+    "qbr": "qbr",
+    "kickoff": "kickoff",
+    "success-plan": "success_plan",
+    "get-well": "get_well",
+    "follow-up": "follow_up_email",
+}
+# What each document is meant to be: a deck, a handout, a plan to print...
+FORMATS = {
+    "qbr": ("pptx", "pdf", "md"),
+    "kickoff": ("pptx", "docx", "pdf", "md"),
+    "success_plan": ("docx", "pdf", "md"),
+    "get_well": ("docx", "pdf", "md"),
+    "follow_up_email": ("md", "txt"),
+}
+FILE_PREFIX = {
+    "qbr": "QBR",
+    "kickoff": "Kickoff",
+    "success_plan": "Success plan",
+    "get_well": "Get-well plan",
+    "follow_up_email": "Follow-up",
+}
+
+
+@dataclass(frozen=True)
+class GeneratedDocument:
+    path: Path
+    title: str
+    event_id: int | None = None
+
+
+def _kind(kind: str) -> str:
+    if kind in DOC_KINDS:
+        return DOC_KINDS[kind]
+    if kind in DOC_KINDS.values():
+        return kind
+    raise UserError(tr("Unknown document {kind}; use one of: {kinds}.", kind=kind, kinds=", ".join(DOC_KINDS)))
+
+
+def check_format(kind: str, suffix: str) -> str:
+    """The output format from a file suffix, or a UserError naming the ones that work."""
+    kind = _kind(kind)
+    fmt = suffix.lower().lstrip(".")
+    if fmt not in FORMATS[kind]:
+        allowed = ", ".join("." + f for f in FORMATS[kind])
+        raise UserError(
+            tr("A {kind} document cannot be written as .{fmt}; use {allowed}.", kind=kind, fmt=fmt or "?",
+               allowed=allowed)
+        )
+    return fmt
+
+
+def chart_png(name: str, data: context.AccountDocumentData) -> bytes | None:
+    """A named chart as PNG bytes (None for a name no builder knows)."""
+    lang = data.language
+    if name == "health_trend":
+        fig = charts.health_trend_figure(data.health_history, lang)
+    elif name == "health_components":
+        fig = charts.component_figure(data.components, lang)
+    elif name == "usage":
+        labels = {m: tr(context.MEASURE_LABELS.get(m, m), lang) for m in data.usage}
+        fig = charts.usage_figure(data.usage, labels, lang)
+    else:
+        return None
+    return charts.png(fig)
+
+
+def build_document(
+    db: Database,
+    kind: str,
+    account_id: int,
+    language: str | None = None,
+    period: context.Period | None = None,
+    template_name: str | None = None,
+    today: date | None = None,
+    progress: Progress = SILENT,
+    *,
+    with_charts: bool = True,
+) -> Document:
+    kind = _kind(kind)
+    language = i18n.normalize_language(language or i18n.current_language())
+    progress.step(0, 4, tr("Reading the account", language), force=True)
+    data = context.build(db, account_id, language, period, today)
+    template = templates.find_template(db, kind, language, template_name)
+    progress.step(1, 4, tr("Filling in the template", language), force=True)
+    text = templates.render(template.body, data.data, language)
+    doc = markup.parse(text, language)
+    if with_charts:
+        progress.step(2, 4, tr("Drawing the charts", language), force=True)
+        for image in doc.images():
+            image.png = chart_png(image.name, data)
+    return doc
+
+
+def write(doc: Document, path: Path, fmt: str) -> Path:
+    if fmt == "pptx":
+        from csdesk.documents.pptx_writer import write_pptx
+
+        return write_pptx(doc, path)
+    if fmt == "docx":
+        from csdesk.documents.docx_writer import write_docx
+
+        return write_docx(doc, path)
+    if fmt == "pdf":
+        from csdesk.documents.pdf_writer import write_pdf
+
+        return write_pdf(doc, path)
+    from csdesk.documents.markdown_writer import write_markdown
+
+    return write_markdown(doc, path)
+
+
+def generate(
+    db: Database,
+    kind: str,
+    account_id: int,
+    out: str | Path,
+    language: str | None = None,
+    period: context.Period | None = None,
+    template_name: str | None = None,
+    progress: Progress = SILENT,
+    *,
+    record_event: bool = True,
+    today: date | None = None,
+) -> GeneratedDocument:
+    """Write one document for one account; a QBR deck also goes on the timeline."""
+    kind = _kind(kind)
+    path = Path(out)
+    fmt = check_format(kind, path.suffix)
+    if not path.parent.is_dir():
+        raise UserError(tr("The folder {folder} does not exist.", folder=str(path.parent)))
+    if kind == "follow_up_email":
+        path.write_text(follow_up_email(db, account_id, language, template_name, today=today), encoding="utf-8")
+        return GeneratedDocument(path, path.stem)
+    doc = build_document(db, kind, account_id, language, period, template_name, today, progress)
+    progress.step(3, 4, tr("Writing {file}", doc.language, file=path.name), force=True)
+    try:
+        write(doc, path, fmt)
+    except PermissionError as exc:
+        raise UserError(tr("Cannot write {file}: {reason}", file=str(path), reason=exc.strerror or str(exc))) from exc
+    event_id = None
+    if record_event and kind == "qbr":
+        event_id = _record_event(
+            db, account_id, "qbr", tr("QBR deck generated", doc.language), tr("File: {file}", doc.language,
+                                                                           file=path.name)
+        )
+    progress.step(4, 4, "", force=True)
+    return GeneratedDocument(path, doc.title, event_id)
+
+
+def follow_up_email(
+    db: Database, account_id: int, language: str | None = None, template_name: str | None = None,
+    today: date | None = None,
+) -> str:
+    """The follow-up email after a meeting, as plain text (subject on the first line)."""
+    language = i18n.normalize_language(language or i18n.current_language())
+    data = context.build(db, account_id, language, today=today)
+    template = templates.find_template(db, "follow_up_email", language, template_name)
+    return templates.render(template.body, data.data, language).strip() + "\n"
+
+
+def _record_event(db: Database, account_id: int, subkind: str, title: str, body: str | None = None,
+                  when: datetime | None = None) -> int:
+    """A meeting event on the timeline, through the timeline service when it is available."""
+    when = when or datetime.now().replace(microsecond=0)
+    try:
+        from csdesk import timeline  # the timeline service keeps last_touch_at right
+    except ImportError:
+        timeline = None
+    if timeline is not None and hasattr(timeline, "add_event"):
+        event = timeline.add_event(
+            db, account_id=account_id, kind="meeting", subkind=subkind, title=title, body=body,
+            occurred_at=when, source="auto",
+        )
+        return getattr(event, "id", event)
+    with db.session() as session, session.begin():
+        event = TimelineEvent(account_id=account_id, occurred_at=when, kind="meeting", subkind=subkind,
+                              title=title, body=body, source="auto", data={})
+        session.add(event)
+        account = session.get(Account, account_id)
+        if account is not None and (account.last_touch_at is None or account.last_touch_at < when):
+            account.last_touch_at = when
+        session.flush()
+        return event.id
+
+
+def record_kickoff_held(db: Database, account_id: int, when: datetime | None = None,
+                        language: str | None = None) -> int:
+    """The kickoff meeting took place: it goes on the timeline."""
+    return _record_event(db, account_id, "kickoff", tr("Kickoff meeting held", language), when=when)
+
+
+def default_file_name(kind: str, account_name: str, period: context.Period | None, language: str,
+                      fmt: str) -> str:
+    """E.g. ``QBR - Padaria Pitanga - 2026-T4.pptx``; safe on every file system."""
+    kind = _kind(kind)
+    prefix = tr(FILE_PREFIX[kind], language)
+    safe = "".join(ch if ch.isalnum() or ch in " .,-_&()" else " " for ch in account_name).strip()
+    safe = " ".join(safe.split())[:80] or fold(account_name)[:80] or "account"
+    suffix = period.label(language) if (kind == "qbr" and period) else date.today().isoformat()
+    return f"{prefix} - {safe} - {suffix}.{fmt}"

@@ -1,0 +1,113 @@
+"""The shared document model every writer (PPTX, DOCX, PDF, Markdown) renders.
+
+A document is a title, a few subtitle lines and sections; a section holds
+blocks: paragraphs, headings, bullet lists, tables, KPI rows and images.
+Text may carry ``**bold**`` spans; :func:`spans` splits them for writers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Paragraph:
+    text: str
+    quote: bool = False
+
+
+@dataclass
+class Heading:
+    text: str
+
+
+@dataclass
+class BulletList:
+    items: list[tuple[int, str]]  # (level 0..2, text)
+    ordered: bool = False
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Kpi:
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass
+class KpiRow:
+    items: list[Kpi]
+
+
+@dataclass
+class Image:
+    name: str  # a chart name, filled in by the document builder
+    caption: str = ""
+    png: bytes | None = None
+
+
+Block = Paragraph | Heading | BulletList | Table | KpiRow | Image
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    title: str
+    subtitle: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    language: str = "pt_BR"
+
+    def images(self) -> list[Image]:
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Image)]
+
+    def all_text(self) -> str:
+        """Every visible text, for tests and search."""
+        parts = [self.title, *self.subtitle]
+        for section in self.sections:
+            parts.append(section.title)
+            for block in section.blocks:
+                if isinstance(block, (Paragraph, Heading)):
+                    parts.append(block.text)
+                elif isinstance(block, BulletList):
+                    parts.extend(t for _, t in block.items)
+                elif isinstance(block, Table):
+                    parts.extend(block.header)
+                    parts.extend(c for row in block.rows for c in row)
+                elif isinstance(block, KpiRow):
+                    parts.extend(f"{k.label} {k.value} {k.note}" for k in block.items)
+                elif isinstance(block, Image):
+                    parts.append(block.caption)
+        return "\n".join(plain(p) for p in parts if p)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def spans(text: str) -> list[tuple[str, bool]]:
+    """``"a **b** c"`` -> ``[("a ", False), ("b", True), (" c", False)]``."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for match in _BOLD.finditer(text):
+        if match.start() > pos:
+            out.append((text[pos : match.start()], False))
+        out.append((match.group(1), True))
+        pos = match.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out or [("", False)]
+
+
+def plain(text: str) -> str:
+    return _BOLD.sub(r"\1", text)
