@@ -22,6 +22,7 @@ from db import Database, DatabaseError, open_database
 COMMAND_MODULES = (
     "csdesk.commands.accounts",
     "csdesk.commands.demo",
+    "csdesk.commands.documents",
     "csdesk.commands.timeline",
     "csdesk.commands.imports",
 )

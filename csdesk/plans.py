@@ -213,9 +213,9 @@ def plan_status_by_account(db: Database, today: date | None = None) -> dict[int,
             )
         ).all()
         rows = session.execute(
-            select(Milestone.plan_id, Milestone.status, Milestone.due_date).join(
-                SuccessPlan, SuccessPlan.id == Milestone.plan_id
-            ).where(SuccessPlan.status != "archived")
+            select(Milestone.plan_id, Milestone.status, Milestone.due_date)
+            .join(SuccessPlan, SuccessPlan.id == Milestone.plan_id)
+            .where(SuccessPlan.status != "archived")
         ).all()
     by_plan: dict[int, list[MilestoneData]] = {}
     for plan_id, status, due in rows:
@@ -318,7 +318,12 @@ def save_plan(db: Database, plan: PlanData) -> PlanData:
             if task is None:
                 task = Task(account_id=plan.account_id, plan_id=row.id, kind=kind)
                 session.add(task)
-            task.title, task.due_date, task.owner_side, task.status = t.title, t.due_date, t.owner_side, t.status
+            task.title, task.due_date, task.owner_side, task.status = (
+                t.title,
+                t.due_date,
+                t.owner_side,
+                t.status,
+            )
             session.flush()
             kept.add(task.id)
         session.execute(delete(Task).where(Task.plan_id == row.id, Task.id.not_in(kept or {-1})))
@@ -326,7 +331,9 @@ def save_plan(db: Database, plan: PlanData) -> PlanData:
         return _load(session, [row])[0]
 
 
-def set_milestone(db: Database, milestone_id: int, *, status: str | None = None, progress: int | None = None) -> None:
+def set_milestone(
+    db: Database, milestone_id: int, *, status: str | None = None, progress: int | None = None
+) -> None:
     """Move one milestone on (status and/or progress), stamping its completion day."""
     with db.session() as session, session.begin():
         m = session.get(Milestone, milestone_id)
@@ -353,6 +360,8 @@ def plan_as_dict(plan: PlanData, today: date | None = None) -> dict[str, Any]:
     """Plain data for templates (no ORM, no methods that reach the database)."""
     today = today or date.today()
     data = asdict(plan)
+    for key in ("outcomes", "criteria", "milestones", "tasks"):
+        data[key] = list(data[key])
     data["progress"] = plan.progress
     data["state"] = plan_status(plan, today)
     data["quick_wins"] = [asdict(m) for m in plan.quick_wins]
@@ -420,8 +429,14 @@ def plan_from_template(
             ),
         ),
         criteria=(
-            CriterionData(tr("Adoption (active ÷ licensed users)", language), "%", None, 80.0, None,
-                          start + timedelta(days=90)),
+            CriterionData(
+                tr("Adoption (active ÷ licensed users)", language),
+                "%",
+                None,
+                80.0,
+                None,
+                start + timedelta(days=90),
+            ),
         ),
         milestones=tuple(
             MilestoneData(tr(title, language), side, start + timedelta(days=days), is_quick_win=quick)
@@ -430,7 +445,9 @@ def plan_from_template(
     )
 
 
-def get_well_from_template(account_id: int, language: str | None = None, start: date | None = None) -> PlanData:
+def get_well_from_template(
+    account_id: int, language: str | None = None, start: date | None = None
+) -> PlanData:
     """A new (unsaved) get-well plan: root cause, recovery steps, weekly check-ins."""
     start = start or date.today()
     milestones = [
@@ -446,7 +463,9 @@ def get_well_from_template(account_id: int, language: str | None = None, start: 
         title=tr("Get-well plan", language),
         kind="get_well",
         root_cause=tr("Describe the root cause agreed with the customer", language),
-        criteria=(CriterionData(tr("Health score", language), None, None, 60.0, None, start + timedelta(days=60)),),
+        criteria=(
+            CriterionData(tr("Health score", language), None, None, 60.0, None, start + timedelta(days=60)),
+        ),
         milestones=tuple(milestones),
         tasks=check_ins,
     )
@@ -465,4 +484,3 @@ def start_plan(db: Database, account_id: int, kind: str = "success", language: s
         else plan_from_template(account_id, segment, language)
     )
     return save_plan(db, plan)
-

@@ -205,7 +205,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
             if isinstance(right, (int, float)) and isinstance(left, (int, float)):
-                bits = abs(float(right)) * max(1.0, abs(float(left)).bit_length() if isinstance(left, int) else 64)
+                base_bits = abs(left).bit_length() if isinstance(left, int) else 64
+                bits = abs(float(right)) * max(1, base_bits)
                 if bits > MAX_POWER_BITS:
                     raise SecurityError(tr("the number is too large"))
             return operator.pow(left, right)
@@ -260,7 +261,11 @@ def environment(language: str) -> _Sandbox:
     env.filters["number"] = lambda v, digits=0: formatting.number(v, digits, language)
     env.filters["label"] = lambda key, labels: i18n.label(labels, key, language)
     env.filters["tr"] = lambda text: i18n.tr(text, language)
-    base_center, base_indent, base_format = env.filters["center"], env.filters["indent"], env.filters["format"]
+    base_center, base_indent, base_format = (
+        env.filters["center"],
+        env.filters["indent"],
+        env.filters["format"],
+    )
     env.filters["center"] = lambda s, width=80: base_center(s, _check_width(width))
     env.filters["indent"] = lambda s, width=4, *a, **k: base_indent(
         s, _check_width(width) if isinstance(width, int) else width[:MAX_WIDTH], *a, **k
@@ -321,8 +326,19 @@ def render(body: str, data: dict[str, Any], language: str | None = None) -> str:
         return "".join(chunks)
     except TemplateRenderError:
         raise
-    except (TemplateError, SecurityError, TypeError, ValueError, ArithmeticError, KeyError,
-            AttributeError, IndexError, OverflowError, MemoryError, RecursionError) as exc:
+    except (
+        TemplateError,
+        SecurityError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        KeyError,
+        AttributeError,
+        IndexError,
+        OverflowError,
+        MemoryError,
+        RecursionError,
+    ) as exc:
         raise TemplateRenderError(_describe(exc), _error_line(exc)) from None
     finally:
         _range_budget.reset(token)
@@ -343,13 +359,17 @@ PLACEHOLDERS: list[tuple[str, str]] = [
     ("{{ health.score|number }}", "Health score"),
     ("{{ health.band_label }}", "Health band"),
     ("{{ health.trend|number }}", "Health trend (points in 30 days)"),
-    ("{% for c in health.components %}- {{ c.label }}: {{ c.points|number(1) }}\n{% endfor %}",
-     "Health components (loop)"),
+    (
+        "{% for c in health.components %}- {{ c.label }}: {{ c.points|number(1) }}\n{% endfor %}",
+        "Health components (loop)",
+    ),
     ("{{ metrics.nps.score|number }}", "NPS in the period"),
     ("{{ metrics.tickets.total }}", "Support tickets in the period"),
     ("{{ metrics.usage.logins.last|number }}", "Logins (latest)"),
-    ("{% for m in plan.milestones %}- {{ m.title }} ({{ m.due_date|day }})\n{% endfor %}",
-     "Milestones (loop)"),
+    (
+        "{% for m in plan.milestones %}- {{ m.title }} ({{ m.due_date|day }})\n{% endfor %}",
+        "Milestones (loop)",
+    ),
     ("{% for o in plan.outcomes %}- {{ o.required_outcome }}\n{% endfor %}", "Desired outcomes (loop)"),
     ("{% for c in contacts %}- {{ c.name }}, {{ c.role_label }}\n{% endfor %}", "Contacts (loop)"),
     ("{{ champion.name }}", "Champion"),

@@ -5,7 +5,7 @@ Templates (:mod:`csdesk.templates`) render to CSDesk Markdown, which
 the PPTX, DOCX, PDF and Markdown writers all draw.
 """
 
-from csdesk.documents.generate import (
+from csdesk.documents.builder import (
     DOC_KINDS,
     FORMATS,
     GeneratedDocument,

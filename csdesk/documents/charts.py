@@ -41,14 +41,23 @@ def _style(ax) -> None:
 
 
 def _no_data(ax, language: str) -> None:
-    ax.text(0.5, 0.5, tr("No data in this period", language), ha="center", va="center", color=GREY,
-            fontsize=10, transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.5,
+        tr("No data in this period", language),
+        ha="center",
+        va="center",
+        color=GREY,
+        fontsize=10,
+        transform=ax.transAxes,
+    )
     ax.set_xticks([])
     ax.set_yticks([])
 
 
-def health_trend_figure(history: list[tuple[date, float]], language: str, width: float = 6.0,
-                        height: float = 3.2) -> Figure:
+def health_trend_figure(
+    history: list[tuple[date, float]], language: str, width: float = 6.0, height: float = 3.2
+) -> Figure:
     """The health score over time, with the red / yellow / green bands shaded."""
     fig = _figure(width, height)
     ax = fig.add_subplot(1, 1, 1)
@@ -61,8 +70,16 @@ def health_trend_figure(history: list[tuple[date, float]], language: str, width:
         xs = list(range(len(history)))
         ys = [score for _, score in history]
         ax.plot(xs, ys, color=BRAND, linewidth=2.2, marker="o" if len(xs) < 30 else None, markersize=3.5)
-        ax.annotate(formatting.number(ys[-1], 0, language), (xs[-1], ys[-1]), textcoords="offset points",
-                    xytext=(0, 7), ha="center", fontsize=9, color=BRAND, fontweight="bold")
+        ax.annotate(
+            formatting.number(ys[-1], 0, language),
+            (xs[-1], ys[-1]),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=9,
+            color=BRAND,
+            fontweight="bold",
+        )
         step = max(1, len(xs) // 5)
         ticks = xs[::step]
         ax.set_xticks(ticks)
@@ -75,8 +92,9 @@ def health_trend_figure(history: list[tuple[date, float]], language: str, width:
     return fig
 
 
-def component_figure(components: list[tuple[str, float | None, float]], language: str, width: float = 6.0,
-                     height: float = 3.2) -> Figure:
+def component_figure(
+    components: list[tuple[str, float | None, float]], language: str, width: float = 6.0, height: float = 3.2
+) -> Figure:
     """Each health component's points (0-10) as horizontal bars; missing ones say so."""
     fig = _figure(width, height)
     ax = fig.add_subplot(1, 1, 1)
@@ -87,7 +105,12 @@ def component_figure(components: list[tuple[str, float | None, float]], language
         labels = [label for label, _, _ in components][::-1]
         points = [p if p is not None else 0 for _, p, _ in components][::-1]
         colours = [
-            "#C9CFD4" if p is None else BAND_COLOURS["green"] if p >= 8 else BAND_COLOURS["yellow"] if p >= 6
+            "#C9CFD4"
+            if p is None
+            else BAND_COLOURS["green"]
+            if p >= 8
+            else BAND_COLOURS["yellow"]
+            if p >= 6
             else BAND_COLOURS["red"]
             for _, p, _ in components
         ][::-1]
@@ -107,8 +130,13 @@ def component_figure(components: list[tuple[str, float | None, float]], language
     return fig
 
 
-def usage_figure(series: dict[str, list[tuple[date, float]]], labels: dict[str, str], language: str,
-                 width: float = 6.0, height: float = 3.2) -> Figure:
+def usage_figure(
+    series: dict[str, list[tuple[date, float]]],
+    labels: dict[str, str],
+    language: str,
+    width: float = 6.0,
+    height: float = 3.2,
+) -> Figure:
     """Usage measures (logins, active users...) over the period, one line each."""
     fig = _figure(width, height)
     ax = fig.add_subplot(1, 1, 1)
@@ -118,15 +146,23 @@ def usage_figure(series: dict[str, list[tuple[date, float]]], labels: dict[str, 
     for colour, (metric, points) in zip(palette, sorted(series.items()), strict=False):
         if not points:
             continue
-        ax.plot([p[0] for p in points], [p[1] for p in points], color=colour, linewidth=2,
-                label=labels.get(metric, metric))
+        ax.plot(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            color=colour,
+            linewidth=2,
+            marker="o" if len(points) <= 24 else None,
+            markersize=3.5,
+            label=labels.get(metric, metric),
+        )
         drawn = True
     if drawn:
         ax.legend(fontsize=8, frameon=False, loc="upper left")
         import matplotlib.dates as mdates
 
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m" if language == "pt_BR" else "%b %d"))
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
+        # Month/year as numbers: strftime's month names would follow the C locale, not the language.
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, _months(series) // 6)))
         ax.set_ylim(bottom=0)
     else:
         _no_data(ax, language)
@@ -141,6 +177,11 @@ def png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     return buffer.getvalue()
+
+
+def _months(series: dict[str, list[tuple[date, float]]]) -> int:
+    days = [p[0] for pts in series.values() for p in pts]
+    return max(1, (max(days) - min(days)).days // 30) if days else 1
 
 
 def _short_day(value: date, language: str) -> str:

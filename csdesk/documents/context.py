@@ -8,13 +8,13 @@ cents (templates format it with ``|money``), dates stay ``date`` objects
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from csdesk import formatting, i18n, plans, vocab
+from csdesk import i18n, plans, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from db import Database
@@ -110,18 +110,6 @@ def _nps(scores: list[int]) -> dict[str, Any]:
     }
 
 
-def _series_summary(points: list[tuple[date, float]]) -> dict[str, Any]:
-    if not points:
-        return {"first": None, "last": None, "change": None, "points": 0}
-    first, last = points[0][1], points[-1][1]
-    return {
-        "first": first,
-        "last": last,
-        "change": (last - first) / first if first else None,
-        "points": len(points),
-    }
-
-
 def build(
     db: Database,
     account_id: int,
@@ -158,13 +146,15 @@ def build(
             select(Measure.metric, Measure.as_of, Measure.value)
             .where(
                 Measure.account_id == account_id,
-                Measure.as_of >= period.start - timedelta(days=90),
+                Measure.as_of >= period.end - timedelta(days=366),
                 Measure.as_of < period.end,
             )
             .order_by(Measure.as_of)
         ).all()
         surveys = s.execute(
-            select(SurveyResponse.kind, SurveyResponse.score, SurveyResponse.comment, SurveyResponse.answered_at)
+            select(
+                SurveyResponse.kind, SurveyResponse.score, SurveyResponse.comment, SurveyResponse.answered_at
+            )
             .where(
                 SurveyResponse.account_id == account_id,
                 SurveyResponse.answered_at >= start_dt,
@@ -217,13 +207,19 @@ def build(
             ),
             "last_nps": account.last_nps,
         }
-        stored_score, stored_band, stored_trend = account.health_score, account.health_band, account.health_trend
+        stored_score, stored_band, stored_trend = (
+            account.health_score,
+            account.health_band,
+            account.health_trend,
+        )
 
     # Health: the latest snapshot wins over the denormalised column when both exist.
     latest = snapshots[-1] if snapshots else None
     score = latest.score if latest else stored_score
     band = (latest.band if latest else stored_band) or _band_of(score)
-    history = [(snap.as_of, snap.score) for snap in snapshots if snap.as_of >= period.start - timedelta(days=90)]
+    history = [
+        (snap.as_of, snap.score) for snap in snapshots if snap.as_of >= period.start - timedelta(days=90)
+    ]
     trend = stored_trend
     if trend is None and latest is not None:
         earlier = [sc for d, sc in history if d <= latest.as_of - timedelta(days=30)]
@@ -252,16 +248,24 @@ def build(
         "as_of": latest.as_of if latest else None,
     }
 
-    # Usage measures over the period (the 90 days before it give the "before").
+    # Usage over the year to the period's end (measures are often monthly or sparser);
+    # "change" compares the last value known at the period's start with the latest.
     series: dict[str, list[tuple[date, float]]] = {}
     for metric, as_of, value in measures:
         series.setdefault(metric, []).append((as_of, value))
-    in_period = {m: [p for p in pts if p[0] >= period.start] for m, pts in series.items()}
-    usage = {
-        m: {**_series_summary(pts), "label": tr(MEASURE_LABELS.get(m, m), language)}
-        for m, pts in in_period.items()
-        if pts
-    }
+    usage = {}
+    for metric, pts in series.items():
+        before = [p for p in pts if p[0] <= period.start]
+        during = [p for p in pts if p[0] > period.start]
+        first = before[-1][1] if before else pts[0][1]
+        last = pts[-1][1]
+        usage[metric] = {
+            "first": first,
+            "last": last,
+            "change": (last - first) / first if first and (before or len(during) > 1) else None,
+            "points": len(during),
+            "label": tr(MEASURE_LABELS.get(metric, metric), language),
+        }
 
     nps_scores = [sc for kind, sc, _c, _a in surveys if kind == "nps"]
     csat_scores = [sc for kind, sc, _c, _a in surveys if kind == "csat"]
@@ -333,7 +337,11 @@ def build(
         "metrics": metrics,
         "plan": _plan_view(plan, today, language),
         "get_well": _plan_view(get_well, today, language),
-        "period": {"start": period.start, "end": period.end - timedelta(days=1), "label": period.label(language)},
+        "period": {
+            "start": period.start,
+            "end": period.end - timedelta(days=1),
+            "label": period.label(language),
+        },
         "today": today,
         "dates": _dates(today),
         "language": language,
@@ -349,7 +357,7 @@ def build(
         data=data,
         health_history=history,
         components=[(c["label"], c["points"], c["weight"] or 0) for c in components],
-        usage={m: pts for m, pts in in_period.items() if m in ("logins", "active_users", "key_feature_use")},
+        usage={m: pts for m, pts in series.items() if m in ("logins", "active_users", "key_feature_use")},
         language=language,
     )
 
@@ -366,9 +374,7 @@ def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[
         t["owner_label"] = i18n.label(plans.OWNER_SIDE_LABELS, t["owner_side"], language)
     view["done_count"] = sum(1 for m in plan.milestones if m.status == "done")
     view["late_count"] = sum(1 for m in plan.milestones if m.is_late(today))
-    view["next_milestones"] = [
-        m for m in view["milestones"] if m["status"] not in ("done", "cancelled")
-    ][:4]
+    view["next_milestones"] = [m for m in view["milestones"] if m["status"] not in ("done", "cancelled")][:4]
     return view
 
 
@@ -402,19 +408,60 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "last_nps": 9,
         },
         "contacts": [
-            {"name": "Carla Menezes", "role": "champion", "role_label": i18n.label(vocab.CONTACT_ROLE_LABELS, "champion", language),
-             "job_title": "Gerente de operações", "email": "carla@pitanga.com.br", "phone": "", "is_primary": True},
+            {
+                "name": "Carla Menezes",
+                "role": "champion",
+                "role_label": i18n.label(vocab.CONTACT_ROLE_LABELS, "champion", language),
+                "job_title": "Gerente de operações",
+                "email": "carla@pitanga.com.br",
+                "phone": "",
+                "is_primary": True,
+            },
         ],
-        "champion": {"name": "Carla Menezes", "role": "champion", "role_label": "", "job_title": "", "email": "", "phone": ""},
-        "sponsor": {"name": "Roberto Lima", "role": "sponsor", "role_label": "", "job_title": "", "email": "", "phone": ""},
-        "decision_maker": {"name": "Roberto Lima", "role": "decision_maker", "role_label": "", "job_title": "", "email": "", "phone": ""},
-        "health": {"score": 82.0, "band": "green", "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, "green", language),
-                   "trend": 4.0, "at_start": 78.0, "components": [], "weakest": [], "as_of": today},
+        "champion": {
+            "name": "Carla Menezes",
+            "role": "champion",
+            "role_label": "",
+            "job_title": "",
+            "email": "",
+            "phone": "",
+        },
+        "sponsor": {
+            "name": "Roberto Lima",
+            "role": "sponsor",
+            "role_label": "",
+            "job_title": "",
+            "email": "",
+            "phone": "",
+        },
+        "decision_maker": {
+            "name": "Roberto Lima",
+            "role": "decision_maker",
+            "role_label": "",
+            "job_title": "",
+            "email": "",
+            "phone": "",
+        },
+        "health": {
+            "score": 82.0,
+            "band": "green",
+            "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, "green", language),
+            "trend": 4.0,
+            "at_start": 78.0,
+            "components": [],
+            "weakest": [],
+            "as_of": today,
+        },
         "metrics": {
             "nps": {"responses": 5, "promoters": 3, "passives": 1, "detractors": 1, "score": 40, "last": 9},
             "csat": {"responses": 10, "score": 0.8},
             "comments": [],
-            "tickets": {"total": 4, "by_severity": {"low": 2, "medium": 1, "high": 1, "critical": 0}, "critical": 0, "open": 1},
+            "tickets": {
+                "total": 4,
+                "by_severity": {"low": 2, "medium": 1, "high": 1, "critical": 0},
+                "critical": 0,
+                "open": 1,
+            },
             "usage": {},
             "meetings": [],
             "wins": [],
@@ -424,7 +471,11 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
         },
         "plan": view,
         "get_well": None,
-        "period": {"start": today - timedelta(days=89), "end": today, "label": Period.quarter_to(today).label(language)},
+        "period": {
+            "start": today - timedelta(days=89),
+            "end": today,
+            "label": Period.quarter_to(today).label(language),
+        },
         "today": today,
         "dates": _dates(today),
         "language": language,

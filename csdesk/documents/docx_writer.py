@@ -12,12 +12,22 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from csdesk.documents.model import BulletList, Document, Heading, Image, KpiRow, Paragraph, Table, plain, spans
+from csdesk.documents.model import (
+    BulletList,
+    Document,
+    Heading,
+    Image,
+    KpiRow,
+    Paragraph,
+    Table,
+    plain,
+    spans,
+)
 
 BRAND = RGBColor(0x0B, 0x6E, 0x4F)
 GREY = RGBColor(0x5F, 0x6B, 0x73)
 INK = RGBColor(0x22, 0x2B, 0x31)
-FONT = "Calibri"
+FONT = "Arial"
 
 
 def _shade(cell, hex_fill: str) -> None:
@@ -29,8 +39,15 @@ def _shade(cell, hex_fill: str) -> None:
     props.append(shading)
 
 
-def _runs(paragraph, text: str, *, size: float | None = None, colour: RGBColor | None = None,
-          bold: bool = False, italic: bool = False) -> None:
+def _runs(
+    paragraph,
+    text: str,
+    *,
+    size: float | None = None,
+    colour: RGBColor | None = None,
+    bold: bool = False,
+    italic: bool = False,
+) -> None:
     for chunk, strong in spans(text):
         run = paragraph.add_run(chunk)
         run.bold = bold or strong

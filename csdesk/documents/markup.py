@@ -1,15 +1,15 @@
 """CSDesk's small Markdown dialect, what templates render to, parsed into a Document.
 
-    # Title                      the document title (title slide)
-    text under the title         subtitle lines
-    ## Section                   a section: one slide (or more) / a heading
-    ### Sub-heading
-    - bullet / * bullet          bullets; two spaces of indent per level
-    1. step                      a numbered list
-    | a | b |                    a table; the first row is the header
-    !kpi Label | Value | note    a KPI card; consecutive cards form one row
-    !chart name Caption          a chart the document builder draws
-    > text                       a highlighted quote (e.g. a discovery question)
+# Title                      the document title (title slide)
+text under the title         subtitle lines
+## Section                   a section: one slide (or more) / a heading
+### Sub-heading
+- bullet / * bullet          bullets; two spaces of indent per level
+1. step                      a numbered list
+| a | b |                    a table; the first row is the header
+!kpi Label | Value | note    a KPI card; consecutive cards form one row
+!chart name Caption          a chart the document builder draws
+> text                       a highlighted quote (e.g. a discovery question)
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def parse(text: str, language: str = "pt_BR") -> Document:
         if paragraph:
             joined = " ".join(p.strip() for p in paragraph)
             if section is None and doc.title:
-                doc.subtitle.append(joined)
+                doc.subtitle.extend(p.strip() for p in paragraph)  # one line each on the title slide
             else:
                 blocks().append(Paragraph(joined))
             paragraph.clear()

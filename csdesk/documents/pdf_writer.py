@@ -20,6 +20,7 @@ from reportlab.platypus import (
     ListItem,
     SimpleDocTemplate,
     Spacer,
+    TableStyle,
 )
 from reportlab.platypus import (
     Paragraph as PdfParagraph,
@@ -27,11 +28,18 @@ from reportlab.platypus import (
 from reportlab.platypus import (
     Table as PdfTable,
 )
-from reportlab.platypus import (
-    TableStyle,
-)
 
-from csdesk.documents.model import BulletList, Document, Heading, Image, KpiRow, Paragraph, Table, plain, spans
+from csdesk.documents.model import (
+    BulletList,
+    Document,
+    Heading,
+    Image,
+    KpiRow,
+    Paragraph,
+    Table,
+    plain,
+    spans,
+)
 
 BRAND = colors.HexColor("#0B6E4F")
 GREY = colors.HexColor("#5F6B73")
@@ -53,8 +61,13 @@ def _fonts() -> tuple[str, str]:
         pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(folder / "DejaVuSans-Bold.ttf")))
         from reportlab.pdfbase.pdfmetrics import registerFontFamily
 
-        registerFontFamily("DejaVuSans", normal="DejaVuSans", bold="DejaVuSans-Bold",
-                           italic="DejaVuSans", boldItalic="DejaVuSans-Bold")
+        registerFontFamily(
+            "DejaVuSans",
+            normal="DejaVuSans",
+            bold="DejaVuSans-Bold",
+            italic="DejaVuSans",
+            boldItalic="DejaVuSans-Bold",
+        )
         return "DejaVuSans", "DejaVuSans-Bold"
     except Exception:  # a missing font file is no reason to fail a document
         return "Helvetica", "Helvetica-Bold"
@@ -68,19 +81,38 @@ def write_pdf(doc: Document, path: Path) -> Path:
     regular, bold = _fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=10.5, leading=14.5, textColor=INK, spaceAfter=5)
     styles = {
-        "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=22, leading=27, textColor=BRAND,
-                                spaceAfter=8),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=bold, fontSize=22, leading=27, textColor=BRAND, spaceAfter=8
+        ),
         "subtitle": ParagraphStyle("subtitle", parent=base, textColor=GREY, fontSize=11),
-        "h1": ParagraphStyle("h1", parent=base, fontName=bold, fontSize=15, leading=19, textColor=BRAND,
-                             spaceBefore=12, spaceAfter=6),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontName=bold,
+            fontSize=15,
+            leading=19,
+            textColor=BRAND,
+            spaceBefore=12,
+            spaceAfter=6,
+        ),
         "h2": ParagraphStyle("h2", parent=base, fontName=bold, fontSize=12, leading=15, spaceBefore=6),
-        "quote": ParagraphStyle("quote", parent=base, leftIndent=14, textColor=BRAND, fontSize=11.5, leading=16,
-                                borderPadding=(4, 4, 4, 8), backColor=LIGHT),
+        "quote": ParagraphStyle(
+            "quote",
+            parent=base,
+            leftIndent=14,
+            textColor=BRAND,
+            fontSize=11.5,
+            leading=16,
+            borderPadding=(4, 4, 4, 8),
+            backColor=LIGHT,
+        ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11.5, spaceAfter=0),
-        "head": ParagraphStyle("head", parent=base, fontName=bold, fontSize=9, leading=11.5, spaceAfter=0,
-                               textColor=colors.white),
-        "kpi": ParagraphStyle("kpi", parent=base, fontName=bold, fontSize=15, leading=18, textColor=BRAND,
-                              spaceAfter=0),
+        "head": ParagraphStyle(
+            "head", parent=base, fontName=bold, fontSize=9, leading=11.5, spaceAfter=0, textColor=colors.white
+        ),
+        "kpi": ParagraphStyle(
+            "kpi", parent=base, fontName=bold, fontSize=15, leading=18, textColor=BRAND, spaceAfter=0
+        ),
         "kpilabel": ParagraphStyle("kpilabel", parent=base, fontSize=8.5, leading=11, spaceAfter=0),
         "caption": ParagraphStyle("caption", parent=base, fontSize=8.5, textColor=GREY, alignment=TA_CENTER),
     }
@@ -100,8 +132,10 @@ def write_pdf(doc: Document, path: Path) -> Path:
             elif isinstance(block, Table):
                 data = [[PdfParagraph(_markup(c), styles["head"]) for c in block.header]]
                 data += [[PdfParagraph(_markup(c), styles["cell"]) for c in row] for row in block.rows]
-                lengths = [max([len(plain(block.header[i]))] + [len(plain(r[i])) for r in block.rows] + [4])
-                           for i in range(len(block.header))]
+                lengths = [
+                    max([len(plain(block.header[i]))] + [len(plain(r[i])) for r in block.rows] + [4])
+                    for i in range(len(block.header))
+                ]
                 lengths = [min(n, 45) for n in lengths]
                 table = PdfTable(data, colWidths=[width * n / sum(lengths) for n in lengths], repeatRows=1)
                 commands = [
@@ -115,16 +149,26 @@ def write_pdf(doc: Document, path: Path) -> Path:
                 table.setStyle(TableStyle(commands))
                 story += [table, Spacer(1, 8)]
             elif isinstance(block, KpiRow):
-                cells = [[PdfParagraph(_markup(k.value), styles["kpi"]) for k in block.items],
-                         [PdfParagraph(_markup(k.label + (f" · {k.note}" if k.note else "")), styles["kpilabel"])
-                          for k in block.items]]
+                cells = [
+                    [PdfParagraph(_markup(k.value), styles["kpi"]) for k in block.items],
+                    [
+                        PdfParagraph(
+                            _markup(k.label + (f" · {k.note}" if k.note else "")), styles["kpilabel"]
+                        )
+                        for k in block.items
+                    ],
+                ]
                 table = PdfTable(cells, colWidths=[width / len(block.items)] * len(block.items))
-                table.setStyle(TableStyle([
-                    ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
-                    ("LINEAFTER", (0, 0), (-2, -1), 3, colors.white),
-                    ("TOPPADDING", (0, 0), (-1, -1), 5),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                ]))
+                table.setStyle(
+                    TableStyle(
+                        [
+                            ("BACKGROUND", (0, 0), (-1, -1), LIGHT),
+                            ("LINEAFTER", (0, 0), (-2, -1), 3, colors.white),
+                            ("TOPPADDING", (0, 0), (-1, -1), 5),
+                            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                        ]
+                    )
+                )
                 story += [table, Spacer(1, 8)]
             elif isinstance(block, Image) and block.png:
                 from PIL import Image as PILImage
@@ -144,8 +188,16 @@ def write_pdf(doc: Document, path: Path) -> Path:
         canvas.drawRightString(A4[0] - 2.2 * cm, 1.2 * cm, str(canvas.getPageNumber()))
         canvas.restoreState()
 
-    pdf = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=2.2 * cm, rightMargin=2.2 * cm,
-                            topMargin=2 * cm, bottomMargin=2 * cm, title=plain(doc.title), author="CSDesk")
+    pdf = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=2.2 * cm,
+        rightMargin=2.2 * cm,
+        topMargin=2 * cm,
+        bottomMargin=2 * cm,
+        title=plain(doc.title),
+        author="CSDesk",
+    )
     pdf.build(story, onFirstPage=footer, onLaterPages=footer)
     return path
 
@@ -164,8 +216,16 @@ def _list(block: BulletList, style: ParagraphStyle) -> ListFlowable:
         head, rest = group[0], group[1:]
         content = [head]
         if rest:
-            content.append(ListFlowable([ListItem(p, leftIndent=12) for p in rest], bulletType="bullet",
-                                        start="–", leftIndent=14))
+            content.append(
+                ListFlowable(
+                    [ListItem(p, leftIndent=12) for p in rest], bulletType="bullet", start="–", leftIndent=14
+                )
+            )
         flow.append(ListItem(content, leftIndent=14))
-    return ListFlowable(flow, bulletType="1" if block.ordered else "bullet",
-                        start=None if block.ordered else "•", leftIndent=14, bulletColor=BRAND)
+    return ListFlowable(
+        flow,
+        bulletType="1" if block.ordered else "bullet",
+        start=None if block.ordered else "•",
+        leftIndent=14,
+        bulletColor=BRAND,
+    )

@@ -41,7 +41,8 @@ GREY = RGBColor(0x5F, 0x6B, 0x73)
 RULE = RGBColor(0xD5, 0xDB, 0xDF)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 ROW_ALT = RGBColor(0xF5, 0xF7, 0xF8)
-FONT = "Calibri"
+# Arial is metric-compatible with Liberation Sans, so LibreOffice lays text out as PowerPoint does.
+FONT = "Arial"
 
 SLIDE_W, SLIDE_H = 13.333, 7.5
 MARGIN = 0.6
@@ -50,7 +51,7 @@ TOP = TITLE_BAR + 0.3
 BOTTOM = SLIDE_H - 0.55
 CONTENT_W = SLIDE_W - 2 * MARGIN
 GAP = 0.14
-CHAR_EM = 0.52  # mean glyph width of Calibri in ems; a little generous on purpose
+CHAR_EM = 0.52  # mean glyph width of Arial in ems; a little generous on purpose
 
 
 def _lines(text: str, size_pt: float, width_in: float) -> int:
@@ -86,7 +87,7 @@ class _Piece:
 
 
 BULLET_SIZES = (18, 16, 14)
-TABLE_SIZE = 12
+TABLE_SIZE = 13
 PARA_SIZE = 17
 
 
@@ -97,7 +98,37 @@ def _table_widths(table: Table, width: float) -> list[float]:
     ]
     lengths = [min(n, 45) for n in lengths]
     total = sum(lengths)
-    return [width * n / total for n in lengths]
+    widths = [width * n / total for n in lengths]
+    # No column narrower than its longest word (or the header's), so words never break.
+    need = [
+        min(
+            width / cols,
+            max(len(w) for w in " ".join([table.header[i], *(r[i] for r in table.rows)]).split() or ["-"])
+            * TABLE_SIZE
+            * CHAR_EM
+            * 1.1
+            / 72
+            + 0.25,
+        )
+        for i in range(cols)
+    ]
+    for _ in range(3):
+        short = [i for i in range(cols) if widths[i] < need[i]]
+        if not short:
+            break
+        extra = sum(need[i] - widths[i] for i in short)
+        spare = [i for i in range(cols) if i not in short]
+        spare_total = sum(widths[i] - need[i] for i in spare if widths[i] > need[i])
+        if spare_total <= 0:
+            break
+        take = min(1.0, extra / spare_total)
+        for i in spare:
+            if widths[i] > need[i]:
+                widths[i] -= (widths[i] - need[i]) * take
+        for i in short:
+            widths[i] = need[i]
+    scale = width / sum(widths)
+    return [w * scale for w in widths]
 
 
 def _row_height(cells: list[str], widths: list[float], size: float = TABLE_SIZE) -> float:
@@ -110,7 +141,9 @@ def _pieces(blocks: list, width: float) -> list[_Piece]:
         if isinstance(block, Paragraph):
             size = 19 if block.quote else PARA_SIZE
             w = width - (0.35 if block.quote else 0)
-            out.append(_Piece("quote" if block.quote else "para", _text_height(block.text, size, w, 1.25), block))
+            out.append(
+                _Piece("quote" if block.quote else "para", _text_height(block.text, size, w, 1.25), block)
+            )
         elif isinstance(block, Heading):
             out.append(_Piece("heading", _text_height(block.text, 19, width) + 0.04, block))
         elif isinstance(block, BulletList):
@@ -120,7 +153,9 @@ def _pieces(blocks: list, width: float) -> list[_Piece]:
                 size = BULLET_SIZES[level]
                 w = width - 0.4 - 0.4 * level
                 out.append(
-                    _Piece("bullet", _text_height(text, size, w, 1.18) - 0.04, (text, block.ordered), level, n)
+                    _Piece(
+                        "bullet", _text_height(text, size, w, 1.18) - 0.04, (text, block.ordered), level, n
+                    )
                 )
         elif isinstance(block, Table):
             widths = _table_widths(block, width)
@@ -131,7 +166,7 @@ def _pieces(blocks: list, width: float) -> list[_Piece]:
         elif isinstance(block, KpiRow):
             per_row = 4 if len(block.items) != 5 else 5
             for i in range(0, len(block.items), per_row):
-                out.append(_Piece("kpis", 1.45, block.items[i : i + per_row]))
+                out.append(_Piece("kpis", 1.5, block.items[i : i + per_row]))
         elif isinstance(block, Image):
             out.append(_Piece("image", 0, block))
     return out
@@ -159,8 +194,9 @@ def _textbox(slide, x: float, y: float, w: float, h: float, *, anchor=MSO_ANCHOR
     return frame
 
 
-def _write(paragraph, text: str, size: float, colour: RGBColor = INK, *, bold: bool = False,
-           italic: bool = False) -> None:
+def _write(
+    paragraph, text: str, size: float, colour: RGBColor = INK, *, bold: bool = False, italic: bool = False
+) -> None:
     for chunk, strong in spans(text):
         run = paragraph.add_run()
         run.text = chunk
@@ -205,7 +241,9 @@ class _Deck:
         self.number += 1
         _rect(slide, 0, 0, SLIDE_W, TITLE_BAR, BRAND)
         _rect(slide, 0, TITLE_BAR, SLIDE_W, 0.05, ACCENT)
-        frame = _textbox(slide, MARGIN, 0.1, SLIDE_W - 2 * MARGIN - 1.0, TITLE_BAR - 0.2, anchor=MSO_ANCHOR.MIDDLE)
+        frame = _textbox(
+            slide, MARGIN, 0.1, SLIDE_W - 2 * MARGIN - 1.0, TITLE_BAR - 0.2, anchor=MSO_ANCHOR.MIDDLE
+        )
         _write(frame.paragraphs[0], title, 28 if len(title) < 50 else 24, WHITE, bold=True)
         footer = _textbox(slide, MARGIN, SLIDE_H - 0.42, 9.0, 0.3, anchor=MSO_ANCHOR.MIDDLE)
         _write(footer.paragraphs[0], self.doc.title, 10, GREY)
@@ -234,7 +272,11 @@ class _Deck:
             text, ordered = piece.data
             indent = 0.4 * piece.level
             size = BULLET_SIZES[piece.level]
-            marker = f"{piece.ordered_index}." if ordered and piece.level == 0 else ("•" if piece.level == 0 else "–")
+            marker = (
+                f"{piece.ordered_index}."
+                if ordered and piece.level == 0
+                else ("•" if piece.level == 0 else "–")
+            )
             mark = _textbox(slide, x + indent, y, 0.4, piece.height)
             _write(mark.paragraphs[0], marker, size, BRAND if piece.level == 0 else GREY, bold=ordered)
             frame = _textbox(slide, x + indent + 0.4, y, width - indent - 0.4, piece.height)
@@ -248,13 +290,16 @@ class _Deck:
         w = (width - gap * (len(items) - 1)) / len(items)
         for i, kpi in enumerate(items):
             left = x + i * (w + gap)
-            _rect(slide, left, y, w, 1.3, BRAND_LIGHT, MSO_SHAPE.ROUNDED_RECTANGLE).adjustments[0] = 0.08
-            _rect(slide, left, y + 0.18, 0.06, 0.94, BRAND)
-            value_size = 30 if len(kpi.value) <= 10 else 24 if len(kpi.value) <= 16 else 18
-            frame = _textbox(slide, left + 0.25, y + 0.1, w - 0.35, 0.62, anchor=MSO_ANCHOR.MIDDLE)
+            _rect(slide, left, y, w, 1.4, BRAND_LIGHT, MSO_SHAPE.ROUNDED_RECTANGLE).adjustments[0] = 0.08
+            _rect(slide, left, y + 0.2, 0.06, 1.0, BRAND)
+            inner = w - 0.4
+            # The biggest size at which the value fits on one line.
+            value_size = max(14, min(30, int(inner * 72 / (max(1, len(kpi.value)) * 0.62))))
+            frame = _textbox(slide, left + 0.25, y + 0.08, inner, 0.62, anchor=MSO_ANCHOR.MIDDLE)
             _write(frame.paragraphs[0], kpi.value, value_size, BRAND, bold=True)
-            frame = _textbox(slide, left + 0.25, y + 0.72, w - 0.35, 0.52)
-            _write(frame.paragraphs[0], kpi.label, 13, INK, bold=True)
+            label_size = 13 if _lines(kpi.label, 13, inner) == 1 else 11
+            frame = _textbox(slide, left + 0.25, y + 0.7, inner, 0.62)
+            _write(frame.paragraphs[0], kpi.label, label_size, INK, bold=True)
             if kpi.note:
                 p = frame.add_paragraph()
                 _write(p, kpi.note, 11, GREY)
@@ -262,7 +307,11 @@ class _Deck:
     def table(self, slide, head: _Piece, rows: list[_Piece], x: float, y: float) -> float:
         table_block, widths = head.data
         shape = slide.shapes.add_table(
-            len(rows) + 1, len(widths), Inches(x), Inches(y), Inches(sum(widths)),
+            len(rows) + 1,
+            len(widths),
+            Inches(x),
+            Inches(y),
+            Inches(sum(widths)),
             Inches(head.height + sum(r.height for r in rows)),
         )
         table = shape.table
@@ -297,8 +346,9 @@ class _Deck:
         scale = min(w / pw, (h - caption_h) / ph)
         iw, ih = pw * scale, ph * scale
         left = x + (w - iw) / 2
-        slide.shapes.add_picture(io.BytesIO(image.png), Emu(Inches(left)), Emu(Inches(y)),
-                                 Emu(Inches(iw)), Emu(Inches(ih)))
+        slide.shapes.add_picture(
+            io.BytesIO(image.png), Emu(Inches(left)), Emu(Inches(y)), Emu(Inches(iw)), Emu(Inches(ih))
+        )
         if image.caption:
             frame = _textbox(slide, x, y + ih + 0.02, w, 0.32)
             frame.paragraphs[0].alignment = PP_ALIGN.CENTER
@@ -309,10 +359,19 @@ class _Deck:
     def section(self, section: Section) -> None:
         images = [b for b in section.blocks if isinstance(b, Image) and b.png]
         text_blocks = [b for b in section.blocks if not isinstance(b, Image)]
-        if images and text_blocks:
+        if len(images) >= 2 and text_blocks:
+            # Charts side by side across the top, the text below them.
+            slide = self.content_slide(section.title)
+            pair = images[:2]
+            w = (CONTENT_W - 0.3) / 2
+            for j, image in enumerate(pair):
+                self.image(slide, image, MARGIN + j * (w + 0.3), TOP - 0.05, w, 3.35)
+            self._flow(
+                section.title, _pieces(text_blocks, CONTENT_W), MARGIN, CONTENT_W, slide=slide, top=TOP + 3.4
+            )
+        elif images and text_blocks:
             text_w = CONTENT_W * 0.42
-            self._flow(section.title, _pieces(text_blocks, text_w), MARGIN, text_w,
-                       side_images=images)
+            self._flow(section.title, _pieces(text_blocks, text_w), MARGIN, text_w, side_images=images)
         elif images:
             for i in range(0, len(images), 2):
                 pair = images[i : i + 2]
@@ -326,8 +385,17 @@ class _Deck:
     def _cont(self, title: str) -> str:
         return tr("{title} (cont.)", self.doc.language, title=title)
 
-    def _flow(self, title: str, pieces: list[_Piece], x: float, width: float, side_images=None) -> None:
-        slide = self.content_slide(title)
+    def _flow(
+        self,
+        title: str,
+        pieces: list[_Piece],
+        x: float,
+        width: float,
+        side_images=None,
+        slide=None,
+        top: float = TOP,
+    ) -> None:
+        slide = slide or self.content_slide(title)
         if side_images:
             img_x = MARGIN + CONTENT_W * 0.46
             img_w = CONTENT_W * 0.54
@@ -335,9 +403,9 @@ class _Deck:
             h = avail / len(side_images[:2])
             for k, image in enumerate(side_images[:2]):
                 self.image(slide, image, img_x, TOP + k * h, img_w, h - 0.1)
-        y = TOP
+        y = top
         i = 0
-        first_on_slide = True
+        first_on_slide = top == TOP
         while i < len(pieces):
             piece = pieces[i]
             if piece.kind == "table_head":
@@ -368,8 +436,12 @@ class _Deck:
                 slide, y, first_on_slide = self.content_slide(self._cont(title)), TOP, True
                 continue
             # A heading never ends a slide alone.
-            if piece.kind == "heading" and i + 1 < len(pieces) and y + height + pieces[i + 1].height > BOTTOM \
-                    and not first_on_slide:
+            if (
+                piece.kind == "heading"
+                and i + 1 < len(pieces)
+                and y + height + pieces[i + 1].height > BOTTOM
+                and not first_on_slide
+            ):
                 slide, y, first_on_slide = self.content_slide(self._cont(title)), TOP, True
                 continue
             self.draw(slide, piece, x, y, width)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from csdesk import i18n, templates
+from csdesk import i18n, templates, timeline
 from csdesk.documents import charts, context, markup
 from csdesk.documents.model import Document
 from csdesk.errors import UserError
@@ -14,7 +14,6 @@ from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
 from csdesk.text import fold
 from db import Database
-from db.models import Account, TimelineEvent
 
 # CLI / UI name -> template kind
 DOC_KINDS = {
@@ -53,7 +52,9 @@ def _kind(kind: str) -> str:
         return DOC_KINDS[kind]
     if kind in DOC_KINDS.values():
         return kind
-    raise UserError(tr("Unknown document {kind}; use one of: {kinds}.", kind=kind, kinds=", ".join(DOC_KINDS)))
+    raise UserError(
+        tr("Unknown document {kind}; use one of: {kinds}.", kind=kind, kinds=", ".join(DOC_KINDS))
+    )
 
 
 def check_format(kind: str, suffix: str) -> str:
@@ -63,8 +64,12 @@ def check_format(kind: str, suffix: str) -> str:
     if fmt not in FORMATS[kind]:
         allowed = ", ".join("." + f for f in FORMATS[kind])
         raise UserError(
-            tr("A {kind} document cannot be written as .{fmt}; use {allowed}.", kind=kind, fmt=fmt or "?",
-               allowed=allowed)
+            tr(
+                "A {kind} document cannot be written as .{fmt}; use {allowed}.",
+                kind=tr(templates.KIND_LABELS[kind]),
+                fmt=fmt or "?",
+                allowed=allowed,
+            )
         )
     return fmt
 
@@ -149,26 +154,36 @@ def generate(
     if not path.parent.is_dir():
         raise UserError(tr("The folder {folder} does not exist.", folder=str(path.parent)))
     if kind == "follow_up_email":
-        path.write_text(follow_up_email(db, account_id, language, template_name, today=today), encoding="utf-8")
+        path.write_text(
+            follow_up_email(db, account_id, language, template_name, today=today), encoding="utf-8"
+        )
         return GeneratedDocument(path, path.stem)
     doc = build_document(db, kind, account_id, language, period, template_name, today, progress)
     progress.step(3, 4, tr("Writing {file}", doc.language, file=path.name), force=True)
     try:
         write(doc, path, fmt)
     except PermissionError as exc:
-        raise UserError(tr("Cannot write {file}: {reason}", file=str(path), reason=exc.strerror or str(exc))) from exc
+        raise UserError(
+            tr("Cannot write {file}: {reason}", file=str(path), reason=exc.strerror or str(exc))
+        ) from exc
     event_id = None
     if record_event and kind == "qbr":
         event_id = _record_event(
-            db, account_id, "qbr", tr("QBR deck generated", doc.language), tr("File: {file}", doc.language,
-                                                                           file=path.name)
+            db,
+            account_id,
+            "qbr",
+            tr("QBR deck generated", doc.language),
+            tr("File: {file}", doc.language, file=path.name),
         )
     progress.step(4, 4, "", force=True)
     return GeneratedDocument(path, doc.title, event_id)
 
 
 def follow_up_email(
-    db: Database, account_id: int, language: str | None = None, template_name: str | None = None,
+    db: Database,
+    account_id: int,
+    language: str | None = None,
+    template_name: str | None = None,
     today: date | None = None,
 ) -> str:
     """The follow-up email after a meeting, as plain text (subject on the first line)."""
@@ -178,39 +193,38 @@ def follow_up_email(
     return templates.render(template.body, data.data, language).strip() + "\n"
 
 
-def _record_event(db: Database, account_id: int, subkind: str, title: str, body: str | None = None,
-                  when: datetime | None = None) -> int:
+def _record_event(
+    db: Database,
+    account_id: int,
+    subkind: str,
+    title: str,
+    body: str | None = None,
+    when: datetime | None = None,
+) -> int:
     """A meeting event on the timeline, through the timeline service when it is available."""
-    when = when or datetime.now().replace(microsecond=0)
-    try:
-        from csdesk import timeline  # the timeline service keeps last_touch_at right
-    except ImportError:
-        timeline = None
-    if timeline is not None and hasattr(timeline, "add_event"):
-        event = timeline.add_event(
-            db, account_id=account_id, kind="meeting", subkind=subkind, title=title, body=body,
-            occurred_at=when, source="auto",
-        )
-        return getattr(event, "id", event)
-    with db.session() as session, session.begin():
-        event = TimelineEvent(account_id=account_id, occurred_at=when, kind="meeting", subkind=subkind,
-                              title=title, body=body, source="auto", data={})
-        session.add(event)
-        account = session.get(Account, account_id)
-        if account is not None and (account.last_touch_at is None or account.last_touch_at < when):
-            account.last_touch_at = when
-        session.flush()
-        return event.id
+    event = timeline.add_event(
+        db,
+        account_id,
+        kind="meeting",
+        subkind=subkind,
+        title=title,
+        body=body,
+        occurred_at=when or datetime.now().replace(microsecond=0),
+        source="auto",
+    )
+    return event.id
 
 
-def record_kickoff_held(db: Database, account_id: int, when: datetime | None = None,
-                        language: str | None = None) -> int:
+def record_kickoff_held(
+    db: Database, account_id: int, when: datetime | None = None, language: str | None = None
+) -> int:
     """The kickoff meeting took place: it goes on the timeline."""
     return _record_event(db, account_id, "kickoff", tr("Kickoff meeting held", language), when=when)
 
 
-def default_file_name(kind: str, account_name: str, period: context.Period | None, language: str,
-                      fmt: str) -> str:
+def default_file_name(
+    kind: str, account_name: str, period: context.Period | None, language: str, fmt: str
+) -> str:
     """E.g. ``QBR - Padaria Pitanga - 2026-T4.pptx``; safe on every file system."""
     kind = _kind(kind)
     prefix = tr(FILE_PREFIX[kind], language)

@@ -1,0 +1,83 @@
+"""``csdesk doc``: QBR decks, kickoff material, success and get-well plans, follow-up emails."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from csdesk import documents, i18n
+from csdesk.accounts import resolve_account
+from csdesk.cli import open_db
+from csdesk.documents.builder import check_format
+from csdesk.documents.context import Period
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+
+
+def add_commands(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "doc",
+        help="write a QBR deck, kickoff, success plan, get-well plan or follow-up email for an account",
+        description="The format comes from the --out extension: qbr .pptx/.pdf/.md; kickoff .pptx/.docx/"
+        ".pdf/.md; success-plan and get-well .docx/.pdf/.md. follow-up prints the email.",
+    )
+    parser.add_argument(
+        "kind",
+        choices=tuple(documents.DOC_KINDS),
+        metavar="KIND",
+        help="qbr | kickoff | success-plan | get-well | follow-up",
+    )
+    parser.add_argument("account", metavar="ACCOUNT", help="account id, external id or name")
+    parser.add_argument("--out", metavar="FILE", help="file to write (.pptx, .docx, .pdf or .md)")
+    parser.add_argument("--from", dest="start", metavar="DATE", help="period start (default: 90 days ago)")
+    parser.add_argument("--to", dest="end", metavar="DATE", help="period end, included (default: today)")
+    parser.add_argument("--template", metavar="NAME", help="a user template's name (default: the built-in)")
+    parser.add_argument("--no-event", action="store_true", help="do not record the QBR on the timeline")
+    # --lang is also a global option; here it may follow the command.
+    parser.add_argument("--lang", dest="doc_lang", metavar="LANG", help="pt-BR or en")
+    parser.set_defaults(handler=run_doc)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(
+            tr("{option} {value}: write the date as 2026-11-25.", option=option, value=value)
+        ) from None
+
+
+def period_from_args(start: date | None, end: date | None) -> Period:
+    end = end or date.today()
+    if start is None:
+        return Period.quarter_to(end)
+    if start > end:
+        raise UserError(tr("--from is after --to."))
+    return Period(start, end + timedelta(days=1))
+
+
+def run_doc(args: argparse.Namespace) -> int:
+    language = i18n.normalize_language(args.doc_lang or args.lang or i18n.current_language())
+    kind = documents.DOC_KINDS[args.kind]
+    period = period_from_args(_day(args.start, "--from"), _day(args.end, "--to"))
+    if kind != "follow_up_email":
+        if not args.out:
+            raise UserError(tr("Say where to write the document with --out FILE."))
+        check_format(kind, Path(args.out).suffix)
+    db = open_db(args)
+    try:
+        account = resolve_account(db, args.account)
+        if kind == "follow_up_email" and not args.out:
+            sys.stdout.write(documents.follow_up_email(db, account.id, language, args.template))
+            return 0
+        result = documents.generate(
+            db, kind, account.id, args.out, language, period, args.template, record_event=not args.no_event
+        )
+    finally:
+        db.dispose()
+    print(result.path)
+    return 0
