@@ -79,7 +79,7 @@ class BookPage(QWidget):
         self.loaded = False
         self._generation = 0
         self._pending_select: int | None = None
-        self._restoring = False
+        self._restoring = True  # no state saving while the widgets are being built
 
         self.stack = QStackedWidget()
         self.welcome = WelcomePage()
@@ -113,6 +113,7 @@ class BookPage(QWidget):
         hub.databaseChanged.connect(self._on_database_changed)
         hub.requestNewAccount.connect(self.new_account)
 
+        self._restoring = False
         self.restore_state()
         self.reload()
 
@@ -438,15 +439,21 @@ class BookPage(QWidget):
 
     def restore_state(self) -> None:
         settings = self.context.settings
-        header_state = settings.value(HEADER_KEY)
-        if isinstance(header_state, QByteArray | bytes) and header_state:
-            self.table.horizontalHeader().restoreState(QByteArray(header_state))
         try:
             state = json.loads(settings.value(STATE_KEY, "", str) or "{}")
         except ValueError:
             state = {}
+        header_state = settings.value(HEADER_KEY)
+        self._restoring = True  # restoring the header emits signals that would save half a state
+        try:
+            if isinstance(header_state, QByteArray | bytes) and header_state:
+                self.table.horizontalHeader().restoreState(QByteArray(header_state))
+        finally:
+            self._restoring = False
         if state:
             self.apply_view_state(state)
+        else:
+            self.model.set_filter(self.current_filter())
 
     # Saved views -------------------------------------------------------------------
 

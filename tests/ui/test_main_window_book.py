@@ -1,0 +1,73 @@
+"""The main window's File and View menus around the book."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from tests.support.book_data import make_book
+from ui.main_window import MAX_RECENT, MainWindow
+
+
+def make_window(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.pages["book"].loaded, timeout=5000)
+    return window
+
+
+def test_opening_a_file_that_is_not_a_database_keeps_the_current_one(qtbot, monkeypatch, context, tmp_path):
+    window = make_window(qtbot, context)
+    current = context.db
+    bogus = tmp_path / "notes.sqlite"
+    bogus.write_text("not a database at all", encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args, **kw: shown.append(args[2]))
+    window.open_database_file(str(bogus))
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert "not a CSDesk database" in shown[0] and str(bogus) in shown[0]
+    assert context.db is current
+    assert bogus.read_text(encoding="utf-8") == "not a database at all"
+
+
+def test_opening_another_database_swaps_and_reloads(qtbot, context, tmp_path):
+    from db import open_database
+
+    other_path = tmp_path / "other.sqlite"
+    other = open_database(other_path)
+    make_book(other)
+    other.dispose()
+    window = make_window(qtbot, context)
+    page = window.pages["book"]
+    assert page.stack.currentWidget() is page.welcome
+    with qtbot.waitSignal(context.hub.databaseChanged, timeout=5000):
+        window.open_database_file(str(other_path))
+    qtbot.waitUntil(lambda: page.loaded and page.model.rowCount() == 5, timeout=5000)
+    assert context.db.location == str(other_path)
+    assert window.recent_databases()[0] == str(other_path)
+    assert "other.sqlite" in window.windowTitle()
+
+
+def test_recent_databases_keep_eight(qtbot, context):
+    window = make_window(qtbot, context)
+    for i in range(12):
+        window.remember_database(f"/tmp/db{i}.sqlite")
+    recent = window.recent_databases()
+    assert len(recent) == MAX_RECENT and recent[0] == "/tmp/db11.sqlite"
+
+
+def test_language_choice_is_saved_for_the_next_start(qtbot, monkeypatch, context):
+    window = make_window(qtbot, context)
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args, **kw: told.append(args[2]))
+    window.language_actions["pt_BR"].trigger()
+    assert context.settings.value("ui/language") == "pt_BR"
+    assert told and "Português (Brasil)" in told[0]
+
+
+def test_menus_hold_the_book_actions(qtbot, context):
+    window = make_window(qtbot, context)
+    page = window.pages["book"]
+    assert page.new_account_action in window.edit_menu.actions()
+    assert page.export_action in window.file_menu.actions()
+    assert page.new_account_action.shortcut().toString() == "Ctrl+Shift+N"
+    assert page.find_action.shortcut().toString() == "Ctrl+F"
