@@ -20,6 +20,7 @@ from csdesk.documents.model import (
     KpiRow,
     Paragraph,
     Table,
+    column_widths,
     plain,
     spans,
 )
@@ -106,6 +107,12 @@ def write_docx(doc: Document, path: Path) -> Path:
                 table = word.add_table(rows=1 + len(block.rows), cols=len(block.header))
                 table.style = "Table Grid"
                 table.alignment = WD_TABLE_ALIGNMENT.CENTER
+                table.autofit = False
+                widths = column_widths(block, 16.6, 10 * 0.62 * 2.54 / 72, 0.4)
+                for c, w in enumerate(widths):
+                    table.columns[c].width = Cm(w)
+                    for cell in table.columns[c].cells:
+                        cell.width = Cm(w)
                 for c, text in enumerate(block.header):
                     cell = table.cell(0, c)
                     _shade(cell, "0B6E4F")

@@ -111,3 +111,41 @@ def spans(text: str) -> list[tuple[str, bool]]:
 
 def plain(text: str) -> str:
     return _BOLD.sub(r"\1", text)
+
+
+def column_widths(table: Table, total: float, char_width: float, padding: float) -> list[float]:
+    """Column widths summing to ``total``: proportional to content, never narrower than the longest word.
+
+    ``char_width`` is one character's mean width and ``padding`` a cell's inner margins, both in the
+    unit of ``total``, so every writer (inches, points, centimetres) shares the same layout rule.
+    """
+    cols = len(table.header)
+    if not cols:
+        return []
+    cells = [[table.header[i], *(r[i] for r in table.rows)] for i in range(cols)]
+    lengths = [min(45, max([4] + [len(plain(c)) for c in col])) for col in cells]
+    widths = [total * n / sum(lengths) for n in lengths]
+    need = [
+        min(
+            total / cols,
+            max(len(w) for col_text in col for w in (plain(col_text).split() or ["-"])) * char_width
+            + padding,
+        )
+        for col in cells
+    ]
+    for _ in range(4):
+        short = [i for i in range(cols) if widths[i] < need[i] - 1e-9]
+        if not short:
+            break
+        spare = [i for i in range(cols) if widths[i] > need[i]]
+        spare_total = sum(widths[i] - need[i] for i in spare)
+        if spare_total <= 0:
+            break
+        extra = sum(need[i] - widths[i] for i in short)
+        take = min(1.0, extra / spare_total)
+        for i in spare:
+            widths[i] -= (widths[i] - need[i]) * take
+        for i in short:
+            widths[i] = need[i]
+    scale = total / sum(widths)
+    return [w * scale for w in widths]

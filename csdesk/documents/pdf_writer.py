@@ -37,6 +37,7 @@ from csdesk.documents.model import (
     KpiRow,
     Paragraph,
     Table,
+    column_widths,
     plain,
     spans,
 )
@@ -132,12 +133,8 @@ def write_pdf(doc: Document, path: Path) -> Path:
             elif isinstance(block, Table):
                 data = [[PdfParagraph(_markup(c), styles["head"]) for c in block.header]]
                 data += [[PdfParagraph(_markup(c), styles["cell"]) for c in row] for row in block.rows]
-                lengths = [
-                    max([len(plain(block.header[i]))] + [len(plain(r[i])) for r in block.rows] + [4])
-                    for i in range(len(block.header))
-                ]
-                lengths = [min(n, 45) for n in lengths]
-                table = PdfTable(data, colWidths=[width * n / sum(lengths) for n in lengths], repeatRows=1)
+                widths = column_widths(block, width, 9 * 0.7, 16)
+                table = PdfTable(data, colWidths=widths, repeatRows=1)
                 commands = [
                     ("BACKGROUND", (0, 0), (-1, 0), BRAND),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

@@ -28,6 +28,7 @@ from csdesk.documents.model import (
     Paragraph,
     Section,
     Table,
+    column_widths,
     plain,
     spans,
 )
@@ -91,44 +92,8 @@ TABLE_SIZE = 13
 PARA_SIZE = 17
 
 
-def _table_widths(table: Table, width: float) -> list[float]:
-    cols = len(table.header)
-    lengths = [
-        max([len(plain(table.header[i]))] + [len(plain(r[i])) for r in table.rows] + [4]) for i in range(cols)
-    ]
-    lengths = [min(n, 45) for n in lengths]
-    total = sum(lengths)
-    widths = [width * n / total for n in lengths]
-    # No column narrower than its longest word (or the header's), so words never break.
-    need = [
-        min(
-            width / cols,
-            max(len(w) for w in " ".join([table.header[i], *(r[i] for r in table.rows)]).split() or ["-"])
-            * TABLE_SIZE
-            * CHAR_EM
-            * 1.1
-            / 72
-            + 0.25,
-        )
-        for i in range(cols)
-    ]
-    for _ in range(3):
-        short = [i for i in range(cols) if widths[i] < need[i]]
-        if not short:
-            break
-        extra = sum(need[i] - widths[i] for i in short)
-        spare = [i for i in range(cols) if i not in short]
-        spare_total = sum(widths[i] - need[i] for i in spare if widths[i] > need[i])
-        if spare_total <= 0:
-            break
-        take = min(1.0, extra / spare_total)
-        for i in spare:
-            if widths[i] > need[i]:
-                widths[i] -= (widths[i] - need[i]) * take
-        for i in short:
-            widths[i] = need[i]
-    scale = width / sum(widths)
-    return [w * scale for w in widths]
+def _table_widths(table: Table, width: float, size: float = TABLE_SIZE) -> list[float]:
+    return column_widths(table, width, size * 0.6 / 72, 0.3)
 
 
 def _row_height(cells: list[str], widths: list[float], size: float = TABLE_SIZE) -> float:
@@ -158,11 +123,13 @@ def _pieces(blocks: list, width: float) -> list[_Piece]:
                     )
                 )
         elif isinstance(block, Table):
-            widths = _table_widths(block, width)
-            header = _row_height(block.header, widths)
-            out.append(_Piece("table_head", header, (block, widths)))
+            # Short tables read better a little larger; long ones stay compact to fit more rows.
+            size = 15 if len(block.rows) <= 8 else TABLE_SIZE
+            widths = _table_widths(block, width, size)
+            header = _row_height(block.header, widths, size)
+            out.append(_Piece("table_head", header, (block, widths, size)))
             for row in block.rows:
-                out.append(_Piece("table_row", _row_height(row, widths), (block, widths, row)))
+                out.append(_Piece("table_row", _row_height(row, widths, size), (block, widths, row)))
         elif isinstance(block, KpiRow):
             per_row = 4 if len(block.items) != 5 else 5
             for i in range(0, len(block.items), per_row):
@@ -305,7 +272,7 @@ class _Deck:
                 _write(p, kpi.note, 11, GREY)
 
     def table(self, slide, head: _Piece, rows: list[_Piece], x: float, y: float) -> float:
-        table_block, widths = head.data
+        table_block, widths, size = head.data
         shape = slide.shapes.add_table(
             len(rows) + 1,
             len(widths),
@@ -332,7 +299,7 @@ class _Deck:
                 cell.vertical_anchor = MSO_ANCHOR.MIDDLE
                 frame = cell.text_frame
                 frame.word_wrap = True
-                _write(frame.paragraphs[0], text, TABLE_SIZE, WHITE if r == 0 else INK, bold=r == 0)
+                _write(frame.paragraphs[0], text, size, WHITE if r == 0 else INK, bold=r == 0)
         return head.height + sum(r.height for r in rows)
 
     def image(self, slide, image: Image, x: float, y: float, w: float, h: float) -> None:
