@@ -42,9 +42,11 @@ LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
 def page_factories() -> list[tuple[str, str, PageFactory]]:
     """(key, title, factory) of each top-level page, in sidebar order."""
     from ui.book.page import BookPage
+    from ui.templates.page import TemplatesPage
 
     return [
         ("book", tr("Book of business"), BookPage),
+        ("templates", tr("Templates"), TemplatesPage),
     ]
 
 

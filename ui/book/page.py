@@ -571,9 +571,22 @@ class BookPage(QWidget):
         menu.addAction(self.edit_action)
         menu.addAction(self.delete_action)
         menu.addSeparator()
+        documents = menu.addMenu(tr("Documents"))
+        for action in self.document_actions().actions():
+            documents.addAction(action)
+        documents.setEnabled(self.current_account_id() is not None)
+        menu.addSeparator()
         menu.addAction(self.new_account_action)
         menu.addAction(self.export_action)
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def document_actions(self):
+        """QBR deck, kickoff, plans and follow-up email for the current account (made on first use)."""
+        if getattr(self, "_documents", None) is None:
+            from ui.documents.actions import DocumentActions
+
+            self._documents = DocumentActions(self.context, self.current_account_id, self)
+        return self._documents
 
     def _owners(self) -> list[str]:
         owners = self.model.book.frame["owner"].dropna().unique().tolist()

@@ -1,0 +1,169 @@
+"""One-click documents for an account: QBR deck, kickoff, success plan, follow-up email.
+
+Each action asks where to save (a good file name is proposed), generates the
+file in the background and then offers to open it. The save dialog and the
+result box are attributes, so tests replace them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QStandardPaths, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
+
+from csdesk import documents, i18n
+from csdesk.accounts import get_account
+from csdesk.documents.context import Period
+from csdesk.i18n import tr
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.workers import run_in_background
+
+FILTERS = {
+    "pptx": "PowerPoint (*.pptx)",
+    "docx": "Word (*.docx)",
+    "pdf": "PDF (*.pdf)",
+    "md": "Markdown (*.md)",
+}
+
+
+def ask_save_path(parent: QWidget | None, title: str, suggested: str, formats: tuple[str, ...]) -> str:
+    """The standard save dialog; '' when cancelled."""
+    filters = ";;".join(FILTERS[f] for f in formats)
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    return path
+
+
+class DocumentActions(QObject):
+    """The document actions for whichever account ``account_id()`` returns (None = no account)."""
+
+    generated = Signal(object)  # GeneratedDocument
+    emailCopied = Signal(str)
+
+    ask_save_path: Callable[[QWidget | None, str, str, tuple[str, ...]], str] = staticmethod(ask_save_path)
+
+    def __init__(self, context: AppContext, account_id: Callable[[], int | None], parent: QWidget):
+        super().__init__(parent)
+        self.context = context
+        self.account_id = account_id
+        self.parent_widget = parent
+        self.job = None
+        self.last_box: QMessageBox | None = None
+        self.qbr_action = QAction(tr("Generate QBR deck…"), parent)
+        self.qbr_action.triggered.connect(lambda: self.start("qbr", ("pptx", "pdf", "md")))
+        self.kickoff_action = QAction(tr("Kickoff…"), parent)
+        self.kickoff_action.triggered.connect(lambda: self.start("kickoff", ("pptx", "docx", "pdf", "md")))
+        self.plan_action = QAction(tr("Success plan document…"), parent)
+        self.plan_action.triggered.connect(lambda: self.start("success-plan", ("docx", "pdf", "md")))
+        self.get_well_action = QAction(tr("Get-well plan document…"), parent)
+        self.get_well_action.triggered.connect(lambda: self.start("get-well", ("docx", "pdf", "md")))
+        self.email_action = QAction(tr("Follow-up email"), parent)
+        self.email_action.triggered.connect(self.copy_follow_up)
+
+    def actions(self) -> list[QAction]:
+        return [
+            self.qbr_action,
+            self.kickoff_action,
+            self.plan_action,
+            self.get_well_action,
+            self.email_action,
+        ]
+
+    def set_enabled(self, enabled: bool) -> None:
+        for action in self.actions():
+            action.setEnabled(enabled)
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.running
+
+    def _folder(self) -> Path:
+        saved = self.context.settings.value("documents/folder", "", str)
+        if saved and Path(saved).is_dir():
+            return Path(saved)
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return Path(docs or Path.home())
+
+    def start(self, kind: str, formats: tuple[str, ...]) -> None:
+        account_id = self.account_id()
+        if account_id is None or self.running:
+            return
+        language = i18n.current_language()
+        try:
+            account = get_account(self.context.db, account_id)
+        except Exception as exc:  # the account was deleted meanwhile
+            show_error(self.parent_widget, exc)
+            return
+        period = Period.quarter_to(date.today())
+        name = documents.default_file_name(kind, account.name, period, language, formats[0])
+        path = self.ask_save_path(
+            self.parent_widget, tr("Save document"), str(self._folder() / name), formats
+        )
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += "." + formats[0]
+        self.context.settings.setValue("documents/folder", str(Path(path).parent))
+        db = self.context.db
+
+        def work(progress):
+            return documents.generate(db, kind, account_id, path, language, period, progress=progress)
+
+        self.job = run_in_background(
+            work, lambda result: self._on_done(kind, account_id, result), self._on_failed, parent=self
+        )
+
+    def _on_failed(self, error: BaseException) -> None:
+        show_error(self.parent_widget, error, tr("The document could not be written"))
+
+    def _on_done(self, kind: str, account_id: int, result) -> None:
+        if result.event_id is not None:
+            self.context.hub.timelineChanged.emit(account_id)
+        self.generated.emit(result)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            tr("Document ready"),
+            tr("{file} is ready.", file=result.path.name),
+            parent=self.parent_widget,
+        )
+        open_button = box.addButton(tr("Open"), QMessageBox.ButtonRole.AcceptRole)
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.path))))
+        if kind == "kickoff":
+            held: QPushButton = box.addButton(tr("Record kickoff as held"), QMessageBox.ButtonRole.ActionRole)
+            held.clicked.connect(lambda: self.record_kickoff(account_id))
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setModal(False)
+        self.last_box = box
+        box.open()
+
+    def record_kickoff(self, account_id: int) -> None:
+        try:
+            documents.record_kickoff_held(self.context.db, account_id, language=i18n.current_language())
+        except Exception as exc:
+            show_error(self.parent_widget, exc)
+            return
+        self.context.hub.timelineChanged.emit(account_id)
+
+    def copy_follow_up(self) -> None:
+        account_id = self.account_id()
+        if account_id is None or self.running:
+            return
+        db, language = self.context.db, i18n.current_language()
+        self.job = run_in_background(
+            lambda _progress: documents.follow_up_email(db, account_id, language),
+            self._on_email,
+            self._on_failed,
+            parent=self,
+        )
+
+    def _on_email(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.emailCopied.emit(text)
+        window = self.parent_widget.window()
+        bar = getattr(window, "statusBar", None)
+        if callable(bar):
+            bar().showMessage(tr("Follow-up email copied to the clipboard."), 5000)
