@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
@@ -29,18 +29,33 @@ def write_json(data: Any, out: TextIO | None = None) -> None:
     out.write("\n")
 
 
-def write_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO | None = None) -> None:
     out = out or sys.stdout  # looked up per call: tests and pipes replace sys.stdout
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(headers)
     writer.writerows(rows)
 
 
-def write_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
+def write_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    out: TextIO | None = None,
+    *,
+    right_aligned: Collection[int] = (),
+) -> None:
+    """A plain text table; columns listed in ``right_aligned`` (numbers, money) line up on the right."""
     out = out or sys.stdout  # looked up per call: tests and pipes replace sys.stdout
     texts = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in texts]) for i, h in enumerate(headers)]
-    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+
+    def line(values: Sequence[str]) -> str:
+        cells = (
+            v.rjust(w) if i in right_aligned else v.ljust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        )
+        return "  ".join(cells).rstrip() + "\n"
+
+    out.write(line(list(headers)))
     out.write("  ".join("-" * w for w in widths) + "\n")
     for row in texts:
-        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+        out.write(line(row))

@@ -1,21 +1,21 @@
-"""``csdesk accounts``: the book of business on the command line."""
+"""``csdesk accounts``: the book of business on the command line.
+
+JSON and CSV are for machines: stable English keys, vocabulary keys, money as
+numbers in currency units, ISO dates. The text table is for people: labels and
+money in the UI language.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from csdesk import accounts
+from csdesk import accounts, formatting, vocab
 from csdesk.cli import open_db
+from csdesk.i18n import label, tr
 from csdesk.output import write_csv, write_json, write_table
 
-
-def add_commands(subparsers) -> None:
-    parser = subparsers.add_parser("accounts", help="list the book of business")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.set_defaults(handler=run_accounts)
-
-
-CSV_COLUMNS = [
+# The JSON keys, in order (also the CSV header).
+FIELDS = [
     "id",
     "name",
     "external_id",
@@ -31,17 +31,23 @@ CSV_COLUMNS = [
     "health",
     "health_band",
 ]
-TABLE_COLUMNS = [
-    "id",
-    "name",
-    "segment",
-    "stage",
-    "status",
-    "mrr",
-    "renewal_date",
-    "owner",
-    "health",
-]
+
+
+def add_commands(subparsers) -> None:
+    parser = subparsers.add_parser("accounts", help="list the book of business")
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table for reading, csv or json for other programs (default table)",
+    )
+    parser.set_defaults(handler=run_accounts)
+
+
+def _units(cents: int) -> int | float:
+    """Cents as a number in currency units: 1234.5 stays exact to the cent."""
+    units, rest = divmod(cents, 100)
+    return units if rest == 0 else round(cents / 100, 2)
 
 
 def account_record(a: accounts.AccountSummary) -> dict:
@@ -53,8 +59,8 @@ def account_record(a: accounts.AccountSummary) -> dict:
         "segment": a.segment,
         "stage": a.stage,
         "status": a.status,
-        "mrr": a.mrr_cents / 100,
-        "arr": a.arr_cents / 100,
+        "mrr": _units(a.mrr_cents),
+        "arr": _units(a.arr_cents),
         "currency": a.currency,
         "renewal_date": a.renewal_date.isoformat() if a.renewal_date else None,
         "owner": a.owner,
@@ -63,17 +69,47 @@ def account_record(a: accounts.AccountSummary) -> dict:
     }
 
 
+def table_row(a: accounts.AccountSummary) -> list[str]:
+    health = ""
+    if a.health_score is not None:
+        health = f"{formatting.number(a.health_score)} ({label(vocab.HEALTH_BAND_LABELS, a.health_band)})"
+    return [
+        str(a.id),
+        a.name,
+        label(vocab.SEGMENT_LABELS, a.segment),
+        label(vocab.STAGE_LABELS, a.stage),
+        formatting.money(a.mrr_cents, a.currency),
+        formatting.money(a.arr_cents, a.currency),
+        formatting.day(a.renewal_date),
+        a.owner or "",
+        health,
+    ]
+
+
+def table_headers() -> list[str]:
+    return [
+        tr("Id"),
+        tr("Name"),
+        tr("Segment"),
+        tr("Stage"),
+        tr("MRR"),
+        tr("ARR"),
+        tr("Renewal"),
+        tr("Owner"),
+        tr("Health"),
+    ]
+
+
 def run_accounts(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
-        records = [account_record(a) for a in accounts.list_accounts(db)]
+        summaries = accounts.list_accounts(db)
     finally:
         db.dispose()
     if args.format == "json":
-        write_json(records)
-        return 0
-    if args.format == "csv":
-        write_csv(CSV_COLUMNS, [[r[c] for c in CSV_COLUMNS] for r in records])
+        write_json([account_record(a) for a in summaries])
+    elif args.format == "csv":
+        write_csv(FIELDS, ([account_record(a)[k] for k in FIELDS] for a in summaries))
     else:
-        write_table(TABLE_COLUMNS, [[r[c] for c in TABLE_COLUMNS] for r in records])
+        write_table(table_headers(), [table_row(a) for a in summaries], right_aligned={4, 5})
     return 0
