@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
 from db.models import Base, SchemaInfo
 
@@ -63,6 +64,19 @@ def backup_sqlite(path: Path, version: int) -> Path:
     return target
 
 
+def _is_lock_error(exc: DBAPIError) -> bool:
+    message = str(exc.orig or exc).lower()
+    return "locked" in message or "busy" in message
+
+
+def _step_failed(location: str, target: int, exc: Exception, backup: Path | None) -> SchemaError:
+    kept = f" A copy from before the upgrade is in {backup}." if backup else ""
+    return SchemaError(
+        f"{location}: could not be upgraded to schema {target} ({exc}). "
+        f"It stays at schema {target - 1}; nothing of that step was applied.{kept}"
+    )
+
+
 def upgrade(engine: Engine, location: str) -> int:
     """Bring the database to CURRENT_VERSION; return the version it had (0 = new)."""
     with engine.connect() as conn:
@@ -81,13 +95,23 @@ def upgrade(engine: Engine, location: str) -> int:
             f"{CURRENT_VERSION}). Update CSDesk to open it; nothing was changed."
         )
     if version < CURRENT_VERSION:
-        if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (
-            None,
-            ":memory:",
-        ):
-            backup_sqlite(Path(engine.url.database), version)
+        backup = None
+        if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, ":memory:"):
+            try:
+                backup = backup_sqlite(Path(engine.url.database), version)
+            except (sqlite3.Error, OSError) as exc:
+                raise SchemaError(
+                    f"{location}: could not be backed up before upgrading its schema ({exc}). Nothing was changed."
+                ) from exc
         for target in range(version + 1, CURRENT_VERSION + 1):
-            with engine.begin() as conn:
-                MIGRATIONS[target](conn)
-                conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
+            try:
+                with engine.begin() as conn:
+                    MIGRATIONS[target](conn)
+                    conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
+            except DBAPIError as exc:
+                if _is_lock_error(exc):
+                    raise  # the engine turns it into "locked by another program"
+                raise _step_failed(location, target, exc, backup) from exc
+            except Exception as exc:
+                raise _step_failed(location, target, exc, backup) from exc
     return version
