@@ -8,7 +8,7 @@ CSDesk is refused and left untouched.
 To change the schema: edit ``db/models.py``, add a step ``N: function`` that
 brings version N-1 to N with portable DDL, bump ``CURRENT_VERSION``, and store
 a database of the old version under ``tests/db/fixtures`` (see
-``tests/db/make_fixture.py``).
+``tests/db/make_fixture.py`` and ``RELEASED_VERSION``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ from sqlalchemy.exc import DBAPIError
 from db.models import Base, SchemaInfo
 
 CURRENT_VERSION = 1
+# The newest version shipped to users. Until a version ships, db/models.py may
+# still change under it without a migration step; when it ships, set this to
+# CURRENT_VERSION and store its fixture (tests/db/make_fixture.py), which is
+# then frozen: every later change needs a step in MIGRATIONS.
+RELEASED_VERSION = 0
 
 MigrationStep = Callable[[Connection], None]
 
