@@ -40,7 +40,12 @@ def run_demo(args: argparse.Namespace) -> int:
         raise UserError(tr("The number of demo accounts must be at least 1."))
     db = open_db(args)
     try:
-        summary = demo.generate(db, accounts=args.accounts, seed=args.seed, progress=_progress_to_stderr())
+        progress = _progress_to_stderr()
+        summary = demo.generate(db, accounts=args.accounts, seed=args.seed, progress=progress)
+        # The demo book comes with its weekly health history, so scores and charts show at once.
+        from csdesk import health
+
+        health.recompute(db, progress=progress)
     finally:
         db.dispose()
     print(

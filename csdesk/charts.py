@@ -1,0 +1,880 @@
+"""Health and portfolio charts as matplotlib ``Figure`` objects: no Qt, no pyplot.
+
+Loading (``*_data(db, ...)``) is separate from drawing (``*_figure(data, language)``):
+the GUI loads in the background and draws on the GUI thread, the CLI and the
+QBR deck render to PNG/SVG with :func:`render`. Matplotlib is imported
+lazily so importing this module costs nothing at start-up.
+
+Every label, number, money value and date is written in the chart's language.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from csdesk import formatting, vocab
+from csdesk.i18n import label, tr
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from csdesk.health import BandSplit
+    from csdesk.metrics import PortfolioMetrics, RenewalMonth
+    from db import Database
+
+BAND_COLORS = {"green": "#2E9E5B", "yellow": "#E3A81B", "red": "#D64545", None: "#A0A7B0"}
+BAND_FILLS = {"green": "#E3F4EA", "yellow": "#FDF3DC", "red": "#FBE5E5"}
+INK = "#26313D"
+MUTED = "#6B7785"
+ACCENT = "#2F6DB5"
+GRID = "#E4E8EE"
+
+PT_MONTHS = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
+EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+CHART_NAMES = (
+    "account-health",
+    "components",
+    "bands",
+    "average-health",
+    "mrr-bridge",
+    "nrr-grr",
+    "nps",
+    "renewals",
+)
+
+
+# ---------------------------------------------------------------------------
+# Formatting helpers
+
+
+def month_label(day: date, language: str | None = None, year: bool = True) -> str:
+    """'nov/26' in pt-BR, 'Nov 26' in English."""
+    from csdesk.i18n import current_language
+
+    language = language or current_language()
+    if language == "pt_BR":
+        return f"{PT_MONTHS[day.month - 1]}/{day.year % 100:02d}" if year else PT_MONTHS[day.month - 1]
+    return f"{EN_MONTHS[day.month - 1]} {day.year % 100:02d}" if year else EN_MONTHS[day.month - 1]
+
+
+def compact_money(cents: float, language: str | None = None, currency: str = "BRL") -> str:
+    """'R$ 1,2 mi' / 'R$ 775 mil' in pt-BR, 'R$1.2M' / 'R$775k' in English."""
+    from csdesk.i18n import current_language
+
+    language = language or current_language()
+    units = cents / 100
+    sign = "-" if units < 0 else ""
+    units = abs(units)
+    symbol = formatting.money(0, currency, language).split("0")[0].strip()
+    gap = " " if language == "pt_BR" else ""
+    if units >= 1_000_000:
+        text = formatting.number(units / 1_000_000, 1, language) + (" mi" if language == "pt_BR" else "M")
+    elif units >= 10_000:
+        text = formatting.number(units / 1000, 0, language) + (" mil" if language == "pt_BR" else "k")
+    elif units >= 1000:
+        text = formatting.number(units / 1000, 1, language) + (" mil" if language == "pt_BR" else "k")
+    else:
+        text = formatting.number(units, 0, language)
+    return f"{sign}{symbol}{gap}{text}"
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig.set_facecolor("white")
+    return fig
+
+
+def _style(ax, grid_axis: str = "y") -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color("#C5CCD6")
+    ax.tick_params(colors=MUTED, labelsize=9)
+    ax.yaxis.label.set_color(MUTED)
+    ax.xaxis.label.set_color(MUTED)
+    if grid_axis:
+        ax.grid(axis=grid_axis, color=GRID, linewidth=0.8)
+        ax.set_axisbelow(True)
+
+
+def _title(ax, text: str, subtitle: str | None = None) -> None:
+    ax.set_title(text, loc="left", fontsize=12, fontweight="bold", color=INK, pad=14 if subtitle else 8)
+    if subtitle:
+        ax.text(0, 1.01, subtitle, transform=ax.transAxes, fontsize=9, color=MUTED, va="bottom")
+
+
+def _empty(ax, language: str | None) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        tr("No data for this period", language),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color=MUTED,
+        fontsize=11,
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _date_axis(ax, days: Sequence[date], language: str | None) -> None:
+    """Monthly (or quarterly, for long spans) ticks labelled like 'nov/26'."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    if not days:
+        return
+    first, last = min(days), max(days)
+    span_months = (last.year - first.year) * 12 + last.month - first.month
+    step = 1 if span_months <= 8 else 2 if span_months <= 14 else 3
+    ticks = []
+    cursor = date(first.year, first.month, 1)
+    if cursor < first:
+        cursor = _add_months(cursor, 1)
+    while cursor <= last:
+        if (cursor.month - 1) % step == 0:
+            ticks.append(cursor)
+        cursor = _add_months(cursor, 1)
+    nums = [_num(d) for d in ticks]
+    ax.xaxis.set_major_locator(FixedLocator(nums))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: month_label(_from_num(x), language)))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _num(day: date | datetime) -> float:
+    from matplotlib.dates import date2num
+
+    return float(date2num(day))
+
+
+def _from_num(x: float) -> date:
+    from matplotlib.dates import num2date
+
+    return num2date(x).date()
+
+
+def render(
+    fig: Figure, target: str | os.PathLike[str] | io.IOBase, fmt: str | None = None, dpi: int = 200
+) -> bytes | None:
+    """Write ``fig`` as PNG or SVG: to a path (format from its suffix), a file object, or
+    return the bytes when ``target`` is just the format name ("png" / "svg")."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    if isinstance(target, str) and target.lower() in ("png", "svg"):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=target.lower(), dpi=dpi, facecolor="white")
+        return buffer.getvalue()
+    if isinstance(target, io.IOBase):
+        fig.savefig(target, format=fmt or "png", dpi=dpi, facecolor="white")
+        return None
+    path = os.fspath(target)
+    suffix = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
+    if suffix not in ("png", "svg"):
+        raise ValueError(tr("Charts are saved as .png or .svg, not {suffix}.", suffix=suffix or "?"))
+    fig.savefig(path, format=suffix, dpi=dpi, facecolor="white")
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Account: health over time
+
+
+@dataclass(frozen=True)
+class ChartEvent:
+    day: date
+    kind: str  # qbr | ticket | critical_ticket | revenue_up | revenue_down | churn
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class AccountHealthData:
+    name: str
+    days: tuple[date, ...]
+    scores: tuple[float, ...]
+    bands: tuple[str, ...]
+    green: float = 80.0
+    yellow: float = 60.0
+    events: tuple[ChartEvent, ...] = ()
+
+
+def account_health_data(
+    db: Database, account_id: int, start: date | None = None, end: date | None = None
+) -> AccountHealthData:
+    """An account's score history and the events worth marking on it."""
+    from sqlalchemy import select
+
+    from csdesk import health
+    from db.models import Account, RevenueChange, TimelineEvent
+
+    days, scores, bands = health.score_series(db, account_id)
+    pairs = [
+        (d, s, b)
+        for d, s, b in zip(days, scores, bands, strict=True)
+        if (start is None or d >= start) and (end is None or d <= end)
+    ]
+    first = pairs[0][0] if pairs else (start or date.today() - timedelta(days=365))
+    last = pairs[-1][0] if pairs else (end or date.today())
+    with db.session() as session:
+        account = session.get(Account, account_id)
+        name = account.name if account else ""
+        segment = account.segment if account else None
+        rows = session.execute(
+            select(
+                TimelineEvent.occurred_at,
+                TimelineEvent.kind,
+                TimelineEvent.subkind,
+                TimelineEvent.severity,
+                TimelineEvent.title,
+            ).where(
+                TimelineEvent.account_id == account_id,
+                TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
+                TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
+                ((TimelineEvent.kind == "meeting") & (TimelineEvent.subkind == "qbr"))
+                | (TimelineEvent.kind == "ticket"),
+            )
+        ).all()
+        revenue = session.execute(
+            select(
+                RevenueChange.effective_date,
+                RevenueChange.kind,
+                RevenueChange.mrr_before_cents,
+                RevenueChange.mrr_after_cents,
+            ).where(
+                RevenueChange.account_id == account_id,
+                RevenueChange.effective_date >= first,
+                RevenueChange.effective_date <= last,
+            )
+        ).all()
+    events = []
+    for at, kind, subkind, severity, title in rows:
+        if kind == "ticket":
+            events.append(
+                ChartEvent(
+                    at.date(), "critical_ticket" if severity in ("high", "critical") else "ticket", title
+                )
+            )
+        elif subkind == "qbr":
+            events.append(ChartEvent(at.date(), "qbr", title))
+    for day, kind, before, after in revenue:
+        if kind == "new":
+            continue
+        tag = "churn" if kind == "churn" else "revenue_up" if after > before else "revenue_down"
+        events.append(ChartEvent(day, tag, formatting.money(after - before)))
+    model = health.model_for(db, segment)
+    return AccountHealthData(
+        name=name,
+        days=tuple(p[0] for p in pairs),
+        scores=tuple(p[1] for p in pairs),
+        bands=tuple(p[2] for p in pairs),
+        green=model.green,
+        yellow=model.yellow,
+        events=tuple(sorted(events, key=lambda e: e.day)),
+    )
+
+
+def _band_background(ax, green: float, yellow: float, language: str | None, labels: bool = True) -> None:
+    ax.axhspan(0, yellow, color=BAND_FILLS["red"], zorder=0, linewidth=0)
+    ax.axhspan(yellow, green, color=BAND_FILLS["yellow"], zorder=0, linewidth=0)
+    ax.axhspan(green, 100, color=BAND_FILLS["green"], zorder=0, linewidth=0)
+    if labels:
+        for band, y in (("green", (green + 100) / 2), ("yellow", (green + yellow) / 2), ("red", yellow / 2)):
+            ax.text(
+                1.005,
+                y,
+                label(vocab.HEALTH_BAND_LABELS, band, language),
+                transform=ax.get_yaxis_transform(),
+                fontsize=8,
+                color=BAND_COLORS[band],
+                va="center",
+                ha="left",
+                fontweight="bold",
+            )
+
+
+def account_health_figure(
+    data: AccountHealthData, language: str | None = None, size: tuple[float, float] = (10, 4.2)
+) -> Figure:
+    """Score over time on the green / yellow / red bands, with QBRs, tickets and revenue changes."""
+    from matplotlib.lines import Line2D
+
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax)
+    ax.set_ylim(0, 100)
+    subtitle = None
+    if data.scores:
+        subtitle = tr(
+            "Latest: {score} ({band}) on {day}",
+            language,
+            score=formatting.number(data.scores[-1], 1, language),
+            band=label(vocab.HEALTH_BAND_LABELS, data.bands[-1], language),
+            day=formatting.day(data.days[-1], language),
+        )
+    _title(ax, tr("Health Score over time", language) + (f" — {data.name}" if data.name else ""), subtitle)
+    if not data.days:
+        _empty(ax, language)
+        return fig
+    _band_background(ax, data.green, data.yellow, language)
+    xs = [_num(d) for d in data.days]
+    ax.plot(xs, data.scores, color=INK, linewidth=2.0, zorder=3)
+    ax.scatter(
+        xs[-1:],
+        data.scores[-1:],
+        color=BAND_COLORS[data.bands[-1]],
+        s=50,
+        zorder=4,
+        edgecolor="white",
+        linewidth=1.2,
+    )
+    ax.set_xlim(xs[0] - 3, xs[-1] + 3)
+    legend: list[Any] = [Line2D([], [], color=INK, linewidth=2, label=tr("Health Score", language))]
+    qbrs = [e for e in data.events if e.kind == "qbr"]
+    for e in qbrs:
+        ax.axvline(_num(e.day), color=ACCENT, linestyle="--", linewidth=1, alpha=0.8, zorder=2)
+        ax.text(_num(e.day), 98, "QBR", rotation=90, fontsize=7, color=ACCENT, ha="right", va="top")
+    if qbrs:
+        legend.append(Line2D([], [], color=ACCENT, linestyle="--", label=tr("QBR", language)))
+    tickets = [e for e in data.events if e.kind in ("ticket", "critical_ticket")]
+    if tickets:
+        normal = [_num(e.day) for e in tickets if e.kind == "ticket"]
+        severe = [_num(e.day) for e in tickets if e.kind == "critical_ticket"]
+        ax.scatter(normal, [3] * len(normal), marker="|", s=60, color=MUTED, zorder=3, linewidths=1.2)
+        ax.scatter(
+            severe, [3] * len(severe), marker="|", s=110, color=BAND_COLORS["red"], zorder=3, linewidths=1.8
+        )
+        legend.append(
+            Line2D([], [], color=MUTED, marker="|", linestyle="", markersize=9, label=tr("Ticket", language))
+        )
+        if severe:
+            legend.append(
+                Line2D(
+                    [],
+                    [],
+                    color=BAND_COLORS["red"],
+                    marker="|",
+                    linestyle="",
+                    markersize=11,
+                    markeredgewidth=1.8,
+                    label=tr("High / critical ticket", language),
+                )
+            )
+    ups = [_num(e.day) for e in data.events if e.kind == "revenue_up"]
+    downs = [_num(e.day) for e in data.events if e.kind in ("revenue_down", "churn")]
+    if ups:
+        ax.scatter(
+            ups, [92] * len(ups), marker="^", s=55, color=BAND_COLORS["green"], zorder=4, edgecolor="white"
+        )
+        legend.append(
+            Line2D(
+                [], [], marker="^", linestyle="", color=BAND_COLORS["green"], label=tr("Expansion", language)
+            )
+        )
+    if downs:
+        ax.scatter(
+            downs, [92] * len(downs), marker="v", s=55, color=BAND_COLORS["red"], zorder=4, edgecolor="white"
+        )
+        legend.append(
+            Line2D(
+                [],
+                [],
+                marker="v",
+                linestyle="",
+                color=BAND_COLORS["red"],
+                label=tr("Contraction / churn", language),
+            )
+        )
+    _date_axis(ax, data.days, language)
+    ax.set_ylabel(tr("Health Score (0-100)", language))
+    ax.legend(
+        handles=legend,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=len(legend),
+        frameon=False,
+        fontsize=8,
+        labelcolor=INK,
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Account: component breakdown
+
+
+@dataclass(frozen=True)
+class ComponentBar:
+    label: str
+    points: float | None  # 0-10, None = missing
+    weight: float  # percent in the model
+    effective_weight: float  # fraction
+    value_text: str = ""
+
+
+@dataclass(frozen=True)
+class BreakdownData:
+    name: str
+    score: float | None
+    band: str | None
+    as_of: date | None
+    complete: bool
+    components: tuple[ComponentBar, ...] = ()
+
+
+def breakdown_data(db: Database, account_id: int, language: str | None = None) -> BreakdownData:
+    from csdesk import health
+    from db.models import Account
+
+    explanation = health.explain(db, account_id)
+    with db.session() as session:
+        account = session.get(Account, account_id)
+        name = account.name if account else ""
+    snap = explanation.current
+    if snap is None:
+        return BreakdownData(name, None, None, None, True)
+    bars = tuple(
+        ComponentBar(
+            explanation.label_of(c.key, c.measure, language),
+            c.points,
+            c.weight,
+            c.effective_weight,
+            "" if c.value is None else formatting.number(c.value, 1, language),
+        )
+        for c in snap.components
+    )
+    return BreakdownData(name, snap.score, snap.band, snap.as_of, snap.complete, bars)
+
+
+def _points_color(points: float) -> str:
+    return (
+        BAND_COLORS["green"] if points >= 8 else BAND_COLORS["yellow"] if points >= 6 else BAND_COLORS["red"]
+    )
+
+
+def component_breakdown_figure(
+    data: BreakdownData, language: str | None = None, size: tuple[float, float] = (10, 4.2)
+) -> Figure:
+    """Each component's points (0-10) with its weight; missing inputs shown as such."""
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax, grid_axis="x")
+    title = tr("Health Score breakdown", language)
+    subtitle = None
+    if data.score is not None:
+        subtitle = tr(
+            "{score} ({band}) on {day}",
+            language,
+            score=formatting.number(data.score, 1, language),
+            band=label(vocab.HEALTH_BAND_LABELS, data.band, language),
+            day=formatting.day(data.as_of, language),
+        )
+        if not data.complete:
+            subtitle += " · " + tr("incomplete: weights of missing inputs redistributed", language)
+    _title(ax, title + (f" — {data.name}" if data.name else ""), subtitle)
+    if not data.components:
+        _empty(ax, language)
+        return fig
+    comps = list(reversed(data.components))
+    ys = range(len(comps))
+    ax.barh(ys, [10] * len(comps), color="#F1F3F6", height=0.62, zorder=1)
+    for y, c in zip(ys, comps, strict=True):
+        if c.points is None:
+            ax.barh(y, 10, color="white", edgecolor="#B8C0CA", hatch="///", height=0.62, zorder=2)
+            ax.text(
+                5,
+                y,
+                tr("no data — not counted", language),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=MUTED,
+                zorder=3,
+            )
+            continue
+        ax.barh(y, c.points, color=_points_color(c.points), height=0.62, zorder=2)
+        inside = c.points >= 2.2
+        ax.text(
+            c.points - 0.15 if inside else c.points + 0.15,
+            y,
+            formatting.number(c.points, 1, language),
+            ha="right" if inside else "left",
+            va="center",
+            fontsize=9,
+            color="white" if inside else INK,
+            fontweight="bold",
+            zorder=3,
+        )
+    names = []
+    for c in comps:
+        weight = formatting.number(c.weight, 0, language) + "%"
+        if c.points is not None and abs(c.effective_weight * 100 - c.weight) > 0.05:
+            weight += " → " + formatting.number(c.effective_weight * 100, 1, language) + "%"
+        names.append(f"{c.label}\n{tr('weight', language)} {weight}")
+    ax.set_yticks(list(ys), names, fontsize=9, color=INK)
+    ax.set_xlim(0, 10)
+    ax.set_xticks(range(0, 11, 2))
+    ax.set_xlabel(tr("Points (0-10)", language))
+    for side in ("left",):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Portfolio
+
+
+def band_distribution_figure(
+    splits: Sequence[BandSplit], language: str | None = None, size: tuple[float, float] = (10, 3.6)
+) -> Figure:
+    """Green / yellow / red (and unscored) split by number of accounts and by MRR."""
+    fig = _figure(*size)
+    axes = fig.subplots(1, 2)
+    total_n = sum(s.accounts for s in splits) or 1
+    total_m = sum(s.mrr_cents for s in splits) or 1
+    for ax, what in zip(axes, ("accounts", "mrr"), strict=True):
+        _style(ax, grid_axis="x")
+        shown = [s for s in splits if s.band is not None or s.accounts]
+        labels = [
+            label(vocab.HEALTH_BAND_LABELS, s.band, language) if s.band else tr("No score", language)
+            for s in shown
+        ]
+        values = [s.accounts if what == "accounts" else s.mrr_cents for s in shown]
+        total = total_n if what == "accounts" else total_m
+        ys = list(range(len(shown)))[::-1]
+        ax.barh(ys, values, color=[BAND_COLORS[s.band] for s in shown], height=0.6)
+        for y, v in zip(ys, values, strict=True):
+            text = formatting.number(v, 0, language) if what == "accounts" else compact_money(v, language)
+            text += f"  ({formatting.percent(v / total, 0, language)})"
+            ax.text(v, y, "  " + text, va="center", fontsize=9, color=INK)
+        ax.set_yticks(ys, labels, fontsize=9, color=INK)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.set_xlim(0, max(values + [1]) * 1.45)
+        ax.set_xticks([])
+        ax.spines["bottom"].set_visible(False)
+        _title(ax, tr("Accounts by band", language) if what == "accounts" else tr("MRR by band", language))
+    return fig
+
+
+def average_health_figure(
+    series: Sequence[tuple[date, float, int]],
+    language: str | None = None,
+    green: float = 80.0,
+    yellow: float = 60.0,
+    size: tuple[float, float] = (10, 3.8),
+) -> Figure:
+    """The portfolio's average Health Score week by week."""
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax)
+    _title(ax, tr("Average Health Score", language))
+    if not series:
+        _empty(ax, language)
+        return fig
+    _band_background(ax, green, yellow, language)
+    days = [s[0] for s in series]
+    xs = [_num(d) for d in days]
+    values = [s[1] for s in series]
+    ax.plot(xs, values, color=INK, linewidth=2)
+    ax.annotate(
+        formatting.number(values[-1], 1, language),
+        (xs[-1], values[-1]),
+        textcoords="offset points",
+        xytext=(-4, 8),
+        ha="right",
+        fontsize=9,
+        color=INK,
+        fontweight="bold",
+    )
+    low = max(0, min(values) - 15)
+    ax.set_ylim(low, 100)
+    ax.set_xlim(xs[0], xs[-1] + 2)
+    _date_axis(ax, days, language)
+    ax.set_ylabel(tr("Average score", language))
+    return fig
+
+
+def mrr_bridge_figure(
+    m: PortfolioMetrics, language: str | None = None, size: tuple[float, float] = (10, 4.0)
+) -> Figure:
+    """Waterfall: MRR at start, + new, + expansion, − contraction, − churn, MRR at end."""
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax)
+    _title(
+        ax,
+        tr("MRR bridge", language),
+        f"{formatting.day(m.start, language)} – {formatting.day(m.end, language)}",
+    )
+    steps = [
+        (tr("MRR at start", language), m.mrr_start, "total"),
+        (tr("New", language), m.new_mrr, "up"),
+        (tr("Expansion", language), m.expansion_mrr, "up"),
+        (tr("Contraction", language), -m.contraction_mrr, "down"),
+        (tr("Churn", language), -m.churned_mrr, "down"),
+        (tr("MRR at end", language), m.mrr_end, "total"),
+    ]
+    level = 0
+    peak = max(m.mrr_start, m.mrr_end, 1)
+    for i, (_name, value, kind) in enumerate(steps):
+        if kind == "total":
+            bottom, height, color = 0, value, ACCENT
+            level = value
+        else:
+            bottom = level + min(value, 0)
+            height = abs(value)
+            color = BAND_COLORS["green"] if kind == "up" else BAND_COLORS["red"]
+            level += value
+        peak = max(peak, bottom + height)
+        ax.bar(i, height, bottom=bottom, color=color, width=0.6)
+        sign = "" if kind == "total" else ("+" if value >= 0 else "−")
+        ax.text(
+            i,
+            bottom + height,
+            sign + compact_money(abs(value), language),
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            color=INK,
+            fontweight="bold",
+        )
+        if i < len(steps) - 1:
+            ax.plot([i + 0.3, i + 0.7], [level, level], color="#9AA5B1", linewidth=0.8, linestyle=":")
+    ax.set_xticks(range(len(steps)), [s[0] for s in steps], fontsize=9, color=INK)
+    # Movements are small next to the totals: start the axis near the lowest level, as bridges do.
+    levels = [m.mrr_start, m.mrr_end, m.mrr_start + m.new_mrr + m.expansion_mrr - m.contraction_mrr]
+    floor = min(levels)
+    spread = max(peak - floor, 1)
+    bottom_limit = max(0, floor - spread * 1.5)
+    ax.set_ylim(bottom_limit, peak + spread * 0.25)
+    if bottom_limit > 0:
+        ax.text(
+            0.995,
+            0.0,
+            tr("axis does not start at zero", language),
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7.5,
+            color=MUTED,
+        )
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
+    ax.set_ylabel(tr("MRR", language))
+    return fig
+
+
+def nrr_grr_figure(
+    months: Sequence[PortfolioMetrics], language: str | None = None, size: tuple[float, float] = (10, 3.8)
+) -> Figure:
+    """NRR and GRR of each month, against the 100 % line."""
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax)
+    _title(ax, tr("NRR and GRR by month", language))
+    pts = [(m.start, m.nrr, m.grr) for m in months if m.nrr is not None]
+    if not pts:
+        _empty(ax, language)
+        return fig
+    labels = [month_label(p[0], language) for p in pts]
+    xs = list(range(len(pts)))
+    nrr = [p[1] * 100 for p in pts]
+    grr = [p[2] * 100 for p in pts]
+    ax.axhline(100, color="#9AA5B1", linewidth=1, linestyle="--")
+    ax.plot(xs, nrr, color=BAND_COLORS["green"], marker="o", linewidth=2, label="NRR")
+    ax.plot(xs, grr, color=ACCENT, marker="o", linewidth=2, label="GRR")
+    for x, a, b in zip(xs, nrr, grr, strict=True):
+        ax.annotate(
+            formatting.number(a, 1, language),
+            (x, a),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=7.5,
+            color=BAND_COLORS["green"],
+        )
+        ax.annotate(
+            formatting.number(b, 1, language),
+            (x, b),
+            textcoords="offset points",
+            xytext=(0, -12),
+            ha="center",
+            fontsize=7.5,
+            color=ACCENT,
+        )
+    ax.set_xticks(xs, labels, fontsize=9)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: formatting.number(v, 0, language) + "%"))
+    lo, hi = min(grr + nrr), max(grr + nrr)
+    ax.set_ylim(min(lo - 3, 95), max(hi + 3, 103))
+    ax.legend(loc="upper left", frameon=False, fontsize=9, ncol=2)
+    return fig
+
+
+def nps_figure(
+    months: Sequence[PortfolioMetrics], language: str | None = None, size: tuple[float, float] = (10, 3.8)
+) -> Figure:
+    """NPS of each month, with promoters / passives / detractors as stacked shares."""
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax)
+    _title(
+        ax,
+        tr("NPS by month", language),
+        tr("bars: promoters, passives and detractors (% of answers); line: NPS", language),
+    )
+    rows = [m for m in months if m.nps_responses]
+    if not rows:
+        _empty(ax, language)
+        return fig
+    xs = list(range(len(rows)))
+    pro = [m.promoters / m.nps_responses * 100 for m in rows]
+    pas = [m.passives / m.nps_responses * 100 for m in rows]
+    det = [m.detractors / m.nps_responses * 100 for m in rows]
+    ax.bar(xs, det, color="#F3C1C1", width=0.6, label=tr("Detractors", language))
+    ax.bar(xs, pas, bottom=det, color="#F7E2AE", width=0.6, label=tr("Passives", language))
+    ax.bar(
+        xs,
+        pro,
+        bottom=[a + b for a, b in zip(det, pas, strict=True)],
+        color="#BFE3CC",
+        width=0.6,
+        label=tr("Promoters", language),
+    )
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(tr("% of answers", language))
+    ax2 = ax.twinx()
+    nps = [m.nps for m in rows]
+    ax2.plot(xs, nps, color=INK, marker="o", linewidth=2, label="NPS")
+    for x, v, m in zip(xs, nps, rows, strict=True):
+        ax2.annotate(
+            f"{formatting.number(v, 0, language)}\n(n={m.nps_responses})",
+            (x, v),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=7.5,
+            color=INK,
+        )
+    ax2.set_ylim(-100, 130)
+    ax2.set_ylabel("NPS", color=MUTED)
+    ax2.tick_params(colors=MUTED, labelsize=9)
+    for side in ("top",):
+        ax2.spines[side].set_visible(False)
+    ax2.spines["right"].set_color("#C5CCD6")
+    ax.set_xticks(xs, [month_label(m.start, language) for m in rows], fontsize=9)
+    handles, names = ax.get_legend_handles_labels()
+    h2, n2 = ax2.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1] + h2,
+        names[::-1] + n2,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=4,
+        frameon=False,
+        fontsize=8,
+    )
+    return fig
+
+
+def renewals_figure(
+    months: Sequence[RenewalMonth], language: str | None = None, size: tuple[float, float] = (10, 3.8)
+) -> Figure:
+    """MRR up for renewal each month; the part at risk (yellow or red) highlighted."""
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax)
+    _title(ax, tr("Renewals by month", language), tr("MRR renewing; at risk = yellow or red band", language))
+    if not months or not any(m.accounts for m in months):
+        _empty(ax, language)
+        return fig
+    xs = list(range(len(months)))
+    safe = [m.mrr_cents - m.at_risk_mrr_cents for m in months]
+    risk = [m.at_risk_mrr_cents for m in months]
+    ax.bar(xs, safe, color=ACCENT, width=0.6, label=tr("Healthy or unscored", language))
+    ax.bar(xs, risk, bottom=safe, color=BAND_COLORS["red"], width=0.6, label=tr("At risk", language))
+    for x, m in zip(xs, months, strict=True):
+        if m.accounts:
+            ax.text(
+                x,
+                m.mrr_cents,
+                f"{compact_money(m.mrr_cents, language)}\n{m.accounts}",
+                ha="center",
+                va="bottom",
+                fontsize=7.5,
+                color=INK,
+            )
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
+    ax.set_ylim(0, max(m.mrr_cents for m in months) * 1.3)
+    ax.set_xticks(xs, [month_label(m.month, language) for m in months], fontsize=9)
+    ax.set_ylabel(tr("MRR renewing (accounts on top)", language))
+    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# One entry point by name (CLI, export)
+
+
+@dataclass
+class ChartRequest:
+    name: str
+    account_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    segment: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build(db: Database, request: ChartRequest, language: str | None = None) -> Figure:
+    """Load the data of a named chart and draw it."""
+    from csdesk import health, metrics
+    from csdesk.errors import UserError
+
+    name = request.name
+    if name not in CHART_NAMES:
+        raise UserError(
+            tr("Unknown chart {name}; choose one of: {names}.", name=name, names=", ".join(CHART_NAMES))
+        )
+    default_start, default_end = metrics.default_period()
+    start = request.start or default_start
+    end = request.end or default_end
+    if name in ("account-health", "components"):
+        if request.account_id is None:
+            raise UserError(tr("The chart {name} needs --account.", name=name))
+        if name == "account-health":
+            data = account_health_data(db, request.account_id, request.start, request.end)
+            return account_health_figure(data, language)
+        return component_breakdown_figure(breakdown_data(db, request.account_id, language), language)
+    if name == "bands":
+        return band_distribution_figure(health.band_split(db, request.segment), language)
+    if name == "average-health":
+        model = health.model_for(db, request.segment)
+        series = health.average_series(db, request.start, request.end, request.segment)
+        return average_health_figure(series, language, model.green, model.yellow)
+    if name == "mrr-bridge":
+        return mrr_bridge_figure(metrics.compute(db, start, end, request.segment), language)
+    if name == "nrr-grr":
+        return nrr_grr_figure(metrics.monthly(db, start, end, request.segment), language)
+    if name == "nps":
+        return nps_figure(metrics.monthly(db, start, end, request.segment), language)
+    return renewals_figure(
+        metrics.renewals_by_month(db, request.start or date.today(), 12, request.segment), language
+    )
