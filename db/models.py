@@ -147,7 +147,7 @@ class TimelineEvent(Base):
     )
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # What an import recognises the row by, so importing the same file twice adds nothing.
-    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    import_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
 
@@ -168,7 +168,7 @@ class RevenueChange(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
-    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    import_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class HealthModel(Base):
@@ -237,7 +237,7 @@ class SurveyResponse(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
-    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    import_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class SuccessPlan(Base):
@@ -332,7 +332,7 @@ class Task(Base):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
-    import_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    import_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 

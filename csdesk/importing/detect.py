@@ -835,7 +835,7 @@ def _values_fit(table: Table, index: int, type_: str) -> bool:
     words = _vocab_table(type_)
     if words is None:
         return True
-    distinct = {v for v in table.column(index)[:2000] if v}
+    distinct = {row[index].strip() for row in table.rows[:2000] if row[index].strip()}
     if not distinct:
         return True
     known = sum(1 for v in distinct if V.word_key(v) in words)

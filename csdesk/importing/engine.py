@@ -28,23 +28,26 @@ Each revenue change is also a timeline event (kind revenue_change, source import
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Date, DateTime, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Date, DateTime, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from csdesk import formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
+from csdesk.importing.values import fast_name_key as name_key
 from csdesk.importing.prepare import Prepared, RowError, as_datetime, header_of, parse_columns
 from csdesk.progress import SILENT, Progress
-from csdesk.text import fold, name_key, normalize_domain
-from db import Database
+from csdesk.text import fold, normalize_domain
+from db import Database, search
 from db.models import (
     Account,
     Contact,
@@ -231,7 +234,14 @@ class Book:
             return None
         return found[0] if len(found) == 1 else AMBIGUOUS
 
-    def match(self, external_id: str | None, cnpj: str | None, domain: str | None, name: str | None):
+    def match(
+        self,
+        external_id: str | None,
+        cnpj: str | None,
+        domain: str | None,
+        name: str | None,
+        key: str | None = None,
+    ):
         """The account a record means, ``None`` for a new one, ``AMBIGUOUS`` when several fit."""
         if external_id:
             found = self.by_external.get((self.source, external_id))
@@ -243,7 +253,7 @@ class Book:
                 if found is not None:
                     return found
         if name:
-            return self._one(self.by_name.get(name_key(name), []))
+            return self._one(self.by_name.get(key or name_key(name), []))
         return None
 
     def resolve(self, reference: str | None, email: str | None = None):
@@ -335,6 +345,15 @@ class Planner:
         self.plan = Plan()
         self.book = Book(session, self.source)
         self.n = len(self.table.rows)
+        # Accounts' revenue changes follow from the accounts' state, so need no key to deduplicate.
+        self.keyed = prepared.kind != "accounts"
+        self.titles = {
+            "new": tr("New revenue: MRR {after}"),
+            "expansion": tr("Expansion: MRR {before} → {after} (+{delta})"),
+            "contraction": tr("Contraction: MRR {before} → {after} (-{delta})"),
+            "churn": tr("Churn: MRR {before} lost"),
+            "reactivation": tr("Reactivation: MRR {after}"),
+        }
 
     # Helpers ---------------------------------------------------------------
 
@@ -430,7 +449,8 @@ class Planner:
         key: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
-        key = key or import_key("revenue", self._identity(target), kind, on, before, after)
+        if key is None and self.keyed:
+            key = import_key("revenue", self._identity(target), kind, on, before, after)
         self.plan.inserts["revenue_changes"].append(
             {
                 "account_id": target,
@@ -443,24 +463,21 @@ class Planner:
                 "import_key": key,
             }
         )
-        amount = {
-            "before": formatting.money(before),
-            "after": formatting.money(after),
-            "delta": formatting.money(abs(after - before)),
-        }
-        titles = {
-            "new": tr("New revenue: MRR {after}", **amount),
-            "expansion": tr("Expansion: MRR {before} → {after} (+{delta})", **amount),
-            "contraction": tr("Contraction: MRR {before} → {after} (-{delta})", **amount),
-            "churn": tr("Churn: MRR {before} lost", **amount),
-            "reactivation": tr("Reactivation: MRR {after}", **amount),
-        }
+        money = formatting.money
+        if kind in ("new", "reactivation"):
+            title = self.titles[kind].format(after=money(after))
+        elif kind == "churn":
+            title = self.titles[kind].format(before=money(before))
+        else:
+            title = self.titles[kind].format(
+                before=money(before), after=money(after), delta=money(abs(after - before))
+            )
         data = {"mrr_before_cents": before, "mrr_after_cents": after, **(extra or {})}
         self.event(
             target,
             as_datetime(on),
             "revenue_change",
-            titles[kind],
+            title,
             subkind=kind,
             body=reason,
             key=key,
@@ -527,7 +544,8 @@ def plan_accounts(p: Planner) -> None:
             p.reject(i, "renewal_date", tr("The renewal date is before the contract start."))
             continue
         ext = exts[i]
-        target = book.match(ext, cnpjs[i], domains[i], name)
+        key = name_key(name)
+        target = book.match(ext, cnpjs[i], domains[i], name, key)
         if target is AMBIGUOUS:
             p.reject(
                 i, "name", tr('"{name}" matches several accounts; add its CNPJ or external id.', name=name)
@@ -545,7 +563,7 @@ def plan_accounts(p: Planner) -> None:
             status = status or "active"
             values = {
                 "name": name,
-                "name_key": name_key(name),
+                "name_key": key,
                 "source": source if ext else None,
                 "external_id": ext if ext else None,
                 "cnpj": None,
@@ -1192,6 +1210,63 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _sqlite_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # SQLAlchemy's SQLite DateTime format, always with microseconds.
+    if value is None:
+        return None
+    text = value.isoformat(" ")
+    return text if value.microsecond else text + ".000000"
+
+
+def _sqlite_json(value: Any) -> str:
+    return _JSON(value) if value else ("{}" if isinstance(value, dict) else _JSON(value))
+
+
+def _insert_rows(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert; on SQLite straight through the driver's executemany, values converted by column."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    values_by_column = []
+    for name in columns:
+        values = [row[name] for row in rows]
+        kind = table.c[name].type
+        convert = (
+            _sqlite_datetime
+            if isinstance(kind, DateTime)
+            else _sqlite_date
+            if isinstance(kind, Date)
+            else _sqlite_json
+            if isinstance(kind, JSON)
+            else None
+        )
+        if convert is not None:
+            cache: dict[Any, Any] = {}
+            out = []
+            for value in values:
+                try:
+                    out.append(cache[value])
+                except (KeyError, TypeError):  # dicts are not hashable: convert each
+                    converted = convert(value)
+                    try:
+                        cache[value] = converted
+                    except TypeError:
+                        pass
+                    out.append(converted)
+            values = out
+        values_by_column.append(values)
+    conn.exec_driver_sql(sql, list(zip(*values_by_column, strict=True)))
+
+
 def _chunks(rows: list[Any], size: int = CHUNK):
     for start in range(0, len(rows), size):
         yield start, rows[start : start + size]
@@ -1210,6 +1285,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
         progress.step(done, total, tr("Writing…"))
 
     accounts = Account.__table__
+    conn = session.connection()
     if book.new:
         rows = []
         for target in book.new:
@@ -1218,7 +1294,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             values.pop("created_at", None)
             rows.append(values)
         for _start, chunk in _chunks(rows):
-            session.execute(insert(accounts), chunk)
+            _insert_rows(conn, accounts, chunk)
             step(len(chunk))
         ids = session.scalars(
             select(Account.id).where(Account.import_run_id == run_id).order_by(Account.id)
@@ -1258,8 +1334,14 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             if isinstance(target, NewAccount):
                 row["account_id"] = target.id
             row["import_run_id"] = run_id
+        if table_name == "timeline_events" and len(rows) > 500:
+            with search.bulk_insert(conn):
+                for _start, chunk in _chunks(rows):
+                    _insert_rows(conn, table, chunk)
+                    step(len(chunk))
+            continue
         for _start, chunk in _chunks(rows):
-            session.execute(insert(table), chunk)
+            _insert_rows(conn, table, chunk)
             step(len(chunk))
 
     grouped_other: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)

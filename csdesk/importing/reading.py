@@ -16,6 +16,7 @@ import hashlib
 import io
 import re
 import zipfile
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -164,19 +165,26 @@ def read_csv_text(
     """All records with their first line numbers, and the delimiter."""
     head = text[:20000].splitlines()[: MAX_HEADER_SEARCH + 5]
     delimiter = sniff_delimiter(head)
-    records: list[list[str]] = []
-    numbers: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    line = 1
+    records: list[list[str]] = []
     try:
-        for record in reader:
-            records.append(record)
-            numbers.append(line)
-            line = reader.line_num + 1
-            if not len(records) % 2000:
-                progress.step(len(records), max(len(records) * 2, 1), tr("Reading the file…"))
+        while True:
+            chunk = list(islice(reader, 5000))
+            if not chunk:
+                break
+            records.extend(chunk)
+            progress.step(len(records), len(records) * 2, tr("Reading the file…"))
     except csv.Error as exc:
         raise file_error(path, tr("row {row}: {problem}", row=reader.line_num, problem=str(exc))) from exc
+    if reader.line_num == len(records):
+        numbers = list(range(1, len(records) + 1))  # no line breaks inside values: record n is line n
+    else:
+        numbers = []
+        again = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+        line = 1
+        for _record in again:
+            numbers.append(line)
+            line = again.line_num + 1
     return records, numbers, delimiter
 
 
@@ -366,17 +374,19 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
                 record = record + [""] * (width - len(record))
             else:
                 record = record[:width]
-        first = next((c for c in record if c.strip()), None)
-        if first is None:
+        if not "".join(record).strip():
             stripped += 1
             continue  # a blank line inside the data
+        head = record[0][:1]
         if (
-            _TOTAL_CELL_RE.match(fold(record[0].strip()))
-            and sum(1 for c in record if c.strip()) <= width // 2 + 1
+            head in "TtSsGg"
+            and head
+            and _TOTAL_CELL_RE.match(fold(record[0].strip()))
+            and (sum(1 for c in record if c.strip()) <= width // 2 + 1)
         ):
             stripped += 1
             continue  # a summary report's total row
-        rows.append([c.strip() for c in record])
+        rows.append(record)
         row_numbers.append(number)
     if not rows:
         raise file_error(
