@@ -43,8 +43,8 @@ from csdesk import formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
-from csdesk.importing.values import fast_name_key as name_key
 from csdesk.importing.prepare import Prepared, RowError, as_datetime, header_of, parse_columns
+from csdesk.importing.values import fast_name_key as name_key
 from csdesk.progress import SILENT, Progress
 from csdesk.text import fold, normalize_domain
 from db import Database, search

@@ -16,9 +16,9 @@ import hashlib
 import io
 import re
 import zipfile
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import islice
 from pathlib import Path
 
 from csdesk.errors import UserError
