@@ -17,7 +17,7 @@ import re
 import traceback
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
@@ -300,6 +300,12 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+@lru_cache(maxsize=32)
+def _compiled(language: str, body: str):
+    """Compiling the QBR template takes longer than rendering it: keep recent ones."""
+    return environment(language).from_string(body)
+
+
 def check_syntax(body: str) -> None:
     """Compile only; raises TemplateRenderError with the line of the first mistake."""
     try:
@@ -313,7 +319,7 @@ def render(body: str, data: dict[str, Any], language: str | None = None) -> str:
     language = i18n.normalize_language(language or i18n.current_language())
     token = _range_budget.set([MAX_RANGE_ITEMS])
     try:
-        template = environment(language).from_string(body)
+        template = _compiled(language, body)
         chunks: list[str] = []
         size = 0
         for chunk in template.generate(**data):

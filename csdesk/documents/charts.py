@@ -88,7 +88,8 @@ def health_trend_figure(
     else:
         _no_data(ax, language)
     ax.set_ylabel(tr("Health score", language), color=GREY, fontsize=8)
-    fig.tight_layout(pad=0.6)
+    # Fixed margins: tight_layout measures every label and costs more than drawing the chart.
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.95, bottom=0.12)
     return fig
 
 
@@ -126,7 +127,10 @@ def component_figure(
     else:
         _no_data(ax, language)
     ax.set_xlabel(tr("Points (0-10)", language), color=GREY, fontsize=8)
-    fig.tight_layout(pad=0.6)
+    longest = max((len(label) for label, _, _ in components), default=8)
+    fig.subplots_adjust(
+        left=min(0.45, 0.04 + longest * 0.0125 * 6.0 / width), right=0.97, top=0.96, bottom=0.14
+    )
     return fig
 
 
@@ -166,7 +170,7 @@ def usage_figure(
         ax.set_ylim(bottom=0)
     else:
         _no_data(ax, language)
-    fig.tight_layout(pad=0.6)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.96, bottom=0.1)
     return fig
 
 
