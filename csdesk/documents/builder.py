@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from csdesk import i18n, templates, timeline
@@ -74,9 +74,36 @@ def check_format(kind: str, suffix: str) -> str:
     return fmt
 
 
-def chart_png(name: str, data: context.AccountDocumentData) -> bytes | None:
-    """A named chart as PNG bytes (None for a name no builder knows)."""
+def chart_png(
+    name: str,
+    data: context.AccountDocumentData,
+    db: Database | None = None,
+    account_id: int | None = None,
+    period: context.Period | None = None,
+) -> bytes | None:
+    """A named chart as PNG bytes (None for a name no builder knows).
+
+    The health charts are the health service's own (the same as on screen);
+    the usage chart is drawn here.
+    """
     lang = data.language
+    size = (6.4, 3.5)
+    if name in ("health_trend", "health_components") and db is not None and account_id is not None:
+        from csdesk import charts as health_charts
+
+        if name == "health_trend":
+            start = period.end - timedelta(days=365) if period else None
+            end = period.end - timedelta(days=1) if period else None
+            fig = health_charts.account_health_figure(
+                replace(health_charts.account_health_data(db, account_id, start, end), name=""),
+                lang,
+                size=size,
+            )
+        else:
+            fig = health_charts.component_breakdown_figure(
+                replace(health_charts.breakdown_data(db, account_id, lang), name=""), lang, size=size
+            )
+        return health_charts.render(fig, "png", dpi=charts.DPI)
     if name == "health_trend":
         fig = charts.health_trend_figure(data.health_history, lang)
     elif name == "health_components":
@@ -105,6 +132,7 @@ def build_document(
     language = i18n.normalize_language(language or i18n.current_language())
     progress.step(0, 4, tr("Reading the account", language), force=True)
     data = context.build(db, account_id, language, period, today)
+    data_period = period or context.Period.quarter_to(today or date.today())
     template = templates.find_template(db, kind, language, template_name)
     progress.step(1, 4, tr("Filling in the template", language), force=True)
     text = templates.render(template.body, data.data, language)
@@ -112,7 +140,7 @@ def build_document(
     if with_charts:
         progress.step(2, 4, tr("Drawing the charts", language), force=True)
         for image in doc.images():
-            image.png = chart_png(image.name, data)
+            image.png = chart_png(image.name, data, db, account_id, data_period)
     return doc
 
 

@@ -165,8 +165,8 @@ def usage_figure(
         import matplotlib.dates as mdates
 
         # Month/year as numbers: strftime's month names would follow the C locale, not the language.
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%Y"))
-        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, _months(series) // 6)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%y"))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, round(_months(series) / 4))))
         ax.set_ylim(bottom=0)
     else:
         _no_data(ax, language)

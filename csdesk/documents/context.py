@@ -225,12 +225,17 @@ def build(
         earlier = [sc for d, sc in history if d <= latest.as_of - timedelta(days=30)]
         trend = latest.score - earlier[-1] if earlier else None
     components = []
+    explanation = _explanation(db, account_id, latest)
     for comp in (latest.components if latest else []) or []:
         key = comp.get("key", "")
+        if explanation is not None:
+            name = explanation.label_of(key, comp.get("measure") or key, language)
+        else:
+            name = tr(COMPONENT_LABELS.get(key, key.replace("_", " ").capitalize()), language)
         components.append(
             {
                 "key": key,
-                "label": tr(COMPONENT_LABELS.get(key, key.replace("_", " ").capitalize()), language),
+                "label": name,
                 "points": comp.get("points"),
                 "weight": comp.get("weight"),
                 "missing": bool(comp.get("missing")) or comp.get("points") is None,
@@ -360,6 +365,18 @@ def build(
         usage={m: pts for m, pts in series.items() if m in ("logins", "active_users", "key_feature_use")},
         language=language,
     )
+
+
+def _explanation(db: Database, account_id: int, latest: HealthSnapshot | None):
+    """The health service's view of the latest snapshot: it knows each component's label."""
+    if latest is None:
+        return None
+    try:
+        from csdesk import health
+
+        return health.explain(db, account_id, latest.as_of)
+    except Exception:  # an old or hand-made snapshot the model no longer describes
+        return None
 
 
 def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[str, Any] | None:

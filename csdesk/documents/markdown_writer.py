@@ -14,7 +14,8 @@ def _row(cells: list[str]) -> str:
 def to_markdown(doc: Document, image_paths: dict[str, str] | None = None) -> str:
     image_paths = image_paths or {}
     out = [f"# {doc.title}", ""]
-    out += [*doc.subtitle, ""] if doc.subtitle else []
+    for line in doc.subtitle:
+        out += [line, ""]  # one paragraph each: Markdown would join adjacent lines
     for section in doc.sections:
         if section.title:
             out += [f"## {section.title}", ""]

@@ -75,9 +75,13 @@ def _table(model: PlanPartModel) -> QTableView:
     view.verticalHeader().hide()
     view.setAlternatingRowColors(True)
     header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(False)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    # Free-text columns share the width; short ones (dates, status, numbers) fit their contents.
+    for column, f in enumerate(model.fields):
+        wide = f.kind == "text" and f.key not in ("unit",)
+        header.setSectionResizeMode(
+            column, QHeaderView.ResizeMode.Stretch if wide else QHeaderView.ResizeMode.ResizeToContents
+        )
     return view
 
 
@@ -98,7 +102,7 @@ class SuccessPlanTab(QWidget):
         self.state_label.setObjectName("planState")
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
-        self.progress.setFixedWidth(160)
+        self.progress.setFixedWidth(200)
         self.progress.setFormat(tr("%p% done"))
 
         self.new_button = QToolButton()

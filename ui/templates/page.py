@@ -153,7 +153,7 @@ class TemplatesPage(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(editor_box)
         splitter.addWidget(preview_box)
-        splitter.setSizes([280, 560, 520])
+        splitter.setSizes([330, 520, 510])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 10)
         title = QLabel(tr("Templates"))
