@@ -170,9 +170,11 @@ def render(
 ) -> bytes | None:
     """Write ``fig`` as PNG or SVG: to a path (format from its suffix), a file object, or
     return the bytes when ``target`` is just the format name ("png" / "svg")."""
+    from matplotlib.backend_bases import FigureCanvasBase
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    FigureCanvasAgg(fig)
+    if type(fig.canvas) is FigureCanvasBase:  # a figure shown in Qt keeps its own canvas
+        FigureCanvasAgg(fig)
     if isinstance(target, str) and target.lower() in ("png", "svg"):
         buffer = io.BytesIO()
         fig.savefig(buffer, format=target.lower(), dpi=dpi, facecolor="white")
@@ -641,13 +643,16 @@ def mrr_bridge_figure(
         peak = max(peak, bottom + height)
         ax.bar(i, height, bottom=bottom, color=color, width=0.6)
         sign = "" if kind == "total" else ("+" if value >= 0 else "−")
-        ax.text(
-            i,
-            bottom + height,
+        # Losses are labelled under their bar, so neighbouring labels never collide.
+        below = kind == "down"
+        ax.annotate(
             sign + compact_money(abs(value), language),
+            (i, bottom if below else bottom + height),
+            textcoords="offset points",
+            xytext=(0, -3 if below else 3),
             ha="center",
-            va="bottom",
-            fontsize=9,
+            va="top" if below else "bottom",
+            fontsize=8.5,
             color=INK,
             fontweight="bold",
         )

@@ -42,10 +42,12 @@ LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
 def page_factories() -> list[tuple[str, str, PageFactory]]:
     """(key, title, factory) of each top-level page, in sidebar order."""
     from ui.book.page import BookPage
+    from ui.health.portfolio_page import PortfolioPage
     from ui.templates.page import TemplatesPage
 
     return [
         ("book", tr("Book of business"), BookPage),
+        ("portfolio", tr("Portfolio"), PortfolioPage),
         ("templates", tr("Templates"), TemplatesPage),
     ]
 
@@ -87,6 +89,9 @@ class MainWindow(QMainWindow):
         context.hub.requestPage.connect(self.show_page)
         context.hub.requestAccount.connect(self.open_account)
         self._build_menus()
+        from ui.health import install as install_health
+
+        install_health(self)
         self._show_location()
         self.remember_database(context.db.location)
         geometry = context.settings.value("main_window/geometry")

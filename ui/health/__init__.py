@@ -1,0 +1,34 @@
+"""Health scores and portfolio metrics in the GUI: account tab, portfolio page, model editor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+
+def install(window: MainWindow) -> None:
+    """Give the main window its health service and menu actions (model editor, recompute)."""
+    from PySide6.QtGui import QKeySequence
+
+    from csdesk.i18n import tr
+    from ui.health.model_editor import HealthModelDialog
+    from ui.health.service import HealthService
+
+    context = window.context
+    service = HealthService(context, window.statusBar(), window)
+    window.health_service = service
+
+    def open_editor() -> None:
+        HealthModelDialog(context, window, on_saved=lambda _m: service.recompute_all()).exec()
+
+    window.edit_menu.addSeparator()
+    window.health_model_action = window.edit_menu.addAction(tr("Health Score &model…"), open_editor)
+    window.recompute_health_action = window.edit_menu.addAction(
+        tr("Recompute &health scores"), service.recompute_all
+    )
+    window.recompute_health_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+    portfolio = window.pages.get("portfolio")
+    if portfolio is not None:
+        portfolio.open_model_editor = open_editor

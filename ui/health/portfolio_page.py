@@ -1,0 +1,344 @@
+"""The Portfolio page: metrics of a period as KPI cards, and the portfolio charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from PySide6.QtCore import QDate, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csdesk import formatting, health, metrics, vocab
+from csdesk.i18n import current_language, label, tr
+from ui.book.widgets import KpiCard
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.health.chart_view import ChartView
+from ui.workers import run_in_background
+
+PRESETS = (
+    ("last_12_months", "Last 12 months"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("last_quarter", "Last full quarter"),
+    ("this_year", "This year"),
+    ("custom", "Custom period"),
+)
+
+
+def preset_period(key: str, today: date) -> tuple[date, date] | None:
+    first = today.replace(day=1)
+    if key == "last_12_months":
+        return metrics.default_period(today)
+    if key == "this_month":
+        return first, today
+    if key == "last_month":
+        end = first - timedelta(days=1)
+        return end.replace(day=1), end
+    if key == "last_quarter":
+        quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        end = quarter_start - timedelta(days=1)
+        return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
+    if key == "this_year":
+        return date(today.year, 1, 1), today
+    return None
+
+
+@dataclass(frozen=True)
+class PortfolioData:
+    metrics: metrics.PortfolioMetrics
+    months: list[metrics.PortfolioMetrics]
+    renewals: list[metrics.RenewalMonth]
+    bands: list[health.BandSplit]
+    average: list[tuple[date, float, int]]
+    green: float
+    yellow: float
+
+
+def load_portfolio(db, start: date, end: date, segment: str | None) -> PortfolioData:
+    book = metrics.load_book(db, segment)
+    from dataclasses import replace
+
+    m = replace(metrics.compute_book(book, start, end), mrr_by_band=metrics.mrr_by_band(book, db, end))
+    # Monthly charts show at least the twelve months up to the end of the period.
+    month_from = min(start, metrics.add_months(metrics.month_start(end), -11))
+    months = [metrics.compute_book(book, a, b) for a, b in metrics.month_periods(month_from, end)]
+    model = health.model_for(db, segment)
+    return PortfolioData(
+        metrics=m,
+        months=months,
+        renewals=metrics.renewals_by_month(db, date.today(), 12, segment),
+        bands=health.band_split(db, segment),
+        average=health.average_series(db, month_from, None, segment),
+        green=model.green,
+        yellow=model.yellow,
+    )
+
+
+KPIS = (
+    ("accounts", "Customers"),
+    ("logo_churn", "Logo churn"),
+    ("retention", "Customer retention"),
+    ("mrr", "MRR at end"),
+    ("revenue_churn", "Revenue churn"),
+    ("net_churn", "Net revenue churn"),
+    ("grr", "GRR"),
+    ("nrr", "NRR"),
+    ("nps", "NPS"),
+    ("csat", "CSAT"),
+    ("at_risk", "MRR at risk"),
+    ("churn_reason", "Top churn reason"),
+)
+
+
+class PortfolioPage(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.data: PortfolioData | None = None
+        self._token = 0
+        self._dirty = True
+        self.open_model_editor = None  # set by the main window
+
+        title = QLabel(tr("Portfolio"))
+        title.setObjectName("pageTitle")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("pageSubtitle")
+        self.preset = QComboBox()
+        for key, text in PRESETS:
+            self.preset.addItem(tr(text), key)
+        self.start_edit = QDateEdit()
+        self.end_edit = QDateEdit()
+        for edit in (self.start_edit, self.end_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy" if current_language() == "pt_BR" else "MMM d, yyyy")
+        self.segment = QComboBox()
+        self.segment.addItem(tr("All segments"), None)
+        for key in vocab.SEGMENTS:
+            self.segment.addItem(label(vocab.SEGMENT_LABELS, key), key)
+        self.model_button = QPushButton(tr("Health model…"))
+        self.model_button.clicked.connect(self._open_model_editor)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(tr("Period")))
+        bar.addWidget(self.preset)
+        bar.addWidget(QLabel(tr("from")))
+        bar.addWidget(self.start_edit)
+        bar.addWidget(QLabel(tr("to")))
+        bar.addWidget(self.end_edit)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel(tr("Segment")))
+        bar.addWidget(self.segment)
+        bar.addStretch(1)
+        bar.addWidget(self.model_button)
+
+        self.cards: dict[str, KpiCard] = {}
+        cards = QGridLayout()
+        cards.setSpacing(10)
+        for i, (key, caption) in enumerate(KPIS):
+            card = KpiCard(key, tr(caption))
+            card.note.setWordWrap(True)
+            card.setMinimumWidth(120)
+            self.cards[key] = card
+            cards.addWidget(card, i // 6, i % 6)
+
+        self.charts = {
+            "bands": ChartView("bands", min_height=260),
+            "average": ChartView("average-health"),
+            "bridge": ChartView("mrr-bridge"),
+            "nrr": ChartView("nrr-grr"),
+            "nps": ChartView("nps"),
+            "renewals": ChartView("renewals"),
+        }
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        grid.addWidget(self.charts["bands"], 0, 0, 1, 2)
+        grid.addWidget(self.charts["bridge"], 1, 0)
+        grid.addWidget(self.charts["nrr"], 1, 1)
+        grid.addWidget(self.charts["average"], 2, 0)
+        grid.addWidget(self.charts["nps"], 2, 1)
+        grid.addWidget(self.charts["renewals"], 3, 0, 1, 2)
+
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(20, 16, 20, 16)
+        body.setSpacing(12)
+        body.addWidget(title)
+        body.addWidget(self.subtitle)
+        body.addLayout(bar)
+        body.addLayout(cards)
+        body.addLayout(grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(250)
+        self._reload_timer.timeout.connect(self.reload)
+        self._apply_preset("last_12_months")
+        self.preset.currentIndexChanged.connect(lambda _i: self._apply_preset(self.preset.currentData()))
+        self.start_edit.dateChanged.connect(self._on_dates_edited)
+        self.end_edit.dateChanged.connect(self._on_dates_edited)
+        self.segment.currentIndexChanged.connect(lambda _i: self.schedule_reload())
+        hub = context.hub
+        for signal in (hub.healthChanged, hub.accountsChanged, hub.importFinished):
+            signal.connect(lambda *_a: self.schedule_reload())
+        hub.databaseChanged.connect(self.schedule_reload)
+
+    # Period -------------------------------------------------------------------------
+
+    def period(self) -> tuple[date, date]:
+        return self.start_edit.date().toPython(), self.end_edit.date().toPython()
+
+    def set_period(self, start: date, end: date) -> None:
+        for edit, day in ((self.start_edit, start), (self.end_edit, end)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+        self.schedule_reload()
+
+    def _apply_preset(self, key: str) -> None:
+        period = preset_period(key, date.today())
+        if period is not None:
+            self.set_period(*period)
+
+    def _on_dates_edited(self) -> None:
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(self.preset.findData("custom"))
+        self.preset.blockSignals(False)
+        self.schedule_reload()
+
+    # Loading ------------------------------------------------------------------------
+
+    def schedule_reload(self) -> None:
+        self._dirty = True
+        if self.isVisible():
+            self._reload_timer.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._dirty:
+            self._reload_timer.start()
+
+    def reload(self) -> None:
+        start, end = self.period()
+        if end < start:
+            self.subtitle.setText(tr("The period ends before it starts."))
+            return
+        self._dirty = False
+        self._token += 1
+        token = self._token
+        db = self.context.db
+        segment = self.segment.currentData()
+        self.subtitle.setText(tr("Loading…"))
+        run_in_background(
+            lambda _p: load_portfolio(db, start, end, segment),
+            lambda data: self._show(data, token),
+            lambda error: show_error(self, error),
+            parent=self,
+        )
+
+    def _show(self, data: PortfolioData, token: int) -> None:
+        if token != self._token:
+            return
+        from csdesk import charts
+
+        self.data = data
+        m = data.metrics
+        language = current_language()
+        na = tr("n/a")
+
+        def pct(value: float | None, digits: int = 1) -> str:
+            return na if value is None else formatting.percent(value, digits)
+
+        self.subtitle.setText(
+            tr(
+                "{start} to {end} · state at start = end of {before}",
+                start=formatting.day(m.start),
+                end=formatting.day(m.end),
+                before=formatting.day(m.start - timedelta(days=1)),
+            )
+        )
+        c = self.cards
+        c["accounts"].set(
+            f"{m.accounts_start} → {m.accounts_end}",
+            tr("{new} new, {churned} churned", new=m.new_accounts, churned=m.churned_accounts),
+        )
+        c["logo_churn"].set(
+            pct(m.logo_churn_rate, 2),
+            tr("{n} of {total} at start", n=m.churned_accounts, total=m.accounts_start),
+        )
+        c["retention"].set(pct(m.customer_retention_rate, 2), tr("(end − new) ÷ start"))
+        c["nps"].setToolTip(
+            tr("{p} promoters · {s} passives · {d} detractors", p=m.promoters, s=m.passives, d=m.detractors)
+        )
+        c["mrr"].set(
+            formatting.money(m.mrr_end, decimals=False),
+            tr("start {mrr}", mrr=formatting.money(m.mrr_start, decimals=False)),
+        )
+        c["revenue_churn"].set(pct(m.revenue_churn_rate, 2), tr("(churn + contraction) ÷ start"))
+        c["net_churn"].set(
+            pct(m.net_revenue_churn_rate, 2),
+            tr("negative churn")
+            if (m.net_revenue_churn_rate or 0) < 0
+            else tr("(churn + contraction − expansion) ÷ start"),
+        )
+        c["grr"].set(pct(m.grr), tr("expansion not counted"))
+        c["nrr"].set(pct(m.nrr), tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, decimals=False)))
+        c["nps"].set(
+            na if m.nps is None else formatting.number(m.nps, 0),
+            tr("{p} P · {s} N · {d} D", p=m.promoters, s=m.passives, d=m.detractors),
+        )
+        c["csat"].set(pct(m.csat), tr("{n} answers", n=m.csat_responses))
+        at_risk = m.mrr_at_risk
+        total_end = sum(b[2] for b in m.mrr_by_band) or 0
+        c["at_risk"].set(
+            formatting.money(at_risk, decimals=False),
+            tr("{share} of MRR (yellow, red)", share=pct(at_risk / total_end if total_end else None, 0)),
+        )
+        if m.churn_by_reason:
+            reason, n, mrr = m.churn_by_reason[0]
+            name = label(vocab.CHURN_REASON_LABELS, reason) if reason else tr("Not given")
+            c["churn_reason"].set(
+                name, tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, decimals=False))
+            )
+            c["churn_reason"].setToolTip(
+                "\n".join(
+                    f"{label(vocab.CHURN_REASON_LABELS, r) if r else tr('Not given')}: {k} · {formatting.money(v)}"
+                    for r, k, v in m.churn_by_reason
+                )
+            )
+        else:
+            c["churn_reason"].set("—", tr("no churn in the period"))
+        self.charts["bands"].set_figure(charts.band_distribution_figure(data.bands, language, size=(10, 2.6)))
+        self.charts["average"].set_figure(
+            charts.average_health_figure(data.average, language, data.green, data.yellow, size=(6, 3.4))
+        )
+        self.charts["bridge"].set_figure(charts.mrr_bridge_figure(m, language, size=(6, 3.4)))
+        self.charts["nrr"].set_figure(charts.nrr_grr_figure(data.months, language, size=(6, 3.4)))
+        self.charts["nps"].set_figure(charts.nps_figure(data.months, language, size=(6, 3.4)))
+        self.charts["renewals"].set_figure(charts.renewals_figure(data.renewals, language, size=(10, 3.2)))
+
+    def _open_model_editor(self) -> None:
+        if self.open_model_editor is not None:
+            self.open_model_editor()
+            return
+        from ui.health.model_editor import HealthModelDialog
+
+        HealthModelDialog(self.context, self).exec()
