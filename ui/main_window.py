@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
         context.hub.requestPage.connect(self.show_page)
         context.hub.requestAccount.connect(self.open_account)
+        context.hub.requestImport.connect(self.open_import_wizard)
+        self.setAcceptDrops(True)  # a CSV/XLSX dropped anywhere on the window opens the import wizard
         self._build_menus()
         from ui.health import install as install_health
 
@@ -161,6 +163,9 @@ class MainWindow(QMainWindow):
             tr("&Import…"), lambda: self.context.hub.requestImport.emit("")
         )
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_history_action = self.file_menu.addAction(
+            tr("Import &history…"), self.show_import_history
+        )
         if book is not None:
             self.file_menu.addAction(book.export_action)
         self.file_menu.addSeparator()
@@ -291,6 +296,33 @@ class MainWindow(QMainWindow):
         self.context.hub.databaseChanged.emit()
         self.databaseOpened.emit(db.location)
         old.dispose()
+
+    # Import --------------------------------------------------------------------------------
+
+    def open_import_wizard(self, path: str = "") -> None:
+        from ui.importing.wizard import ImportWizard
+
+        wizard = ImportWizard(self.context, path or None, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.import_wizard = wizard
+        wizard.open()
+
+    def show_import_history(self) -> None:
+        from ui.importing.runs import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self.context, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.context.hub.requestImport.emit(files[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())

@@ -9,7 +9,14 @@ Typical use::
 """
 
 from csdesk.importing.detect import FIELDS, KIND_LABELS, KINDS, SOURCE_LABELS, SOURCES
-from csdesk.importing.engine import AmbiguousDates, ImportResult, RejectedRows, run_import
+from csdesk.importing.engine import (
+    AmbiguousDates,
+    ImportResult,
+    RejectedRows,
+    rejects_report_path,
+    run_import,
+    write_rejects_csv,
+)
 from csdesk.importing.prepare import ImportOptions, Prepared, RowError, load_mapping_file, prepare
 from csdesk.importing.presets import find_preset, list_presets, save_preset
 from csdesk.importing.reading import Table, read_table
@@ -37,5 +44,7 @@ __all__ = [
     "read_table",
     "run_import",
     "save_preset",
+    "rejects_report_path",
     "undo",
+    "write_rejects_csv",
 ]

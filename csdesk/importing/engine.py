@@ -1479,3 +1479,24 @@ def run_import(
             if not isinstance(t, NewAccount) or t.id
         )
     return result
+
+
+def write_rejects_csv(path, errors: list[RowError]) -> None:
+    """The rejected rows as a CSV report (row, column, value, reason) that Excel opens as it is."""
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow([tr("row"), tr("column"), tr("value"), tr("reason")])
+        for error in errors:
+            writer.writerow([error.row, error.column, error.value, error.message])
+
+
+def rejects_report_path(result: ImportResult):
+    """Where the rejected rows of ``result`` are saved: the data folder's import-reports."""
+    from csdesk.paths import data_dir
+
+    folder = data_dir() / "import-reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = result.file.rsplit(".", 1)[0]
+    return folder / f"{stem}-{result.run_id or 'dry-run'}-{tr('rejected')}.csv"
