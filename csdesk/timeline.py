@@ -117,6 +117,11 @@ def validate_event(data: EventData) -> list[FieldError]:
     return errors
 
 
+def problems(data: EventData) -> list[FieldError]:
+    """What is wrong with ``data`` as it would be saved (after trimming); [] when fine."""
+    return validate_event(_clean(data))
+
+
 def _clean(data: EventData) -> EventData:
     body = (data.body or "").strip("\n") or None
     occurred = data.occurred_at

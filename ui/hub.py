@@ -17,6 +17,7 @@ class Hub(QObject):
 
     # Requests: any view may ask, the main window answers.
     requestAccount = Signal(int)  # open an account's page
+    requestEvent = Signal(int, int)  # open an account's page at one timeline event (account id, event id)
     requestPage = Signal(str)  # show a top-level page by key
     requestImport = Signal(str)  # start the import wizard (optional file path)
     requestNewAccount = Signal()

@@ -29,6 +29,7 @@ from csdesk.paths import resources_dir
 from db import DatabaseError, open_database
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.navigation import History, MouseNavigation, Place
 from ui.workers import run_in_background
 
 PageFactory = Callable[[AppContext], QWidget]
@@ -44,10 +45,14 @@ def page_factories() -> list[tuple[str, str, PageFactory]]:
     from ui.book.page import BookPage
     from ui.health.portfolio_page import PortfolioPage
     from ui.templates.page import TemplatesPage
+    from ui.timeline.search_page import SearchPage
+    from ui.today.page import TodayPage
 
     return [
+        ("today", tr("Today"), TodayPage),
         ("book", tr("Book of business"), BookPage),
         ("portfolio", tr("Portfolio"), PortfolioPage),
+        ("search", tr("Search timelines"), SearchPage),
         ("templates", tr("Templates"), TemplatesPage),
     ]
 
@@ -83,14 +88,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+        self.history = History(self)
+        self._navigating = False
         for key, title, factory in page_factories():
             self.add_page(key, title, factory(context))
+        self._build_account_page()
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
         context.hub.requestPage.connect(self.show_page)
-        context.hub.requestAccount.connect(self.open_account)
         context.hub.requestImport.connect(self.open_import_wizard)
         self.setAcceptDrops(True)  # a CSV/XLSX dropped anywhere on the window opens the import wizard
         self._build_menus()
+        self._build_navigation()
         from ui.health import install as install_health
 
         install_health(self)
@@ -126,22 +134,89 @@ class MainWindow(QMainWindow):
         self.sidebar.blockSignals(True)
         self.sidebar.setCurrentRow(keys.index(key))
         self.sidebar.blockSignals(False)
+        if not self._navigating:
+            self.history.visit(Place(key))
         self.pageChanged.emit(key)
+
+    # Account page and browser-like navigation ---------------------------------
+
+    def _build_account_page(self) -> None:
+        from ui.account.page import AccountPage
+
+        self.account_page = AccountPage(self.context)
+        self.stack.addWidget(self.account_page)
+        self.account_page.backRequested.connect(self.go_back)
+        self.account_page.forwardRequested.connect(self.go_forward)
+        self.history.changed.connect(self.account_page.set_history_state)
+        self.context.hub.requestAccount.connect(self.open_account)
+        self.context.hub.requestEvent.connect(self.open_account)
+
+    def open_account(self, account_id: int, event_id: int | None = None) -> None:
+        """Show an account's page (optionally at one timeline event)."""
+        self.account_page.set_account(account_id, event_id or None)
+        self.stack.setCurrentWidget(self.account_page)
+        self.sidebar.blockSignals(True)
+        self.sidebar.clearSelection()
+        self.sidebar.setCurrentRow(-1)
+        self.sidebar.blockSignals(False)
+        if not self._navigating:
+            self.history.visit(Place("account", account_id))
+        self.pageChanged.emit("account")
+
+    def _go(self, place: Place | None) -> None:
+        if place is None:
+            return
+        self._navigating = True
+        try:
+            if place.page == "account" and place.account_id is not None:
+                self.open_account(place.account_id)
+            else:
+                self.show_page(place.page)
+        finally:
+            self._navigating = False
+
+    def go_back(self) -> None:
+        self._go(self.history.back())
+
+    def go_forward(self) -> None:
+        self._go(self.history.forward())
+
+    def _build_navigation(self) -> None:
+        self.back_action = QAction(tr("&Back"), self)
+        self.back_action.setShortcuts([QKeySequence("Alt+Left"), QKeySequence(QKeySequence.StandardKey.Back)])
+        self.back_action.triggered.connect(self.go_back)
+        self.forward_action = QAction(tr("&Forward"), self)
+        self.forward_action.setShortcuts(
+            [QKeySequence("Alt+Right"), QKeySequence(QKeySequence.StandardKey.Forward)]
+        )
+        self.forward_action.triggered.connect(self.go_forward)
+        for action in (self.back_action, self.forward_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.view_menu.addAction(action)
+            self.addAction(action)
+        self.history.changed.connect(lambda back, forward: self.back_action.setEnabled(back))
+        self.history.changed.connect(lambda back, forward: self.forward_action.setEnabled(forward))
+        self.back_action.setEnabled(self.history.can_go_back())
+        self.forward_action.setEnabled(self.history.can_go_forward())
+        self.mouse_navigation = MouseNavigation(self)
+        self.mouse_navigation.back.connect(self.go_back)
+        self.mouse_navigation.forward.connect(self.go_forward)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.mouse_navigation)
+        self.context.hub.databaseChanged.connect(self._on_database_changed)
+
+    def _on_database_changed(self) -> None:
+        # Account ids in the history belong to the old database.
+        self.history.places.clear()
+        self.history.index = -1
+        current = self.stack.currentWidget()
+        key = next((k for k, w in self.pages.items() if w is current), None)
+        self.show_page(key or next(iter(self.pages)))
 
     def _on_sidebar_row(self, row: int) -> None:
         if row >= 0:
             self.show_page(self.sidebar.item(row).data(Qt.ItemDataRole.UserRole))
-
-    def open_account(self, account_id: int) -> None:
-        """Answer hub.requestAccount: the account page when there is one, else the edit dialog."""
-        page = self.pages.get("account")
-        if page is not None and hasattr(page, "show_account"):
-            page.show_account(account_id)
-            self.show_page("account")
-            return
-        book = self.pages.get("book")
-        if book is not None:
-            book.edit_account(account_id)
 
     # Menus --------------------------------------------------------------------------
 
@@ -325,6 +400,9 @@ class MainWindow(QMainWindow):
             self.context.hub.requestImport.emit(files[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.mouse_navigation)
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
         book = self.pages.get("book")
         if book is not None and hasattr(book, "save_state"):

@@ -1,0 +1,60 @@
+"""Notes are Markdown; this turns them into HTML that is safe to show.
+
+Raw HTML in a note is escaped (markdown-it's ``html`` option off), links keep
+only http(s) and mailto targets, and images never load: each becomes its alt
+text, so nothing remote is fetched and nothing in a note can run.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+
+from markdown_it import MarkdownIt
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def is_safe_link(url: str) -> bool:
+    """Only web and mail links; relative ones (no scheme) and fragments go nowhere, so they are dropped too."""
+    match = _SCHEME.match(url.strip())
+    return bool(match) and match.group(1).lower() in SAFE_SCHEMES
+
+
+@cache
+def _renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.validateLink = is_safe_link  # type: ignore[method-assign]
+
+    def image(renderer, tokens, idx, options, env):
+        token = tokens[idx]
+        alt = "".join(child.content for child in token.children or []) or token.content
+        return f"<span>[{html.escape(alt or 'image')}]</span>"
+
+    md.add_render_rule("image", image)
+    md.enable("table")
+    md.enable("strikethrough")
+    return md
+
+
+def render_markdown(text: str | None) -> str:
+    """Safe HTML for a Markdown note ('' for nothing)."""
+    if not text:
+        return ""
+    return _renderer().render(text)
+
+
+_MD_NOISE = re.compile(r"[*_`#>~]|!\[|\]\([^)]*\)|\[")
+
+
+def plain_preview(text: str | None, length: int = 160) -> str:
+    """The first line of a note without Markdown marks, for one-line previews."""
+    if not text:
+        return ""
+    for line in text.splitlines():
+        line = _MD_NOISE.sub("", line).strip(" -\t")
+        if line:
+            return line if len(line) <= length else line[: length - 1] + "…"
+    return ""

@@ -1,0 +1,451 @@
+"""The account page: a header with the account's vital signs, then its tabs.
+
+Opened by ``hub.requestAccount(id)``; the main window keeps the browser-like
+history (Alt+Left / Alt+Right, the toolbar arrows, mouse back / forward).
+Everything is read off the GUI thread; each tab has ``set_account(id)``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from csdesk import formatting, vocab
+from csdesk.accounts import ContactData
+from csdesk.i18n import label, tr
+from csdesk.overview import AccountOverview, account_overview
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.tasks.tab import TasksTab
+from ui.timeline.tab import TimelineTab
+from ui.workers import run_in_background
+
+BAND_COLORS = {"green": "#16a34a", "yellow": "#ca8a04", "red": "#dc2626"}
+
+
+class Sparkline(QWidget):
+    """A tiny line of the last health scores (0-100); empty until scores exist."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.points: list[float] = []
+        self.color = QColor("#64748b")
+        self.setFixedSize(QSize(90, 26))
+
+    def set_points(self, points: list[float], color: str | None = None) -> None:
+        self.points = list(points)
+        self.color = QColor(color or "#64748b")
+        self.setToolTip(
+            tr("Health over the last {n} scores", n=len(points)) if points else tr("No health scores yet")
+        )
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        if len(self.points) < 2:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width() - 4, self.height() - 4
+        step = w / (len(self.points) - 1)
+        path = QPainterPath()
+        for i, value in enumerate(self.points):
+            point = QPointF(2 + i * step, 2 + h - max(0.0, min(100.0, value)) / 100 * h)
+            path.moveTo(point) if i == 0 else path.lineTo(point)
+        painter.setPen(QPen(self.color, 1.6))
+        painter.drawPath(path)
+        painter.setBrush(self.color)
+        painter.drawEllipse(path.currentPosition(), 2.2, 2.2)
+        painter.end()
+
+
+class _Fact(QWidget):
+    """A caption above a value, as in a dashboard header."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.caption = QLabel(caption)
+        self.caption.setStyleSheet("color: palette(mid); font-size: 11px;")
+        self.value = QLabel("—")
+        self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.caption)
+        self.row = QHBoxLayout()
+        self.row.setSpacing(6)
+        self.row.addWidget(self.value)
+        self.row.addStretch(1)
+        layout.addLayout(self.row)
+
+    def set(self, text: str | None, tooltip: str = "") -> None:
+        self.value.setText(text or "—")
+        self.value.setToolTip(tooltip)
+
+
+def _contact_text(contact: ContactData | None) -> tuple[str, str]:
+    if contact is None:
+        return "—", ""
+    tip = " · ".join(x for x in (contact.job_title, contact.email, contact.phone) if x)
+    return contact.name, tip
+
+
+def renewal_countdown(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days == 0:
+        return tr("today")
+    if days > 0:
+        return tr("in {n} days", n=days)
+    return tr("{n} days ago", n=-days)
+
+
+class AccountHeader(QFrame):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("accountHeader")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.name = QLabel()
+        font = QFont(self.name.font())
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.name.setFont(font)
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle = QLabel()
+        self.subtitle.setStyleSheet("color: palette(mid);")
+        self.badge = QLabel()
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.sparkline = Sparkline()
+
+        self.facts = {
+            "stage": _Fact(tr("Stage")),
+            "mrr": _Fact(tr("MRR / ARR")),
+            "renewal": _Fact(tr("Renewal")),
+            "nps": _Fact(tr("Last NPS")),
+            "touch": _Fact(tr("Last touch")),
+            "owner": _Fact(tr("Owner")),
+            "champion": _Fact(tr("Champion")),
+            "decision": _Fact(tr("Decision maker")),
+        }
+        top = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.name)
+        titles.addWidget(self.subtitle)
+        top.addLayout(titles, 1)
+        health = QVBoxLayout()
+        health.setSpacing(2)
+        health.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignRight)
+        health.addWidget(self.sparkline, 0, Qt.AlignmentFlag.AlignRight)
+        top.addLayout(health)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(28)
+        grid.setVerticalSpacing(8)
+        for i, fact in enumerate(self.facts.values()):
+            grid.addWidget(fact, i // 4, i % 4)
+        for column in range(4):
+            grid.setColumnStretch(column, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 14, 10)
+        layout.addLayout(top)
+        layout.addLayout(grid)
+
+    def clear(self) -> None:
+        self.name.setText(tr("Loading…"))
+        self.subtitle.clear()
+        self.badge.clear()
+        self.badge.setStyleSheet("")
+        self.sparkline.set_points([])
+        for fact in self.facts.values():
+            fact.set(None)
+
+    def show_overview(self, overview: AccountOverview, today: date | None = None) -> None:
+        a = overview.account
+        today = today or date.today()
+        self.name.setText(a.name)
+        parts = [label(vocab.SEGMENT_LABELS, a.segment) or tr("No segment")]
+        for extra in (a.tier, a.industry, a.plan):
+            if extra:
+                parts.append(extra)
+        if a.status == "churned":
+            parts.append(tr("Churned"))
+        self.subtitle.setText(" · ".join(parts))
+        if a.health_score is not None:
+            band = a.health_band or "yellow"
+            text = f"{label(vocab.HEALTH_BAND_LABELS, band)} {formatting.number(a.health_score)}"
+            if a.health_trend:
+                arrow = "▲" if a.health_trend > 0 else "▼"
+                text += f" {arrow}{formatting.number(abs(a.health_trend))}"
+            self.badge.setText(text)
+            self.badge.setStyleSheet(
+                f"background: {BAND_COLORS.get(band, '#64748b')}; color: white; border-radius: 9px;"
+                "padding: 2px 10px; font-weight: bold;"
+            )
+        else:
+            self.badge.setText(tr("No health score yet"))
+            self.badge.setStyleSheet(
+                "color: palette(mid); border: 1px solid palette(mid); border-radius: 9px; padding: 2px 10px;"
+            )
+        self.sparkline.set_points(
+            [s for _d, s in overview.health_history], BAND_COLORS.get(a.health_band or "")
+        )
+
+        self.facts["stage"].set(label(vocab.STAGE_LABELS, a.stage))
+        self.facts["mrr"].set(
+            f"{formatting.money(a.mrr_cents, a.currency)} / {formatting.money(a.arr_cents, a.currency, decimals=False)}"
+        )
+        days = overview.days_to_renewal(today)
+        renewal = formatting.day(a.renewal_date)
+        if days is not None:
+            renewal = f"{renewal} ({renewal_countdown(days)})"
+        self.facts["renewal"].set(renewal)
+        if days is not None and 0 <= days <= 120:
+            self.facts["renewal"].value.setStyleSheet("color: #b45309; font-weight: bold;")
+        else:
+            self.facts["renewal"].value.setStyleSheet("")
+        self.facts["nps"].set(None if a.last_nps is None else str(a.last_nps))
+        if a.last_touch_at:
+            ago = (today - a.last_touch_at.date()).days
+            self.facts["touch"].set(
+                f"{formatting.day(a.last_touch_at.date())} ({renewal_countdown(-ago) if ago else tr('today')})"
+            )
+        else:
+            self.facts["touch"].set(tr("Never"))
+        self.facts["owner"].set(a.owner)
+        self.facts["champion"].set(*_contact_text(overview.champion))
+        self.facts["decision"].set(*_contact_text(overview.decision_maker))
+
+
+class ContactsModel(QAbstractTableModel):
+    COLUMNS = ("Name", "Role", "Job title", "E-mail", "Phone")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._contacts: list[ContactData] = []
+
+    def set_contacts(self, contacts: list[ContactData]) -> None:
+        self.beginResetModel()
+        self._contacts = list(contacts)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._contacts)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(self.COLUMNS[section]) if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._contacts):
+            return None
+        c = self._contacts[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            values = (
+                c.name + (" ★" if c.is_primary else ""),
+                label(vocab.CONTACT_ROLE_LABELS, c.role),
+                c.job_title or "",
+                c.email or "",
+                c.phone or "",
+            )
+            return values[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and c.is_primary:
+            return tr("Primary contact")
+        return None
+
+
+class ContactsTab(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.model = ContactsModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setShowGrid(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel(tr("No contacts for this account yet. Import them from your CRM."))
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setStyleSheet("color: palette(mid); padding: 24px;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.view)
+        layout.addWidget(self.empty)
+        self.set_contacts([])
+
+    def set_account(self, account_id: int) -> None:
+        """Contacts arrive with the page's overview (see AccountPage)."""
+
+    def set_contacts(self, contacts: list[ContactData]) -> None:
+        self.model.set_contacts(contacts)
+        self.view.setVisible(bool(contacts))
+        self.empty.setVisible(not contacts)
+
+
+class PlaceholderTab(QWidget):
+    """A tab another part of CSDesk fills in; says where its content will come from."""
+
+    def __init__(self, message: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.account_id: int | None = None
+        text = QLabel(message)
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setStyleSheet("color: palette(mid); padding: 40px;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+
+    def set_account(self, account_id: int) -> None:
+        self.account_id = account_id
+
+
+def _health_tab(context: AppContext) -> QWidget:
+    """The Health tab (replaced by the health score's own view)."""
+    return PlaceholderTab(
+        tr("Health scores are coming from the health score module: components, history and alerts.")
+    )
+
+
+def _plan_tab(context: AppContext) -> QWidget:
+    """The Success plan tab (replaced by the success plan's own view)."""
+    return PlaceholderTab(
+        tr(
+            "The success plan is coming from the success plan module: desired outcomes, criteria and milestones."
+        )
+    )
+
+
+class AccountPage(QWidget):
+    backRequested = Signal()
+    forwardRequested = Signal()
+    overviewLoaded = Signal(int)  # account id
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.account_id: int | None = None
+        self.overview: AccountOverview | None = None
+        self._generation = 0
+        self.show_error = show_error
+
+        self.back_button = QToolButton()
+        self.back_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowBack))
+        self.back_button.setToolTip(tr("Back (Alt+Left)"))
+        self.back_button.setAutoRaise(True)
+        self.forward_button = QToolButton()
+        self.forward_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward))
+        self.forward_button.setToolTip(tr("Forward (Alt+Right)"))
+        self.forward_button.setAutoRaise(True)
+        self.back_button.clicked.connect(self.backRequested)
+        self.forward_button.clicked.connect(self.forwardRequested)
+        self.set_history_state(False, False)
+
+        self.header = AccountHeader()
+        self.timeline_tab = TimelineTab(context)
+        self.contacts_tab = ContactsTab(context)
+        self.tasks_tab = TasksTab(context)
+        self.health_tab = _health_tab(context)
+        self.plan_tab = _plan_tab(context)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.timeline_tab, tr("Timeline"))
+        self.tabs.addTab(self.contacts_tab, tr("Contacts"))
+        self.tabs.addTab(self.tasks_tab, tr("Tasks"))
+        self.tabs.addTab(self.health_tab, tr("Health"))
+        self.tabs.addTab(self.plan_tab, tr("Success plan"))
+
+        nav = QHBoxLayout()
+        nav.setContentsMargins(0, 0, 0, 0)
+        nav.addWidget(self.back_button)
+        nav.addWidget(self.forward_button)
+        nav.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.setSpacing(6)
+        layout.addLayout(nav)
+        layout.addWidget(self.header)
+        layout.addWidget(self.tabs, 1)
+
+        context.hub.accountsChanged.connect(self._on_accounts_changed)
+        context.hub.timelineChanged.connect(self._on_timeline_changed)
+        context.hub.tasksChanged.connect(self._on_tasks_changed)
+        context.hub.healthChanged.connect(self._on_accounts_changed)
+
+    def tab_widgets(self) -> list[QWidget]:
+        return [self.tabs.widget(i) for i in range(self.tabs.count())]
+
+    def set_history_state(self, can_back: bool, can_forward: bool) -> None:
+        self.back_button.setEnabled(can_back)
+        self.forward_button.setEnabled(can_forward)
+
+    def set_account(self, account_id: int, select_event: int | None = None) -> None:
+        """Show an account: the header and each tab load in the background."""
+        if account_id != self.account_id:
+            self.header.clear()
+            self.overview = None
+            self.tabs.setCurrentWidget(self.timeline_tab)
+        self.account_id = account_id
+        self.reload_overview()
+        self.timeline_tab.set_account(account_id, select_event)
+        for tab in self.tab_widgets():
+            if tab is not self.timeline_tab and hasattr(tab, "set_account"):
+                tab.set_account(account_id)
+
+    def reload_overview(self) -> None:
+        if self.account_id is None:
+            return
+        self._generation += 1
+        generation, account_id, db = self._generation, self.account_id, self.context.db
+        run_in_background(
+            lambda _p: account_overview(db, account_id),
+            lambda overview: self._on_overview(generation, overview),
+            lambda error: self.show_error(self, error),
+            parent=self,
+        )
+
+    def _on_overview(self, generation: int, overview: AccountOverview) -> None:
+        if generation != self._generation:
+            return
+        self.overview = overview
+        self.header.show_overview(overview)
+        self.contacts_tab.set_contacts(overview.contacts)
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.contacts_tab), tr("Contacts ({n})", n=len(overview.contacts))
+        )
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.tasks_tab),
+            tr("Tasks ({n})", n=overview.open_tasks) if overview.open_tasks else tr("Tasks"),
+        )
+        self.overviewLoaded.emit(overview.account.id)
+
+    def _on_accounts_changed(self, ids: list) -> None:
+        if self.account_id is not None and (not ids or self.account_id in ids):
+            self.reload_overview()
+
+    def _on_timeline_changed(self, account_id: int) -> None:
+        if account_id == self.account_id:
+            self.reload_overview()
+
+    def _on_tasks_changed(self, account_id: int) -> None:
+        if account_id in (0, self.account_id):
+            self.reload_overview()

@@ -1,0 +1,81 @@
+"""Browser-like history of what the main window showed: pages and account pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+
+MAX_ENTRIES = 100
+
+
+@dataclass(frozen=True)
+class Place:
+    page: str  # a top-level page key, or "account"
+    account_id: int | None = None
+
+
+class History(QObject):
+    """Visited places with a cursor; going back then visiting drops the forward part."""
+
+    changed = Signal(bool, bool)  # can go back, can go forward
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.places: list[Place] = []
+        self.index = -1
+
+    @property
+    def current(self) -> Place | None:
+        return self.places[self.index] if 0 <= self.index < len(self.places) else None
+
+    def visit(self, place: Place) -> None:
+        if place == self.current:
+            return
+        del self.places[self.index + 1 :]
+        self.places.append(place)
+        if len(self.places) > MAX_ENTRIES:
+            del self.places[0]
+        self.index = len(self.places) - 1
+        self._emit()
+
+    def can_go_back(self) -> bool:
+        return self.index > 0
+
+    def can_go_forward(self) -> bool:
+        return self.index < len(self.places) - 1
+
+    def back(self) -> Place | None:
+        if not self.can_go_back():
+            return None
+        self.index -= 1
+        self._emit()
+        return self.current
+
+    def forward(self) -> Place | None:
+        if not self.can_go_forward():
+            return None
+        self.index += 1
+        self._emit()
+        return self.current
+
+    def _emit(self) -> None:
+        self.changed.emit(self.can_go_back(), self.can_go_forward())
+
+
+class MouseNavigation(QObject):
+    """Application-wide event filter: the mouse's back / forward buttons."""
+
+    back = Signal()
+    forward = Signal()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.MouseButtonPress:
+            button = event.button()
+            if button == Qt.MouseButton.BackButton:
+                self.back.emit()
+                return True
+            if button == Qt.MouseButton.ForwardButton:
+                self.forward.emit()
+                return True
+        return False

@@ -1,0 +1,59 @@
+"""Event-kind icons: a coloured disc with a symbol, drawn once and cached."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+
+# Colour by family: touches blue/teal, support orange, surveys purple, money green, risk red.
+KIND_STYLE: dict[str, tuple[str, str]] = {
+    "meeting": ("#2563eb", "◉"),
+    "call": ("#0891b2", "☎"),
+    "email": ("#0d9488", "✉"),
+    "note": ("#64748b", "✎"),
+    "ticket": ("#ea580c", "⚒"),
+    "nps": ("#7c3aed", "★"),
+    "csat": ("#7c3aed", "☺"),
+    "ces": ("#7c3aed", "◆"),
+    "health_change": ("#db2777", "♥"),
+    "revenue_change": ("#16a34a", "$"),
+    "milestone": ("#ca8a04", "⚑"),
+    "first_value": ("#16a34a", "✓"),
+    "churn_request": ("#dc2626", "✖"),
+    "save_attempt": ("#d97706", "↺"),
+    "escalation": ("#dc2626", "⚠"),
+    "expansion_opportunity": ("#16a34a", "↗"),
+    "advocacy": ("#9333ea", "❝"),
+}
+DEFAULT_STYLE = ("#64748b", "•")
+
+
+def kind_color(kind: str) -> QColor:
+    return QColor(KIND_STYLE.get(kind, DEFAULT_STYLE)[0])
+
+
+@cache
+def kind_pixmap(kind: str, size: int = 28, ratio: float = 1.0) -> QPixmap:
+    color, symbol = KIND_STYLE.get(kind, DEFAULT_STYLE)
+    pixmap = QPixmap(int(size * ratio), int(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawEllipse(QRectF(1, 1, size - 2, size - 2))
+    font = QFont()
+    font.setPixelSize(int(size * 0.55))
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, symbol)
+    painter.end()
+    return pixmap
+
+
+def kind_icon(kind: str) -> QIcon:
+    return QIcon(kind_pixmap(kind, 32))
