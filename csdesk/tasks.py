@@ -338,7 +338,8 @@ def _renewal_plans(session: Session, today: date, rule: dict[str, Any]) -> list[
                     f"renewal_plan:{renewal.isoformat()}",
                     tr("Plan the renewal of {day}", day=renewal.strftime("%d/%m/%Y")),
                     "renewal",
-                    max(due, today - timedelta(days=STALE_DAYS)),
+                    # A plan that should have started already is due now, not shown as late.
+                    max(due, today),
                     "high",
                 )
             )

@@ -105,7 +105,7 @@ def test_rules_create_each_reminder_once(db):
     result = tasks.run_rules(db, TODAY)
     created = rule_tasks(db)
     assert result.created == len(created) == 4
-    assert (renewing, "renewal_plan:2027-03-01", date(2026, 11, 1), "renewal") in created
+    assert (renewing, "renewal_plan:2027-03-01", TODAY, "renewal") in created
     assert (high, "qbr:2026Q4", date(2026, 12, 17), "expansion") in created
     assert (kicked, f"checkin:{kickoff.id}", date(2026, 12, 1), "onboarding") in created
     assert (onboarded, "nps:2026-06-01", date(2026, 12, 1), "follow_up") in created

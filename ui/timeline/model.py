@@ -280,8 +280,11 @@ class TimelineDelegate(QStyledItemDelegate):
 
         painter.setFont(small)
         painter.setPen(dim)
-        preview = model.preview(event) if hasattr(model, "preview") else ""
-        second = kind_text(event) + (f" — {preview}" if preview else "")
+        if hasattr(model, "subtitle"):
+            second = model.subtitle(event)
+        else:
+            preview = model.preview(event) if hasattr(model, "preview") else ""
+            second = kind_text(event) + (f" — {preview}" if preview else "")
         painter.drawText(
             line2,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

@@ -20,7 +20,7 @@ from csdesk.i18n import tr
 from csdesk.markup import plain_preview
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.timeline.model import EventRole, IsHeaderRole, TimelineDelegate
+from ui.timeline.model import EventRole, IsHeaderRole, TimelineDelegate, kind_text
 from ui.timeline.notes import SafeTextBrowser, event_html
 from ui.workers import run_in_background
 
@@ -41,10 +41,12 @@ class SearchResultsModel(QAbstractListModel):
     def hit_at(self, row: int) -> timeline.SearchHit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
 
-    def preview(self, event: timeline.EventData) -> str:
+    def subtitle(self, event: timeline.EventData) -> str:
+        """Account first: across accounts, whose event it is matters most."""
         hit = next((h for h in self._hits if h.event is event), None)
         text = plain_preview(event.body, 120)
-        return f"{hit.account_name}" + (f" — {text}" if text else "") if hit else text
+        parts = f"{hit.account_name} · {kind_text(event)}" if hit else kind_text(event)
+        return parts + (f" — {text}" if text else "")
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._hits)
@@ -96,6 +98,8 @@ class SearchPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 420])
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.addLayout(top)

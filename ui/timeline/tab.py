@@ -64,7 +64,7 @@ class TimelineTab(QWidget):
 
         self.kind_filter = QComboBox()
         self.kind_filter.addItem(tr("All kinds"), None)
-        self.kind_filter.addItem(tr("Touchpoints (meetings, calls, e-mails, notes)"), "touch")
+        self.kind_filter.addItem(tr("Touchpoints only"), "touch")
         for key in vocab.EVENT_KINDS:
             self.kind_filter.addItem(kind_icon(key), label(vocab.EVENT_KIND_LABELS, key), key)
         self.period = QComboBox()
@@ -130,6 +130,8 @@ class TimelineTab(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 420])
+        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(filters)

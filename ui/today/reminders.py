@@ -36,6 +36,13 @@ class ReminderService(QObject):
         self.timer.setInterval(CHECK_INTERVAL_MS)
         self.timer.timeout.connect(self.tick)
         self._running = False
+        context.hub.databaseChanged.connect(self._on_database_changed)
+
+    def _on_database_changed(self) -> None:
+        self.announced.clear()
+        self.last_rules_day = None
+        if self.timer.isActive():
+            self.run_rules()
 
     def start(self) -> None:
         QTimer.singleShot(0, self.tick)
