@@ -59,11 +59,13 @@ SORT_KEYS = (
     "owner",
     "cnpj",
     "domain",
+    "plan",
 )
 STATUS_FILTERS = ("active", "churned", "all")
 NO_SCORE = "none"  # health-band filter value for accounts without a score yet
 RENEWAL_HORIZON_DAYS = 90
 AT_RISK_BANDS = ("yellow", "red")
+PLAN_STATUS_ORDER = ("late", "on_track", "done")  # csdesk.plans: the worst first
 
 # A str.translate table for the accented letters of Portuguese (and other
 # Latin-1 text): much faster than unicodedata per row; fold() is the fallback.
@@ -221,6 +223,8 @@ def _compute_rank(book: Book, key: str) -> np.ndarray:
         return _codes(f["status"], vocab.STATUSES)
     if key in ("owner", "cnpj", "domain"):
         return _codes(f[key])
+    if key == "plan":
+        return _codes(f["plan_status"], PLAN_STATUS_ORDER)
     raise KeyError(key)
 
 
@@ -266,9 +270,16 @@ def build_book(records: list[tuple], today: date | None = None) -> Book:
 
 def load_book(db: Database, today: date | None = None) -> Book:
     """Every account, for the book table, with one query."""
+    from csdesk.plans import plan_status_by_account
+
     with db.engine.connect() as conn:
         records = conn.execute(_QUERY).fetchall()
-    return build_book([tuple(r) for r in records], today)
+    book = build_book([tuple(r) for r in records], today)
+    statuses = plan_status_by_account(db, book.today)
+    if statuses:
+        mapped = book.frame["id"].map(statuses)
+        book.frame["plan_status"] = mapped.astype(object).where(mapped.notna(), None)
+    return book
 
 
 # Filtering, searching, sorting ------------------------------------------------

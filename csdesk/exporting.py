@@ -22,6 +22,7 @@ import numpy as np
 from csdesk import formatting, i18n, vocab
 from csdesk.book import Book
 from csdesk.i18n import tr
+from csdesk.plans import PLAN_STATUS_LABELS
 from csdesk.text import format_cnpj
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -168,6 +169,7 @@ BOOK_EXPORT_HEADERS = {
     "last_touch": ("Last touch", "Days since last touch"),
     "nps": ("Last NPS",),
     "owner": ("Owner",),
+    "plan": ("Success plan",),
 }
 STATUS_LABELS = {"active": "Active", "churned": "Churned"}
 
@@ -233,6 +235,10 @@ def book_columns(
             out.append(ExportColumn(h[1], INT, _optional(f["touch_days"].to_numpy(), int)))
         elif key == "nps":
             out.append(ExportColumn(h[0], INT, _optional(f["last_nps"].to_numpy(), int)))
+        elif key == "plan":
+            out.append(
+                ExportColumn(h[0], TEXT, _labels(f["plan_status"].to_numpy(), PLAN_STATUS_LABELS, language))
+            )
     return out
 
 

@@ -35,6 +35,9 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--to", dest="end", metavar="DATE", help="period end, included (default: today)")
     parser.add_argument("--template", metavar="NAME", help="a user template's name (default: the built-in)")
     parser.add_argument("--no-event", action="store_true", help="do not record the QBR on the timeline")
+    parser.add_argument(
+        "--held", action="store_true", help="kickoff: record on the timeline that it took place"
+    )
     # --lang is also a global option; here it may follow the command.
     parser.add_argument("--lang", dest="doc_lang", metavar="LANG", help="pt-BR or en")
     parser.set_defaults(handler=run_doc)
@@ -77,6 +80,8 @@ def run_doc(args: argparse.Namespace) -> int:
         result = documents.generate(
             db, kind, account.id, args.out, language, period, args.template, record_event=not args.no_event
         )
+        if kind == "kickoff" and args.held:
+            documents.record_kickoff_held(db, account.id, language=language)
     finally:
         db.dispose()
     print(result.path)

@@ -143,3 +143,25 @@ def test_main_window_has_the_templates_page(qtbot, context):
     window.show_page("templates")
     assert window.stack.currentWidget() is window.pages["templates"]
     _ = Qt
+
+
+def test_book_shows_plan_status(qtbot, qtmodeltester, context, seeded):
+    from datetime import date, timedelta
+
+    from csdesk.book import load_book
+    from ui.book.model import COLUMNS, BookModel
+
+    plans.save_plan(
+        context.db,
+        plans.PlanData(2, "Late plan", milestones=(plans.MilestoneData("x", due_date=date.today() - timedelta(5)),)),
+    )
+    book = load_book(context.db)
+    model = BookModel()
+    model.set_book(book)
+    qtmodeltester.check(model)
+    column = next(i for i, c in enumerate(COLUMNS) if c.key == "plan")
+    row = model.row_of(2)
+    assert model.index(row, column).data() == "Late"
+    assert model.index(model.row_of(3), column).data() == ""
+    model.set_sort("plan")
+    assert model.account_id(0) == 2  # the late ones first

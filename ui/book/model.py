@@ -21,6 +21,7 @@ from csdesk import book as core
 from csdesk import formatting, vocab
 from csdesk.book import Book, BookFilter
 from csdesk.i18n import label, tr
+from csdesk.plans import PLAN_STATUS_LABELS
 from csdesk.text import format_cnpj
 
 AccountIdRole = Qt.ItemDataRole.UserRole
@@ -57,6 +58,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("last_touch", "Last touch", _RIGHT, width=112),
     Column("nps", "NPS", _CENTER, width=44),
     Column("owner", "Owner", width=120),
+    Column("plan", "Success plan", _CENTER, width=104),
     Column("cnpj", "CNPJ", visible=False, width=140),
     Column("domain", "Domain", visible=False, width=140),
     Column("status", "Status", visible=False, width=90),
@@ -118,6 +120,7 @@ class BookModel(QAbstractTableModel):
                 "owner",
                 "renewal_days",
                 "touch_days",
+                "plan_status",
             )
         }
         self._lists["renewal_date"] = [d.date() if d == d else None for d in f["renewal_date"]]
@@ -264,6 +267,8 @@ class BookModel(QAbstractTableModel):
             return format_cnpj(lists["cnpj"][p])
         if key == "domain":
             return lists["domain"][p] or ""
+        if key == "plan":
+            return label(PLAN_STATUS_LABELS, lists["plan_status"][p])
         return ""
 
     def _native(self, key: str, p: int):
@@ -282,6 +287,8 @@ class BookModel(QAbstractTableModel):
             return None if nps is None else int(nps)
         if key == "name":
             return lists["name"][p]
+        if key == "plan":
+            return lists["plan_status"][p]
         value = lists[key][p]
         return value if isinstance(value, str) else None
 
@@ -298,6 +305,8 @@ class BookModel(QAbstractTableModel):
         if key == "nps":
             nps = _optional_float(lists["last_nps"][p])
             return None if nps is None else NPS_COLORS[nps_group(int(nps))]
+        if key == "plan" and lists["plan_status"][p] == "late":
+            return NPS_COLORS["detractor"]
         return None
 
     def _tooltip(self, key: str, p: int):

@@ -109,6 +109,7 @@ class BookPage(QWidget):
         hub.accountsChanged.connect(self._schedule_reload)
         hub.healthChanged.connect(self._schedule_reload)
         hub.timelineChanged.connect(self._schedule_reload)
+        hub.plansChanged.connect(self._schedule_reload)
         hub.importFinished.connect(self._schedule_reload)
         hub.databaseChanged.connect(self._on_database_changed)
         hub.requestNewAccount.connect(self.new_account)
