@@ -153,7 +153,9 @@ def test_book_shows_plan_status(qtbot, qtmodeltester, context, seeded):
 
     plans.save_plan(
         context.db,
-        plans.PlanData(2, "Late plan", milestones=(plans.MilestoneData("x", due_date=date.today() - timedelta(5)),)),
+        plans.PlanData(
+            2, "Late plan", milestones=(plans.MilestoneData("x", due_date=date.today() - timedelta(5)),)
+        ),
     )
     book = load_book(context.db)
     model = BookModel()
@@ -165,3 +167,20 @@ def test_book_shows_plan_status(qtbot, qtmodeltester, context, seeded):
     assert model.index(model.row_of(3), column).data() == ""
     model.set_sort("plan")
     assert model.account_id(0) == 2  # the late ones first
+
+
+def test_account_page_has_the_plan_tab_and_a_qbr_button(qtbot, context, seeded, tmp_path, monkeypatch):
+    from ui.account.page import AccountPage
+    from ui.documents.actions import DocumentActions
+    from ui.plans.tab import SuccessPlanTab
+
+    target = tmp_path / "qbr.pptx"
+    monkeypatch.setattr(DocumentActions, "ask_save_path", staticmethod(lambda *args: str(target)))
+    page = AccountPage(context)
+    qtbot.addWidget(page)
+    page.set_account(seeded)
+    assert isinstance(page.plan_tab, SuccessPlanTab) and page.plan_tab.plan is not None
+    with qtbot.waitSignal(page.documents.generated, timeout=30000):
+        page.qbr_button.click()
+    assert target.exists()
+    page.documents.last_box.close()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QStyle,
     QTableView,
     QTabWidget,
@@ -327,12 +328,10 @@ def _health_tab(context: AppContext) -> QWidget:
 
 
 def _plan_tab(context: AppContext) -> QWidget:
-    """The Success plan tab (replaced by the success plan's own view)."""
-    return PlaceholderTab(
-        tr(
-            "The success plan is coming from the success plan module: desired outcomes, criteria and milestones."
-        )
-    )
+    """The Success plan tab: outcomes, criteria and milestones, edited in place."""
+    from ui.plans.tab import SuccessPlanTab
+
+    return SuccessPlanTab(context, show_documents=False)
 
 
 class AccountPage(QWidget):
@@ -379,6 +378,22 @@ class AccountPage(QWidget):
         nav.addWidget(self.back_button)
         nav.addWidget(self.forward_button)
         nav.addStretch(1)
+        # One click to the documents of this account: QBR deck, kickoff, plans, follow-up email.
+        from ui.documents.actions import DocumentActions
+
+        self.documents = DocumentActions(context, lambda: self.account_id, self)
+        self.qbr_button = QToolButton()
+        self.qbr_button.setDefaultAction(self.documents.qbr_action)
+        self.qbr_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.documents_button = QToolButton()
+        self.documents_button.setText(tr("Documents"))
+        self.documents_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        documents_menu = QMenu(self.documents_button)
+        for action in self.documents.actions():
+            documents_menu.addAction(action)
+        self.documents_button.setMenu(documents_menu)
+        nav.addWidget(self.qbr_button)
+        nav.addWidget(self.documents_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(6)

@@ -88,7 +88,7 @@ def _table(model: PlanPartModel) -> QTableView:
 class SuccessPlanTab(QWidget):
     """Shows and edits one account's current plan; ``set_account(id)`` switches account."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None):
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, show_documents: bool = True):
         super().__init__(parent)
         self.context = context
         self.account_id: int | None = None
@@ -134,6 +134,7 @@ class SuccessPlanTab(QWidget):
         top.addStretch(1)
         top.addWidget(self.new_button)
         top.addWidget(self.doc_button)
+        self.doc_button.setVisible(show_documents)  # the account page has its own
         top.addWidget(self.delete_button)
 
         self.root_cause = QLabel()
