@@ -21,12 +21,11 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from sqlalchemy import String, delete, func, select, type_coerce, update
+from sqlalchemy import String, case, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from csdesk import formatting, vocab
@@ -34,7 +33,7 @@ from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from csdesk.progress import SILENT, Progress
 from db import Database
-from db.bulk import insert_rows
+from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
     Account,
     HealthModel,
@@ -104,6 +103,15 @@ LOOKBACK = {
     "qbr_attendance": 182,
 }
 TICKET_WEIGHTS = {"low": 1.0, "medium": 1.0, "high": 2.0, "critical": 3.0}
+_MEASURE_METRICS = (
+    "logins",
+    "active_users",
+    "licensed_users",
+    "key_feature_use",
+    "payment_delay_days",
+    "csm_pulse",
+    "qbr_attendance",
+)
 
 MIN_COMPONENTS = 3
 MAX_COMPONENTS = 7
@@ -467,18 +475,6 @@ def _positions(ids: np.ndarray, account_ids: np.ndarray) -> tuple[np.ndarray, np
     return pos, ok
 
 
-def _rows_from(ids: np.ndarray, frame_ids, frame_days, values) -> _Rows:
-    account_ids = np.asarray(frame_ids, dtype=np.int64)
-    if len(account_ids) == 0:
-        return _Rows.empty()
-    pos, ok = _positions(ids, account_ids)
-    return _Rows(
-        pos[ok],
-        _day_numbers(frame_days)[ok] if not isinstance(frame_days, np.ndarray) else frame_days[ok],
-        np.asarray(values, dtype=np.float64)[ok],
-    )
-
-
 def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = None) -> _Inputs:
     """Load the dated inputs from ``since`` (minus the look-backs) for some or all accounts."""
     wanted = None if account_ids is None else sorted(set(account_ids))
@@ -499,54 +495,66 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
             q = q.where(Account.id.in_(wanted))
         acc = session.execute(q).all()
 
-        def scoped(query, column):
-            return query.where(column.in_(wanted)) if wanted is not None else query
+        # Large id lists are filtered in NumPy instead of in SQL.
+        in_sql = wanted is not None and len(wanted) <= 500
 
-        measure_rows = session.execute(
+        def scoped(query, column):
+            return query.where(column.in_(wanted)) if in_sql else query
+
+        measure_rows = fetch_numeric(
+            session,
             scoped(
-                select(Measure.account_id, Measure.metric, type_coerce(Measure.as_of, String), Measure.value)
-                .where(Measure.as_of >= earliest)
-                .where(
-                    Measure.metric.in_(
-                        (
-                            "logins",
-                            "active_users",
-                            "licensed_users",
-                            "key_feature_use",
-                            "payment_delay_days",
-                            "csm_pulse",
-                            "qbr_attendance",
-                        )
-                    )
-                ),
+                select(
+                    Measure.account_id,
+                    case({m: i for i, m in enumerate(_MEASURE_METRICS)}, value=Measure.metric, else_=-1),
+                    day_number(Measure.as_of),
+                    Measure.value,
+                ).where(Measure.as_of >= earliest, Measure.metric.in_(_MEASURE_METRICS)),
                 Measure.account_id,
-            )
-        ).all()
-        survey_rows = session.execute(
+            ),
+            4,
+        )
+        survey_rows = fetch_numeric(
+            session,
             scoped(
                 select(
                     SurveyResponse.account_id,
-                    SurveyResponse.kind,
-                    type_coerce(SurveyResponse.answered_at, String),
+                    case((SurveyResponse.kind == "nps", 0), else_=1),
+                    day_number(SurveyResponse.answered_at),
                     SurveyResponse.score,
-                ).where(SurveyResponse.answered_at >= earliest, SurveyResponse.kind.in_(("nps", "csat"))),
+                ).where(
+                    SurveyResponse.answered_at >= datetime.combine(earliest, datetime.min.time()),
+                    SurveyResponse.kind.in_(("nps", "csat")),
+                ),
                 SurveyResponse.account_id,
-            )
-        ).all()
-        event_rows = session.execute(
+            ),
+            4,
+        )
+        event_since = datetime.combine(earliest - timedelta(days=365), datetime.min.time())
+        ticket_rows = fetch_numeric(
+            session,
             scoped(
                 select(
                     TimelineEvent.account_id,
-                    TimelineEvent.kind,
-                    TimelineEvent.subkind,
-                    TimelineEvent.severity,
-                    type_coerce(TimelineEvent.occurred_at, String),
-                ).where(
-                    TimelineEvent.kind.in_((*vocab.TOUCH_KINDS, "ticket")),
-                ),
+                    day_number(TimelineEvent.occurred_at),
+                    case(TICKET_WEIGHTS, value=TimelineEvent.severity, else_=1.0),
+                ).where(TimelineEvent.kind == "ticket", TimelineEvent.occurred_at >= event_since),
                 TimelineEvent.account_id,
-            )
-        ).all()
+            ),
+            3,
+        )
+        touch_rows = fetch_numeric(
+            session,
+            scoped(
+                select(
+                    TimelineEvent.account_id,
+                    day_number(TimelineEvent.occurred_at),
+                    case(((TimelineEvent.kind == "meeting") & (TimelineEvent.subkind == "qbr"), 1), else_=0),
+                ).where(TimelineEvent.kind.in_(vocab.TOUCH_KINDS), TimelineEvent.occurred_at >= event_since),
+                TimelineEvent.account_id,
+            ),
+            3,
+        )
 
     ids = np.array([r[0] for r in acc], dtype=np.int64)
     n = len(ids)
@@ -565,37 +573,21 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
     licensed_now = np.array([np.nan if r[6] in (None, 0) else r[6] for r in acc], dtype=np.float64)
     active_now = np.array([np.nan if r[7] is None else r[7] for r in acc], dtype=np.float64)
 
-    measures: dict[str, _Rows] = {}
-    if measure_rows:
-        mf = pd.DataFrame(measure_rows, columns=["account_id", "metric", "day", "value"])
-        mf["d"] = _day_numbers(mf["day"].tolist())
-        for metric, group in mf.groupby("metric", sort=False):
-            pos, ok = _positions(ids, group["account_id"].to_numpy(dtype=np.int64))
-            measures[str(metric)] = _Rows(pos[ok], group["d"].to_numpy()[ok], group["value"].to_numpy()[ok])
-    nps = csat = _Rows.empty()
-    if survey_rows:
-        sf = pd.DataFrame(survey_rows, columns=["account_id", "kind", "day", "score"])
-        sf["d"] = _day_numbers(sf["day"].tolist())
-        for kind, group in sf.groupby("kind", sort=False):
-            pos, ok = _positions(ids, group["account_id"].to_numpy(dtype=np.int64))
-            rows = _Rows(pos[ok], group["d"].to_numpy()[ok], group["score"].to_numpy(dtype=np.float64)[ok])
-            if kind == "nps":
-                nps = rows
-            else:
-                csat = rows
-    tickets = touches = qbrs = _Rows.empty()
-    if event_rows:
-        ef = pd.DataFrame(event_rows, columns=["account_id", "kind", "subkind", "severity", "day"])
-        ef["d"] = _day_numbers(ef["day"].tolist())
-        pos, ok = _positions(ids, ef["account_id"].to_numpy(dtype=np.int64))
-        ef = ef[ok].assign(pos=pos[ok])
-        t = ef[ef["kind"].eq("ticket")]
-        weight = t["severity"].map(TICKET_WEIGHTS).fillna(1.0).to_numpy()
-        tickets = _Rows(t["pos"].to_numpy(), t["d"].to_numpy(), weight)
-        touch = ef[ef["kind"].isin(vocab.TOUCH_KINDS)]
-        touches = _Rows(touch["pos"].to_numpy(), touch["d"].to_numpy(), np.ones(len(touch)))
-        q = touch[touch["subkind"].eq("qbr")]
-        qbrs = _Rows(q["pos"].to_numpy(), q["d"].to_numpy(), np.ones(len(q)))
+    def rows(table: np.ndarray, day_col: int, value_col: int | None) -> _Rows:
+        if len(table) == 0:
+            return _Rows.empty()
+        pos, ok = _positions(ids, table[:, 0].astype(np.int64))
+        values = table[ok, value_col] if value_col is not None else np.ones(int(ok.sum()))
+        return _Rows(pos[ok], table[ok, day_col].astype(np.int64), values)
+
+    measures = {
+        metric: rows(measure_rows[measure_rows[:, 1] == i], 2, 3) for i, metric in enumerate(_MEASURE_METRICS)
+    }
+    nps = rows(survey_rows[survey_rows[:, 1] == 0], 2, 3)
+    csat = rows(survey_rows[survey_rows[:, 1] == 1], 2, 3)
+    tickets = rows(ticket_rows, 1, 2)
+    touches = rows(touch_rows, 1, None)
+    qbrs = rows(touch_rows[touch_rows[:, 2] == 1] if len(touch_rows) else touch_rows, 1, None)
     return _Inputs(
         ids=ids,
         segment=np.array([r[1] for r in acc], dtype=object),

@@ -8,13 +8,17 @@ the portable Core ``insert()`` path.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert
+import numpy as np
+from sqlalchemy import Integer, Table, insert
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
 
 BATCH = 50_000
 
@@ -64,3 +68,48 @@ def insert_rows(
     for lo in range(0, count, BATCH):
         session.execute(insert(table), records[lo : lo + BATCH])
     return count
+
+
+class _DayNumber(FunctionElement):
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_DayNumber, "sqlite")
+def _day_number_sqlite(element, compiler, **kw):
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+@compiles(_DayNumber, "postgresql")
+def _day_number_postgres(element, compiler, **kw):
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(_DayNumber)
+def _day_number_default(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400 AS INTEGER)"
+
+
+def day_number(column) -> _DayNumber:
+    """SQL expression: a DATE / DATETIME column as whole days since 1970-01-01 (integer)."""
+    return _DayNumber(column)
+
+
+def fetch_numeric(session: Session, statement, columns: int) -> np.ndarray:
+    """Run a SELECT of non-null numeric columns; the rows as a float64 array (rows x columns).
+
+    On SQLite the driver's rows go straight into NumPy without building a Row
+    object per row (millions of measures).
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.execute(str(compiled))
+            flat = np.fromiter(itertools.chain.from_iterable(cursor), dtype=np.float64)
+        finally:
+            cursor.close()
+        return flat.reshape(-1, columns)
+    rows = session.execute(statement).all()
+    return np.array(rows, dtype=np.float64).reshape(-1, columns)
