@@ -59,7 +59,10 @@ def page_factories() -> list[tuple[str, str, PageFactory]]:
 
 def load_style_sheet() -> str:
     path = resources_dir() / "styles" / "app.qss"
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+    if not path.is_file():
+        return ""
+    icons = (resources_dir() / "icons").as_posix()
+    return path.read_text(encoding="utf-8").replace("@icons@", icons)
 
 
 class MainWindow(QMainWindow):
@@ -120,7 +123,7 @@ class MainWindow(QMainWindow):
         if icon is None and key == "book":
             from ui.book.icons import icon as named_icon
 
-            icon = named_icon("book")
+            icon = named_icon("book", "#c9d1e3")
         if icon is not None:
             item.setIcon(icon)
         self.sidebar.addItem(item)

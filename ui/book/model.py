@@ -48,15 +48,15 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Account", width=190),
-    Column("segment", "Segment", width=118),
+    Column("name", "Account", width=180),
+    Column("segment", "Segment", width=110),
     Column("stage", "Stage", width=124),
     Column("mrr", "MRR", _RIGHT, width=108),
-    Column("arr", "ARR", _RIGHT, width=96),
+    Column("arr", "ARR", _RIGHT, width=94),
     Column("renewal", "Renewal", _RIGHT, width=142),
     Column("health", "Health", _CENTER, width=66),
-    Column("last_touch", "Last touch", _RIGHT, width=112),
-    Column("nps", "NPS", _CENTER, width=44),
+    Column("last_touch", "Last touch", _RIGHT, width=124),
+    Column("nps", "NPS", _CENTER, width=54),
     Column("owner", "Owner", width=120),
     Column("plan", "Success plan", _CENTER, width=104),
     Column("cnpj", "CNPJ", visible=False, width=140),

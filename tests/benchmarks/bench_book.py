@@ -1,0 +1,262 @@
+"""The book of business at 50,000 demo accounts: start-up, search as you type, sort, memory.
+
+Each figure is printed beside a baseline measured in the same run:
+- start-up: CSDesk's main window shown with every row loaded, against a bare
+  PySide6 QMainWindow, both in a fresh subprocess timed from spawn to a
+  printed marker;
+- search / sort: one keystroke in the real search field (filter, model reset,
+  KPI header) against a plain pandas ``str.contains`` / ``sort_values``;
+- memory: resident set size of those two subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.benchmarks.conftest import best_of
+from tests.benchmarks.demo_cache import demo_database
+
+pytestmark = pytest.mark.benchmark
+
+ACCOUNTS = 50_000
+ROOT = Path(__file__).resolve().parents[2]
+
+BARE_WINDOW = """
+import os, psutil
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1360, 820)
+window.show()
+app.processEvents()
+print("READY", psutil.Process().memory_info().rss, flush=True)
+"""
+
+CSDESK_WINDOW = """
+import sys, psutil
+from PySide6.QtCore import QSettings
+from csdesk import i18n
+from db import open_database
+from ui.app import build_context, create_application
+from ui.main_window import MainWindow
+
+app = create_application()
+i18n.set_language("pt_BR")
+settings = QSettings(sys.argv[2], QSettings.Format.IniFormat)
+window = MainWindow(build_context(open_database(sys.argv[1]), settings))
+window.show()
+page = window.pages["book"]
+
+def ready():
+    app.processEvents()
+    print("READY", psutil.Process().memory_info().rss, page.model.rowCount(), flush=True)
+    app.quit()
+
+page.bookLoaded.connect(ready)
+app.exec()
+"""
+
+
+def _timed_subprocess(code: str, *args: str) -> tuple[float, list[str]]:
+    """Milliseconds from spawn to the READY line, and that line's fields."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("READY"):
+            elapsed = (time.perf_counter() - start) * 1000
+            process.stdout.read()
+            process.wait(timeout=60)
+            return elapsed, line.split()[1:]
+    process.wait(timeout=60)
+    raise AssertionError(f"subprocess ended without READY (exit {process.returncode})")
+
+
+@pytest.fixture(scope="module")
+def book_db_path() -> Path:
+    return demo_database(ACCOUNTS)
+
+
+def test_start_up_and_memory(book_db_path, tmp_path, bench_report):
+    settings = str(tmp_path / "settings.ini")
+    _timed_subprocess(BARE_WINDOW)  # warm the disk cache for both
+    bare_times, csdesk_times, bare_rss, csdesk_rss = [], [], [], []
+    for _ in range(3):
+        elapsed, fields = _timed_subprocess(BARE_WINDOW)
+        bare_times.append(elapsed)
+        bare_rss.append(int(fields[0]))
+        elapsed, fields = _timed_subprocess(CSDESK_WINDOW, str(book_db_path), settings)
+        assert int(fields[1]) > 0.8 * ACCOUNTS  # the active accounts are all in the table
+        csdesk_times.append(elapsed)
+        csdesk_rss.append(int(fields[0]))
+    bench_report.add(
+        "book: process start -> window shown with 50k rows",
+        min(csdesk_times),
+        baseline_name="bare PySide6 QMainWindow shown",
+        baseline=min(bare_times),
+        goal="within 3x",
+    )
+    bench_report.add(
+        "book: resident memory with 50k accounts loaded",
+        max(csdesk_rss) / 2**20,
+        "MB",
+        baseline_name="bare PySide6 QMainWindow",
+        baseline=max(bare_rss) / 2**20,
+        goal="< 300 MB",
+    )
+
+
+@pytest.fixture(scope="module")
+def page(book_db_path, tmp_path_factory, qapp):
+    from PySide6.QtCore import QSettings
+
+    from csdesk import i18n
+    from db import open_database
+    from ui.app import build_context
+    from ui.book.page import BookPage
+
+    i18n.set_language("pt_BR")
+    settings = QSettings(str(tmp_path_factory.mktemp("bench") / "s.ini"), QSettings.Format.IniFormat)
+    widget = BookPage(build_context(open_database(book_db_path), settings))
+    widget.resize(1170, 780)
+    widget.show()
+    deadline = time.monotonic() + 60
+    while not widget.loaded and time.monotonic() < deadline:
+        qapp.processEvents()
+        time.sleep(0.01)
+    assert widget.loaded
+    return widget
+
+
+def _keystrokes(page, qapp, text: str) -> list[float]:
+    """Milliseconds per keystroke typing ``text`` (filter, reset, KPIs, repaint queued)."""
+    times = []
+    for i in range(1, len(text) + 1):
+        start = time.perf_counter()
+        page.search.setText(text[:i])
+        qapp.processEvents()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def test_search_as_you_type(page, qapp, bench_report):
+    frame = page.model.book.frame
+    cnpj = next(c for c in frame["cnpj"] if isinstance(c, str) and len(c) == 14)
+    fragment = f"{cnpj[:2]}.{cnpj[2:5]}.{cnpj[5:8]}"
+    names = frame["name"].astype(str)
+    cnpjs = frame["cnpj"].fillna("").astype(str)
+
+    def worst(text: str) -> float:
+        best = None
+        for _ in range(5):
+            page.search.clear()
+            qapp.processEvents()
+            times = _keystrokes(page, qapp, text)
+            best = times if best is None else [min(a, b) for a, b in zip(best, times, strict=True)]
+        page.search.clear()
+        return max(best)
+
+    pad = worst("pad")
+    baseline = best_of(lambda: names.str.contains("pad", case=False, regex=False))
+    bench_report.add(
+        'book: keystroke in search, "pad" (worst key)',
+        pad,
+        baseline_name="pandas str.contains(name) over 50k",
+        baseline=baseline,
+        goal="< 50 ms",
+    )
+    cnpj_time = worst(fragment)
+    baseline = best_of(lambda: cnpjs.str.contains(cnpj[:8], regex=False))
+    bench_report.add(
+        f'book: keystroke in search, CNPJ "{fragment}" (worst key)',
+        cnpj_time,
+        baseline_name="pandas str.contains(cnpj) over 50k",
+        baseline=baseline,
+        goal="< 50 ms",
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "frame_column"),
+    [
+        ("mrr", "mrr_cents"),
+        ("renewal", "renewal_date"),
+        ("health", "health_score"),
+        ("owner", "owner"),
+        ("name", "name"),
+    ],
+)
+def test_sort(page, qapp, bench_report, key, frame_column):
+    from PySide6.QtCore import Qt
+
+    from ui.book.model import COLUMNS
+
+    column = next(i for i, c in enumerate(COLUMNS) if c.key == key)
+    page.set_filter(page.model.filter.__class__(status="all"))
+    order = [Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder]
+
+    def click():
+        order.reverse()
+        page.table.sortByColumn(column, order[0])
+        qapp.processEvents()
+
+    click()  # the rank array is computed once per load, not per click
+    elapsed = best_of(click)
+    series = page.model.book.frame[frame_column]
+    baseline = best_of(lambda: series.sort_values(kind="stable", na_position="last"))
+    bench_report.add(
+        f"book: sort all rows by {key}",
+        elapsed,
+        baseline_name=f"pandas sort_values({frame_column})",
+        baseline=baseline,
+        goal="< 50 ms",
+    )
+
+
+def test_load(book_db_path, bench_report):
+    import sqlite3
+
+    from csdesk.book import QUERY_COLUMNS, load_book
+    from db import open_database
+
+    db = open_database(book_db_path)
+    try:
+        elapsed = best_of(lambda: load_book(db).search_keys, repeat=3)
+    finally:
+        db.dispose()
+
+    def plain():
+        conn = sqlite3.connect(book_db_path)
+        conn.execute(f"SELECT {', '.join(QUERY_COLUMNS)} FROM accounts ORDER BY name_key, id").fetchall()
+        conn.close()
+
+    baseline = best_of(plain, repeat=3)
+    frame_baseline = best_of(
+        lambda: pd.read_sql_query(
+            f"SELECT {', '.join(QUERY_COLUMNS)} FROM accounts", sqlite3.connect(book_db_path)
+        ),
+        repeat=3,
+    )
+    bench_report.add(
+        "book: load 50k accounts column-wise (+ search keys)",
+        elapsed,
+        baseline_name="sqlite3 fetchall of the same query",
+        baseline=baseline,
+        goal="well under 1 s",
+    )
+    bench_report.add(
+        "book: (reference) pandas read_sql_query, same columns",
+        frame_baseline,
+        baseline_name="sqlite3 fetchall of the same query",
+        baseline=baseline,
+    )
