@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
 
 from csdesk import vocab
 from csdesk.text import digits, fold
@@ -42,7 +41,7 @@ QUERY_COLUMNS = (
     "last_nps",
     "owner",
 )
-_QUERY = text(f"SELECT {', '.join(QUERY_COLUMNS)} FROM accounts ORDER BY name_key, id")
+_QUERY_TEXT = f"SELECT {', '.join(QUERY_COLUMNS)} FROM accounts ORDER BY name_key, id"
 
 # Keys a view can sort on; each maps to a rank array computed once per load.
 SORT_KEYS = (
@@ -64,6 +63,32 @@ SORT_KEYS = (
 STATUS_FILTERS = ("active", "churned", "all")
 NO_SCORE = "none"  # health-band filter value for accounts without a score yet
 RENEWAL_HORIZON_DAYS = 90
+_LIST_COLUMNS = (
+    "id",
+    "name",
+    "cnpj",
+    "domain",
+    "segment",
+    "stage",
+    "status",
+    "mrr_cents",
+    "arr_cents",
+    "currency",
+    "health_score",
+    "health_band",
+    "health_trend",
+    "last_nps",
+    "owner",
+    "renewal_days",
+    "touch_days",
+    "plan_status",
+)
+_CODE_ORDERS = {
+    "status": vocab.STATUSES,
+    "segment": vocab.SEGMENTS,
+    "stage": vocab.STAGES,
+    "health_band": vocab.HEALTH_BANDS,
+}
 AT_RISK_BANDS = ("yellow", "red")
 PLAN_STATUS_ORDER = ("late", "on_track", "done")  # csdesk.plans: the worst first
 
@@ -148,6 +173,9 @@ class Book:
     today: date
     _ranks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _search_keys: np.ndarray | None = field(default=None, repr=False)
+    _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _currency: str | None = field(default=None, repr=False)
+    _lists: dict[str, list] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -181,6 +209,47 @@ class Book:
                 dtype=object,
             )
         return self._search_keys
+
+    def codes(self, name: str) -> np.ndarray:
+        """Small-integer codes of a vocabulary column (-1 = none), for fast vectorised tests.
+
+        Comparing 50,000 Python strings costs milliseconds; comparing int8 codes, microseconds.
+        """
+        if name not in self._codes:
+            order = _CODE_ORDERS[name]
+            mapping = {key: i for i, key in enumerate(order)}
+            values = self.frame[name].map(mapping).fillna(-1).to_numpy(dtype=np.int8)
+            self._codes[name] = values
+        return self._codes[name]
+
+    @property
+    def currency(self) -> str:
+        """The book's main currency (totals are shown in it)."""
+        if self._currency is None:
+            counts = self.frame["currency"].value_counts()
+            self._currency = str(counts.index[0]) if len(counts) else "BRL"
+        return self._currency
+
+    @property
+    def lists(self) -> dict[str, list]:
+        """Display columns as Python lists: indexing one per cell is ~20x cheaper than pandas."""
+        if self._lists is None:
+            f = self.frame
+            self._lists = {name: f[name].tolist() for name in _LIST_COLUMNS}
+            self._lists["renewal_date"] = [
+                None if day != day else day.date()  # NaT != NaT
+                for day in f["renewal_date"]
+            ]
+        return self._lists
+
+    def prepare(self) -> Book:
+        """Compute the lazy arrays now (call it in the background thread that loaded the book)."""
+        self.search_keys  # noqa: B018
+        self.lists  # noqa: B018
+        for name in _CODE_ORDERS:
+            self.codes(name)
+        self.currency  # noqa: B018
+        return self
 
     def rank(self, key: str) -> np.ndarray:
         """Float sort key per row for ``key`` (NaN = missing, always sorted last)."""
@@ -228,35 +297,41 @@ def _compute_rank(book: Book, key: str) -> np.ndarray:
     raise KeyError(key)
 
 
-def _to_datetime(values: list[Any]) -> pd.Series:
+def _to_datetime(values: pd.Series) -> pd.Series:
     # SQLite hands back ISO text; other databases hand back date objects.
-    return pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", errors="coerce")
+    return pd.to_datetime(values.astype(object), format="ISO8601", errors="coerce").astype("datetime64[ns]")
 
 
 def build_book(records: list[tuple], today: date | None = None) -> Book:
     """A Book from rows in ``QUERY_COLUMNS`` order (what the query returns)."""
     today = today or date.today()
-    columns = list(zip(*records, strict=True)) if records else [() for _ in QUERY_COLUMNS]
-    data = dict(zip(QUERY_COLUMNS, columns, strict=True))
+    raw = pd.DataFrame.from_records(records, columns=list(QUERY_COLUMNS), coerce_float=False)
+
+    def text(name: str) -> pd.Series:
+        return raw[name].astype(object).where(raw[name].notna(), None)
+
+    def real(name: str) -> np.ndarray:
+        return pd.to_numeric(raw[name], errors="coerce").to_numpy(dtype=float)
+
     frame = pd.DataFrame(
         {
-            "id": np.asarray(data["id"], dtype=np.int64),
-            "name": pd.Series(data["name"], dtype=object),
-            "name_key": pd.Series(data["name_key"], dtype=object),
-            "cnpj": pd.Series(data["cnpj"], dtype=object),
-            "domain": pd.Series(data["domain"], dtype=object),
-            "segment": pd.Series(data["segment"], dtype=object),
-            "stage": pd.Series(data["stage"], dtype=object),
-            "status": pd.Series(data["status"], dtype=object),
-            "mrr_cents": np.asarray([v or 0 for v in data["mrr_cents"]], dtype=np.int64),
-            "currency": pd.Series(data["currency"], dtype=object),
-            "renewal_date": _to_datetime(list(data["renewal_date"])),
-            "health_score": pd.to_numeric(pd.Series(data["health_score"], dtype=object)).astype(float),
-            "health_band": pd.Series(data["health_band"], dtype=object),
-            "health_trend": pd.to_numeric(pd.Series(data["health_trend"], dtype=object)).astype(float),
-            "last_touch_at": _to_datetime(list(data["last_touch_at"])),
-            "last_nps": pd.to_numeric(pd.Series(data["last_nps"], dtype=object)).astype(float),
-            "owner": pd.Series(data["owner"], dtype=object),
+            "id": raw["id"].to_numpy(dtype=np.int64),
+            "name": text("name"),
+            "name_key": text("name_key"),
+            "cnpj": text("cnpj"),
+            "domain": text("domain"),
+            "segment": text("segment"),
+            "stage": text("stage"),
+            "status": text("status"),
+            "mrr_cents": raw["mrr_cents"].fillna(0).to_numpy(dtype=np.int64),
+            "currency": text("currency"),
+            "renewal_date": _to_datetime(raw["renewal_date"]),
+            "health_score": real("health_score"),
+            "health_band": text("health_band"),
+            "health_trend": real("health_trend"),
+            "last_touch_at": _to_datetime(raw["last_touch_at"]),
+            "last_nps": real("last_nps"),
+            "owner": text("owner"),
         }
     )
     frame["arr_cents"] = frame["mrr_cents"] * 12
@@ -272,9 +347,16 @@ def load_book(db: Database, today: date | None = None) -> Book:
     """Every account, for the book table, with one query."""
     from csdesk.plans import plan_status_by_account
 
-    with db.engine.connect() as conn:
-        records = conn.execute(_QUERY).fetchall()
-    book = build_book([tuple(r) for r in records], today)
+    # The driver's own cursor: no per-row Row objects, and the SQL is portable.
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(_QUERY_TEXT)
+        records = cursor.fetchall()
+        cursor.close()
+    finally:
+        connection.close()
+    book = build_book(records, today)
     statuses = plan_status_by_account(db, book.today)
     if statuses:
         mapped = book.frame["id"].map(statuses)
@@ -285,22 +367,24 @@ def load_book(db: Database, today: date | None = None) -> Book:
 # Filtering, searching, sorting ------------------------------------------------
 
 
+def _code_mask(book: Book, name: str, keys: frozenset[str] | set[str], with_none: bool = False) -> np.ndarray:
+    order = _CODE_ORDERS[name]
+    wanted = [order.index(k) for k in keys if k in order] + ([-1] if with_none else [])
+    return np.isin(book.codes(name), np.asarray(wanted, dtype=np.int8))
+
+
 def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
     """Boolean mask of the rows passing every filter except the search text."""
     f = book.frame
     mask = np.ones(len(f), dtype=bool)
     if flt.status != "all":
-        mask &= f["status"].to_numpy() == flt.status
+        mask &= _code_mask(book, "status", {flt.status})
     if flt.segments:
-        mask &= f["segment"].isin(flt.segments).to_numpy()
+        mask &= _code_mask(book, "segment", flt.segments)
     if flt.stages:
-        mask &= f["stage"].isin(flt.stages).to_numpy()
+        mask &= _code_mask(book, "stage", flt.stages)
     if flt.bands:
-        bands = f["health_band"]
-        band_mask = bands.isin(flt.bands).to_numpy()
-        if NO_SCORE in flt.bands:
-            band_mask = band_mask | bands.isna().to_numpy()
-        mask &= band_mask
+        mask &= _code_mask(book, "health_band", flt.bands, with_none=NO_SCORE in flt.bands)
     if flt.renewal_within is not None:
         days = f["renewal_days"].to_numpy()
         with np.errstate(invalid="ignore"):
@@ -388,19 +472,17 @@ class Kpis:
 
 
 def compute_kpis(book: Book, rows: np.ndarray) -> Kpis:
-    """The KPI header's figures for ``rows`` (what the table shows)."""
+    """The KPI header's figures for ``rows`` (what the table shows); numeric arrays only."""
     f = book.frame
-    active = f["status"].to_numpy()[rows] == "active"
+    active = book.codes("status")[rows] == vocab.STATUSES.index("active")
     mrr = f["mrr_cents"].to_numpy()[rows]
-    bands = f["health_band"].to_numpy()[rows]
-    at_risk = active & ((bands == "yellow") | (bands == "red"))
+    bands = book.codes("health_band")[rows]
+    at_risk = active & np.isin(bands, [vocab.HEALTH_BANDS.index(b) for b in AT_RISK_BANDS])
     days = f["renewal_days"].to_numpy()[rows]
     with np.errstate(invalid="ignore"):
         renewing = active & (days >= 0) & (days <= RENEWAL_HORIZON_DAYS)
     scores = f["health_score"].to_numpy()[rows]
     scored = ~np.isnan(scores)
-    currencies = f["currency"].to_numpy()[rows]
-    currency = str(pd.Series(currencies).mode().iat[0]) if len(rows) else "BRL"
     return Kpis(
         accounts=int(len(rows)),
         active_accounts=int(active.sum()),
@@ -411,5 +493,5 @@ def compute_kpis(book: Book, rows: np.ndarray) -> Kpis:
         renewals_mrr_cents=int(mrr[renewing].sum()),
         average_health=float(scores[scored].mean()) if scored.any() else None,
         scored_accounts=int(scored.sum()),
-        currency=currency,
+        currency=book.currency,
     )

@@ -84,7 +84,8 @@ def _timed_subprocess(code: str, *args: str) -> tuple[float, list[str]]:
 
 @pytest.fixture(scope="module")
 def book_db_path() -> Path:
-    return demo_database(ACCOUNTS)
+    override = os.environ.get("CSDESK_BOOK_BENCH_DB")  # an existing book to measure instead
+    return Path(override) if override else demo_database(ACCOUNTS)
 
 
 def test_start_up_and_memory(book_db_path, tmp_path, bench_report):

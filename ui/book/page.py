@@ -306,7 +306,7 @@ class BookPage(QWidget):
         generation = self._generation
         db = self.context.db
         run_in_background(
-            lambda progress: load_book(db),
+            lambda progress: load_book(db).prepare(),
             lambda book: self._on_loaded(book, generation),
             lambda error: self._on_load_failed(error, generation),
             parent=self,
@@ -317,7 +317,6 @@ class BookPage(QWidget):
             return  # a newer load is on its way
         selected = self._pending_select or self.current_account_id()
         self._pending_select = None
-        book.search_keys  # noqa: B018 - built now (background result), not on the first keystroke
         self.model.set_book(book)
         self.loaded = True
         self.stack.setCurrentWidget(self.welcome if len(book) == 0 else self.content)
