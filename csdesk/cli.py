@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -76,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         i18n.set_language(args.lang)
         if args.selftest or args.command is None:
             # The GUI is imported only when asked for, so commands never load Qt.
+            if args.selftest:
+                os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # runs without a display
             from ui.app import run_gui
 
             return run_gui(args.db, language=args.lang, selftest=args.selftest)

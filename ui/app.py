@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -52,6 +52,10 @@ def build_context(db, settings: QSettings) -> AppContext:
 
 
 def run_gui(db_path: str | None, language: str | None = None, selftest: bool = False) -> int:
+    if selftest:
+        from ui.selftest import run_selftest
+
+        return run_selftest(db_path, language)
     from ui.main_window import MainWindow
 
     app = create_application()
@@ -62,19 +66,10 @@ def run_gui(db_path: str | None, language: str | None = None, selftest: bool = F
     try:
         db = open_database(location)
     except DatabaseError as exc:
-        if selftest:
-            print(f"csdesk: {exc}", file=sys.stderr)
-            return 2
         QMessageBox.critical(None, i18n.tr("CSDesk"), str(exc))
         return 2
     window = MainWindow(build_context(db, settings))
     window.show()
-    if selftest:
-        QTimer.singleShot(0, window.close)
-        app.exec()
-        db.dispose()
-        print(f"CSDesk self-test passed: {db.location}")
-        return 0
     code = app.exec()
     db.dispose()
     return code
