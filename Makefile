@@ -1,28 +1,39 @@
 # CSDesk: `make run` opens the app, `make test` runs the whole suite.
+# Both create the virtual environment on first use (and on Debian/Ubuntu, as
+# root, install the few system libraries Qt needs: see tools/system-libs.sh).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SYSLIBS := PYTHON=$(PYTHON) VENV=$(VENV) sh tools/system-libs.sh
 
 .PHONY: run test bench dist lint clean
 
 $(STAMP): pyproject.toml
+	@$(SYSLIBS) venv
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,dist]"
 	touch $(STAMP)
 
 run: $(STAMP)
+	@$(SYSLIBS) gui
 	$(BIN)/csdesk
 
 test: $(STAMP)
+	@$(SYSLIBS) offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: $(STAMP)
+	@$(SYSLIBS) offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/benchmarks -o addopts="" -o norecursedirs="" --timeout=3600 -p no:cacheprovider
 
+# One-folder frozen build in dist/csdesk/, then its self-test.
 dist: $(STAMP)
-	$(BIN)/pyinstaller --noconfirm --clean build.spec
+	@$(SYSLIBS) offscreen
+	@start=$$(date +%s); \
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build.spec && \
+	echo "dist: built dist/csdesk in $$(( $$(date +%s) - start )) s ($$(du -sh dist/csdesk | cut -f1))"
 	QT_QPA_PLATFORM=offscreen dist/csdesk/csdesk --selftest
 
 lint: $(STAMP)
