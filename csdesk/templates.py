@@ -301,7 +301,7 @@ def _describe(exc: BaseException) -> str:
 
 
 @lru_cache(maxsize=32)
-def _compiled(language: str, body: str):
+def compiled(language: str, body: str):
     """Compiling the QBR template takes longer than rendering it: keep recent ones."""
     return environment(language).from_string(body)
 
@@ -319,7 +319,7 @@ def render(body: str, data: dict[str, Any], language: str | None = None) -> str:
     language = i18n.normalize_language(language or i18n.current_language())
     token = _range_budget.set([MAX_RANGE_ITEMS])
     try:
-        template = _compiled(language, body)
+        template = compiled(language, body)
         chunks: list[str] = []
         size = 0
         for chunk in template.generate(**data):

@@ -38,6 +38,29 @@ def ask_save_path(parent: QWidget | None, title: str, suggested: str, formats: t
     return path
 
 
+_warmed = False
+
+
+def _warm_up(_progress) -> None:
+    """Import the document libraries ahead of the first click (they take seconds cold)."""
+    import docx  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import pptx  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+
+    from csdesk import templates
+
+    for language in i18n.LANGUAGES:
+        templates.compiled(language, templates.builtin_template("qbr", language).body)
+
+
+def warm_up() -> None:
+    global _warmed
+    if not _warmed:
+        _warmed = True
+        run_in_background(_warm_up)
+
+
 class DocumentActions(QObject):
     """The document actions for whichever account ``account_id()`` returns (None = no account)."""
 
@@ -63,6 +86,7 @@ class DocumentActions(QObject):
         self.get_well_action.triggered.connect(lambda: self.start("get-well", ("docx", "pdf", "md")))
         self.email_action = QAction(tr("Follow-up email"), parent)
         self.email_action.triggered.connect(self.copy_follow_up)
+        warm_up()
 
     def actions(self) -> list[QAction]:
         return [
