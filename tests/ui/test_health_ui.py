@@ -51,6 +51,9 @@ def test_account_tab_explains_the_score(qtbot, qtmodeltester, context, book, tmp
     tab = AccountHealthTab(context)
     qtbot.addWidget(tab)
     tab.set_account(book[0])
+    assert tab.view is None  # hidden: nothing loads yet
+    tab.resize(1100, 900)
+    tab.show()
     qtbot.waitUntil(lambda: tab.view is not None, timeout=10_000)
     snap = tab.view.explanation.current
     assert tab.score_label.text() == f"{snap.score:.1f}"
@@ -154,3 +157,18 @@ def test_main_window_has_portfolio_and_recomputes_after_import(qtbot, context, b
         context.hub.importFinished.emit(1)
     assert isinstance(blocker.args[0], health.RecomputeResult)
     assert blocker.args[0].accounts == 2
+
+
+def test_account_page_health_tab_loads_when_opened(qtbot, context, book):
+    from ui.account.page import AccountPage
+    from ui.health.account_tab import AccountHealthTab
+
+    page = AccountPage(context)
+    qtbot.addWidget(page)
+    page.resize(1200, 900)
+    page.show()
+    page.set_account(book[1])
+    assert isinstance(page.health_tab, AccountHealthTab)
+    page.tabs.setCurrentWidget(page.health_tab)
+    qtbot.waitUntil(lambda: page.health_tab.view is not None, timeout=10_000)
+    assert page.health_tab.view.account_id == book[1]

@@ -321,10 +321,10 @@ class PlaceholderTab(QWidget):
 
 
 def _health_tab(context: AppContext) -> QWidget:
-    """The Health tab (replaced by the health score's own view)."""
-    return PlaceholderTab(
-        tr("Health scores are coming from the health score module: components, history and alerts.")
-    )
+    """The Health tab: score, why it changed, missing inputs, history and breakdown charts."""
+    from ui.health.account_tab import AccountHealthTab
+
+    return AccountHealthTab(context)
 
 
 def _plan_tab(context: AppContext) -> QWidget:

@@ -128,6 +128,7 @@ class AccountHealthTab(QWidget):
         self.view: AccountHealthView | None = None
         self._token = 0
         self._job = None
+        self._dirty = False
 
         self.score_label = QLabel("—")
         self.score_label.setObjectName("healthScore")
@@ -224,8 +225,17 @@ class AccountHealthTab(QWidget):
         self.account_id = account_id
         self.reload()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._dirty:
+            self.reload()
+
     def reload(self) -> None:
         if self.account_id is None:
+            return
+        # A hidden tab (another tab of the account page is open) loads when shown.
+        self._dirty = not self.isVisible()
+        if self._dirty:
             return
         self._token += 1
         token = self._token
