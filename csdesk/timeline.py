@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from csdesk import vocab
@@ -46,7 +46,9 @@ class EventData:
     severity: str | None = None
     source: str = "manual"
     contact_id: int | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+    # Extra facts (imports keep source fields here). None = not read: lists skip it for
+    # speed, and saving an event whose data is None leaves the stored data as it is.
+    data: dict[str, Any] | None = field(default_factory=dict)
 
     @property
     def is_touch(self) -> bool:
@@ -62,11 +64,28 @@ class SearchHit:
 _COLUMNS = [f.name for f in fields(EventData)]
 _WRITABLE = [name for name in _COLUMNS if name != "id"]
 _SELECT = [getattr(TimelineEvent, name) for name in _COLUMNS]
+# For long lists: no JSON data, and the moment as the driver gives it (SQLite: ISO text,
+# parsed by fromisoformat, ~10x faster than the generic DateTime result processor).
+_LIST_COLUMNS = [n for n in _COLUMNS if n != "data"]
+_LIST_SELECT = [
+    type_coerce(TimelineEvent.occurred_at, String) if n == "occurred_at" else getattr(TimelineEvent, n)
+    for n in _LIST_COLUMNS
+]
+_OCCURRED = _LIST_COLUMNS.index("occurred_at")
+assert _COLUMNS[-1] == "data" and _LIST_COLUMNS == _COLUMNS[:-1]
 
 
 def now() -> datetime:
     """The current moment as stored: local time, whole seconds."""
     return datetime.now().replace(microsecond=0)
+
+
+def _list_row(row: Sequence[Any]) -> EventData:
+    values = list(row)
+    moment = values[_OCCURRED]
+    if isinstance(moment, str):
+        values[_OCCURRED] = datetime.fromisoformat(moment)
+    return EventData(*values, None)  # _LIST_COLUMNS is the field order without the last, data
 
 
 def _row(row: Sequence[Any]) -> EventData:
@@ -223,6 +242,8 @@ def save_event(db: Database, data: EventData) -> EventData:
     with db.session() as session, session.begin():
         _require_account(session, data.account_id)
         orm = TimelineEvent(**{name: getattr(data, name) for name in _WRITABLE})
+        if orm.data is None:
+            orm.data = {}
         if data.id is not None:
             orm.id = data.id
         session.add(orm)
@@ -254,6 +275,8 @@ def update_event(db: Database, data: EventData) -> EventData:
             raise UserError(tr("Event {id} no longer exists.", id=data.id))
         before = _event(orm)
         for name in _WRITABLE:
+            if name == "data" and data.data is None:
+                continue  # an event read from a list: its data was not loaded, keep it
             setattr(orm, name, getattr(data, name))
         session.flush()
         if before.is_touch or data.is_touch:
@@ -288,7 +311,7 @@ def list_events(
     limit: int | None = None,
 ) -> list[EventData]:
     """An account's events, newest first; ``end`` is inclusive (a date means the whole day)."""
-    query = select(*_SELECT).where(TimelineEvent.account_id == account_id)
+    query = select(*_LIST_SELECT).where(TimelineEvent.account_id == account_id)
     kinds = list(kinds or [])
     if kinds:
         query = query.where(TimelineEvent.kind.in_(kinds))
@@ -307,7 +330,7 @@ def list_events(
     if limit is not None and not wanted:
         query = query.limit(limit)
     with db.session() as session:
-        events = [_row(r) for r in session.execute(query)]
+        events = [_list_row(r) for r in session.execute(query)]
     if wanted:
         events = [e for e in events if matches(e, wanted)]
         if limit is not None:

@@ -179,3 +179,12 @@ def test_recompute_last_touch_for_bulk_writers(db, acme):
     assert touch(db, acme) == datetime(2026, 4, 1)
     timeline.recompute_last_touch(db, [acme])
     assert touch(db, acme) == datetime(2026, 4, 1)
+
+
+def test_listed_events_skip_data_and_saving_them_keeps_it(db, acme):
+    event = timeline.add_event(db, acme, kind="ticket", title="Chamado", data={"crm_id": "T-1"}, source="import")
+    listed = timeline.list_events(db, acme)[0]
+    assert listed.data is None and listed.occurred_at == event.occurred_at
+    timeline.update_event(db, replace(listed, title="Chamado resolvido"))
+    assert timeline.get_event(db, event.id).data == {"crm_id": "T-1"}
+    assert [e.id for e in timeline.list_events(db, acme, limit=1)] == [event.id]

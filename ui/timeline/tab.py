@@ -32,6 +32,9 @@ from ui.timeline.model import EventRole, TimelineDelegate, TimelineFilter, Timel
 from ui.timeline.notes import SafeTextBrowser, event_html
 from ui.workers import run_in_background
 
+# Newest events read first; the rest follow in a second background read.
+FIRST_BATCH = 300
+
 PERIODS = (
     ("all", "All time", None),
     ("30", "Last 30 days", 30),
@@ -52,12 +55,14 @@ def _pydate(value: QDate) -> date:
 class TimelineTab(QWidget):
     """Loads an account's events in the background and shows them grouped by month."""
 
-    loaded = Signal(int)  # account id, after the events are shown
+    loaded = Signal(int)  # account id, after all its events are shown
+    firstShown = Signal(int)  # account id, after the newest events are shown (long histories)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.account_id: int | None = None
+        self.complete = False
         self._generation = 0
         self._pending_event: int | None = None
         self.show_error = show_error
@@ -182,27 +187,48 @@ class TimelineTab(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        """Read the newest events first, so a long history shows at once, then all of them."""
         if self.account_id is None:
             return
         self._generation += 1
         generation, account_id, db = self._generation, self.account_id, self.context.db
+        first = None if self.model.events() else FIRST_BATCH
         run_in_background(
-            lambda _p: timeline.list_events(db, account_id),
-            lambda events: self._on_loaded(generation, account_id, events),
+            lambda _p: timeline.list_events(db, account_id, limit=first),
+            lambda events: self._on_loaded(generation, account_id, events, complete=first is None or len(events) < first),
             lambda error: self.show_error(self, error),
             parent=self,
         )
 
-    def _on_loaded(self, generation: int, account_id: int, events: list[timeline.EventData]) -> None:
+    def _load_rest(self, generation: int, account_id: int) -> None:
+        db = self.context.db
+        run_in_background(
+            lambda _p: timeline.list_events(db, account_id),
+            lambda events: self._on_loaded(generation, account_id, events, complete=True),
+            lambda error: self.show_error(self, error),
+            parent=self,
+        )
+
+    def _on_loaded(
+        self, generation: int, account_id: int, events: list[timeline.EventData], complete: bool = True
+    ) -> None:
         if generation != self._generation:
             return  # another account (or a newer reload) was asked for meanwhile
+        self.complete = complete
+        if not complete:  # the rest is read while the newest events are already on screen
+            self._load_rest(generation, account_id)
         current = self.current_event()
+        scroll = self.view.verticalScrollBar().value()
         self.model.set_events(events)
+        self.view.verticalScrollBar().setValue(scroll)
         wanted = self._pending_event or (current.id if current else None)
-        self._pending_event = None
-        if wanted:
-            self.select_event(wanted)
-        self.loaded.emit(account_id)
+        found = self.select_event(wanted) if wanted else False
+        if found or complete:
+            self._pending_event = None
+        if complete:
+            self.loaded.emit(account_id)
+        else:
+            self.firstShown.emit(account_id)
 
     def _on_timeline_changed(self, account_id: int) -> None:
         if account_id == self.account_id:
@@ -249,6 +275,8 @@ class TimelineTab(QWidget):
                 if shown == total
                 else tr("{shown} of {n} events", shown=shown, n=total)
             )
+        if total and not self.complete:
+            self.count_label.setText(tr("Loading…"))
         if not self.current_event():
             self.detail.clear()
         self._update_buttons()
