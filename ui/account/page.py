@@ -189,7 +189,7 @@ class AccountHeader(QFrame):
         if a.health_score is not None:
             band = a.health_band or "yellow"
             text = f"{label(vocab.HEALTH_BAND_LABELS, band)} {formatting.number(a.health_score)}"
-            if a.health_trend:
+            if a.health_trend is not None and abs(a.health_trend) >= 0.5:
                 arrow = "▲" if a.health_trend > 0 else "▼"
                 text += f" {arrow}{formatting.number(abs(a.health_trend))}"
             self.badge.setText(text)
