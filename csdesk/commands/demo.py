@@ -46,6 +46,10 @@ def run_demo(args: argparse.Namespace) -> int:
         from csdesk import health
 
         health.recompute(db, progress=progress)
+        # ...and with success plans (get-well plans for the red accounts), for the plan tab and the QBR deck.
+        from csdesk import plans
+
+        plans.add_demo_plans(db, seed=args.seed)
     finally:
         db.dispose()
     print(

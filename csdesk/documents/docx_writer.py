@@ -91,18 +91,21 @@ def write_docx(doc: Document, path: Path) -> Path:
     text_width = Cm(21.0 - 4.4)
     for section in doc.sections:
         if section.title:
-            word.add_heading(plain(section.title), level=1)
+            word.add_heading(plain(section.title), level=1).paragraph_format.keep_with_next = True
         for block in section.blocks:
             if isinstance(block, Paragraph):
                 p = word.add_paragraph(style="Intense Quote" if block.quote else None)
                 _runs(p, block.text, italic=block.quote)
             elif isinstance(block, Heading):
-                word.add_heading(plain(block.text), level=2)
+                word.add_heading(plain(block.text), level=2).paragraph_format.keep_with_next = True
             elif isinstance(block, BulletList):
-                for level, text in block.items:
+                for n, (level, text) in enumerate(block.items):
                     base = "List Number" if block.ordered and level == 0 else "List Bullet"
                     style = base if level == 0 else f"{base} {min(level + 1, 3)}"
-                    _runs(word.add_paragraph(style=style), text)
+                    item = word.add_paragraph(style=style)
+                    _runs(item, text)
+                    # Short lists stay on one page with their heading.
+                    item.paragraph_format.keep_with_next = len(block.items) <= 8 and n < len(block.items) - 1
             elif isinstance(block, Table):
                 table = word.add_table(rows=1 + len(block.rows), cols=len(block.header))
                 table.style = "Table Grid"

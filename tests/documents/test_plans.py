@@ -86,3 +86,25 @@ def test_criterion_attainment():
     assert plans.CriterionData("x", baseline=3, target=1, current=2).attainment == 0.5
     assert plans.CriterionData("x", baseline=10, target=20, current=40).attainment == 1.0
     assert plans.CriterionData("x").attainment is None
+
+
+def test_demo_plans_for_high_and_mid_touch_and_red_accounts(db):
+    from csdesk import demo
+    from db.models import Account
+
+    demo.generate(db, accounts=60, seed=2, today=date(2026, 11, 25))
+    with db.session() as s, s.begin():
+        red = s.query(Account).filter(Account.status == "active").order_by(Account.id).first()
+        red.health_band = "red"
+        wanted = {
+            a.id for a in s.query(Account).filter(Account.status == "active", Account.segment.in_(("high_touch", "mid_touch")))
+        }
+    created = plans.add_demo_plans(db, seed=2, today=date(2026, 11, 25))
+    assert created >= len(wanted) and plans.add_demo_plans(db, seed=2) == 0  # only once
+    get_well = plans.current_plan(db, red.id, "get_well")
+    assert get_well.root_cause and len(get_well.tasks) == 8
+    for account_id in wanted:
+        plan = plans.current_plan(db, account_id, "success")
+        assert plan.outcomes and plan.criteria and plan.milestones
+        assert all(c.current is not None for c in plan.criteria)
+    assert set(plans.plan_status_by_account(db, date(2026, 11, 25))) >= wanted
