@@ -344,13 +344,17 @@ def parse_columns(
     errors: dict[int, RowError] = {}
     total = len(prepared.mapping)
     for done, (index, key) in enumerate(sorted(prepared.mapping.items())):
-        progress.step(done, max(total, 1), tr("Reading values…"))
         type_ = D.spec(prepared.kind, key).type
         parse = _parser(prepared, index, type_, key)
         cache: dict[str, Any] = {}
         out: list[Any] = []
         append = out.append
+        rows_total = len(table.rows)
         for row_index, row in enumerate(table.rows):
+            if not row_index % 8192:
+                progress.step(
+                    done * rows_total + row_index, max(total, 1) * rows_total, tr("Reading values…")
+                )
             raw = row[index]
             if not raw:
                 append(None)

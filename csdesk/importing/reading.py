@@ -294,6 +294,7 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
         if sheet:
             raise file_error(path, tr("--sheet is only for XLSX workbooks; this is a text file."))
         text, encoding = decode(data, path)
+        progress.step(0, 1, tr("Reading the file…"), force=True)
         records, numbers, delimiter = read_csv_text(text, path, progress)
     del data
 
@@ -338,7 +339,9 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
     footer = " ".join(c.strip() for record in body[end:] for c in record if c.strip())
     rows: list[list[str]] = []
     row_numbers: list[int] = []
-    for record, number in zip(body[:end], body_numbers[:end], strict=True):
+    for count, (record, number) in enumerate(zip(body[:end], body_numbers[:end], strict=True)):
+        if not count % 8192:
+            progress.step(end + count, end * 2, tr("Reading the file…"))
         if len(record) != width:
             extra = record[width:]
             if len(record) > width and any(c.strip() for c in extra):
