@@ -72,6 +72,14 @@ def test_qbr_deck_time(tmp_path, bench_report):
         baseline=charts_ms,
         goal="< 2000 ms",
     )
+    # CPU time too: on a busy machine, wall time mostly measures the other processes.
+    bench_report.add(
+        "QBR deck .pptx with its charts, CPU time",
+        best_cpu(deck),
+        baseline_name="the same 3 charts alone, CPU time",
+        baseline=best_cpu(charts_alone),
+        goal="< 2000 ms",
+    )
     bench_report.add(
         "QBR deck .pptx, first in the process (cold imports)",
         cold,
