@@ -120,10 +120,6 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(widget)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
-        if icon is None and key == "book":
-            from ui.book.icons import icon as named_icon
-
-            icon = named_icon("book", "#c9d1e3")
         if icon is not None:
             item.setIcon(icon)
         self.sidebar.addItem(item)
