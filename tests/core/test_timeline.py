@@ -188,3 +188,14 @@ def test_listed_events_skip_data_and_saving_them_keeps_it(db, acme):
     timeline.update_event(db, replace(listed, title="Chamado resolvido"))
     assert timeline.get_event(db, event.id).data == {"crm_id": "T-1"}
     assert [e.id for e in timeline.list_events(db, acme, limit=1)] == [event.id]
+
+
+def test_search_with_many_matches_walks_the_date_index_and_stays_newest_first(db, acme, monkeypatch):
+    monkeypatch.setattr(db_search, "_WALK_THRESHOLD", 3)
+    for day in (5, 1, 9, 3, 7):
+        timeline.add_event(db, acme, kind="note", title=f"renovação {day}", occurred_at=datetime(2026, 1, day))
+    assert [h.event.title for h in timeline.search(db, "renovacao", limit=3)] == [
+        "renovação 9",
+        "renovação 7",
+        "renovação 5",
+    ]
