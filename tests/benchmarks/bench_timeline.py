@@ -213,3 +213,29 @@ def test_full_text_search_over_a_million_events(tmp_path, bench_report):
         goal="reference (non-SQLite backends)",
     )
     db.dispose()
+
+
+def test_today_view_over_50000_accounts(tmp_path, bench_report):
+    """Today's sections over the 50,000-account demo book; baseline: one indexed scan of the accounts."""
+    from csdesk import tasks
+    path = demo_copy(tmp_path / "today.sqlite", accounts=50_000)
+    db = open_database(path)
+
+    def baseline() -> None:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn.execute(
+            "SELECT id, name, segment, last_touch_at FROM accounts WHERE status = 'active' "
+            "ORDER BY last_touch_at LIMIT 200"
+        ).fetchall()
+        conn.close()
+
+    view = tasks.today_view(db)
+    assert view.totals["untouched"] >= 0
+    bench_report.add(
+        "Today view, 50,000 accounts (5 sections, 200 items each)",
+        best_of(lambda: tasks.today_view(db), 5),
+        baseline_name="one indexed query of 200 accounts",
+        baseline=best_of(baseline, 5),
+        goal="off the GUI thread; < 1 s",
+    )
+    db.dispose()

@@ -33,7 +33,7 @@ from ui.timeline.notes import SafeTextBrowser, event_html
 from ui.workers import run_in_background
 
 # Newest events read first; the rest follow in a second background read.
-FIRST_BATCH = 300
+FIRST_BATCH = 150
 
 PERIODS = (
     ("all", "All time", None),
