@@ -27,6 +27,7 @@ from csdesk import i18n
 from csdesk.i18n import tr
 from csdesk.paths import resources_dir
 from db import DatabaseError, open_database
+from db.engine import FULL_CHECK_MAX_BYTES, verify_integrity
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.navigation import History, MouseNavigation, Place
@@ -106,6 +107,7 @@ class MainWindow(QMainWindow):
 
         install_health(self)
         self._show_location()
+        self._verify_integrity()
         self.remember_database(context.db.location)
         geometry = context.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray | bytes) and geometry:
@@ -360,6 +362,20 @@ class MainWindow(QMainWindow):
             parent=self,
         )
 
+    def _verify_integrity(self) -> None:
+        """Scan a big database file for damage in the background (small ones were checked on open)."""
+        path = Path(self.context.db.location)
+        if "://" in self.context.db.location or not path.is_file():
+            return
+        if path.stat().st_size <= FULL_CHECK_MAX_BYTES:
+            return
+        run_in_background(
+            lambda progress: verify_integrity(path),
+            None,
+            lambda error: show_error(self, error),
+            parent=self,
+        )
+
     def _swap_database(self, db) -> None:
         old = self.context.db
         self.context.db = db
@@ -367,6 +383,7 @@ class MainWindow(QMainWindow):
         self.context.undo_stack.clear()
         self.remember_database(db.location)
         self._show_location()
+        self._verify_integrity()
         self.context.hub.databaseChanged.emit()
         self.databaseOpened.emit(db.location)
         old.dispose()

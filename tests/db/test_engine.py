@@ -79,3 +79,26 @@ def test_read_only_file_is_refused(db_path):
             open_database(db_path)
     finally:
         db_path.chmod(0o644)
+
+
+def test_verify_integrity_finds_damage_in_data_pages_of_big_files(tmp_path, monkeypatch):
+    """Big files are fully scanned in the background (open reads only the schema)."""
+    import db.engine
+    from db.engine import verify_integrity
+
+    path = tmp_path / "big.sqlite"
+    open_database(path).dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.execute("CREATE TABLE filler (x)")
+    conn.executemany("INSERT INTO filler VALUES (?)", [("x" * 500,)] * 400)
+    conn.commit()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[-8192:-4096] = b"\xff" * 4096  # wreck a data page near the end, not the schema
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(db.engine, "FULL_CHECK_MAX_BYTES", 0)
+    before = path.read_bytes()
+    with pytest.raises(DatabaseError, match="damaged"):
+        verify_integrity(path)
+    assert path.read_bytes() == before
