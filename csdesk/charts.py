@@ -148,6 +148,19 @@ def _date_axis(ax, days: Sequence[date], language: str | None) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: month_label(_from_num(x), language)))
 
 
+def _month_ticks(ax, xs: Sequence[int], labels: Sequence[str]) -> None:
+    """Month labels that never overlap: slanted when there are many."""
+    many = len(xs) > 8
+    ax.set_xticks(
+        list(xs),
+        list(labels),
+        fontsize=8.5,
+        rotation=40 if many else 0,
+        ha="right" if many else "center",
+        rotation_mode="anchor" if many else "default",
+    )
+
+
 def _add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -721,7 +734,7 @@ def nrr_grr_figure(
             fontsize=7.5,
             color=ACCENT,
         )
-    ax.set_xticks(xs, labels, fontsize=9)
+    _month_ticks(ax, xs, labels)
     from matplotlib.ticker import FuncFormatter
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: formatting.number(v, 0, language) + "%"))
@@ -782,14 +795,14 @@ def nps_figure(
     for side in ("top",):
         ax2.spines[side].set_visible(False)
     ax2.spines["right"].set_color("#C5CCD6")
-    ax.set_xticks(xs, [month_label(m.start, language) for m in rows], fontsize=9)
+    _month_ticks(ax, xs, [month_label(m.start, language) for m in rows])
     handles, names = ax.get_legend_handles_labels()
     h2, n2 = ax2.get_legend_handles_labels()
     ax.legend(
         handles[::-1] + h2,
         names[::-1] + n2,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.1),
+        bbox_to_anchor=(0.5, -0.16 if len(xs) > 8 else -0.1),
         ncol=4,
         frameon=False,
         fontsize=8,
@@ -804,7 +817,11 @@ def renewals_figure(
     fig = _figure(*size)
     ax = fig.add_subplot()
     _style(ax)
-    _title(ax, tr("Renewals by month", language), tr("MRR renewing; at risk = yellow or red band", language))
+    _title(
+        ax,
+        tr("Renewals by month", language),
+        tr("MRR renewing (accounts on top); at risk = yellow or red band", language),
+    )
     if not months or not any(m.accounts for m in months):
         _empty(ax, language)
         return fig
@@ -828,8 +845,8 @@ def renewals_figure(
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
     ax.set_ylim(0, max(m.mrr_cents for m in months) * 1.3)
-    ax.set_xticks(xs, [month_label(m.month, language) for m in months], fontsize=9)
-    ax.set_ylabel(tr("MRR renewing (accounts on top)", language))
+    _month_ticks(ax, xs, [month_label(m.month, language) for m in months])
+    ax.set_ylabel(tr("MRR", language))
     ax.legend(loc="upper right", frameon=False, fontsize=8)
     return fig
 

@@ -33,19 +33,20 @@ class ChartView(QWidget):
         self.placeholder.setObjectName("emptyHint")
         self._layout.addWidget(self.placeholder)
         self.menu_button = QToolButton(self)
-        self.menu_button.setText("⋯")
+        self.menu_button.setText(tr("Export"))
         self.menu_button.setToolTip(tr("Save this chart as PNG or SVG"))
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setAutoRaise(True)
-        self.menu_button.setFixedSize(26, 22)
+        self.menu_button.setFixedHeight(22)
         self.menu_button.setStyleSheet(
-            "QToolButton { border: none; background: transparent; color: #6b7385; font-size: 16px; }"
+            "QToolButton { border: none; background: transparent; color: #6b7385; font-size: 11px; text-decoration: underline; }"
             "QToolButton::menu-indicator { image: none; }"
         )
         menu = QMenu(self.menu_button)
         self.png_action = menu.addAction(tr("Save as PNG…"), lambda: self.export("png"))
         self.svg_action = menu.addAction(tr("Save as SVG…"), lambda: self.export("svg"))
         self.menu_button.setMenu(menu)
+        self.menu_button.hide()  # shown with the first figure
         self.menu_button.raise_()
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(lambda pos: menu.exec(self.mapToGlobal(pos)))
@@ -69,11 +70,13 @@ class ChartView(QWidget):
             self._layout.replaceWidget(self.placeholder, canvas)
             self.placeholder.hide()
         canvas.draw_idle()
+        self.menu_button.show()
         self.menu_button.raise_()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
-        self.menu_button.move(self.width() - self.menu_button.width() - 4, 4)
+        self.menu_button.adjustSize()
+        self.menu_button.move(self.width() - self.menu_button.width() - 6, 4)
 
     def export(self, fmt: str) -> str | None:
         """Ask where, then write the chart; returns the path written."""

@@ -1,0 +1,253 @@
+"""Health and portfolio figures on the 50,000-account demo book, each beside a same-run baseline.
+
+- Full weekly history (two years) recompute: load, score, breakdown JSON, write;
+  the scoring against a straight-line NumPy floor of the same arithmetic, the
+  load against a raw driver fetch of the same rows, the write against a plain
+  executemany of the same prepared rows.
+- Drawing each chart, against saving an empty Figure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+from datetime import date
+
+import numpy as np
+import pytest
+
+from csdesk import charts, health, metrics
+from db import open_database
+from tests.benchmarks.conftest import best_of
+from tests.benchmarks.demo_cache import demo_copy
+
+pytestmark = pytest.mark.benchmark
+
+ACCOUNTS = 50_000
+
+
+def _floor_scores(inputs, days: list[date], today: date) -> np.ndarray:
+    """The default model's arithmetic, straight-line NumPy on all (account, day) cells at once."""
+    day_n = np.array([np.datetime64(d, "D").astype(np.int64) for d in days])
+    n = len(inputs.ids)
+    qpos = np.repeat(np.arange(n), len(day_n))
+    qday = np.tile(day_n, n)
+    stride = 1 << 20
+
+    def latest(rows, lookback):
+        i = np.searchsorted(rows.key, qpos * stride + qday, side="right") - 1
+        ic = np.maximum(i, 0)
+        ok = (i >= 0) & (rows.pos[ic] == qpos) & (qday - rows.day[ic] <= lookback)
+        return np.where(ok, rows.value[ic], np.nan)
+
+    def window(rows, days_back):
+        hi = np.searchsorted(rows.key, qpos * stride + qday, side="right")
+        lo = np.searchsorted(rows.key, qpos * stride + qday - days_back, side="right")
+        return rows.csum[hi] - rows.csum[lo], hi - lo
+
+    ms = inputs.measures
+    licensed = latest(ms["licensed_users"], 400)
+    licensed = np.where(np.isnan(licensed), inputs.licensed_now[qpos], licensed)
+    licensed = np.where(licensed > 0, licensed, np.nan)
+    logins = latest(ms["logins"], 63) / licensed
+    active = latest(ms["active_users"], 63)
+    active = np.where(
+        (qday >= np.datetime64(today, "D").astype(np.int64)) & np.isnan(active),
+        inputs.active_now[qpos],
+        active,
+    )
+    adoption = np.minimum(active / licensed, 1.0) * 100
+    key_use = latest(ms["key_feature_use"], 63)
+    total, count = window(inputs.nps, 365)
+    nps = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    tickets = window(inputs.tickets, 30)[0]
+    i = np.searchsorted(inputs.touches.key, qpos * stride + qday, side="right") - 1
+    ic = np.maximum(i, 0)
+    touch = np.where((i >= 0) & (inputs.touches.pos[ic] == qpos), qday - inputs.touches.day[ic], np.nan)
+
+    def bands(values, lows, pts):
+        out = np.array([0.0, *pts])[np.searchsorted(np.array(lows, dtype=float), values, side="right")]
+        return np.where(np.isnan(values), np.nan, out)
+
+    points = np.stack(
+        [
+            bands(logins, [0, 1, 2, 3], [0, 3, 7, 10]),
+            np.clip((adoption - 20) / 60 * 10, 0, 10),
+            np.clip((key_use - 10) / 60 * 10, 0, 10),
+            bands(nps, [0, 5, 7, 9], [0, 3, 7, 10]),
+            bands(tickets, [0, 1, 3, 5, 8], [8, 10, 6, 3, 0]),
+            bands(touch, [0, 15, 31, 61], [10, 7, 4, 0]),
+        ]
+    )
+    weights = np.array([0.25, 0.20, 0.15, 0.15, 0.10, 0.15])[:, None]
+    present = ~np.isnan(points)
+    wsum = (weights * present).sum(axis=0)
+    score = (weights * np.nan_to_num(points)).sum(axis=0) * 10 / np.where(wsum > 0, wsum, 1)
+    alive = (qday >= inputs.start[qpos]) & (qday <= inputs.end[qpos]) & (wsum > 0)
+    return np.where(alive, np.round(score, 1), np.nan)
+
+
+def _raw_fetch(path: str, since: date) -> int:
+    """The same input rows fetched with the bare driver into NumPy: the load floor."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    total = 0
+    for sql in (
+        f"SELECT account_id, CASE metric WHEN 'logins' THEN 0 ELSE 1 END, "
+        f"CAST(julianday(as_of) - 2440587.5 AS INTEGER), value FROM measures WHERE as_of >= '{since}'",
+        "SELECT account_id, CAST(julianday(occurred_at) - 2440587.5 AS INTEGER), 1 FROM timeline_events "
+        "WHERE kind IN ('ticket', 'meeting', 'call', 'email', 'note')",
+        f"SELECT account_id, CAST(julianday(answered_at) - 2440587.5 AS INTEGER), score FROM survey_responses "
+        f"WHERE answered_at >= '{since}'",
+    ):
+        total += np.fromiter(itertools.chain.from_iterable(conn.execute(sql)), dtype=np.float64).size
+    conn.close()
+    return total
+
+
+def test_health_history_recompute_50k(bench_report, tmp_path):
+    path = demo_copy(tmp_path / "book.sqlite", ACCOUNTS)
+    db = open_database(path)
+    today = date.today()
+    days = health.history_days(today)
+    models = health.list_models(db)
+    since = days[0] - np.timedelta64(max(health.LOOKBACK.values()) + 1, "D").astype(object)
+
+    start = time.perf_counter()
+    inputs = health.load_inputs(db, days[0])
+    load_ms = (time.perf_counter() - start) * 1000
+    raw_ms = best_of(lambda: _raw_fetch(str(path), since), repeat=1)
+    bench_report.add(
+        "health: load 2 years of inputs, 50k accounts",
+        load_ms,
+        baseline_name="bare sqlite3 fetch of the same rows",
+        baseline=raw_ms,
+    )
+
+    grids: list = []
+
+    def score_all():
+        grids.clear()
+        for lo in range(0, len(inputs.ids), health.CHUNK):
+            grids.append(
+                health.score_grid(
+                    inputs, models, days, today, slice(lo, min(len(inputs.ids), lo + health.CHUNK))
+                )
+            )
+
+    score_ms = best_of(score_all, repeat=2)
+    floor: list[np.ndarray] = []
+    floor_ms = best_of(lambda: floor.append(_floor_scores(inputs, days, today)), repeat=2)
+    cells = sum(int(g.valid.sum()) for g in grids)
+    ours = np.concatenate([g.score.ravel() for g in grids])
+    theirs = floor[-1]
+    # Same arithmetic: the same cells scored, equal up to rounding at the 0.05 boundary.
+    assert (np.isnan(ours) == np.isnan(theirs)).all()
+    assert np.allclose(np.nan_to_num(ours), np.nan_to_num(theirs), rtol=0, atol=0.1 + 1e-9)
+    bench_report.add(
+        f"health: score {cells:,} weekly cells (50k x {len(days)})",
+        score_ms,
+        baseline_name="straight-line NumPy floor, same arithmetic",
+        baseline=floor_ms,
+    )
+
+    def breakdowns():
+        for g in grids:
+            ai, di = np.nonzero(g.valid)
+            health._breakdowns(g, ai, di)
+
+    json_ms = best_of(breakdowns, repeat=1)
+    bench_report.add(
+        "health: breakdown JSON for every weekly score",
+        json_ms,
+        baseline_name="scoring the same cells",
+        baseline=score_ms,
+    )
+
+    start = time.perf_counter()
+    result = health.recompute(db, today=today)
+    full_ms = (time.perf_counter() - start) * 1000
+    assert result.snapshots == cells
+
+    # Write floor: the same rows, prepared, through a bare executemany into an identical table.
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT account_id, as_of, score, band, complete, components, model_id FROM health_snapshots"
+        ).fetchall()
+    bare = sqlite3.connect(tmp_path / "bare.sqlite")
+    bare.execute("PRAGMA journal_mode=WAL")
+    bare.execute("PRAGMA synchronous=NORMAL")
+    bare.execute(
+        "CREATE TABLE s (id INTEGER PRIMARY KEY, account_id INTEGER, as_of DATE, score FLOAT, band TEXT, "
+        "complete BOOLEAN, components JSON, model_id INTEGER, UNIQUE (account_id, as_of))"
+    )
+    bare.execute("CREATE INDEX ix_s_as_of ON s (as_of)")
+    start = time.perf_counter()
+    with bare:
+        bare.executemany(
+            "INSERT INTO s (account_id, as_of, score, band, complete, components, model_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    write_floor_ms = (time.perf_counter() - start) * 1000
+    bare.close()
+    bench_report.add(
+        f"health: full recompute end to end ({result.snapshots:,} snapshots)",
+        full_ms,
+        baseline_name="bare executemany of the same rows",
+        baseline=write_floor_ms,
+        goal="in the background, with progress",
+    )
+
+    # Portfolio data for the page (period of 12 months, monthly series, bands, averages).
+    from ui.health.portfolio_page import load_portfolio
+
+    period = metrics.default_period(today)
+    load_ms = best_of(lambda: load_portfolio(db, *period, None), repeat=1)
+    bench_report.add("portfolio: all page data, 50k accounts", load_ms, goal="background thread")
+    metrics_ms = best_of(lambda: metrics.compute(db, *period), repeat=1)
+    bench_report.add("metrics: one period, 50k accounts", metrics_ms)
+    db.dispose()
+
+
+def test_chart_drawing(bench_report, tmp_path):
+    """Drawing each chart to PNG (data already loaded), against an empty Figure saved the same way."""
+    from matplotlib.figure import Figure
+
+    from csdesk import demo
+
+    db = open_database(tmp_path / "demo.sqlite")
+    demo.generate(db, accounts=300, seed=1)
+    health.recompute(db)
+    from ui.health.portfolio_page import load_portfolio
+
+    start_day, end_day = metrics.default_period()
+    data = load_portfolio(db, start_day, end_day, None)
+    account = charts.account_health_data(db, 5)
+    breakdown = charts.breakdown_data(db, 5, "pt_BR")
+    baseline = best_of(lambda: charts.render(Figure(figsize=(10, 4)), "png", dpi=100), repeat=3)
+    drawings = {
+        "account-health": lambda: charts.account_health_figure(account, "pt_BR"),
+        "components": lambda: charts.component_breakdown_figure(breakdown, "pt_BR"),
+        "bands": lambda: charts.band_distribution_figure(data.bands, "pt_BR"),
+        "average-health": lambda: charts.average_health_figure(data.average, "pt_BR"),
+        "mrr-bridge": lambda: charts.mrr_bridge_figure(data.metrics, "pt_BR"),
+        "nrr-grr": lambda: charts.nrr_grr_figure(data.months, "pt_BR"),
+        "nps": lambda: charts.nps_figure(data.months, "pt_BR"),
+        "renewals": lambda: charts.renewals_figure(data.renewals, "pt_BR"),
+    }
+    for name, draw in drawings.items():
+        ms = best_of(lambda draw=draw: charts.render(draw(), "png", dpi=100), repeat=3)
+        bench_report.add(
+            f"chart {name}: build + PNG", ms, baseline_name="empty Figure savefig PNG", baseline=baseline
+        )
+    qbr = best_of(
+        lambda: charts.render(charts.account_health_figure(account, "pt_BR"), "png", dpi=200), repeat=2
+    )
+    bench_report.add(
+        "chart account-health: slide PNG at 200 dpi",
+        qbr,
+        baseline_name="empty Figure savefig PNG",
+        baseline=baseline,
+    )
+    db.dispose()
