@@ -42,5 +42,15 @@ class Progress:
             self._last = now
             self._callback(done, total, message)
 
+    def note(self, done: int, total: int, message: str = "") -> None:
+        """Report now, unthrottled and without checking for cancellation.
+
+        For steps that can no longer be cancelled (after a commit) and for
+        reporting just before a single long call.
+        """
+        if self._callback is not None:
+            self._last = time.monotonic()
+            self._callback(done, total, message)
+
 
 SILENT = Progress()
