@@ -6,7 +6,8 @@ Other areas add pages through ``page_factories()`` and actions to the menus
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
@@ -41,20 +42,23 @@ DATABASE_FILTER = "CSDesk (*.sqlite *.db *.csdesk);;*"
 LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
 
 
+def _deferred(module: str, name: str) -> PageFactory:
+    """A factory that imports its page's module only when the page is first built."""
+
+    def factory(context: AppContext) -> QWidget:
+        return getattr(importlib.import_module(module), name)(context)
+
+    return factory
+
+
 def page_factories() -> list[tuple[str, str, PageFactory]]:
     """(key, title, factory) of each top-level page, in sidebar order."""
-    from ui.book.page import BookPage
-    from ui.health.portfolio_page import PortfolioPage
-    from ui.templates.page import TemplatesPage
-    from ui.timeline.search_page import SearchPage
-    from ui.today.page import TodayPage
-
     return [
-        ("today", tr("Today"), TodayPage),
-        ("book", tr("Book of business"), BookPage),
-        ("portfolio", tr("Portfolio"), PortfolioPage),
-        ("search", tr("Search timelines"), SearchPage),
-        ("templates", tr("Templates"), TemplatesPage),
+        ("today", tr("Today"), _deferred("ui.today.page", "TodayPage")),
+        ("book", tr("Book of business"), _deferred("ui.book.page", "BookPage")),
+        ("portfolio", tr("Portfolio"), _deferred("ui.health.portfolio_page", "PortfolioPage")),
+        ("search", tr("Search timelines"), _deferred("ui.timeline.search_page", "SearchPage")),
+        ("templates", tr("Templates"), _deferred("ui.templates.page", "TemplatesPage")),
     ]
 
 
@@ -64,6 +68,61 @@ def load_style_sheet() -> str:
         return ""
     icons = (resources_dir() / "icons").as_posix()
     return path.read_text(encoding="utf-8").replace("@icons@", icons)
+
+
+class LazyPages(Mapping[str, QWidget]):
+    """The top-level pages by key, in sidebar order; each is built the first time it is asked for.
+
+    Building every page up front cost seconds at start-up (imports, widgets, first
+    queries) for pages the user may never open; ``pages["x"]`` and ``pages.get("x")``
+    build on demand, ``in``/``len``/iteration only look at the keys.
+    """
+
+    def __init__(self, build: Callable[[str, PageFactory], QWidget]):
+        self._build = build
+        self._factories: dict[str, PageFactory] = {}
+        self._built: dict[str, QWidget] = {}
+        self._hooks: dict[str, list[Callable[[QWidget], None]]] = {}
+
+    def register(self, key: str, factory: PageFactory) -> None:
+        self._factories[key] = factory
+
+    def put(self, key: str, widget: QWidget) -> None:
+        self._factories[key] = lambda _context: widget
+        self._built[key] = widget
+
+    def __getitem__(self, key: str) -> QWidget:
+        widget = self._built.get(key)
+        if widget is None:
+            factory = self._factories[key]  # KeyError for an unknown page, as a dict would
+            widget = self._build(key, factory)
+            self._built[key] = widget
+            for hook in self._hooks.pop(key, []):
+                hook(widget)
+        return widget
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._factories
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._factories)
+
+    def __len__(self) -> int:
+        return len(self._factories)
+
+    def is_built(self, key: str) -> bool:
+        return key in self._built
+
+    def built(self) -> dict[str, QWidget]:
+        """The pages built so far (building none)."""
+        return dict(self._built)
+
+    def when_built(self, key: str, hook: Callable[[QWidget], None]) -> None:
+        """Call ``hook(page)`` once the page exists (now, if it already does)."""
+        if key in self._built:
+            hook(self._built[key])
+        elif key in self._factories:
+            self._hooks.setdefault(key, []).append(hook)
 
 
 class MainWindow(QMainWindow):
@@ -77,7 +136,8 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication) and not app.styleSheet():
             app.setStyleSheet(load_style_sheet())
         self.resize(1360, 820)
-        self.pages: dict[str, QWidget] = {}
+        self.pages = LazyPages(self._build_page)
+        self._account_page: QWidget | None = None
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -95,8 +155,11 @@ class MainWindow(QMainWindow):
         self.history = History(self)
         self._navigating = False
         for key, title, factory in page_factories():
-            self.add_page(key, title, factory(context))
-        self._build_account_page()
+            self.add_lazy_page(key, title, factory)
+        # The book page is built now: its actions fill the menus and its rows load in the background.
+        self.pages.get("book")
+        self.context.hub.requestAccount.connect(self.open_account)
+        self.context.hub.requestEvent.connect(self.open_account)
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
         context.hub.requestPage.connect(self.show_page)
         context.hub.requestImport.connect(self.open_import_wizard)
@@ -118,8 +181,22 @@ class MainWindow(QMainWindow):
     # Pages --------------------------------------------------------------------------
 
     def add_page(self, key: str, title: str, widget: QWidget, icon=None) -> None:
-        self.pages[key] = widget
+        """Add a page that already exists."""
+        self.pages.put(key, widget)
         self.stack.addWidget(widget)
+        self._add_sidebar_item(key, title, icon)
+
+    def add_lazy_page(self, key: str, title: str, factory: PageFactory, icon=None) -> None:
+        """Add a page built by ``factory(context)`` the first time it is shown or asked for."""
+        self.pages.register(key, factory)
+        self._add_sidebar_item(key, title, icon)
+
+    def _build_page(self, key: str, factory: PageFactory) -> QWidget:
+        widget = factory(self.context)
+        self.stack.addWidget(widget)
+        return widget
+
+    def _add_sidebar_item(self, key: str, title: str, icon=None) -> None:
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
         if icon is not None:
@@ -127,9 +204,9 @@ class MainWindow(QMainWindow):
         self.sidebar.addItem(item)
 
     def show_page(self, key: str) -> None:
-        widget = self.pages.get(key)
-        if widget is None:
+        if key not in self.pages:
             return
+        widget = self.pages[key]
         self.stack.setCurrentWidget(widget)
         keys = list(self.pages)
         self.sidebar.blockSignals(True)
@@ -141,16 +218,20 @@ class MainWindow(QMainWindow):
 
     # Account page and browser-like navigation ---------------------------------
 
-    def _build_account_page(self) -> None:
-        from ui.account.page import AccountPage
+    @property
+    def account_page(self):
+        """The account page, built the first time an account is opened (it costs a second)."""
+        if self._account_page is None:
+            from ui.account.page import AccountPage
 
-        self.account_page = AccountPage(self.context)
-        self.stack.addWidget(self.account_page)
-        self.account_page.backRequested.connect(self.go_back)
-        self.account_page.forwardRequested.connect(self.go_forward)
-        self.history.changed.connect(self.account_page.set_history_state)
-        self.context.hub.requestAccount.connect(self.open_account)
-        self.context.hub.requestEvent.connect(self.open_account)
+            page = AccountPage(self.context)
+            self.stack.addWidget(page)
+            page.backRequested.connect(self.go_back)
+            page.forwardRequested.connect(self.go_forward)
+            self.history.changed.connect(page.set_history_state)
+            page.set_history_state(self.history.can_go_back(), self.history.can_go_forward())
+            self._account_page = page
+        return self._account_page
 
     def open_account(self, account_id: int, event_id: int | None = None) -> None:
         """Show an account's page (optionally at one timeline event)."""
@@ -212,7 +293,7 @@ class MainWindow(QMainWindow):
         self.history.places.clear()
         self.history.index = -1
         current = self.stack.currentWidget()
-        key = next((k for k, w in self.pages.items() if w is current), None)
+        key = next((k for k, w in self.pages.built().items() if w is current), None)
         self.show_page(key or next(iter(self.pages)))
 
     def _on_sidebar_row(self, row: int) -> None:
@@ -420,7 +501,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self.mouse_navigation)
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
-        book = self.pages.get("book")
+        book = self.pages.built().get("book")
         if book is not None and hasattr(book, "save_state"):
             book.save_state()
         super().closeEvent(event)

@@ -66,12 +66,13 @@ def test_templates_page_duplicates_edits_and_previews(qtbot, qtmodeltester, cont
     qtmodeltester.check(page.model)
     assert page.model.rowCount() == len(templates.KINDS) * 2
     assert page.current.builtin and page.editor.isReadOnly()
-    assert "Padaria Pitanga" in page.preview_text()  # sample data
+    qtbot.waitUntil(lambda: "Padaria Pitanga" in page.preview_text(), timeout=5000)  # sample data
     page.duplicate()
     assert not page.current.builtin and not page.editor.isReadOnly()
     page.editor.setPlainText("# Olá {{ account.name }}\n## Seção\n- MRR {{ account.mrr_cents|money }}\n")
-    page.render_preview()
-    assert "Olá Padaria Pitanga" in page.preview_text() and "R$ 1.234,56" in page.preview_text()
+    page.render_preview()  # rendered in the background
+    qtbot.waitUntil(lambda: "Olá Padaria Pitanga" in page.preview_text(), timeout=5000)
+    assert "R$ 1.234,56" in page.preview_text()
     # A real account: its data is read in the background, then the preview follows.
     qtbot.waitUntil(lambda: page.account_combo.count() > 1, timeout=5000)
     page.account_combo.setCurrentIndex(page.account_combo.findData(seeded))
@@ -79,7 +80,8 @@ def test_templates_page_duplicates_edits_and_previews(qtbot, qtmodeltester, cont
     qtbot.waitUntil(lambda: account.name in page.preview_text(), timeout=5000)
     page.editor.setPlainText("ok\n{{ ''.__class__.__mro__ }}")
     page.render_preview()
-    assert "2" in page.error_label.text() and "__class__" in page.error_label.text()
+    qtbot.waitUntil(lambda: "__class__" in page.error_label.text(), timeout=5000)
+    assert "2" in page.error_label.text()
     page.editor.setPlainText("# Minha\n")
     page.name_edit.setText("Minha RTS")
     page.save()

@@ -29,6 +29,5 @@ def install(window: MainWindow) -> None:
         tr("Recompute &health scores"), service.recompute_all
     )
     window.recompute_health_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
-    portfolio = window.pages.get("portfolio")
-    if portfolio is not None:
-        portfolio.open_model_editor = open_editor
+    # The portfolio page is built when first shown: give it the editor then.
+    window.pages.when_built("portfolio", lambda page: setattr(page, "open_model_editor", open_editor))

@@ -7,7 +7,7 @@ shows the result as the documents will read; a mistake shows its line.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -70,6 +70,8 @@ class TemplateListModel(QAbstractListModel):
 
 
 class TemplatesPage(QWidget):
+    previewRendered = Signal()  # the preview shows the current template (tests)
+
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
@@ -77,6 +79,8 @@ class TemplatesPage(QWidget):
         self.preview_data: dict[str, dict] = {}
         self.account_job = None
         self.data_job = None
+        self.render_job = None
+        self._render_generation = 0
 
         self.kind_filter = QComboBox()
         self.kind_filter.addItem(tr("All kinds"), None)
@@ -301,7 +305,10 @@ class TemplatesPage(QWidget):
         return None
 
     def render_preview(self) -> None:
+        """Render the preview in the background (compiling a big template takes a second)."""
         self.preview_timer.stop()
+        self._render_generation += 1
+        generation = self._render_generation
         if self.current is None:
             self.preview.clear()
             return
@@ -310,16 +317,30 @@ class TemplatesPage(QWidget):
         if data is None:
             self.error_label.setText(tr("Reading the account…"))
             return
-        try:
-            text = templates.render(self.editor.toPlainText(), data, language)
-        except TemplateRenderError as exc:
-            self.error_label.setText(str(exc))
-            return
-        self.error_label.clear()
-        if self.current.kind == "follow_up_email":
-            self.preview.setPlainText(text)
-        else:
-            self.preview.setMarkdown(to_markdown(parse(text, language), {}))
+        body, plain = self.editor.toPlainText(), self.current.kind == "follow_up_email"
+
+        def work(_progress) -> tuple[str, str]:
+            try:
+                text = templates.render(body, data, language)
+            except TemplateRenderError as exc:
+                return "error", str(exc)
+            return "text", text if plain else to_markdown(parse(text, language), {})
+
+        def done(result: tuple[str, str]) -> None:
+            if generation != self._render_generation:
+                return  # the template or the account changed meanwhile
+            kind, text = result
+            if kind == "error":
+                self.error_label.setText(text)
+                return
+            self.error_label.clear()
+            if plain:
+                self.preview.setPlainText(text)
+            else:
+                self.preview.setMarkdown(text)
+            self.previewRendered.emit()
+
+        self.render_job = run_in_background(work, done, lambda exc: show_error(self, exc), parent=self)
 
     def preview_text(self) -> str:
         return self.preview.toPlainText()
