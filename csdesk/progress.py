@@ -23,6 +23,7 @@ class Progress:
         self._cancel = threading.Event()
         self._min_interval = min_interval
         self._last = 0.0
+        self._state: tuple[int, int, str] | None = None
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -37,10 +38,24 @@ class Progress:
             raise Cancelled()
         if self._callback is None:
             return
+        self._state = (done, total, message)
         now = time.monotonic()
         if force or done >= total or now - self._last >= self._min_interval:
             self._last = now
             self._callback(done, total, message)
+
+    def heartbeat(self) -> None:
+        """Repeat the last report if none went out for ``min_interval``.
+
+        Called from inside one long database call (SQLite's progress handler),
+        so the GUI keeps hearing from work that cannot step by itself.
+        """
+        if self._callback is None or self._state is None:
+            return
+        now = time.monotonic()
+        if now - self._last >= self._min_interval:
+            self._last = now
+            self._callback(*self._state)
 
     def note(self, done: int, total: int, message: str = "") -> None:
         """Report now, unthrottled and without checking for cancellation.
@@ -49,6 +64,7 @@ class Progress:
         reporting just before a single long call.
         """
         if self._callback is not None:
+            self._state = (done, total, message)
             self._last = time.monotonic()
             self._callback(done, total, message)
 

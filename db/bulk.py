@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, Table, insert
+from sqlalchemy import Connection, Integer, Table, insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
@@ -113,3 +114,48 @@ def fetch_numeric(session: Session, statement, columns: int) -> np.ndarray:
         return flat.reshape(-1, columns)
     rows = session.execute(statement).all()
     return np.array(rows, dtype=np.float64).reshape(-1, columns)
+
+
+# Below this many new rows, or when a table already holds more rows than are being added,
+# keeping its indexes up to date row by row is cheaper than rebuilding them.
+DEFER_INDEXES_MIN_ROWS = 20_000
+
+
+@contextmanager
+def deferred_indexes(
+    conn: Connection, table: str, adding: int, progress: Callable[[int, int], None] | None = None
+) -> Iterator[None]:
+    """Insert ``adding`` rows into ``table`` with its plain indexes rebuilt once at the end.
+
+    A 100k-row import into an empty book paid for every row in each of the
+    accounts table's nine indexes; building an index from the finished table
+    sorts once and is several times faster. Only on SQLite, only non-unique
+    indexes (unique ones keep checking row by row), and only when the rows
+    added outnumber the rows there. The drop and re-create run in the caller's
+    transaction, so a failure or a kill leaves the indexes exactly as they were.
+    ``progress(done, total)`` is called after each index is rebuilt.
+    """
+    if conn.dialect.name != "sqlite" or adding < DEFER_INDEXES_MIN_ROWS:
+        yield
+        return
+    present = conn.exec_driver_sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT ?)", (adding,)
+    ).scalar()
+    if present >= adding:
+        yield
+        return
+    indexes = [
+        (name, sql)
+        for name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=? AND sql IS NOT NULL",
+            (table,),
+        )
+        if not sql.lstrip().upper().startswith("CREATE UNIQUE")
+    ]
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for done, (_name, sql) in enumerate(indexes, 1):
+        conn.exec_driver_sql(sql)
+        if progress is not None:
+            progress(done, len(indexes))

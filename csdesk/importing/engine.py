@@ -31,8 +31,9 @@ import gc
 import hashlib
 import json
 import math
+import operator
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -49,7 +50,7 @@ from csdesk.importing.prepare import Prepared, RowError, as_datetime, header_of,
 from csdesk.importing.values import fast_name_key as name_key
 from csdesk.progress import SILENT, Progress
 from csdesk.text import fold, normalize_domain
-from db import Database, search
+from db import Database, bulk, search
 from db.models import (
     Account,
     Contact,
@@ -1251,9 +1252,12 @@ def _insert_rows(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
         return
     columns = list(rows[0])
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    values_by_column = []
-    for name in columns:
-        values = [row[name] for row in rows]
+    # Transposed in C (itemgetter + zip) rather than a Python loop per column.
+    if len(columns) == 1:
+        values_by_column = [[row[columns[0]] for row in rows]]
+    else:
+        values_by_column = list(zip(*map(operator.itemgetter(*columns), rows), strict=True))
+    for position, name in enumerate(columns):
         kind = table.c[name].type
         convert = (
             _sqlite_datetime
@@ -1264,21 +1268,21 @@ def _insert_rows(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
             if isinstance(kind, JSON)
             else None
         )
-        if convert is not None:
-            cache: dict[Any, Any] = {}
-            out = []
-            for value in values:
+        if convert is None:
+            continue
+        cache: dict[Any, Any] = {}
+        out = []
+        for value in values_by_column[position]:
+            try:
+                out.append(cache[value])
+            except (KeyError, TypeError):  # dicts are not hashable: convert each
+                converted = convert(value)
                 try:
-                    out.append(cache[value])
-                except (KeyError, TypeError):  # dicts are not hashable: convert each
-                    converted = convert(value)
-                    try:
-                        cache[value] = converted
-                    except TypeError:
-                        pass
-                    out.append(converted)
-            values = out
-        values_by_column.append(values)
+                    cache[value] = converted
+                except TypeError:
+                    pass
+                out.append(converted)
+        values_by_column[position] = out
     conn.exec_driver_sql(sql, list(zip(*values_by_column, strict=True)))
 
 
@@ -1299,6 +1303,12 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
         done += count
         progress.step(done, total, tr("Writing…"))
 
+    def indexed(count: int, of: int) -> None:
+        progress.step(count, of, tr("Indexing for search…"))
+
+    def reindexed(count: int, of: int) -> None:
+        progress.step(count, of, tr("Indexing…"))
+
     accounts = Account.__table__
     conn = session.connection()
     if book.new:
@@ -1310,9 +1320,10 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             values["import_run_id"] = run_id
             values.pop("created_at", None)
             rows.append(values)
-        for _start, chunk in _chunks(rows):
-            _insert_rows(conn, accounts, chunk)
-            step(len(chunk))
+        with bulk.deferred_indexes(conn, "accounts", len(rows), reindexed):
+            for _start, chunk in _chunks(rows):
+                _insert_rows(conn, accounts, chunk)
+                step(len(chunk))
         ids = session.scalars(
             select(Account.id).where(Account.import_run_id == run_id).order_by(Account.id)
         ).all()
@@ -1351,19 +1362,13 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             if isinstance(target, NewAccount):
                 row["account_id"] = target.id
             row["import_run_id"] = run_id
-        if table_name == "timeline_events" and len(rows) > 500:
-
-            def indexed(count: int, of: int) -> None:
-                progress.step(count, of, tr("Indexing for search…"))
-
-            with search.bulk_insert(conn, indexed):
-                for _start, chunk in _chunks(rows):
-                    _insert_rows(conn, table, chunk)
-                    step(len(chunk))
-            continue
-        for _start, chunk in _chunks(rows):
-            _insert_rows(conn, table, chunk)
-            step(len(chunk))
+        with ExitStack() as stack:
+            if table_name == "timeline_events" and len(rows) > 500:
+                stack.enter_context(search.bulk_insert(conn, indexed))
+            stack.enter_context(bulk.deferred_indexes(conn, table_name, len(rows), reindexed))
+            for _start, chunk in _chunks(rows):
+                _insert_rows(conn, table, chunk)
+                step(len(chunk))
 
     grouped_other: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
     for table_name, row_id, changed, before in plan.updates:
@@ -1490,6 +1495,7 @@ def _run(db, prepared, result, as_of, dry_run, accept_rejects, progress) -> Impo
 # 100k-row file re-read index pages); temporary b-trees stay in memory. Durability is untouched:
 # synchronous and the journal mode are the database's own.
 IMPORT_CACHE_KIB = 128 * 1024
+HEARTBEAT_STEPS = 20_000
 
 
 @contextmanager
@@ -1510,6 +1516,9 @@ def _import_pragmas(conn: Connection, progress: Progress):
     raw.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
     raw.execute("PRAGMA temp_store=MEMORY")
     raw.execute("PRAGMA wal_autocheckpoint=0")
+    # Long single statements (an index build, the search-index fill) keep reporting:
+    # SQLite calls this every few thousand VM steps. It never interrupts (returns 0).
+    raw.set_progress_handler(lambda: progress.heartbeat(), HEARTBEAT_STEPS)
     committed = False
 
     def finish() -> None:
@@ -1519,11 +1528,15 @@ def _import_pragmas(conn: Connection, progress: Progress):
     try:
         yield finish
     finally:
+        raw.set_progress_handler(None, 0)
+        if committed:
+            # Restoring the cache frees it and the checkpoint is one SQLite call that cannot
+            # report from inside (it copies the transaction's pages into the database file):
+            # say so before they start.
+            progress.note(1, 1, tr("Finishing…"))
         for name, value in saved.items():
             raw.execute(f"PRAGMA {name}={value}")
         if committed and saved["wal_autocheckpoint"] > 0:
-            # One SQLite call that cannot report inside: say so before it starts.
-            progress.note(1, 1, tr("Finishing…"))
             raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
