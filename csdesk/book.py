@@ -176,6 +176,7 @@ class Book:
     _codes: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _currency: str | None = field(default=None, repr=False)
     _lists: dict[str, list] | None = field(default=None, repr=False)
+    _orders: dict[tuple[str | None, bool], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -256,6 +257,18 @@ class Book:
         if key not in self._ranks:
             self._ranks[key] = _compute_rank(self, key)
         return self._ranks[key]
+
+    def order(self, key: str | None, descending: bool = False) -> np.ndarray:
+        """Every row position in display order for ``key`` (ties in name order, missing last)."""
+        if (key, descending) not in self._orders:
+            if not key or key == "name":
+                positions = np.arange(len(self.frame), dtype=np.int64)
+                order = positions[::-1].copy() if descending else positions
+            else:
+                rank = -self.rank(key) if descending else self.rank(key)
+                order = np.argsort(np.where(np.isnan(rank), np.inf, rank), kind="stable")
+            self._orders[(key, descending)] = order
+        return self._orders[(key, descending)]
 
 
 def _codes(values: pd.Series, order: tuple[str, ...] | None = None) -> np.ndarray:
@@ -424,19 +437,15 @@ def search_rows(book: Book, query: str, rows: np.ndarray) -> np.ndarray:
 
 
 def sort_rows(book: Book, rows: np.ndarray, key: str | None, descending: bool = False) -> np.ndarray:
-    """``rows`` ordered by ``key``; ties stay in name order and missing values go last."""
-    if not _is_sorted(rows):
-        rows = np.sort(rows)  # positions are in name order: the tie-break
-    if not key or key == "name":
-        return rows[::-1].copy() if descending else rows
-    rank = book.rank(key)[rows]
-    if descending:
-        rank = -rank
-    return rows[np.argsort(np.where(np.isnan(rank), np.inf, rank), kind="stable")]
+    """``rows`` ordered by ``key``; ties stay in name order and missing values go last.
 
-
-def _is_sorted(rows: np.ndarray) -> bool:
-    return bool(len(rows) < 2 or np.all(rows[:-1] <= rows[1:]))
+    The whole book's order per key is computed once; a subset is picked out of it
+    with a membership mask, which is linear (no sort per click or keystroke).
+    """
+    order = book.order(key, descending)
+    member = np.zeros(len(order), dtype=bool)
+    member[rows] = True
+    return order[member[order]]
 
 
 def visible_rows(

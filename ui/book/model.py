@@ -34,6 +34,18 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCOUNT_ID = int(AccountIdRole)
+_SORT = int(SortRole)
+_BAND = int(BandRole)
+_TREND = int(TrendRole)
+_ROLES = frozenset((_DISPLAY, _ALIGN, _FOREGROUND, _TOOLTIP, _ACCOUNT_ID, _SORT, _BAND, _TREND))
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
 MUTED = QColor("#8a94a6")
 NPS_COLORS = {"promoter": QColor("#1f8a4c"), "passive": QColor("#9a6b00"), "detractor": QColor("#c0392b")}
 SOON = QColor("#b45309")
@@ -169,32 +181,38 @@ class BookModel(QAbstractTableModel):
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.rows):
+        # Called from C++ for every role of every painted cell (~1,000 calls a repaint):
+        # roles the model never answers (font, background, decoration, size hint...) return
+        # before any other work, and role tests are on plain ints.
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
-        position = int(self.rows[index.row()])
-        key = COLUMNS[index.column()].key
-        if role == Qt.ItemDataRole.DisplayRole:
+        row = index.row()
+        if row >= len(self.rows):
+            return None
+        position = int(self.rows[row])
+        column = COLUMNS[index.column()]
+        key = column.key
+        if role == _DISPLAY:
             return self._display(key, position)
-        if role == SortRole:
-            return self._native(key, position)
-        if role == AccountIdRole:
-            return int(self._lists["id"][position])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return COLUMNS[index.column()].align
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _ALIGN:
+            return column.align
+        if role == _FOREGROUND:
             return self._foreground(key, position)
-        if role == BandRole and key == "health":
+        if role == _SORT:
+            return self._native(key, position)
+        if role == _ACCOUNT_ID:
+            return int(self._lists["id"][position])
+        if key != "health":
+            return self._tooltip(key, position) if role == _TOOLTIP else None
+        if role == _BAND:
             return self._lists["health_band"][position]
-        if role == TrendRole and key == "health":
+        if role == _TREND:
             return _optional_float(self._lists["health_trend"][position])
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(key, position)
-        return None
+        return self._tooltip(key, position)
 
     # Cells ----------------------------------------------------------------------
 

@@ -246,7 +246,8 @@ class BookPage(QWidget):
         header.setStretchLastSection(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        header.sortIndicatorChanged.connect(lambda *_: self.save_state())
+        # Saved a moment later, not per click or keystroke: QSettings writes its file each time.
+        header.sortIndicatorChanged.connect(lambda *_: self._save_header_later())
         header.sectionResized.connect(lambda *_: self._save_header_later())
         header.sectionMoved.connect(lambda *_: self._save_header_later())
         for i, column in enumerate(COLUMNS):
@@ -371,7 +372,7 @@ class BookPage(QWidget):
         if self._restoring:
             return
         self.model.set_filter(self.current_filter())
-        self.save_state()
+        self._save_header_later()
 
     def clear_filters(self) -> None:
         self.set_filter(BookFilter())

@@ -120,7 +120,9 @@ class KpiHeader(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         for card in self.cards.values():
-            layout.addWidget(card)
+            # Equal stretch: the cards keep their widths when their texts change, so typing
+            # in the search field does not re-lay out (and repaint) the whole page.
+            layout.addWidget(card, 1)
 
     def show_kpis(self, kpis: Kpis) -> None:
         def money(cents: int) -> str:
@@ -152,9 +154,12 @@ class KpiHeader(QWidget):
                 formatting.number(kpis.average_health, 0),
                 tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts)),
             )
-        self.cards["at_risk"].setProperty("alert", kpis.at_risk_mrr_cents > 0)
-        self.cards["at_risk"].style().unpolish(self.cards["at_risk"])
-        self.cards["at_risk"].style().polish(self.cards["at_risk"])
+        card = self.cards["at_risk"]
+        alert = kpis.at_risk_mrr_cents > 0
+        if card.property("alert") != alert:  # re-polishing restyles the card: only on a change
+            card.setProperty("alert", alert)
+            card.style().unpolish(card)
+            card.style().polish(card)
 
 
 class WelcomePage(QWidget):
