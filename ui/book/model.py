@@ -103,7 +103,7 @@ class BookModel(QAbstractTableModel):
         self.filter = BookFilter()
         self.sort_key: str | None = None
         self.descending = False
-        self._lists: dict[str, list] = {}
+        self._lists: dict[str, list | np.ndarray] = {}
 
     # What is shown ------------------------------------------------------------
 

@@ -21,6 +21,9 @@ from ui.workers import run_in_background
 CHECK_INTERVAL_MS = 30 * 60 * 1000  # the day may change while the app stays open
 
 
+START_DELAY_MS = 5000
+
+
 class ReminderService(QObject):
     rulesRan = Signal(object)  # csdesk.tasks.RulesResult
     notified = Signal(str, str)  # title, message (also when no tray exists)
@@ -45,7 +48,8 @@ class ReminderService(QObject):
             self.run_rules()
 
     def start(self) -> None:
-        QTimer.singleShot(0, self.tick)
+        # The rules scan every account: let the Today view and the book load first.
+        QTimer.singleShot(START_DELAY_MS, self.tick)
         self.timer.start()
 
     def stop(self) -> None:
