@@ -27,6 +27,17 @@ class _Signals(QObject):
     cancelled = Signal()
 
 
+def _emit(signal, *args) -> None:
+    """Emit from a worker thread; a no-op once Qt has deleted the signals' object.
+
+    That happens when the app quits while a job still runs: nobody is left to tell.
+    """
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        log.debug("background job outlived its receiver")
+
+
 class _Runnable(QRunnable):
     def __init__(self, fn: Callable[[Progress], Any], signals: _Signals, progress: Progress):
         super().__init__()
@@ -38,12 +49,12 @@ class _Runnable(QRunnable):
         try:
             result = self._fn(self._progress)
         except Cancelled:
-            self._signals.cancelled.emit()
+            _emit(self._signals.cancelled)
         except Exception as exc:  # handed to the GUI thread, which reports it
             log.exception("background job failed")
-            self._signals.failed.emit(exc)
+            _emit(self._signals.failed, exc)
         else:
-            self._signals.succeeded.emit(result)
+            _emit(self._signals.succeeded, result)
 
 
 class Job(QObject):
@@ -58,7 +69,7 @@ class Job(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._signals = _Signals()  # lives in the GUI thread: queued delivery
-        self.progress = Progress(self._signals.progressed.emit)
+        self.progress = Progress(lambda *args: _emit(self._signals.progressed, *args))
         self._signals.progressed.connect(self.progressed)
         self._signals.succeeded.connect(self._on_succeeded)
         self._signals.failed.connect(self._on_failed)

@@ -195,7 +195,9 @@ class TimelineTab(QWidget):
         first = None if self.model.events() else FIRST_BATCH
         run_in_background(
             lambda _p: timeline.list_events(db, account_id, limit=first),
-            lambda events: self._on_loaded(generation, account_id, events, complete=first is None or len(events) < first),
+            lambda events: self._on_loaded(
+                generation, account_id, events, complete=first is None or len(events) < first
+            ),
             lambda error: self.show_error(self, error),
             parent=self,
         )
