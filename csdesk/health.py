@@ -691,6 +691,7 @@ class ScoreGrid:
     eff_weight: np.ndarray  # components × accounts × days (fractions)
     model_index: np.ndarray  # per account: index into models
     models: list[Model]
+    customer: np.ndarray | None = None  # per account: still a customer (not churned)
 
 
 BAND_KEYS = ("green", "yellow", "red")
@@ -708,6 +709,9 @@ def score_grid(
     qday = np.broadcast_to(day_numbers, (n, d))
     today_n = _day_number(today)
     alive = (qday >= inputs.start[pos, None]) & (qday <= inputs.end[pos, None])
+    customer = inputs.status_active[pos]
+    # A churned account without a churn date: its history stays, but no score from today on.
+    alive &= customer[:, None] | (qday < today_n)
 
     by_segment = {m.segment: i for i, m in enumerate(models)}
     default_index = by_segment.get(None, 0)
@@ -728,7 +732,9 @@ def score_grid(
             values[k, sel] = raw
             points[k, sel] = comp.scale.points(raw)
             weights[k, sel] = comp.weight / 100.0
-    return _combine(inputs.ids[pos], day_numbers, points, values, weights, alive, model_index, models)
+    grid = _combine(inputs.ids[pos], day_numbers, points, values, weights, alive, model_index, models)
+    grid.customer = customer
+    return grid
 
 
 def _combine(ids, day_numbers, points, values, weights, alive, model_index, models) -> ScoreGrid:
@@ -901,10 +907,16 @@ def _score_days_before(grid: ScoreGrid, last: np.ndarray, days_back: int) -> np.
     return np.where(src >= 0, grid.score[rows, np.maximum(src, 0)], np.nan)
 
 
+def _customers(grid: ScoreGrid) -> np.ndarray:
+    return np.ones(len(grid.ids), dtype=bool) if grid.customer is None else grid.customer
+
+
 def _latest(grid: ScoreGrid, today: date) -> list[dict[str, Any]]:
     last = _last_valid_upto(grid.valid)[:, -1]
     rows = np.arange(len(last))
-    has = last >= 0
+    # Churned accounts keep their pre-churn history but no current score: the book,
+    # its KPIs (average health, MRR at risk) and Today leave them out.
+    has = (last >= 0) & _customers(grid)
     score = np.where(has, grid.score[rows, np.maximum(last, 0)], np.nan)
     band = np.where(has, grid.band[rows, np.maximum(last, 0)], -1)
     before = _score_days_before(grid, last, 30)
@@ -928,8 +940,8 @@ def _latest(grid: ScoreGrid, today: date) -> list[dict[str, Any]]:
 def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any]):
     last = _last_valid_upto(grid.valid)[:, -1]
     rows = np.arange(len(last))
-    # Only the current state raises alerts: the latest column must be scored.
-    current = last == grid.valid.shape[1] - 1
+    # Only the current state of a customer raises alerts: the latest column must be scored.
+    current = (last == grid.valid.shape[1] - 1) & _customers(grid)
     score = np.where(current, grid.score[rows, np.maximum(last, 0)], np.nan)
     before = _score_days_before(grid, last, int(settings["drop_days"]))
     drop = before - score

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from csdesk import health
 from csdesk.errors import UserError
@@ -177,6 +177,65 @@ def test_churned_accounts_stop_at_churn_and_new_ones_start_at_contract(db):
     ha, hb = health.history(db, a), health.history(db, b)
     assert ha and ha[-1].as_of <= date(2026, 6, 10)
     assert hb and hb[0].as_of >= date(2026, 9, 1)
+
+
+def test_churned_accounts_have_no_current_score_nor_alerts(db):
+    """Churned accounts keep their pre-churn history only: no book score, no alert, no KPI weight."""
+    from csdesk import book as book_service
+    from csdesk import metrics
+
+    health.save_model(db, health.replace(small_model(), id=None))
+    churned, undated, active = add_accounts(
+        db,
+        [
+            {
+                "contract_start": date(2025, 1, 1),
+                "status": "churned",
+                "churn_date": date(2026, 11, 18),
+                "licensed_users": 10,
+                "mrr_cents": 5000,
+            },
+            {
+                "contract_start": date(2025, 1, 1),
+                "status": "churned",
+                "licensed_users": 10,
+                "mrr_cents": 7000,
+            },
+            {"contract_start": date(2025, 1, 1), "licensed_users": 10, "mrr_cents": 1000},
+        ],
+    )
+    # Good usage earlier, then a collapse: for a customer that is a drop and a red crossing.
+    rows = []
+    for a in (churned, undated, active):
+        rows += [(a, "logins", date(2026, 11, 2), 40.0), (a, "logins", date(2026, 11, 16), 0.0)]
+        rows += [(a, "logins", date(2026, 11, 24), 0.0)]
+    add_measures(db, rows)
+    result = health.recompute(db, today=TODAY)
+    with db.session() as s:
+        accounts = {a.id: a for a in s.scalars(select(Account))}
+        alerted = {t.account_id for t in s.scalars(select(Task))}
+        last = {
+            a: s.scalars(select(func.max(HealthSnapshot.as_of)).where(HealthSnapshot.account_id == a)).one()
+            for a in (churned, undated)
+        }
+    for a in (churned, undated):
+        assert (accounts[a].health_score, accounts[a].health_band, accounts[a].health_trend) == (
+            None,
+            None,
+            None,
+        )
+    assert accounts[active].health_band == "red"
+    assert alerted == {active} and result.alerts >= 1
+    # History up to the churn date (or, undated, up to yesterday) is kept.
+    assert last[churned] is not None and last[churned] <= date(2026, 11, 18)
+    assert last[undated] is not None and last[undated] < TODAY
+    # The book's KPIs and the MRR at risk only see the customer.
+    book = book_service.load_book(db, today=TODAY)
+    kpis = book_service.compute_kpis(book, np.arange(len(book.frame)))
+    assert kpis.scored_accounts == 1
+    assert kpis.average_health == pytest.approx(accounts[active].health_score)
+    bands = dict((b, n) for b, n, _mrr in metrics.mrr_by_band(metrics.load_book(db), db, date.today()))
+    assert bands["red"] == 1
 
 
 def test_alert_settings_roundtrip(db):
