@@ -14,14 +14,16 @@ A rate whose denominator is empty is ``None`` (undefined), never zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from db import Database
+from db.bulk import day_number, fetch_numeric
 from db.models import Account, HealthSnapshot, RevenueChange, SurveyResponse
 
 ACTIVATING = ("new", "reactivation")
@@ -125,64 +127,108 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
 
+_OFFSET = 1 << 23  # day numbers shifted positive, so (account, day) packs into one sortable int64
+_STRIDE = 1 << 24
+
+
+def _day_numbers(days) -> np.ndarray:
+    return np.array([np.datetime64(d, "D").astype(np.int64) for d in days], dtype=np.int64)
+
+
 @dataclass
 class Book:
-    """The data the metrics need, loaded once; periods are computed in memory."""
+    """The data the metrics need, loaded once into arrays; any number of periods computed in memory.
 
-    accounts: pd.DataFrame  # index id: segment, status, contract_start, churn_date, churn_reason, mrr_cents
-    revenue: pd.DataFrame  # account_id, date, kind, before, after (sorted; synthetic rows included)
-    surveys: pd.DataFrame  # account_id, kind, score, day
+    Accounts are sorted by id (position = row); revenue rows by (account, date, id),
+    synthetic rows included. Every "state at the end of day D" question is one
+    ``searchsorted`` on the packed (account position, day) keys: all accounts and
+    all days of all periods at once, no per-period grouping.
+    """
+
+    ids: np.ndarray  # account ids, ascending
+    segment_of: np.ndarray  # object
+    default_active: np.ndarray  # bool: state before the first (de)activation event
+    mrr_now: np.ndarray  # int64 cents: MRR when an account has no revenue rows
+    reason_code: np.ndarray  # int64 index into reasons (len(reasons) - 1 = no reason)
+    reasons: tuple[str | None, ...]
+    rev_pos: np.ndarray  # account position of each revenue row
+    rev_day: np.ndarray  # day numbers
+    rev_kind: np.ndarray  # 1 activating (new/reactivation), 2 churn, 0 other
+    rev_before: np.ndarray  # int64 cents
+    rev_after: np.ndarray  # int64 cents
+    sur_day: np.ndarray
+    sur_nps: np.ndarray  # bool: NPS (else CSAT)
+    sur_score: np.ndarray
     segment: str | None = None
-    _events: pd.DataFrame | None = field(default=None, repr=False)
-    _default_active: pd.Series | None = field(default=None, repr=False)
+    _rev_key: np.ndarray | None = field(default=None, repr=False)
+    _rev_first: np.ndarray | None = field(default=None, repr=False)
+    _ev_key: np.ndarray | None = field(default=None, repr=False)
+    _ev_active: np.ndarray | None = field(default=None, repr=False)
 
-    def status_events(self) -> tuple[pd.DataFrame, pd.Series]:
-        """Activation / deactivation events, and each account's state before its first one."""
-        if self._events is None:
-            rev = self.revenue
-            kinds = rev["kind"].to_numpy()
-            mask = np.isin(kinds, (*ACTIVATING, "churn"))
-            ev = pd.DataFrame(
-                {
-                    "account_id": rev["account_id"].to_numpy()[mask],
-                    "date": rev["date"].to_numpy()[mask],
-                    "active": np.isin(kinds[mask], ACTIVATING),
-                    "seq": np.arange(len(rev))[mask],
-                }
-            )
-            ev = ev.sort_values(["account_id", "date", "seq"], kind="stable")
-            first = ev.groupby("account_id")["active"].first()
-            default = self.accounts["status"].eq("active")
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        self._rev_key = self.rev_pos * _STRIDE + (self.rev_day + _OFFSET)
+        first = np.full(n, -1, dtype=np.int64)
+        if len(self.rev_pos):
+            starts = np.flatnonzero(np.r_[True, self.rev_pos[1:] != self.rev_pos[:-1]])
+            first[self.rev_pos[starts]] = starts
+        self._rev_first = first
+        ev = self.rev_kind > 0
+        self._ev_key = self._rev_key[ev]
+        self._ev_active = self.rev_kind[ev] == 1
+        ev_pos = self.rev_pos[ev]
+        if len(ev_pos):
+            starts = np.flatnonzero(np.r_[True, ev_pos[1:] != ev_pos[:-1]])
             # Before its first event an account is in the opposite state of that event.
-            default.loc[first.index] = ~first.to_numpy()
-            self._events = ev
-            self._default_active = default
-        return self._events, self._default_active
+            self.default_active = self.default_active.copy()
+            self.default_active[ev_pos[starts]] = ~self._ev_active[starts]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _last_upto(self, keys: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """(accounts × days): index of each account's last keyed row on or before each day, -1 if none."""
+        pos = np.arange(len(self.ids), dtype=np.int64)
+        query = pos[:, None] * _STRIDE + (days[None, :] + _OFFSET)
+        idx = np.searchsorted(keys, query, side="right") - 1
+        # A hit belongs to the account when it is not below the account's own key range.
+        ok = (idx >= 0) & (keys[np.maximum(idx, 0)] >= pos[:, None] * _STRIDE) if len(keys) else idx >= 0
+        return np.where(ok, idx, -1)
+
+    def active_on(self, days: np.ndarray) -> np.ndarray:
+        """(accounts × days) bool: a customer at the end of each day."""
+        idx = self._last_upto(self._ev_key, days)
+        if len(self._ev_active) == 0:
+            return np.repeat(self.default_active[:, None], len(days), axis=1)
+        return np.where(idx >= 0, self._ev_active[np.maximum(idx, 0)], self.default_active[:, None])
+
+    def mrr_on(self, days: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """(accounts × days) MRR in cents at the end of each day; 0 when not a customer."""
+        idx = self._last_upto(self._rev_key, days)
+        first = self._rev_first[:, None]
+        if len(self.rev_after):
+            # The last movement's "after"; before any movement, the first one's "before".
+            mrr = np.where(
+                idx >= 0,
+                self.rev_after[np.maximum(idx, 0)],
+                np.where(first >= 0, self.rev_before[np.maximum(first, 0)], self.mrr_now[:, None]),
+            )
+        else:
+            mrr = np.repeat(self.mrr_now[:, None], len(days), axis=1)
+        return np.where(active, mrr, 0)
 
     def active_at(self, day: date) -> pd.Series:
-        """Whether each account is a customer at the end of ``day``."""
-        ev, default = self.status_events()
-        state = default.copy()
-        past = ev[ev["date"] <= np.datetime64(day)]
-        if len(past):
-            last = past.groupby("account_id")["active"].last()
-            state.loc[last.index] = last.to_numpy()
-        return state
+        """Whether each account is a customer at the end of ``day`` (by account id)."""
+        return pd.Series(self.active_on(_day_numbers([day]))[:, 0], index=pd.Index(self.ids, name="id"))
 
     def mrr_at(self, day: date, active: pd.Series | None = None) -> pd.Series:
         """MRR (cents) of each account at the end of ``day``; 0 when not a customer."""
-        active = self.active_at(day) if active is None else active
-        mrr = self.accounts["mrr_cents"].astype("int64").copy()
-        rev = self.revenue
-        if len(rev):
-            when = np.datetime64(day)
-            past = rev[rev["date"] <= when]
-            future = rev[rev["date"] > when]
-            first_after = future.groupby("account_id")["before"].first()
-            mrr.loc[first_after.index] = first_after.to_numpy()
-            last_before = past.groupby("account_id")["after"].last()
-            mrr.loc[last_before.index] = last_before.to_numpy()
-        return mrr.where(active, 0)
+        days = _day_numbers([day])
+        act = self.active_on(days) if active is None else active.to_numpy()[:, None]
+        return pd.Series(self.mrr_on(days, act)[:, 0], index=pd.Index(self.ids, name="id"))
+
+
+_KIND_CODE = case((RevenueChange.kind.in_(ACTIVATING), 1), (RevenueChange.kind == "churn", 2), else_=0)
 
 
 def load_book(db: Database, segment: str | None = None) -> Book:
@@ -192,21 +238,24 @@ def load_book(db: Database, segment: str | None = None) -> Book:
             Account.id,
             Account.segment,
             Account.status,
-            Account.contract_start,
-            Account.churn_date,
+            day_number(Account.contract_start),
+            day_number(Account.churn_date),
             Account.churn_reason,
             Account.mrr_cents,
-        )
+        ).order_by(Account.id)
         rev_q = select(
             RevenueChange.account_id,
-            RevenueChange.effective_date,
-            RevenueChange.kind,
+            day_number(RevenueChange.effective_date),
+            _KIND_CODE,
             RevenueChange.mrr_before_cents,
             RevenueChange.mrr_after_cents,
             RevenueChange.id,
         )
         sur_q = select(
-            SurveyResponse.account_id, SurveyResponse.kind, SurveyResponse.score, SurveyResponse.answered_at
+            SurveyResponse.account_id,
+            case((SurveyResponse.kind == "nps", 1), else_=0),
+            SurveyResponse.score,
+            day_number(SurveyResponse.answered_at),
         ).where(SurveyResponse.kind.in_(("nps", "csat")))
         if segment:
             acc_q = acc_q.where(Account.segment == segment)
@@ -214,87 +263,133 @@ def load_book(db: Database, segment: str | None = None) -> Book:
             rev_q = rev_q.where(RevenueChange.account_id.in_(ids))
             sur_q = sur_q.where(SurveyResponse.account_id.in_(ids))
         acc_rows = session.execute(acc_q).all()
-        rev_rows = session.execute(rev_q).all()
-        sur_rows = session.execute(sur_q).all()
-    return build_book(acc_rows, rev_rows, sur_rows, segment)
+        rev = fetch_numeric(session, rev_q, 6)
+        sur = fetch_numeric(session, sur_q, 4)
+    return build_book(acc_rows, rev, sur, segment)
 
 
-def _dates(values) -> np.ndarray:
-    return pd.to_datetime(pd.Series(values, dtype="object")).to_numpy(dtype="datetime64[ns]")
+def build_book(acc_rows, rev: np.ndarray, sur: np.ndarray, segment: str | None = None) -> Book:
+    """A Book from account rows (id, segment, status, start day, churn day, reason, MRR) and
+    numeric revenue (account, day, kind code, before, after, id) and survey (account, is NPS,
+    score, day) arrays."""
+    cols = list(zip(*acc_rows, strict=True)) if acc_rows else [()] * 7
+    ids = np.array(cols[0], dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
 
+    def col(i, dtype=object):
+        return np.array(cols[i], dtype=dtype)[order] if len(ids) else np.array([], dtype=dtype)
 
-def build_book(acc_rows, rev_rows, sur_rows, segment: str | None = None) -> Book:
-    accounts = pd.DataFrame(
-        acc_rows,
-        columns=["id", "segment", "status", "contract_start", "churn_date", "churn_reason", "mrr_cents"],
-    ).set_index("id")
-    accounts["mrr_cents"] = accounts["mrr_cents"].fillna(0).astype("int64")
-    revenue = pd.DataFrame(rev_rows, columns=["account_id", "date", "kind", "before", "after", "id"])
-    revenue["date"] = _dates(revenue["date"])
+    status = col(2)
+    start_day = col(3, np.float64)  # NaN: none
+    churn_day = col(4, np.float64)
+    mrr_now = np.nan_to_num(col(6, np.float64)).astype(np.int64)
+    reason_codes, reason_values = pd.factorize(pd.Series(col(5)), sort=True)
+    reasons = (*(str(r) for r in reason_values), None)
+    reason_codes = np.where(reason_codes < 0, len(reasons) - 1, reason_codes).astype(np.int64)
+
+    rev = rev.reshape(-1, 6)
+    rev_pos = np.searchsorted(ids, rev[:, 0].astype(np.int64))
+    known = (
+        (rev_pos < len(ids)) & (ids[np.minimum(rev_pos, max(len(ids) - 1, 0))] == rev[:, 0])
+        if len(ids)
+        else (np.zeros(len(rev), dtype=bool))
+    )
+    rev, rev_pos = rev[known], rev_pos[known]
+    parts = [
+        (rev_pos, rev[:, 1].astype(np.int64), rev[:, 2].astype(np.int64), rev[:, 3], rev[:, 4], rev[:, 5])
+    ]
     # Accounts with no revenue history: their contract start is a "new", their churn date a "churn".
-    bare = accounts[~accounts.index.isin(revenue["account_id"].unique())]
-    synthetic = []
-    starts = bare[bare["contract_start"].notna()]
-    if len(starts):
-        synthetic.append(
-            pd.DataFrame(
-                {
-                    "account_id": starts.index.to_numpy(),
-                    "date": _dates(starts["contract_start"]),
-                    "kind": "new",
-                    "before": 0,
-                    "after": starts["mrr_cents"].to_numpy(),
-                    "id": -1,
-                }
-            )
+    bare = np.ones(len(ids), dtype=bool)
+    bare[rev_pos] = False
+    starts = np.flatnonzero(bare & ~np.isnan(start_day))
+    parts.append(
+        (
+            starts,
+            start_day[starts].astype(np.int64),
+            np.ones(len(starts), np.int64),
+            np.zeros(len(starts)),
+            mrr_now[starts],
+            np.full(len(starts), -1.0),
         )
-    churns = bare[bare["churn_date"].notna() & bare["status"].eq("churned")]
-    if len(churns):
-        synthetic.append(
-            pd.DataFrame(
-                {
-                    "account_id": churns.index.to_numpy(),
-                    "date": _dates(churns["churn_date"]),
-                    "kind": "churn",
-                    "before": churns["mrr_cents"].to_numpy(),
-                    "after": 0,
-                    "id": 0,
-                }
-            )
+    )
+    churns = np.flatnonzero(bare & ~np.isnan(churn_day) & (status == "churned"))
+    parts.append(
+        (
+            churns,
+            churn_day[churns].astype(np.int64),
+            np.full(len(churns), 2, np.int64),
+            mrr_now[churns],
+            np.zeros(len(churns)),
+            np.zeros(len(churns)),
         )
-    if synthetic:
-        revenue = pd.concat([revenue, *synthetic], ignore_index=True)
-    revenue = revenue.sort_values(["account_id", "date", "id"], kind="stable").reset_index(drop=True)
-    revenue[["before", "after"]] = revenue[["before", "after"]].astype("int64")
-    surveys = pd.DataFrame(sur_rows, columns=["account_id", "kind", "score", "answered_at"])
-    surveys["day"] = pd.to_datetime(surveys["answered_at"]).dt.normalize()
-    return Book(accounts=accounts, revenue=revenue, surveys=surveys, segment=segment)
+    )
+    pos, day, kind, before, after, row_id = (np.concatenate(p) for p in zip(*parts, strict=True))
+    sort = np.lexsort((row_id, day, pos))
+
+    sur = sur.reshape(-1, 4)
+    return Book(
+        ids=ids,
+        segment_of=col(1),
+        default_active=status == "active",
+        mrr_now=mrr_now,
+        reason_code=reason_codes,
+        reasons=reasons,
+        rev_pos=pos[sort].astype(np.int64),
+        rev_day=day[sort].astype(np.int64),
+        rev_kind=kind[sort].astype(np.int64),
+        rev_before=before[sort].astype(np.int64),
+        rev_after=after[sort].astype(np.int64),
+        sur_day=sur[:, 3].astype(np.int64),
+        sur_nps=sur[:, 1] == 1,
+        sur_score=sur[:, 2],
+        segment=segment,
+    )
 
 
 def compute_book(book: Book, start: date, end: date) -> PortfolioMetrics:
     """The metrics of [start, end] from an already loaded book."""
-    if end < start:
-        raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    before = start - timedelta(days=1)
-    active_start = book.active_at(before)
-    active_end = book.active_at(end)
-    mrr_start_s = book.mrr_at(before, active_start)
-    mrr_end_s = book.mrr_at(end, active_end)
-    cohort = active_start
+    return compute_periods(book, [(start, end)])[0]
 
-    rev = book.revenue
-    in_period = rev[(rev["date"] >= np.datetime64(start)) & (rev["date"] <= np.datetime64(end))]
-    in_cohort = cohort.reindex(in_period["account_id"]).fillna(False).to_numpy(dtype=bool)
-    moves = in_period[in_cohort]
-    delta = (moves["after"] - moves["before"]).to_numpy()
-    is_churn = (moves["kind"].eq("churn") | moves["after"].eq(0)).to_numpy()
-    churned_mrr = int(-delta[is_churn & (delta < 0)].sum())
-    contraction_mrr = int(-delta[~is_churn & (delta < 0)].sum())
-    expansion_mrr = int(delta[delta > 0].sum())
+
+def compute_periods(book: Book, periods: Sequence[tuple[date, date]]) -> list[PortfolioMetrics]:
+    """The metrics of each (start, end) period: the states at all boundaries computed at once."""
+    for start, end in periods:
+        if end < start:
+            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    if not periods:
+        return []
+    bounds = sorted({d for s, e in periods for d in (s - timedelta(days=1), e)})
+    column = {d: i for i, d in enumerate(bounds)}
+    days = _day_numbers(bounds)
+    active = book.active_on(days)
+    mrr = book.mrr_on(days, active)
+    delta = book.rev_after - book.rev_before
+    is_churn = (book.rev_kind == 2) | (book.rev_after == 0)
+    gain, loss = delta > 0, delta < 0
+    n_reasons = len(book.reasons)
+    return [
+        _period(book, s, e, active, mrr, column, delta, is_churn, gain, loss, n_reasons) for s, e in periods
+    ]
+
+
+def _period(
+    book, start, end, active, mrr, column, delta, is_churn, gain, loss, n_reasons
+) -> PortfolioMetrics:
+    b, e = column[start - timedelta(days=1)], column[end]
+    cohort, active_end = active[:, b], active[:, e]
+    mrr_start_s, mrr_end_s = mrr[:, b], mrr[:, e]
+    s_n, e_n = _day_numbers([start, end])
+    in_period = (book.rev_day >= s_n) & (book.rev_day <= e_n)
+    moves = in_period & cohort[book.rev_pos]
+    churned_mrr = int(-delta[moves & is_churn & loss].sum())
+    contraction_mrr = int(-delta[moves & ~is_churn & loss].sum())
+    expansion_mrr = int(delta[moves & gain].sum())
 
     newcomers = ~cohort
-    activations = in_period[in_period["kind"].isin(ACTIVATING)]["account_id"].unique()
-    new_accounts = int((newcomers & book.accounts.index.isin(activations)).sum())
+    activated = np.zeros(len(book.ids), dtype=bool)
+    activated[book.rev_pos[in_period & (book.rev_kind == 1)]] = True
+    new_accounts = int((newcomers & activated).sum())
     new_still_active = int((newcomers & active_end).sum())
     new_mrr = int(mrr_end_s[newcomers].sum())
 
@@ -305,24 +400,19 @@ def compute_book(book: Book, start: date, end: date) -> PortfolioMetrics:
     mrr_start = int(mrr_start_s.sum())
     mrr_end = int(mrr_end_s.sum())
 
-    lost = book.accounts.loc[churned_mask[churned_mask].index]
-    reasons = (
-        pd.DataFrame({"reason": lost["churn_reason"], "mrr": mrr_start_s.loc[lost.index]})
-        .groupby("reason", dropna=False)
-        .agg(accounts=("mrr", "size"), mrr=("mrr", "sum"))
-        .sort_values(["accounts", "mrr"], ascending=False)
-    )
-    churn_by_reason = tuple(
-        (None if pd.isna(r) else str(r), int(row.accounts), int(row.mrr)) for r, row in reasons.iterrows()
-    )
+    codes = book.reason_code[churned_mask]
+    counts = np.bincount(codes, minlength=n_reasons)
+    lost = np.bincount(codes, weights=mrr_start_s[churned_mask], minlength=n_reasons).astype(np.int64)
+    # Most accounts first, then most MRR; ties keep the reasons' order (no reason last).
+    order = [i for i in np.lexsort((-lost, -counts)) if counts[i]]
+    churn_by_reason = tuple((book.reasons[i], int(counts[i]), int(lost[i])) for i in order)
 
-    sur = book.surveys
-    in_window = sur[(sur["day"] >= pd.Timestamp(start)) & (sur["day"] <= pd.Timestamp(end))]
-    nps_scores = in_window.loc[in_window["kind"].eq("nps"), "score"].to_numpy()
+    in_window = (book.sur_day >= s_n) & (book.sur_day <= e_n)
+    nps_scores = book.sur_score[in_window & book.sur_nps]
     promoters = int((nps_scores >= 9).sum())
     detractors = int((nps_scores <= 6).sum())
     passives = len(nps_scores) - promoters - detractors
-    csat_scores = in_window.loc[in_window["kind"].eq("csat"), "score"].to_numpy()
+    csat_scores = book.sur_score[in_window & ~book.sur_nps]
     satisfied = int((csat_scores >= 4).sum())
 
     return PortfolioMetrics(
@@ -387,20 +477,21 @@ def bands_at(db: Database, day: date, account_ids: pd.Index | None = None) -> pd
 
 def mrr_by_band(book: Book, db: Database, day: date) -> tuple[tuple[str | None, int, int], ...]:
     """(band, accounts, MRR) of the accounts active at ``day``: green, yellow, red, then unscored."""
-    active = book.active_at(day)
-    mrr = book.mrr_at(day, active)[active]
-    bands = bands_at(db, day, mrr.index)
+    days = _day_numbers([day])
+    active = book.active_on(days)
+    mrr = book.mrr_on(days, active)[:, 0]
+    active = active[:, 0]
+    bands = bands_at(db, day, pd.Index(book.ids[active])).to_numpy(dtype=object)
+    mrr = mrr[active]
     result = []
     for band in ("green", "yellow", "red", None):
-        mask = bands.isna() if band is None else bands.eq(band)
-        result.append((band, int(mask.sum()), int(mrr[mask.to_numpy()].sum())))
+        mask = pd.isna(bands) if band is None else bands == band
+        result.append((band, int(mask.sum()), int(mrr[mask].sum())))
     return tuple(result)
 
 
 def compute(db: Database, start: date, end: date, segment: str | None = None) -> PortfolioMetrics:
     """The portfolio metrics of [start, end] (inclusive), overall or for one segment."""
-    from dataclasses import replace
-
     book = load_book(db, segment)
     result = compute_book(book, start, end)
     return replace(result, mrr_by_band=mrr_by_band(book, db, end))
@@ -428,8 +519,7 @@ def month_periods(start: date, end: date) -> list[tuple[date, date]]:
 
 def monthly(db: Database, start: date, end: date, segment: str | None = None) -> list[PortfolioMetrics]:
     """The metrics of each calendar month in [start, end] (NRR/GRR/NPS by month)."""
-    book = load_book(db, segment)
-    return [compute_book(book, a, b) for a, b in month_periods(start, end)]
+    return compute_periods(load_book(db, segment), month_periods(start, end))
 
 
 @dataclass(frozen=True)
@@ -447,23 +537,27 @@ def renewals_by_month(
     first = month_start(start)
     last = add_months(first, months) - timedelta(days=1)
     with db.session() as session:
-        query = select(Account.renewal_date, Account.mrr_cents, Account.health_band).where(
-            Account.status == "active", Account.renewal_date >= first, Account.renewal_date <= last
+        query = select(
+            day_number(Account.renewal_date),
+            func.coalesce(Account.mrr_cents, 0),
+            case((Account.health_band.in_(("yellow", "red")), 1), else_=0),
+        ).where(
+            Account.status == "active",
+            Account.renewal_date >= first,
+            Account.renewal_date <= last,
         )
         if segment:
             query = query.where(Account.segment == segment)
-        rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["renewal", "mrr", "band"])
-    result = []
-    for i in range(months):
-        month = add_months(first, i)
-        nxt = add_months(first, i + 1)
-        sel = frame[(frame["renewal"] >= month) & (frame["renewal"] < nxt)] if len(frame) else frame
-        risky = sel[sel["band"].isin(("yellow", "red"))] if len(sel) else sel
-        result.append(
-            RenewalMonth(month, len(sel), int(sel["mrr"].sum()) if len(sel) else 0, int(risky["mrr"].sum()))
-        )
-    return result
+        rows = fetch_numeric(session, query, 3)
+    bounds = _day_numbers([add_months(first, i) for i in range(months + 1)])
+    month = np.searchsorted(bounds, rows[:, 0].astype(np.int64), side="right") - 1
+    counts = np.bincount(month, minlength=months)
+    mrr = np.bincount(month, weights=rows[:, 1], minlength=months)
+    risky = np.bincount(month, weights=rows[:, 1] * rows[:, 2], minlength=months)
+    return [
+        RenewalMonth(add_months(first, i), int(counts[i]), int(round(mrr[i])), int(round(risky[i])))
+        for i in range(months)
+    ]
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:

@@ -189,11 +189,16 @@ class HealthModel(Base):
 
 class HealthSnapshot(Base):
     __tablename__ = "health_snapshots"
-    __table_args__ = (UniqueConstraint("account_id", "as_of", name="uq_health_account_day"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "as_of", name="uq_health_account_day"),
+        # Covers the portfolio's average health by day (AVG(score) GROUP BY as_of, optionally
+        # per segment) without reading the wide rows (their component breakdowns).
+        Index("ix_health_snapshots_as_of_score", "as_of", "account_id", "score"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    as_of: Mapped[date] = mapped_column(Date, index=True)
+    as_of: Mapped[date] = mapped_column(Date)
     score: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(10))
     complete: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -67,13 +67,14 @@ class PortfolioData:
 
 
 def load_portfolio(db, start: date, end: date, segment: str | None) -> PortfolioData:
-    book = metrics.load_book(db, segment)
     from dataclasses import replace
 
-    m = replace(metrics.compute_book(book, start, end), mrr_by_band=metrics.mrr_by_band(book, db, end))
+    book = metrics.load_book(db, segment)
     # Monthly charts show at least the twelve months up to the end of the period.
     month_from = min(start, metrics.add_months(metrics.month_start(end), -11))
-    months = [metrics.compute_book(book, a, b) for a, b in metrics.month_periods(month_from, end)]
+    # The period and its months in one pass over the book.
+    m, *months = metrics.compute_periods(book, [(start, end), *metrics.month_periods(month_from, end)])
+    m = replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end))
     model = health.model_for(db, segment)
     return PortfolioData(
         metrics=m,
