@@ -111,6 +111,22 @@ def _title(ax, text: str, subtitle: str | None = None) -> None:
         ax.text(0, 1.01, subtitle, transform=ax.transAxes, fontsize=9, color=MUTED, va="bottom")
 
 
+def _axes(size: tuple[float, float], title: str, subtitle: str | None = None) -> tuple[Figure, Any]:
+    """A figure with one styled, titled set of axes: how every single-plot chart starts."""
+    fig = _figure(*size)
+    ax = fig.add_subplot()
+    _style(ax)
+    _title(ax, title, subtitle)
+    return fig, ax
+
+
+def _money_yaxis(ax, language: str | None) -> None:
+    """Y tick labels as compact money (R$ 12 mil)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
+
+
 def _empty(ax, language: str | None) -> None:
     ax.text(
         0.5,
@@ -592,10 +608,7 @@ def average_health_figure(
     size: tuple[float, float] = (10, 3.8),
 ) -> Figure:
     """The portfolio's average Health Score week by week."""
-    fig = _figure(*size)
-    ax = fig.add_subplot()
-    _style(ax)
-    _title(ax, tr("Average Health Score", language))
+    fig, ax = _axes(size, tr("Average Health Score", language))
     if not series:
         _empty(ax, language)
         return fig
@@ -626,11 +639,8 @@ def mrr_bridge_figure(
     m: PortfolioMetrics, language: str | None = None, size: tuple[float, float] = (10, 4.0)
 ) -> Figure:
     """Waterfall: MRR at start, + new, + expansion, − contraction, − churn, MRR at end."""
-    fig = _figure(*size)
-    ax = fig.add_subplot()
-    _style(ax)
-    _title(
-        ax,
+    fig, ax = _axes(
+        size,
         tr("MRR bridge", language),
         f"{formatting.day(m.start, language)} – {formatting.day(m.end, language)}",
     )
@@ -689,9 +699,7 @@ def mrr_bridge_figure(
             fontsize=7.5,
             color=MUTED,
         )
-    from matplotlib.ticker import FuncFormatter
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
+    _money_yaxis(ax, language)
     ax.set_ylabel(tr("MRR", language))
     return fig
 
@@ -700,10 +708,7 @@ def nrr_grr_figure(
     months: Sequence[PortfolioMetrics], language: str | None = None, size: tuple[float, float] = (10, 3.8)
 ) -> Figure:
     """NRR and GRR of each month, against the 100 % line."""
-    fig = _figure(*size)
-    ax = fig.add_subplot()
-    _style(ax)
-    _title(ax, tr("NRR and GRR by month", language))
+    fig, ax = _axes(size, tr("NRR and GRR by month", language))
     pts = [(m.start, m.nrr, m.grr) for m in months if m.nrr is not None]
     if not pts:
         _empty(ax, language)
@@ -748,11 +753,8 @@ def nps_figure(
     months: Sequence[PortfolioMetrics], language: str | None = None, size: tuple[float, float] = (10, 3.8)
 ) -> Figure:
     """NPS of each month, with promoters / passives / detractors as stacked shares."""
-    fig = _figure(*size)
-    ax = fig.add_subplot()
-    _style(ax)
-    _title(
-        ax,
+    fig, ax = _axes(
+        size,
         tr("NPS by month", language),
         tr("bars: promoters, passives and detractors (% of answers); line: NPS", language),
     )
@@ -814,11 +816,8 @@ def renewals_figure(
     months: Sequence[RenewalMonth], language: str | None = None, size: tuple[float, float] = (10, 3.8)
 ) -> Figure:
     """MRR up for renewal each month; the part at risk (yellow or red) highlighted."""
-    fig = _figure(*size)
-    ax = fig.add_subplot()
-    _style(ax)
-    _title(
-        ax,
+    fig, ax = _axes(
+        size,
         tr("Renewals by month", language),
         tr("MRR renewing (accounts on top); at risk = yellow or red band", language),
     )
@@ -841,9 +840,7 @@ def renewals_figure(
                 fontsize=7.5,
                 color=INK,
             )
-    from matplotlib.ticker import FuncFormatter
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
+    _money_yaxis(ax, language)
     ax.set_ylim(0, max(m.mrr_cents for m in months) * 1.3)
     _month_ticks(ax, xs, [month_label(m.month, language) for m in months])
     ax.set_ylabel(tr("MRR", language))
