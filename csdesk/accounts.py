@@ -165,7 +165,7 @@ def create_account(db: Database, data: AccountData) -> AccountSummary:
     errors = validate_account(data)
     if errors:
         raise ValidationError(errors)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         account = Account(id=data.id) if data.id else Account()
         _apply(account, data)
         session.add(account)
@@ -180,7 +180,7 @@ def update_account(db: Database, data: AccountData) -> AccountSummary:
     errors = validate_account(data)
     if errors:
         raise ValidationError(errors)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         account = session.get(Account, data.id)
         if account is None:
             raise UserError(tr("Account {id} no longer exists.", id=data.id))
@@ -204,7 +204,7 @@ def list_accounts(db: Database) -> list[AccountSummary]:
 
 def delete_account(db: Database, account_id: int) -> None:
     """Delete an account and everything attached to it (contacts, timeline...)."""
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         session.execute(delete(Account).where(Account.id == account_id))
 
 
@@ -290,7 +290,7 @@ def save_contact(db: Database, data: ContactData) -> ContactData:
     errors = validate_contact(data)
     if errors:
         raise ValidationError(errors)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         contact = session.get(Contact, data.id) if data.id else Contact(id=None)
         if contact is None:
             raise UserError(tr("Contact {id} no longer exists.", id=data.id))
@@ -308,7 +308,7 @@ def save_contact(db: Database, data: ContactData) -> ContactData:
 
 
 def delete_contact(db: Database, contact_id: int) -> None:
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         session.execute(delete(Contact).where(Contact.id == contact_id))
 
 
@@ -386,7 +386,7 @@ def restore_account(db: Database, snapshot: AccountSnapshot) -> None:
     """Put back a deleted account exactly as captured, with the same ids."""
     from db.models import Base
 
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         if session.get(Account, snapshot.account_id) is not None:
             raise UserError(tr("Account {id} already exists.", id=snapshot.account_id))
         for table_name, rows in snapshot.tables:
@@ -425,7 +425,7 @@ def restore_contact(db: Database, snapshot: ContactSnapshot) -> ContactData:
     from db.models import Base
 
     data = snapshot.data
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         if session.get(Account, data.account_id) is None:
             raise UserError(tr("Account {id} no longer exists.", id=data.account_id))
         session.add(Contact(id=data.id, **{name: getattr(data, name) for name in _CONTACT_FIELDS}))

@@ -320,7 +320,7 @@ def _ensure_default(session: Session) -> None:
 
 def list_models(db: Database) -> list[Model]:
     """The default model first, then one per segment; creates the default on first use."""
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         _ensure_default(session)
         rows = session.scalars(select(HealthModel)).all()
         models = [_model_from_row(r) for r in rows]
@@ -340,7 +340,7 @@ def save_model(db: Database, model: Model) -> Model:
         raise UserError(" ".join(errors))
     if model.segment is not None and model.segment not in vocab.SEGMENTS:
         raise UserError(tr("Unknown segment."))
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         _ensure_default(session)
         row = session.get(HealthModel, model.id) if model.id else None
         if row is None:
@@ -364,7 +364,7 @@ def save_model(db: Database, model: Model) -> Model:
 
 def delete_model(db: Database, model_id: int) -> None:
     """Remove a segment's model (its accounts fall back to the default one)."""
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         row = session.get(HealthModel, model_id)
         if row is None:
             return
@@ -384,7 +384,7 @@ def set_alert_settings(db: Database, settings: dict[str, Any]) -> None:
     value = get_alert_settings(db) | settings
     if float(value["drop_points"]) <= 0 or int(value["drop_days"]) < 1:
         raise UserError(tr("An alert needs a drop above 0 points over at least 1 day."))
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         row = session.get(Setting, ALERTS_KEY)
         if row is None:
             session.add(Setting(key=ALERTS_KEY, value=value))
@@ -845,7 +845,7 @@ def recompute(
     alert_settings = get_alert_settings(db)
     drops: list[tuple[int, float, float, date]] = []  # account, before, after, as of
     reds: list[tuple[int, date | None]] = []
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         stmt = delete(HealthSnapshot).where(HealthSnapshot.as_of >= days[0])
         if account_ids is not None:
             stmt = stmt.where(HealthSnapshot.account_id.in_([int(i) for i in inputs.ids]))

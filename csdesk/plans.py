@@ -262,7 +262,7 @@ def save_plan(db: Database, plan: PlanData) -> PlanData:
     errors = validate_plan(plan)
     if errors:
         raise UserError(" ".join(dict.fromkeys(errors)))
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         if session.get(Account, plan.account_id) is None:
             raise UserError(tr("Account {id} does not exist.", id=plan.account_id))
         if plan.id is None:
@@ -335,7 +335,7 @@ def set_milestone(
     db: Database, milestone_id: int, *, status: str | None = None, progress: int | None = None
 ) -> None:
     """Move one milestone on (status and/or progress), stamping its completion day."""
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         m = session.get(Milestone, milestone_id)
         if m is None:
             raise UserError(tr("Milestone {id} does not exist.", id=milestone_id))
@@ -351,7 +351,7 @@ def set_milestone(
 
 
 def delete_plan(db: Database, plan_id: int) -> None:
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         session.execute(delete(Task).where(Task.plan_id == plan_id))
         session.execute(delete(SuccessPlan).where(SuccessPlan.id == plan_id))
 
@@ -558,7 +558,7 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
 
     today = today or date.today()
     rng = random.Random(seed * 7919 + 17)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         have = set(session.scalars(select(SuccessPlan.account_id).distinct()))
         accounts = session.execute(
             select(Account.id, Account.segment, Account.contract_start, Account.health_band)

@@ -88,7 +88,7 @@ def _check(data: TaskData) -> TaskData:
 def save_task(db: Database, data: TaskData) -> TaskData:
     """Insert a task (an id, when given, is kept: that is how undo restores it)."""
     data = _check(data)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         if session.get(Account, data.account_id) is None:
             raise UserError(tr("Account {id} does not exist.", id=data.account_id))
         orm = Task(**{n: getattr(data, n) for n in _WRITABLE})
@@ -116,7 +116,7 @@ def update_task(db: Database, data: TaskData) -> TaskData:
     if data.id is None:
         raise ValueError("update_task needs an id")
     data = _check(data)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         orm = session.get(Task, data.id)
         if orm is None:
             raise UserError(tr("Task {id} no longer exists.", id=data.id))
@@ -139,7 +139,7 @@ def complete_task(db: Database, task_id: int, done: bool = True) -> TaskData:
 
 def delete_task(db: Database, task_id: int) -> TaskData:
     """Delete a task; return it (``restore_task`` puts it back)."""
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         orm = session.get(Task, task_id)
         if orm is None:
             raise UserError(tr("Task {id} no longer exists.", id=task_id))
@@ -178,7 +178,7 @@ def get_setting(db: Database, key: str, default: Any = None) -> Any:
 
 
 def set_setting(db: Database, key: str, value: Any) -> None:
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         row = session.get(Setting, key)
         if row is None:
             session.add(Setting(key=key, value=value))
@@ -453,7 +453,7 @@ def run_rules(db: Database, today: date | None = None, progress: Progress = SILE
     wanted = due_reminders(db, today)
     progress.step(0, max(len(wanted), 1), tr("Checking reminders"), force=True)
     created = 0
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         existing = set(
             tuple(row)
             for row in session.execute(

@@ -131,7 +131,7 @@ def save_template(db: Database, info: TemplateInfo) -> TemplateInfo:
     if info.kind not in KINDS or info.language not in i18n.LANGUAGES:
         raise UserError(tr("Unknown template kind {kind}.", kind=info.kind))
     check_syntax(info.body)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         clash = session.scalars(
             select(Template).where(
                 Template.kind == info.kind, Template.language == info.language, Template.name == name
@@ -161,7 +161,7 @@ def duplicate_template(db: Database, source: TemplateInfo, name: str | None = No
 
 
 def delete_template(db: Database, template_id: int) -> None:
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         row = session.get(Template, template_id)
         if row is not None:
             session.delete(row)

@@ -180,7 +180,7 @@ def recompute_last_touch(db: Database, account_ids: Iterable[int] | None = None)
 
     For bulk writers (imports, the demo) that insert events without this service.
     """
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         if account_ids is not None:
             _refresh_last_touch(session, account_ids)
             return
@@ -239,7 +239,7 @@ def add_event(
 def save_event(db: Database, data: EventData) -> EventData:
     """Insert ``data`` (its id, when given, is kept: that is how undo restores)."""
     data = _check(data)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         _require_account(session, data.account_id)
         orm = TimelineEvent(**{name: getattr(data, name) for name in _WRITABLE})
         if orm.data is None:
@@ -269,7 +269,7 @@ def update_event(db: Database, data: EventData) -> EventData:
     if data.id is None:
         raise ValueError("update_event needs an id")
     data = _check(data)
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         orm = session.get(TimelineEvent, data.id)
         if orm is None:
             raise UserError(tr("Event {id} no longer exists.", id=data.id))
@@ -286,7 +286,7 @@ def update_event(db: Database, data: EventData) -> EventData:
 
 def delete_event(db: Database, event_id: int) -> EventData:
     """Delete one event; return it (``restore_event`` puts it back)."""
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         orm = session.get(TimelineEvent, event_id)
         if orm is None:
             raise UserError(tr("Event {id} no longer exists.", id=event_id))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +39,21 @@ class Database:
     location: str  # a file path for SQLite, else the URL without password
 
     def session(self) -> Session:
+        """A session for reading (or for a caller that manages its own transaction)."""
         return self.sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session inside one write transaction, committed on success.
+
+        On SQLite it takes the write lock at BEGIN: a transaction that reads and
+        then writes must not find, at its first write, that another connection
+        (a background job, the GUI) committed meanwhile — SQLite would fail it
+        at once instead of waiting.
+        """
+        with self.sessions(bind=self.engine.execution_options(csdesk_write=True)) as session:
+            with session.begin():
+                yield session
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -64,7 +80,8 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _begin_sqlite(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    immediate = conn.get_execution_options().get("csdesk_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _check_sqlite_file(path: Path, create: bool) -> None:

@@ -32,7 +32,7 @@ def save_preset(db: Database, name: str, prepared) -> PresetInfo:
     if not name:
         raise UserError(tr("Give the preset a name."))
     mapping = {"columns": prepared.mapping_by_header(), "keep_unmapped": prepared.keep_unmapped}
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         row = session.scalars(select(ImportPreset).where(ImportPreset.name == name)).first()
         if row is None:
             row = ImportPreset(name=name)

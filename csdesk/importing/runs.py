@@ -61,7 +61,7 @@ def undo(db: Database, run_id: int, progress: Progress = SILENT) -> list[int]:
     Later imports that are still in place must be undone first, since they
     may build on this one. Returns the ids of the accounts that changed.
     """
-    with db.session() as session, session.begin():
+    with db.transaction() as session:
         run = session.get(ImportRun, run_id)
         if run is None:
             raise UserError(tr("There is no import {id}.", id=run_id))

@@ -102,3 +102,25 @@ def test_verify_integrity_finds_damage_in_data_pages_of_big_files(tmp_path, monk
     with pytest.raises(DatabaseError, match="damaged"):
         verify_integrity(path)
     assert path.read_bytes() == before
+
+
+def test_write_transactions_take_the_write_lock_at_their_first_statement(db_path):
+    """A read-then-write transaction cannot be overtaken by another writer (SQLite's
+    'database is locked' at the first write, which no busy timeout waits for)."""
+    db = open_database(db_path)
+    other = sqlite3.connect(db_path, timeout=0)
+    try:
+        with db.session() as session:  # a reader leaves other writers free
+            session.execute(text("SELECT count(*) FROM accounts")).scalar()
+            other.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+            other.commit()
+        with db.transaction() as session:
+            session.execute(text("SELECT count(*) FROM accounts")).scalar()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("INSERT INTO settings (key, value) VALUES ('b', '2')")
+            session.execute(text("INSERT INTO settings (key, value) VALUES ('c', '3')"))
+        keys = [row[0] for row in other.execute("SELECT key FROM settings ORDER BY key")]
+        assert keys == ["a", "c"]
+    finally:
+        other.close()
+        db.dispose()
