@@ -1576,7 +1576,7 @@ def _import_pragmas(conn: Connection, progress: Progress):
             # Restoring the cache frees it and the checkpoint is one SQLite call that cannot
             # report from inside (it copies the transaction's pages into the database file):
             # say so before they start.
-            progress.note(1, 1, tr("Finishing…"))
+            progress.note(0, 0, tr("Finishing…"))
         for name, value in saved.items():
             raw.execute(f"PRAGMA {name}={value}")
         if committed and saved["wal_autocheckpoint"] > 0:
@@ -1625,10 +1625,11 @@ def _plan_and_apply(db, conn, prepared, parsed, result, as_of, dry_run, accept_r
             if not isinstance(t, NewAccount) or t.id
         )
         # The commit is one SQLite call (it writes the last pages and syncs the WAL):
-        # report just before it, and check for cancellation one last time.
-        progress.step(1, 1, tr("Saving…"), force=True)
+        # report just before it (no measurable share: total 0) and check for cancellation
+        # one last time.
+        progress.step(0, 0, tr("Saving…"), force=True)
     finish()
-    progress.note(1, 1, tr("Saved."))
+    progress.note(0, 0, tr("Saved."))
     return result
 
 

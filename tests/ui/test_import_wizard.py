@@ -220,3 +220,13 @@ def test_main_window_opens_the_wizard_on_request_and_drop(qtbot, context):
     qtbot.waitUntil(lambda: wizard.step == "preview", timeout=10000)
     assert wizard.prepared.kind == "usage"
     wizard.close()
+
+
+def test_a_step_without_a_share_shows_a_busy_bar(qtbot, context):
+    wizard = ImportWizard(context)
+    qtbot.addWidget(wizard)
+    wizard._on_progress(0, 0, "Finishing…")  # the commit or the checkpoint: one database call
+    assert wizard.progress_bar.maximum() == 0
+    assert wizard.progress_message.text() == "Finishing…"
+    wizard._on_progress(1, 2, "Writing…")
+    assert (wizard.progress_bar.maximum(), wizard.progress_bar.value()) == (1000, 500)

@@ -705,6 +705,7 @@ class ImportWizard(QDialog):
         prepared = self.prepared
         assert prepared is not None
         db = self.context.db
+        self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_message.setText(tr("Starting…"))
         self.show_step("running")
@@ -719,7 +720,12 @@ class ImportWizard(QDialog):
         self._update_buttons()
 
     def _on_progress(self, done: int, total: int, message: str) -> None:
-        self.progress_bar.setValue(int(1000 * done / total) if total else 0)
+        if total <= 0:
+            # A step with no measurable share (one long database call): a busy bar.
+            self.progress_bar.setRange(0, 0)
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(int(1000 * done / total))
         self.progress_message.setText(message)
 
     def _on_cancelled(self) -> None:
