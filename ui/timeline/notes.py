@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtWidgets import QSplitter, QTextBrowser, QWidget
 
 from csdesk import formatting, vocab
 from csdesk.i18n import label, tr
@@ -39,6 +39,18 @@ class SafeTextBrowser(QTextBrowser):
             return
         self.opened.append(target)
         self.open_url(url)
+
+
+def list_beside_note(events: QWidget, note: QWidget) -> QSplitter:
+    """The event list on the left, the selected note on the right: both timeline views look alike."""
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.addWidget(events)
+    splitter.addWidget(note)
+    splitter.setStretchFactor(0, 3)
+    splitter.setStretchFactor(1, 2)
+    splitter.setSizes([640, 420])
+    splitter.setChildrenCollapsible(False)
+    return splitter
 
 
 def event_html(event: EventData, account_name: str | None = None) -> str:

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +20,7 @@ from csdesk.markup import plain_preview
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline.model import EventRole, IsHeaderRole, TimelineDelegate, kind_text
-from ui.timeline.notes import SafeTextBrowser, event_html
+from ui.timeline.notes import SafeTextBrowser, event_html, list_beside_note
 from ui.workers import run_in_background
 
 HitRole = Qt.ItemDataRole.UserRole + 10
@@ -93,13 +92,7 @@ class SearchPage(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setMouseTracking(True)
         self.detail = SafeTextBrowser()
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.view)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 420])
-        splitter.setChildrenCollapsible(False)
+        splitter = list_beside_note(self.view, self.detail)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.addLayout(top)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,7 +28,7 @@ from ui.timeline import undo
 from ui.timeline.dialogs import EventDialog, date_format
 from ui.timeline.icons import kind_icon
 from ui.timeline.model import EventRole, TimelineDelegate, TimelineFilter, TimelineModel
-from ui.timeline.notes import SafeTextBrowser, event_html
+from ui.timeline.notes import SafeTextBrowser, event_html, list_beside_note
 from ui.workers import run_in_background
 
 # Newest events read first; the rest follow in a second background read.
@@ -130,13 +129,7 @@ class TimelineTab(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.view, 1)
         left_layout.addWidget(self.empty, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 420])
-        splitter.setChildrenCollapsible(False)
+        splitter = list_beside_note(left, self.detail)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(filters)
