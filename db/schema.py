@@ -28,7 +28,7 @@ CURRENT_VERSION = 1
 # still change under it without a migration step; when it ships, set this to
 # CURRENT_VERSION and store its fixture (tests/db/make_fixture.py), which is
 # then frozen: every later change needs a step in MIGRATIONS.
-RELEASED_VERSION = 0
+RELEASED_VERSION = 1
 
 MigrationStep = Callable[[Connection], None]
 
