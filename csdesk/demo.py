@@ -796,6 +796,44 @@ class _Generator:
             }
         )
 
+    def survey(
+        self,
+        rows: _Rows,
+        account_id: int,
+        who: dict[str, Any],
+        kind: str,
+        score: int,
+        comment: str | None,
+        at: datetime,
+        title: str,
+        channel: str,
+    ) -> None:
+        """A survey answer and the timeline event that shows it."""
+        rows.surveys.append(
+            {
+                "account_id": account_id,
+                "contact_id": who["id"],
+                "kind": kind,
+                "score": score,
+                "comment": comment,
+                "respondent": who["email"],
+                "answered_at": at,
+                "source": SOURCE,
+            }
+        )
+        self.event(
+            rows,
+            account_id,
+            at,
+            kind,
+            title,
+            comment,
+            channel=channel,
+            source="auto",
+            contact_id=who["id"],
+            data={"score": score},
+        )
+
     def timeline(
         self,
         account_id: int,
@@ -998,30 +1036,7 @@ class _Generator:
                 band = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
                 comment = rng.choice(NPS_COMMENTS[band]) or None
                 at = self.moment(day) + timedelta(minutes=rng.randrange(600))
-                rows.surveys.append(
-                    {
-                        "account_id": account_id,
-                        "contact_id": who["id"],
-                        "kind": "nps",
-                        "score": score,
-                        "comment": comment,
-                        "respondent": who["email"],
-                        "answered_at": at,
-                        "source": SOURCE,
-                    }
-                )
-                self.event(
-                    rows,
-                    account_id,
-                    at,
-                    "nps",
-                    f"NPS: {score}",
-                    comment,
-                    channel="email",
-                    source="auto",
-                    contact_id=who["id"],
-                    data={"score": score},
-                )
+                self.survey(rows, account_id, who, "nps", score, comment, at, f"NPS: {score}", "email")
                 if last_nps is None or at >= last_nps[0]:
                     last_nps = (at, score)
             if rng.random() < 0.5:
@@ -1029,30 +1044,7 @@ class _Generator:
                 score = max(1, min(5, round(rng.gauss(2 + 3 * propensity, 0.8))))
                 at = self.moment(day + timedelta(days=rng.randint(20, 60)))
                 if at.date() < end:
-                    rows.surveys.append(
-                        {
-                            "account_id": account_id,
-                            "contact_id": who["id"],
-                            "kind": "csat",
-                            "score": score,
-                            "comment": None,
-                            "respondent": who["email"],
-                            "answered_at": at,
-                            "source": SOURCE,
-                        }
-                    )
-                    self.event(
-                        rows,
-                        account_id,
-                        at,
-                        "csat",
-                        f"CSAT: {score}/5",
-                        None,
-                        channel="in_app",
-                        source="auto",
-                        contact_id=who["id"],
-                        data={"score": score},
-                    )
+                    self.survey(rows, account_id, who, "csat", score, None, at, f"CSAT: {score}/5", "in_app")
             day += timedelta(days=nps_every + rng.randint(-10, 10))
 
         # Milestones, expansion talk and advocacy for the engaged ones; churn story for the rest.
