@@ -315,18 +315,23 @@ def _in_window(due: date, today: date) -> bool:
     return today - timedelta(days=STALE_DAYS) <= due <= today + timedelta(days=LOOKAHEAD_DAYS)
 
 
+def _active_accounts_dated(session: Session, column: Any, first: date, last: date) -> Any:
+    """(id, day) of the active accounts whose date ``column`` falls from ``first`` to ``last``."""
+    return session.execute(
+        select(Account.id, column).where(
+            Account.status == "active",
+            column.is_not(None),
+            column >= first,
+            column <= last,
+        )
+    )
+
+
 def _renewal_plans(session: Session, today: date, rule: dict[str, Any]) -> list[Reminder]:
     month = int(rule.get("month", 9))
     # A renewal this far ahead has its planning day after today + lookahead: skip it in SQL.
     horizon = add_months(today + timedelta(days=LOOKAHEAD_DAYS), 13 - month)
-    rows = session.execute(
-        select(Account.id, Account.renewal_date).where(
-            Account.status == "active",
-            Account.renewal_date.is_not(None),
-            Account.renewal_date >= today,
-            Account.renewal_date <= horizon,
-        )
-    )
+    rows = _active_accounts_dated(session, Account.renewal_date, today, horizon)
     result = []
     for account_id, renewal in rows:
         # Month N of a yearly contract starts N-1 months after the cycle's start.
@@ -403,14 +408,7 @@ def _onboarding_nps(session: Session, today: date, rule: dict[str, Any]) -> list
     months = int(rule.get("months", 6))
     since = add_months(today - timedelta(days=STALE_DAYS), -months)
     until = add_months(today + timedelta(days=LOOKAHEAD_DAYS), -months)
-    rows = session.execute(
-        select(Account.id, Account.contract_start).where(
-            Account.status == "active",
-            Account.contract_start.is_not(None),
-            Account.contract_start >= since,
-            Account.contract_start <= until,
-        )
-    )
+    rows = _active_accounts_dated(session, Account.contract_start, since, until)
     result = []
     for account_id, start in rows:
         due = add_months(start, months)
