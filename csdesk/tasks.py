@@ -351,14 +351,19 @@ def _renewal_plans(session: Session, today: date, rule: dict[str, Any]) -> list[
     return result
 
 
-def _quarterly_qbrs(session: Session, today: date, _rule: dict[str, Any]) -> list[Reminder]:
-    first, last, key = quarter_of(today)
-    held = select(TimelineEvent.account_id).where(
+def _qbr_held(first: date, last: date) -> Any:
+    """Subquery: ids of the accounts with a QBR meeting from ``first`` to ``last``."""
+    return select(TimelineEvent.account_id).where(
         TimelineEvent.kind == "meeting",
         TimelineEvent.subkind == "qbr",
         TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
         TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
     )
+
+
+def _quarterly_qbrs(session: Session, today: date, _rule: dict[str, Any]) -> list[Reminder]:
+    first, last, key = quarter_of(today)
+    held = _qbr_held(first, last)
     rows = session.execute(
         select(Account.id).where(
             Account.status == "active", Account.segment == "high_touch", Account.id.not_in(held)
@@ -488,12 +493,7 @@ def run_rules(db: Database, today: date | None = None, progress: Progress = SILE
 
 def _close_held_qbrs(session: Session, today: date) -> int:
     first, last, key = quarter_of(today)
-    held = select(TimelineEvent.account_id).where(
-        TimelineEvent.kind == "meeting",
-        TimelineEvent.subkind == "qbr",
-        TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
-        TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
-    )
+    held = _qbr_held(first, last)
     tasks = session.scalars(
         select(Task).where(Task.status == "open", Task.rule_key == f"qbr:{key}", Task.account_id.in_(held))
     ).all()
