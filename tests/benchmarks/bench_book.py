@@ -118,7 +118,7 @@ def test_start_up_and_memory(book_db_path, tmp_path, bench_report):
     best = min(phases, key=sum)
     for name, value in zip(
         (
-            "imports + open_database (integrity check)",
+            "imports + open_database",
             "MainWindow built and shown (all pages)",
             "shown -> book rows in the table",
         ),
