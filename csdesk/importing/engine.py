@@ -33,6 +33,7 @@ import json
 import math
 import operator
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -1374,29 +1375,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             target.id = new_id
 
     changes_rows: list[dict[str, Any]] = []
-    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for account_id, changed, before in book.account_updates():
-        grouped[tuple(sorted(changed))].append(
-            {"b_id": account_id, **{f"v_{k}": v for k, v in changed.items()}}
-        )
-        changes_rows.append(
-            {
-                "run_id": run_id,
-                "table_name": "accounts",
-                "row_id": account_id,
-                "action": "updated",
-                "before": {k: _to_json(v) for k, v in before.items()},
-            }
-        )
-    for columns, rows in grouped.items():
-        statement = (
-            update(accounts)
-            .where(accounts.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
-        )
-        for _start, chunk in _chunks(rows):
-            session.execute(statement, chunk)
-            step(len(chunk))
+    _write_updates(session, "accounts", book.account_updates(), run_id, changes_rows, step)
 
     for table_name, rows in plan.inserts.items():
         table = TABLES[table_name]
@@ -1413,11 +1392,30 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
                 _insert_rows(conn, table, chunk)
                 step(len(chunk))
 
-    grouped_other: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
+    updates_by_table: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     for table_name, row_id, changed, before in plan.updates:
-        grouped_other[(table_name, tuple(sorted(changed)))].append(
-            {"b_id": row_id, **{f"v_{k}": v for k, v in changed.items()}}
-        )
+        updates_by_table[table_name].append((row_id, changed, before))
+    for table_name, updates in updates_by_table.items():
+        _write_updates(session, table_name, updates, run_id, changes_rows, step)
+    for _start, chunk in _chunks(changes_rows):
+        session.execute(insert(ImportChange.__table__), chunk)
+    progress.step(total, total, tr("Writing…"), force=True)
+
+
+def _write_updates(
+    session: Session,
+    table_name: str,
+    updates: Iterable[tuple[int, dict[str, Any], dict[str, Any]]],
+    run_id: int,
+    changes_rows: list[dict[str, Any]],
+    step: Callable[[int], None],
+) -> None:
+    """UPDATE rows of one table, grouped by the columns that changed (one executemany
+    per group), and note each row's before-values for undo in ``changes_rows``."""
+    table = TABLES[table_name]
+    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row_id, changed, before in updates:
+        grouped[tuple(sorted(changed))].append({"b_id": row_id, **{f"v_{k}": v for k, v in changed.items()}})
         changes_rows.append(
             {
                 "run_id": run_id,
@@ -1427,8 +1425,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
                 "before": {k: _to_json(v) for k, v in before.items()},
             }
         )
-    for (table_name, columns), rows in grouped_other.items():
-        table = TABLES[table_name]
+    for columns, rows in grouped.items():
         statement = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
@@ -1437,9 +1434,6 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
         for _start, chunk in _chunks(rows):
             session.execute(statement, chunk)
             step(len(chunk))
-    for _start, chunk in _chunks(changes_rows):
-        session.execute(insert(ImportChange.__table__), chunk)
-    progress.step(total, total, tr("Writing…"), force=True)
 
 
 def restore_value(table_name: str, column: str, value: Any) -> Any:
