@@ -30,10 +30,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import logging
 import math
 import operator
+import sqlite3
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -63,6 +66,8 @@ from db.models import (
     Task,
     TimelineEvent,
 )
+
+log = logging.getLogger(__name__)
 
 CHUNK = 2000
 TABLES = {
@@ -1296,38 +1301,75 @@ def _sqlite_json(value: Any) -> str:
     return _JSON(value) if value else ("{}" if isinstance(value, dict) else _JSON(value))
 
 
+def _sql_literal(value: Any) -> str | None:
+    """``value`` as an SQL literal SQLite reads back exactly, or None if it has none."""
+    if value is None:
+        return "NULL"
+    if value.__class__ is int:
+        return str(value)
+    if value.__class__ is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None  # floats (decimal text may round), bytes, anything else: bound
+
+
+def _column_converter(kind) -> Callable[[Any], Any] | None:
+    if isinstance(kind, DateTime):
+        return _sqlite_datetime
+    if isinstance(kind, Date):
+        return _sqlite_date
+    if isinstance(kind, JSON):
+        return _sqlite_json
+    return None
+
+
 def _insert_rows(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
     """Bulk insert; on SQLite straight through the driver's executemany, values converted by column."""
     if conn.dialect.name != "sqlite":
         conn.execute(insert(table), rows)
         return
     columns = list(rows[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     # Transposed in C (itemgetter + zip) rather than a Python loop per column.
     if len(columns) == 1:
         values_by_column = [[row[columns[0]] for row in rows]]
     else:
         values_by_column = list(zip(*map(operator.itemgetter(*columns), rows), strict=True))
-    for position, name in enumerate(columns):
-        kind = table.c[name].type
-        convert = (
-            _sqlite_datetime
-            if isinstance(kind, DateTime)
-            else _sqlite_date
-            if isinstance(kind, Date)
-            else _sqlite_json
-            if isinstance(kind, JSON)
-            else None
-        )
-        if convert is None:
-            continue
-        values = values_by_column[position]
+    _insert_columns(conn, table, dict(zip(columns, values_by_column, strict=True)))
+
+
+def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) -> None:
+    """INSERT rows given column-wise (SQLite, through the driver).
+
+    A column holding one value in every row (NULL, the run id, ``{}``, the
+    currency...) is written into the statement as a literal rather than bound
+    per row: binding is most of executemany's cost, and an account row has
+    many such columns.
+    """
+    names: list[str] = []
+    placeholders: list[str] = []
+    bound: list[Sequence[Any]] = []
+    for name, values in columns.items():
+        convert = _column_converter(table.c[name].type)
         if convert is _sqlite_json:  # dicts and lists are not hashable: convert each
-            values_by_column[position] = list(map(convert, values))
-        else:  # dates repeat: convert each distinct one once
+            values = list(map(convert, values))
+        elif convert is not None:  # dates repeat: convert each distinct one once
             converted = {value: convert(value) for value in set(values)}
-            values_by_column[position] = list(map(converted.__getitem__, values))
-    conn.exec_driver_sql(sql, list(zip(*values_by_column, strict=True)))
+            values = list(map(converted.__getitem__, values))
+        first = values[0]
+        literal = _sql_literal(first) if values.count(first) == len(values) else None
+        if literal is not None and first.__class__ is int and any(v.__class__ is not int for v in values):
+            literal = None  # 1 == 1.0 == True: the same value only if the same type
+        names.append(name)
+        if literal is not None:
+            placeholders.append(literal)
+        else:
+            placeholders.append("?")
+            bound.append(values)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(placeholders)})"
+    count = len(next(iter(columns.values())))
+    if bound:
+        conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+    else:
+        conn.exec_driver_sql(sql, [()] * count)
 
 
 def _chunks(rows: list[Any], size: int = CHUNK):
@@ -1533,6 +1575,7 @@ def _run(db, prepared, result, as_of, dry_run, accept_rejects, progress) -> Impo
 # synchronous and the journal mode are the database's own.
 IMPORT_CACHE_KIB = 128 * 1024
 HEARTBEAT_STEPS = 20_000
+CHECKPOINT_REPORT_SECONDS = 0.05
 
 
 @contextmanager
@@ -1567,14 +1610,52 @@ def _import_pragmas(conn: Connection, progress: Progress):
     finally:
         raw.set_progress_handler(None, 0)
         if committed:
-            # Restoring the cache frees it and the checkpoint is one SQLite call that cannot
-            # report from inside (it copies the transaction's pages into the database file):
-            # say so before they start.
+            # Past the commit: nothing can be cancelled any more (the wizard hides Cancel).
             progress.note(0, 0, tr("Finishing…"))
         for name, value in saved.items():
             raw.execute(f"PRAGMA {name}={value}")
         if committed and saved["wal_autocheckpoint"] > 0:
-            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            _checkpoint(raw, progress)
+
+
+def after_commit_messages() -> frozenset[str]:
+    """Progress messages of an import's steps after its commit, when it can no longer be cancelled."""
+    return frozenset((tr("Saved."), tr("Finishing…")))
+
+
+def _checkpoint(raw, progress: Progress) -> None:
+    """Copy the import's pages from the WAL into the database file, reporting while it runs.
+
+    Not left to SQLite's automatic checkpoint: that would run inside the next
+    commit of whoever writes next, often the window (a half-second freeze after
+    a big import). The checkpoint is one SQLite call that cannot report from
+    inside, so it runs on a helper thread's own connection while this thread
+    keeps the progress reports going. PASSIVE: it never waits for readers; what
+    they still hold is copied by a later checkpoint. A checkpoint that fails
+    loses nothing (the import is committed in the WAL), so it is only logged.
+    """
+    path = next((row[2] for row in raw.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if not path:  # an in-memory database has no WAL
+        return
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            helper = sqlite3.connect(path, timeout=5, isolation_level=None)
+            try:
+                helper.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                helper.close()
+        except sqlite3.Error as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=work, name="import-checkpoint", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(CHECKPOINT_REPORT_SECONDS)
+        progress.heartbeat()
+    if failure:
+        log.warning("checkpoint after import failed: %s", failure[0])
 
 
 def _plan_and_apply(db, conn, prepared, parsed, result, as_of, dry_run, accept_rejects, progress, finish):

@@ -26,7 +26,11 @@ def test_zoho_accounts_utf16_tab(cli, db, tmp_path):
     assert result["created"] == 1
     with db.session() as s:
         pitanga = s.scalars(select(Account)).one()
-    assert (pitanga.external_id, pitanga.source, pitanga.domain) == ("zcrm_5012", "zoho", "hotelpitanga.com.br")
+    assert (pitanga.external_id, pitanga.source, pitanga.domain) == (
+        "zcrm_5012",
+        "zoho",
+        "hotelpitanga.com.br",
+    )
     assert pitanga.mrr_cents == 89018
 
 
@@ -45,7 +49,9 @@ def test_rd_station_deals_recurring_value(cli, db, tmp_path):
     result = import_json(cli, path)
     assert result["created"] == 1 and result["unchanged"] == 1  # the open deal of a non-customer is skipped
     with db.session() as s:
-        change = s.execute(select(RevenueChange.kind, RevenueChange.effective_date, RevenueChange.mrr_after_cents)).one()
+        change = s.execute(
+            select(RevenueChange.kind, RevenueChange.effective_date, RevenueChange.mrr_after_cents)
+        ).one()
     assert tuple(change) == ("new", date(2026, 3, 15), 89018)  # recurring value, not the one-off
 
 
@@ -63,6 +69,10 @@ def test_hubspot_contacts_matched_to_accounts(cli, db, samples, tmp_path):
     with db.session() as s:
         joana = s.scalars(select(Contact).where(Contact.email == "joana@hotelpitanga.com.br")).one()
         account = s.get(Account, joana.account_id)
-    assert (joana.name, joana.job_title, account.name) == ("Joana Prado", "Gerente de operações", "Hotel Pitanga")
+    assert (joana.name, joana.job_title, account.name) == (
+        "Joana Prado",
+        "Gerente de operações",
+        "Hotel Pitanga",
+    )
     again = import_json(cli, path, "--kind", "contacts")
     assert (again["created"], again["updated"]) == (0, 0)

@@ -230,3 +230,26 @@ def test_a_step_without_a_share_shows_a_busy_bar(qtbot, context):
     assert wizard.progress_message.text() == "Finishing…"
     wizard._on_progress(1, 2, "Writing…")
     assert (wizard.progress_bar.maximum(), wizard.progress_bar.value()) == (1000, 500)
+
+
+def test_cancel_is_disabled_once_the_import_is_committed(qtbot, context):
+    wizard = ImportWizard(context)
+    qtbot.addWidget(wizard)
+    wizard.load_file(str(SAMPLES / "planilha_carteira_pt-BR.csv"))
+    qtbot.waitUntil(lambda: wizard.step == "preview", timeout=10000)
+    wizard.go_next()
+    wizard.go_next()
+    qtbot.waitUntil(lambda: wizard.step == "dry_run", timeout=10000)
+    seen: list[tuple[str, bool]] = []
+    report = wizard._on_progress
+
+    def recording(done: int, total: int, message: str) -> None:
+        report(done, total, message)
+        seen.append((message, wizard.cancel_button.isEnabled()))
+
+    wizard._on_progress = recording
+    with qtbot.waitSignal(context.hub.importFinished, timeout=20000):
+        wizard.start_import()
+    states = dict(seen)
+    assert states["Saving…"] is True  # the last moment a cancel still rolls back
+    assert states["Saved."] is False and states["Finishing…"] is False

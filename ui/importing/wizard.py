@@ -175,6 +175,7 @@ class ImportWizard(QDialog):
         self.path: str | None = None
         self.sheet: str | None = None
         self.mapping_combos: dict[int, QComboBox] = {}
+        self._after_commit = importing.after_commit_messages()
 
         self.steps_label = QLabel()
         self.steps_label.setTextFormat(Qt.TextFormat.RichText)
@@ -347,9 +348,9 @@ class ImportWizard(QDialog):
         self.progress_message = QLabel()
         layout.addWidget(self.progress_message)
         layout.addWidget(self.progress_bar)
-        note = QLabel(tr("Cancel stops the import and leaves the database exactly as it was."))
-        note.setStyleSheet("color: #5b6475;")
-        layout.addWidget(note)
+        self.running_note = QLabel()
+        self.running_note.setStyleSheet("color: #5b6475;")
+        layout.addWidget(self.running_note)
         layout.addStretch(2)
         return page
 
@@ -708,6 +709,8 @@ class ImportWizard(QDialog):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_message.setText(tr("Starting…"))
+        self.cancel_button.setEnabled(True)
+        self.running_note.setText(tr("Cancel stops the import and leaves the database exactly as it was."))
         self.show_step("running")
         self._run(
             lambda progress: importing.run_import(db, prepared, accept_rejects=True, progress=progress),
@@ -727,8 +730,13 @@ class ImportWizard(QDialog):
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(1000 * done / total))
         self.progress_message.setText(message)
+        if message in self._after_commit:
+            # Committed: the import can no longer be cancelled, only finished.
+            self.cancel_button.setEnabled(False)
+            self.running_note.setText(tr("The import is saved; it can no longer be cancelled."))
 
     def _on_cancelled(self) -> None:
+        self.cancel_button.setEnabled(True)
         self.show_step("dry_run")
         self.busy.setText(tr("Import cancelled: nothing was changed."))
 
