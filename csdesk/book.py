@@ -1,24 +1,31 @@
-"""The book of business for display: every account in one column-wise frame.
+"""The book of business for display: every account in column-wise numpy arrays.
 
 The main window shows up to 50,000 accounts and must search, filter, sort and
 total them between two keystrokes. So the book is loaded with a single query
-into a pandas DataFrame (one numpy array per column) and every operation here
-works on whole arrays of row positions, never row by row in Python.
+into one numpy array per column and every operation here works on whole arrays
+of row positions, never row by row in Python.
+
+This module is on the start-up path: it imports numpy only (no pandas, no
+SQLAlchemy), and reads the database through one DB-API connection.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from csdesk import vocab
 from csdesk.text import digits, fold
-from db import Database
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from db import Database
 
 # Columns read from the accounts table, in query order. Plain SQL (no ORM
 # objects, no per-row type conversion) keeps 50,000 rows well under a second.
@@ -41,7 +48,14 @@ QUERY_COLUMNS = (
     "last_nps",
     "owner",
 )
-_QUERY_TEXT = f"SELECT {', '.join(QUERY_COLUMNS)} FROM accounts ORDER BY name_key, id"
+# No ORDER BY: walking the name index costs a random row lookup per account
+# (~1.7x a plain table scan at 50,000); build_book sorts by (name_key, id) itself.
+_QUERY_TEXT = f"SELECT {', '.join(QUERY_COLUMNS)} FROM accounts"
+# Each live plan with its milestones, for the book's plan column (see _plan_statuses).
+_PLAN_QUERY_TEXT = (
+    "SELECT p.id, p.account_id, p.status, m.status, m.due_date FROM success_plans p"
+    " LEFT JOIN milestones m ON m.plan_id = p.id WHERE p.status != 'archived'"
+)
 
 # Keys a view can sort on; each maps to a rank array computed once per load.
 SORT_KEYS = (
@@ -102,6 +116,21 @@ _DOMAIN_TERM = re.compile(r"^[a-z0-9.\-]+$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+_TEXT_COLUMNS = (
+    "name",
+    "name_key",
+    "cnpj",
+    "domain",
+    "segment",
+    "stage",
+    "status",
+    "currency",
+    "health_band",
+    "owner",
+)
+_REAL_COLUMNS = ("health_score", "health_trend", "last_nps")
+
+
 def _fold_one(value: object) -> str:
     if value is None or value != value:  # None or NaN
         return ""
@@ -109,14 +138,93 @@ def _fold_one(value: object) -> str:
     return folded if folded.isascii() else fold(folded)
 
 
-def fast_fold(values: pd.Series) -> pd.Series:
+def fast_fold(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Vectorised ``csdesk.text.fold``: lower case, accents removed, '' for None.
 
     Repeated values (owners, segments) are folded once each.
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    folded = np.array([_fold_one(u) for u in uniques] + [""], dtype=object)
-    return pd.Series(folded[codes], index=values.index, dtype=object)
+    folded = {value: _fold_one(value) for value in set(values)}
+    return _objects([folded[value] for value in values])
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array holding ``values`` as they are (text columns: None for missing)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _reals(values: np.ndarray) -> np.ndarray:
+    """Number column (object array) as float, NaN for missing or unreadable values."""
+    try:
+        return values.astype(float)  # None -> NaN
+    except (TypeError, ValueError):
+        return np.array([_real(v) for v in values], dtype=float)
+
+
+def _real(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _ints(values: np.ndarray) -> np.ndarray:
+    """Id column (object array) as int64."""
+    return values.astype(np.int64)
+
+
+def _cents(values: np.ndarray) -> np.ndarray:
+    """Money column (object array) as int64 cents, 0 for missing."""
+    try:
+        return values.astype(np.int64)
+    except (TypeError, ValueError):
+        reals = _reals(values)
+        return np.where(np.isnan(reals), 0, reals).astype(np.int64)
+
+
+def _day_text(value: Any) -> str:
+    # SQLite hands back ISO text (a DateTime as "2026-11-16 13:00:00.000000");
+    # other databases hand back date or datetime objects.
+    if value is None:
+        return "NaT"
+    if isinstance(value, str):
+        return value[:10] or "NaT"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return "NaT"
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    """Date column as datetime64[D] (the day of a date-time), NaT for missing or unreadable."""
+    try:
+        # numpy reads ISO dates, ISO date-times ("2026-11-16 13:00:00.000000"), date
+        # and datetime objects and None (NaT) in C; the per-value path is the fallback.
+        return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
+    except (TypeError, ValueError):
+        pass
+    texts = [_day_text(v) for v in values]
+    try:
+        return np.array(texts, dtype="datetime64[D]")
+    except ValueError:
+        return np.array([_day_or_nat(t) for t in texts], dtype="datetime64[D]")
+
+
+def _day_or_nat(text: str) -> np.datetime64:
+    try:
+        return np.datetime64(text, "D")
+    except ValueError:
+        return np.datetime64("NaT", "D")
+
+
+def _days_between(later: np.ndarray, earlier: np.ndarray | np.datetime64) -> np.ndarray:
+    """Whole days from ``earlier`` to ``later`` as float, NaN where either is NaT."""
+    delta = (later - earlier).astype("timedelta64[D]")
+    out = delta.astype(np.int64).astype(float)
+    out[np.isnat(delta)] = np.nan
+    return out
 
 
 @dataclass(frozen=True)
@@ -167,9 +275,15 @@ class BookFilter:
 
 @dataclass
 class Book:
-    """All accounts, column-wise, loaded at ``today``; rows are positions in ``frame``."""
+    """All accounts, column-wise, loaded at ``today``; rows are positions in every column.
 
-    frame: pd.DataFrame
+    ``columns`` maps a name to one numpy array per column, all in name order:
+    text as object arrays (None = missing), ``id``/``mrr_cents``/``arr_cents`` as
+    int64, scores, NPS and day counts as float (NaN = missing), ``renewal_date``
+    and ``last_touch_at`` (its day) as datetime64[D] (NaT = missing).
+    """
+
+    columns: dict[str, np.ndarray]
     today: date
     _ranks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _search_keys: np.ndarray | None = field(default=None, repr=False)
@@ -179,18 +293,31 @@ class Book:
     _orders: dict[tuple[str | None, bool], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self.columns["id"])
 
     @property
     def all_rows(self) -> np.ndarray:
-        return np.arange(len(self.frame), dtype=np.int64)
+        return np.arange(len(self), dtype=np.int64)
 
     def column(self, name: str) -> np.ndarray:
-        return self.frame[name].to_numpy()
+        return self.columns[name]
 
     def position_of(self, account_id: int) -> int | None:
-        hits = np.flatnonzero(self.frame["id"].to_numpy() == account_id)
+        hits = np.flatnonzero(self.columns["id"] == account_id)
         return int(hits[0]) if len(hits) else None
+
+    def owners(self) -> list[str]:
+        """Distinct owners, in name order of their first account."""
+        return [str(o) for o in dict.fromkeys(self.columns["owner"].tolist()) if o is not None]
+
+    def set_plan_statuses(self, statuses: dict[int, str]) -> None:
+        """Fill the plan column (account id -> on_track | late | done; others None)."""
+        get = statuses.get
+        self.columns["plan_status"] = _objects([get(i) for i in self.columns["id"].tolist()])
+        self._ranks.pop("plan", None)
+        self._orders = {k: v for k, v in self._orders.items() if k[0] != "plan"}
+        if self._lists is not None:
+            self._lists["plan_status"] = self.columns["plan_status"].tolist()
 
     @property
     def search_keys(self) -> np.ndarray:
@@ -200,14 +327,18 @@ class Book:
         csdesk.text.name_key), so only the few distinct owners are folded here.
         """
         if self._search_keys is None:
-            f = self.frame
-            names = f["name_key"].fillna("").to_numpy(dtype=object)
-            owners = fast_fold(f["owner"]).to_numpy(dtype=object)
-            cnpjs = f["cnpj"].fillna("").to_numpy(dtype=object)
-            domains = f["domain"].fillna("").to_numpy(dtype=object)
-            self._search_keys = np.array(
-                ["\x1f".join(parts) for parts in zip(names, cnpjs, domains, owners, strict=True)],
-                dtype=object,
+            c = self.columns
+            self._search_keys = _objects(
+                [
+                    f"{n or ''}\x1f{k or ''}\x1f{d or ''}\x1f{o}"
+                    for n, k, d, o in zip(
+                        c["name_key"].tolist(),
+                        c["cnpj"].tolist(),
+                        c["domain"].tolist(),
+                        fast_fold(c["owner"].tolist()).tolist(),
+                        strict=True,
+                    )
+                ]
             )
         return self._search_keys
 
@@ -217,35 +348,33 @@ class Book:
         Comparing 50,000 Python strings costs milliseconds; comparing int8 codes, microseconds.
         """
         if name not in self._codes:
-            order = _CODE_ORDERS[name]
-            mapping = {key: i for i, key in enumerate(order)}
-            values = self.frame[name].map(mapping).fillna(-1).to_numpy(dtype=np.int8)
-            self._codes[name] = values
+            mapping = {key: i for i, key in enumerate(_CODE_ORDERS[name])}
+            values = self.columns[name].tolist()
+            self._codes[name] = np.fromiter(
+                (mapping.get(v, -1) for v in values), dtype=np.int8, count=len(values)
+            )
         return self._codes[name]
 
     @property
     def currency(self) -> str:
         """The book's main currency (totals are shown in it)."""
         if self._currency is None:
-            counts = self.frame["currency"].value_counts()
-            self._currency = str(counts.index[0]) if len(counts) else "BRL"
+            counts = Counter(self.columns["currency"].tolist())
+            counts.pop(None, None)
+            self._currency = str(counts.most_common(1)[0][0]) if counts else "BRL"
         return self._currency
 
     @property
     def lists(self) -> dict[str, list | np.ndarray]:
-        """Display columns as lists or arrays: indexing one per cell is ~20x cheaper than pandas."""
+        """Display columns as lists or arrays: indexing a list per cell is the cheapest lookup."""
         if self._lists is None:
-            f = self.frame
-            # Numbers stay numpy arrays (views of the frame: no copy, no 50,000 float objects
-            # per column); text columns become lists sharing the frame's string objects.
+            c = self.columns
+            # Numbers stay numpy arrays (no 50,000 float objects per column); text
+            # columns become lists sharing the arrays' string objects.
             self._lists = {
-                name: f[name].to_numpy() if f[name].dtype.kind in "if" else f[name].tolist()
-                for name in _LIST_COLUMNS
+                name: c[name] if c[name].dtype.kind in "if" else c[name].tolist() for name in _LIST_COLUMNS
             }
-            self._lists["renewal_date"] = [
-                None if day != day else day.date()  # NaT != NaT
-                for day in f["renewal_date"]
-            ]
+            self._lists["renewal_date"] = c["renewal_date"].astype(object).tolist()  # date or None
         return self._lists
 
     def prepare(self) -> Book:
@@ -267,7 +396,7 @@ class Book:
         """Every row position in display order for ``key`` (ties in name order, missing last)."""
         if (key, descending) not in self._orders:
             if not key or key == "name":
-                positions = np.arange(len(self.frame), dtype=np.int64)
+                positions = np.arange(len(self), dtype=np.int64)
                 order = positions[::-1].copy() if descending else positions
             else:
                 rank = -self.rank(key) if descending else self.rank(key)
@@ -276,110 +405,141 @@ class Book:
         return self._orders[(key, descending)]
 
 
-def _codes(values: pd.Series, order: tuple[str, ...] | None = None) -> np.ndarray:
-    """Rank strings: by a vocabulary's order, else alphabetically (folded)."""
+def _codes(values: np.ndarray, order: tuple[str, ...] | None = None) -> np.ndarray:
+    """Rank strings: by a vocabulary's order, else alphabetically (folded); NaN for none."""
+    items = values.tolist()
     if order is not None:
         mapping = {key: float(i) for i, key in enumerate(order)}
-        return values.map(mapping).astype(float).to_numpy()
-    folded = fast_fold(values)
-    codes, _ = pd.factorize(folded.where(values.notna()), sort=True, use_na_sentinel=True)
-    result = codes.astype(float)
-    result[codes < 0] = np.nan
-    return result
+    else:
+        distinct = {v for v in items if v is not None}
+        folded = {v: _fold_one(v) for v in distinct}
+        ranks = {f: float(i) for i, f in enumerate(sorted(set(folded.values())))}
+        mapping = {v: ranks[f] for v, f in folded.items()}
+    return np.fromiter((mapping.get(v, np.nan) for v in items), dtype=float, count=len(items))
 
 
 def _compute_rank(book: Book, key: str) -> np.ndarray:
-    f = book.frame
+    c = book.columns
     if key == "name":
-        return np.arange(len(f), dtype=float)  # the query orders by name_key
+        return np.arange(len(book), dtype=float)  # build_book orders by name_key
     if key in ("mrr", "arr"):
-        return f["mrr_cents"].to_numpy(dtype=float)
+        return c["mrr_cents"].astype(float)
     if key == "renewal":
-        return f["renewal_days"].to_numpy(dtype=float)
+        return c["renewal_days"].astype(float)
     if key == "health":
-        return f["health_score"].to_numpy(dtype=float)
+        return c["health_score"].astype(float)
     if key == "last_touch":
-        return f["touch_days"].to_numpy(dtype=float)
+        return c["touch_days"].astype(float)
     if key == "nps":
-        return f["last_nps"].to_numpy(dtype=float)
+        return c["last_nps"].astype(float)
     if key == "segment":
-        return _codes(f["segment"], vocab.SEGMENTS)
+        return _codes(c["segment"], vocab.SEGMENTS)
     if key == "stage":
-        return _codes(f["stage"], vocab.STAGES)
+        return _codes(c["stage"], vocab.STAGES)
     if key == "status":
-        return _codes(f["status"], vocab.STATUSES)
+        return _codes(c["status"], vocab.STATUSES)
     if key in ("owner", "cnpj", "domain"):
-        return _codes(f[key])
+        return _codes(c[key])
     if key == "plan":
-        return _codes(f["plan_status"], PLAN_STATUS_ORDER)
+        return _codes(c["plan_status"], PLAN_STATUS_ORDER)
     raise KeyError(key)
 
 
-def _to_datetime(values: pd.Series) -> pd.Series:
-    # SQLite hands back ISO text; other databases hand back date objects.
-    return pd.to_datetime(values.astype(object), format="ISO8601", errors="coerce").astype("datetime64[ns]")
+def _name_order(name_keys: list[Any], ids: np.ndarray) -> np.ndarray:
+    """Row order of ``ORDER BY name_key, id`` (binary collation; NULL first)."""
+    # Python's sort is stable and compares str by code point, which is SQLite's
+    # BINARY order on UTF-8; sorting positions already in id order keeps id ties.
+    by_id = range(len(ids)) if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()) else np.argsort(ids).tolist()
+    keys = [k or "" for k in name_keys]
+    return np.array(sorted(by_id, key=keys.__getitem__), dtype=np.int64)
 
 
-def build_book(records: list[tuple], today: date | None = None) -> Book:
-    """A Book from rows in ``QUERY_COLUMNS`` order (what the query returns)."""
+def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> Book:
+    """A Book from rows in ``QUERY_COLUMNS`` order (what the query returns), in any row order."""
     today = today or date.today()
-    raw = pd.DataFrame.from_records(records, columns=list(QUERY_COLUMNS), coerce_float=False)
+    n = len(records)
+    # One C-level pass turns the driver's tuples into a 2-D object block, twice as
+    # fast as transposing them with zip(*records) and building each column.
+    table = np.array(records, dtype=object) if n else np.empty((0, len(QUERY_COLUMNS)), dtype=object)
+    at = {name: j for j, name in enumerate(QUERY_COLUMNS)}
+    ids = _ints(table[:, at["id"]])
+    order = _name_order(table[:, at["name_key"]].tolist(), ids)
+    block = table[order].T.copy()  # one contiguous row per column, in name order
 
-    def text(name: str) -> pd.Series:
-        return raw[name].astype(object).where(raw[name].notna(), None)
+    def raw(name: str) -> np.ndarray:
+        return block[at[name]]
 
-    def real(name: str) -> np.ndarray:
-        return pd.to_numeric(raw[name], errors="coerce").to_numpy(dtype=float)
+    columns: dict[str, np.ndarray] = {"id": ids[order]}
+    for name in _TEXT_COLUMNS:
+        columns[name] = raw(name)
+    columns["mrr_cents"] = _cents(raw("mrr_cents"))
+    for name in _REAL_COLUMNS:
+        columns[name] = _reals(raw(name))
+    columns["renewal_date"] = _days(raw("renewal_date"))
+    columns["last_touch_at"] = _days(raw("last_touch_at"))
+    columns["arr_cents"] = columns["mrr_cents"] * 12
+    day0 = np.datetime64(today, "D")
+    columns["renewal_days"] = _days_between(columns["renewal_date"], day0)
+    columns["touch_days"] = _days_between(day0, columns["last_touch_at"])
+    # Filled by load_book (or set_plan_statuses); the column keeps the table's shape stable.
+    columns["plan_status"] = np.full(n, None, dtype=object)
+    return Book(columns=columns, today=today)
 
-    frame = pd.DataFrame(
-        {
-            "id": raw["id"].to_numpy(dtype=np.int64),
-            "name": text("name"),
-            "name_key": text("name_key"),
-            "cnpj": text("cnpj"),
-            "domain": text("domain"),
-            "segment": text("segment"),
-            "stage": text("stage"),
-            "status": text("status"),
-            "mrr_cents": raw["mrr_cents"].fillna(0).to_numpy(dtype=np.int64),
-            "currency": text("currency"),
-            "renewal_date": _to_datetime(raw["renewal_date"]),
-            "health_score": real("health_score"),
-            "health_band": text("health_band"),
-            "health_trend": real("health_trend"),
-            "last_touch_at": _to_datetime(raw["last_touch_at"]),
-            "last_nps": real("last_nps"),
-            "owner": text("owner"),
-        }
-    )
-    frame["arr_cents"] = frame["mrr_cents"] * 12
-    day0 = pd.Timestamp(today)
-    frame["renewal_days"] = (frame["renewal_date"] - day0).dt.days.astype(float)
-    frame["touch_days"] = (day0 - frame["last_touch_at"].dt.normalize()).dt.days.astype(float)
-    # Filled by the success-plan area when it lands; the column keeps the table's shape stable.
-    frame["plan_status"] = pd.Series([None] * len(frame), dtype=object)
-    return Book(frame=frame, today=today)
+
+def _connect(db: Database) -> Any:
+    """The DB-API connection every book query goes through (closed by the caller)."""
+    return db.engine.raw_connection()
 
 
 def load_book(db: Database, today: date | None = None) -> Book:
-    """Every account, for the book table, with one query."""
-    from csdesk.plans import plan_status_by_account
-
+    """Every account, for the book table, with its success-plan status: two plain queries."""
     # The driver's own cursor: no per-row Row objects, and the SQL is portable.
-    connection = db.engine.raw_connection()
+    connection = _connect(db)
     try:
         cursor = connection.cursor()
         cursor.execute(_QUERY_TEXT)
         records = cursor.fetchall()
+        cursor.execute(_PLAN_QUERY_TEXT)
+        plan_rows = cursor.fetchall()
         cursor.close()
     finally:
         connection.close()
     book = build_book(records, today)
-    statuses = plan_status_by_account(db, book.today)
+    statuses = _plan_statuses(plan_rows, book.today)
     if statuses:
-        mapped = book.frame["id"].map(statuses)
-        book.frame["plan_status"] = mapped.astype(object).where(mapped.notna(), None)
+        book.set_plan_statuses(statuses)
     return book
+
+
+def _plan_statuses(rows: Sequence[Sequence[Any]], today: date) -> dict[int, str]:
+    """Account id -> on_track | late | done, from (plan id, account id, plan status,
+    milestone status, milestone due date) rows of the live (not archived) plans.
+
+    The same rule as ``csdesk.plans.plan_status`` / ``plan_status_by_account`` (a
+    test holds them together), without their ORM import: a plan is done when
+    closed or when every milestone not cancelled is done, late when one of those
+    is overdue (or marked late), else on track; an account shows its worst plan.
+    """
+    day = today.isoformat()
+    plans: dict[int, tuple[int, str, list[tuple[str, str | None]]]] = {}
+    for plan_id, account_id, plan_state, state, due in rows:
+        entry = plans.setdefault(plan_id, (account_id, plan_state, []))
+        if state is not None and state != "cancelled":
+            entry[2].append((state, None if due is None else _day_text(due)))
+    worst = {"done": 0, "on_track": 1, "late": 2}
+    result: dict[int, str] = {}
+    for account_id, plan_state, live in plans.values():
+        if plan_state == "done" or (live and all(state == "done" for state, _ in live)):
+            value = "done"
+        elif any(
+            state != "done" and (state == "late" or (due is not None and due < day)) for state, due in live
+        ):
+            value = "late"
+        else:
+            value = "on_track"
+        if account_id not in result or worst[value] > worst[result[account_id]]:
+            result[account_id] = value
+    return result
 
 
 # Filtering, searching, sorting ------------------------------------------------
@@ -393,8 +553,7 @@ def _code_mask(book: Book, name: str, keys: frozenset[str] | set[str], with_none
 
 def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
     """Boolean mask of the rows passing every filter except the search text."""
-    f = book.frame
-    mask = np.ones(len(f), dtype=bool)
+    mask = np.ones(len(book), dtype=bool)
     if flt.status != "all":
         mask &= _code_mask(book, "status", {flt.status})
     if flt.segments:
@@ -404,11 +563,11 @@ def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
     if flt.bands:
         mask &= _code_mask(book, "health_band", flt.bands, with_none=NO_SCORE in flt.bands)
     if flt.renewal_within is not None:
-        days = f["renewal_days"].to_numpy()
+        days = book.columns["renewal_days"]
         with np.errstate(invalid="ignore"):
             mask &= (days >= 0) & (days <= flt.renewal_within)
     if flt.no_touch_for is not None:
-        days = f["touch_days"].to_numpy()
+        days = book.columns["touch_days"]
         with np.errstate(invalid="ignore"):
             mask &= np.isnan(days) | (days >= flt.no_touch_for)
     return mask
@@ -436,7 +595,7 @@ def search_rows(book: Book, query: str, rows: np.ndarray) -> np.ndarray:
     keep = np.ones(len(rows), dtype=bool)
     for term in terms:
         # A plain substring test per key in a comprehension is the fastest pure
-        # Python way over object arrays (faster than pandas .str.contains here).
+        # Python way over object arrays (about as fast as pandas .str.contains).
         keep &= np.fromiter((term in k for k in keys), dtype=bool, count=len(keys))
     return rows[keep]
 
@@ -487,15 +646,15 @@ class Kpis:
 
 def compute_kpis(book: Book, rows: np.ndarray) -> Kpis:
     """The KPI header's figures for ``rows`` (what the table shows); numeric arrays only."""
-    f = book.frame
+    c = book.columns
     active = book.codes("status")[rows] == vocab.STATUSES.index("active")
-    mrr = f["mrr_cents"].to_numpy()[rows]
+    mrr = c["mrr_cents"][rows]
     bands = book.codes("health_band")[rows]
     at_risk = active & np.isin(bands, [vocab.HEALTH_BANDS.index(b) for b in AT_RISK_BANDS])
-    days = f["renewal_days"].to_numpy()[rows]
+    days = book.columns["renewal_days"][rows]
     with np.errstate(invalid="ignore"):
         renewing = active & (days >= 0) & (days <= RENEWAL_HORIZON_DAYS)
-    scores = f["health_score"].to_numpy()[rows]
+    scores = c["health_score"][rows]
     scored = ~np.isnan(scores)
     return Kpis(
         accounts=int(len(rows)),

@@ -188,12 +188,22 @@ def _optional(values: np.ndarray, cast) -> list[Any]:
     return [None if v is None or v != v else cast(v) for v in values]  # v != v: NaN / NaT
 
 
+class _RowsView:
+    """``view[name]``: the book's column ``name`` at ``rows`` only (picked on first use)."""
+
+    def __init__(self, book: Book, rows: np.ndarray) -> None:
+        self._book, self._rows = book, rows
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._book.column(name)[self._rows]
+
+
 def book_columns(
     book: Book, rows: np.ndarray, keys: Sequence[str], language: str | None = None
 ) -> list[ExportColumn]:
     """The visible ``rows`` of the book, with the table's visible column ``keys``, ready to write."""
     language = language or i18n.current_language()
-    f = book.frame.iloc[rows]
+    f = _RowsView(book, rows)
 
     def headers(key: str) -> list[str]:
         return [tr(h, language) for h in BOOK_EXPORT_HEADERS[key]]
@@ -208,37 +218,31 @@ def book_columns(
         elif key == "cnpj":
             out.append(ExportColumn(h[0], TEXT, [format_cnpj(v) if v else None for v in f["cnpj"]]))
         elif key in ("domain", "owner"):
-            out.append(ExportColumn(h[0], TEXT, _optional(f[key].to_numpy(), str)))
+            out.append(ExportColumn(h[0], TEXT, _optional(f[key], str)))
         elif key == "segment":
-            out.append(
-                ExportColumn(h[0], TEXT, _labels(f["segment"].to_numpy(), vocab.SEGMENT_LABELS, language))
-            )
+            out.append(ExportColumn(h[0], TEXT, _labels(f["segment"], vocab.SEGMENT_LABELS, language)))
         elif key == "stage":
-            out.append(ExportColumn(h[0], TEXT, _labels(f["stage"].to_numpy(), vocab.STAGE_LABELS, language)))
+            out.append(ExportColumn(h[0], TEXT, _labels(f["stage"], vocab.STAGE_LABELS, language)))
         elif key == "status":
-            out.append(ExportColumn(h[0], TEXT, _labels(f["status"].to_numpy(), STATUS_LABELS, language)))
+            out.append(ExportColumn(h[0], TEXT, _labels(f["status"], STATUS_LABELS, language)))
         elif key in ("mrr", "arr"):
             cents = f["mrr_cents" if key == "mrr" else "arr_cents"].tolist()
             out.append(ExportColumn(h[0], MONEY, [Decimal(c) / 100 for c in cents]))
         elif key == "renewal":
-            out.append(ExportColumn(h[0], DATE, _optional(f["renewal_date"].to_numpy(), _to_date)))
-            out.append(ExportColumn(h[1], INT, _optional(f["renewal_days"].to_numpy(), int)))
+            out.append(ExportColumn(h[0], DATE, _optional(f["renewal_date"], _to_date)))
+            out.append(ExportColumn(h[1], INT, _optional(f["renewal_days"], int)))
         elif key == "health":
-            out.append(ExportColumn(h[0], FLOAT, _optional(f["health_score"].to_numpy(), float)))
+            out.append(ExportColumn(h[0], FLOAT, _optional(f["health_score"], float)))
             out.append(
-                ExportColumn(
-                    h[1], TEXT, _labels(f["health_band"].to_numpy(), vocab.HEALTH_BAND_LABELS, language)
-                )
+                ExportColumn(h[1], TEXT, _labels(f["health_band"], vocab.HEALTH_BAND_LABELS, language))
             )
         elif key == "last_touch":
-            out.append(ExportColumn(h[0], DATE, _optional(f["last_touch_at"].to_numpy(), _to_date)))
-            out.append(ExportColumn(h[1], INT, _optional(f["touch_days"].to_numpy(), int)))
+            out.append(ExportColumn(h[0], DATE, _optional(f["last_touch_at"], _to_date)))
+            out.append(ExportColumn(h[1], INT, _optional(f["touch_days"], int)))
         elif key == "nps":
-            out.append(ExportColumn(h[0], INT, _optional(f["last_nps"].to_numpy(), int)))
+            out.append(ExportColumn(h[0], INT, _optional(f["last_nps"], int)))
         elif key == "plan":
-            out.append(
-                ExportColumn(h[0], TEXT, _labels(f["plan_status"].to_numpy(), PLAN_STATUS_LABELS, language))
-            )
+            out.append(ExportColumn(h[0], TEXT, _labels(f["plan_status"], PLAN_STATUS_LABELS, language)))
     return out
 
 
@@ -252,6 +256,6 @@ def export_book(
     """Export the visible rows to ``path``; the format follows its suffix (.csv or .xlsx)."""
     columns = book_columns(book, rows, keys, language)
     if str(path).lower().endswith(".xlsx"):
-        currency = str(book.frame["currency"].mode().iat[0]) if len(book) else "BRL"
+        currency = book.currency if len(book) else "BRL"
         return write_xlsx(path, columns, language, currency=currency)
     return write_csv(path, columns, language)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
+import numpy as np
 import pytest
 
 from csdesk import accounts
@@ -20,7 +22,7 @@ def book_db(db):
 
 
 def names(book, rows):
-    return [book.frame["name"].iat[r] for r in rows]
+    return [book.column("name")[r] for r in rows]
 
 
 def test_load_book_reads_every_account_column_wise(book_db):
@@ -28,11 +30,11 @@ def test_load_book_reads_every_account_column_wise(book_db):
     book = load_book(db)
     assert len(book) == 6
     row = book.position_of(ids["Padaria Pitanga Ltda"])
-    assert book.frame["mrr_cents"].iat[row] == 123456
-    assert book.frame["arr_cents"].iat[row] == 123456 * 12
-    assert book.frame["renewal_days"].iat[row] == 30
-    assert book.frame["touch_days"].iat[row] == 3
-    assert book.frame["health_band"].iat[row] == "green"
+    assert book.column("mrr_cents")[row] == 123456
+    assert book.column("arr_cents")[row] == 123456 * 12
+    assert book.column("renewal_days")[row] == 30
+    assert book.column("touch_days")[row] == 3
+    assert book.column("health_band")[row] == "green"
     assert names(book, book.all_rows)[0] == "Açougue São João"  # ordered by folded name
 
 
@@ -86,7 +88,7 @@ def test_filters(book_db):
 def test_sort_by_mrr_and_missing_values_last(book_db):
     book = load_book(book_db[0])
     rows = visible_rows(book, BookFilter(status="all"))
-    by_mrr = [book.frame["mrr_cents"].iat[r] for r in sort_rows(book, rows, "mrr", descending=True)]
+    by_mrr = [book.column("mrr_cents")[r] for r in sort_rows(book, rows, "mrr", descending=True)]
     assert by_mrr == sorted(by_mrr, reverse=True)
     by_health = names(book, sort_rows(book, rows, "health"))
     assert by_health[-1] == "Ótica Visão Clara"
@@ -133,3 +135,97 @@ def test_snapshot_and_restore_bring_back_contacts_and_events(book_db):
 def test_book_today_is_fixed_at_load(book_db):
     book = load_book(book_db[0], today=date(2000, 1, 1))
     assert book.today == date(2000, 1, 1)
+
+
+def test_plan_column_follows_the_plans_rule(book_db):
+    """load_book's plain-SQL plan status agrees with csdesk.plans for every kind of plan."""
+    from datetime import timedelta
+
+    from csdesk import plans
+
+    db, ids = book_db
+    today = date.today()
+    m = plans.MilestoneData
+
+    def plan(name, *milestones, status="active"):
+        saved = plans.save_plan(db, plans.PlanData(ids[name], "p", milestones=milestones))
+        if status != "active":
+            plans.save_plan(db, replace(saved, status=status))
+
+    plan("Padaria Pitanga Ltda", m("a", due_date=today))  # on track
+    plan("Padaria Pitanga Ltda", m("b", due_date=today - timedelta(1)), m("c", status="done"))  # late
+    plan("Açougue São João", m("a", status="done"), m("b", status="cancelled"))  # done
+    plan("Café Paraíso S/A", m("a", status="late", due_date=today + timedelta(9)))  # late (marked)
+    plan("Café Paraíso S/A", m("a", due_date=today - timedelta(9)), status="archived")  # ignored
+    plan("Ótica Visão Clara", m("a", due_date=today - timedelta(5)), status="done")  # done (closed)
+    plan("Construtora Horizonte", m("a", status="cancelled", due_date=today - timedelta(3)))  # on track
+    expected = plans.plan_status_by_account(db, today)
+    book = load_book(db, today=today)
+    shown = {int(i): s for i, s in zip(book.column("id"), book.column("plan_status"), strict=True) if s}
+    assert shown == expected
+    assert set(expected.values()) == {"on_track", "late", "done"}
+    assert book.lists["plan_status"][book.position_of(ids["Café Paraíso S/A"])] == "late"
+    assert names(book, sort_rows(book, book.all_rows, "plan"))[0] in (
+        "Padaria Pitanga Ltda",
+        "Café Paraíso S/A",
+    )
+
+
+def test_build_book_orders_by_name_key_then_id_and_reads_odd_values():
+    from csdesk.book import QUERY_COLUMNS, build_book
+
+    def row(id_, name_key, **values):
+        base = dict.fromkeys(QUERY_COLUMNS)
+        base.update({"id": id_, "name": name_key.title(), "name_key": name_key, "mrr_cents": 100, **values})
+        return tuple(base[c] for c in QUERY_COLUMNS)
+
+    records = [
+        row(5, "beta", renewal_date="2030-01-31", last_touch_at="2029-12-30 10:00:00.000000"),
+        row(2, "beta", renewal_date=date(2030, 1, 2), last_touch_at=datetime(2029, 12, 31, 23, 59)),
+        row(9, "alfa", mrr_cents=None, renewal_date="not a date", health_score="12.5", last_nps=None),
+    ]
+    book = build_book(records, today=date(2030, 1, 1))
+    assert book.column("id").tolist() == [9, 2, 5]
+    assert book.column("mrr_cents").tolist() == [0, 100, 100]
+    assert book.column("renewal_days").tolist()[1:] == [1.0, 30.0]
+    assert np.isnan(book.column("renewal_days")[0]) and np.isnan(book.column("last_nps")[0])
+    assert book.column("touch_days").tolist()[1:] == [1.0, 2.0]
+    assert book.column("health_score")[0] == 12.5
+    assert book.lists["renewal_date"] == [None, date(2030, 1, 2), date(2030, 1, 31)]
+    assert book.owners() == [] and book.currency == "BRL"
+
+
+NO_HEAVY_IMPORTS = """
+import sys
+from datetime import date
+import numpy as np
+from csdesk.book import QUERY_COLUMNS, BookFilter, build_book, compute_kpis, visible_rows
+rows = []
+for i in range(1, 40):
+    row = dict.fromkeys(QUERY_COLUMNS)
+    row.update(id=i, name=f"Conta {i}", name_key=f"conta {i}", status="active", segment="low_touch",
+               mrr_cents=i * 100, currency="BRL", renewal_date="2030-01-01", owner="Ana Souza",
+               last_touch_at="2029-12-01 10:00:00.000000", health_score=50.0, health_band="yellow")
+    rows.append(tuple(row[c] for c in QUERY_COLUMNS))
+book = build_book(rows, today=date(2029, 12, 31)).prepare()
+for key in ("name", "mrr", "renewal", "health", "owner", "plan", "segment"):
+    shown = visible_rows(book, BookFilter(search="conta 1", segments=frozenset({"low_touch"}),
+                                          renewal_within=90, no_touch_for=3), key, True)
+kpis = compute_kpis(book, shown)
+assert kpis.accounts == 13 and kpis.at_risk_accounts == 13, kpis  # terms "conta", "1"
+print(sorted(m for m in ("pandas", "sqlalchemy") if m in sys.modules))
+"""
+
+
+def test_book_needs_neither_pandas_nor_sqlalchemy():
+    """The book is on the start-up path: loading those two costs more than half a second."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", NO_HEAVY_IMPORTS], capture_output=True, text=True, cwd=root, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -231,7 +231,7 @@ def test_churned_accounts_have_no_current_score_nor_alerts(db):
     assert last[undated] is not None and last[undated] < TODAY
     # The book's KPIs and the MRR at risk only see the customer.
     book = book_service.load_book(db, today=TODAY)
-    kpis = book_service.compute_kpis(book, np.arange(len(book.frame)))
+    kpis = book_service.compute_kpis(book, np.arange(len(book)))
     assert kpis.scored_accounts == 1
     assert kpis.average_health == pytest.approx(accounts[active].health_score)
     bands = dict((b, n) for b, n, _mrr in metrics.mrr_by_band(metrics.load_book(db), db, date.today()))

@@ -590,8 +590,7 @@ class BookPage(QWidget):
         return self._documents
 
     def _owners(self) -> list[str]:
-        owners = self.model.book.frame["owner"].dropna().unique().tolist()
-        return [str(o) for o in owners]
+        return self.model.book.owners()
 
     def report(self, error: BaseException) -> None:
         show_error(self, error)
@@ -635,7 +634,7 @@ class BookPage(QWidget):
         ids = self.selected_account_ids()
         if not ids:
             return
-        names = [self.model.book.frame["name"].iat[self.model.book.position_of(i)] for i in ids]
+        names = [self.model.book.column("name")[self.model.book.position_of(i)] for i in ids]
         if len(ids) == 1:
             question = tr(
                 'Delete "{name}" with its contacts, timeline and plans? You can undo this with Ctrl+Z.',
