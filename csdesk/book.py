@@ -348,20 +348,14 @@ class Book:
         Comparing 50,000 Python strings costs milliseconds; comparing int8 codes, microseconds.
         """
         if name not in self._codes:
-            mapping = {key: i for i, key in enumerate(_CODE_ORDERS[name])}
-            values = self.columns[name].tolist()
-            self._codes[name] = np.fromiter(
-                (mapping.get(v, -1) for v in values), dtype=np.int8, count=len(values)
-            )
+            self._codes[name] = _vocab_codes(self.columns[name], _CODE_ORDERS[name])
         return self._codes[name]
 
     @property
     def currency(self) -> str:
         """The book's main currency (totals are shown in it)."""
         if self._currency is None:
-            counts = Counter(self.columns["currency"].tolist())
-            counts.pop(None, None)
-            self._currency = str(counts.most_common(1)[0][0]) if counts else "BRL"
+            self._currency = _main_currency(self.columns["currency"])
         return self._currency
 
     @property
@@ -403,6 +397,19 @@ class Book:
                 order = np.argsort(np.where(np.isnan(rank), np.inf, rank), kind="stable")
             self._orders[(key, descending)] = order
         return self._orders[(key, descending)]
+
+
+def _vocab_codes(values: np.ndarray, order: tuple[str, ...]) -> np.ndarray:
+    """int8 position of each value in ``order``, -1 for None or unknown values."""
+    mapping = {key: i for i, key in enumerate(order)}
+    items = values.tolist()
+    return np.fromiter((mapping.get(v, -1) for v in items), dtype=np.int8, count=len(items))
+
+
+def _main_currency(values: np.ndarray) -> str:
+    counts = Counter(values.tolist())
+    counts.pop(None, None)
+    return str(counts.most_common(1)[0][0]) if counts else "BRL"
 
 
 def _codes(values: np.ndarray, order: tuple[str, ...] | None = None) -> np.ndarray:
@@ -458,18 +465,22 @@ def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> B
     """A Book from rows in ``QUERY_COLUMNS`` order (what the query returns), in any row order."""
     today = today or date.today()
     n = len(records)
-    # One C-level pass turns the driver's tuples into a 2-D object block, twice as
-    # fast as transposing them with zip(*records) and building each column.
+    # One C-level pass turns the driver's tuples into a 2-D object block, about twice
+    # as fast as transposing them with zip(*records) and building each column.
     table = np.array(records, dtype=object) if n else np.empty((0, len(QUERY_COLUMNS)), dtype=object)
     at = {name: j for j, name in enumerate(QUERY_COLUMNS)}
     ids = _ints(table[:, at["id"]])
     order = _name_order(table[:, at["name_key"]].tolist(), ids)
-    block = table[order].T.copy()  # one contiguous row per column, in name order
 
     def raw(name: str) -> np.ndarray:
-        return block[at[name]]
+        return table[:, at[name]]  # a strided view of the driver's values, in scan order
 
-    columns: dict[str, np.ndarray] = {"id": ids[order]}
+    # Every pass over the driver's objects runs in scan order, the order they were
+    # made in (memory order), which is ~1.5x faster than in name order; the results
+    # are then put in name order, text columns by copying pointers only.
+    codes = {name: _vocab_codes(raw(name), vocab_order)[order] for name, vocab_order in _CODE_ORDERS.items()}
+    currency = _main_currency(raw("currency"))
+    columns: dict[str, np.ndarray] = {"id": ids}
     for name in _TEXT_COLUMNS:
         columns[name] = raw(name)
     columns["mrr_cents"] = _cents(raw("mrr_cents"))
@@ -477,13 +488,14 @@ def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> B
         columns[name] = _reals(raw(name))
     columns["renewal_date"] = _days(raw("renewal_date"))
     columns["last_touch_at"] = _days(raw("last_touch_at"))
+    columns = {name: values[order] for name, values in columns.items()}
     columns["arr_cents"] = columns["mrr_cents"] * 12
     day0 = np.datetime64(today, "D")
     columns["renewal_days"] = _days_between(columns["renewal_date"], day0)
     columns["touch_days"] = _days_between(day0, columns["last_touch_at"])
     # Filled by load_book (or set_plan_statuses); the column keeps the table's shape stable.
     columns["plan_status"] = np.full(n, None, dtype=object)
-    return Book(columns=columns, today=today)
+    return Book(columns=columns, today=today, _codes=codes, _currency=currency)
 
 
 def _connect(db: Database) -> Any:
