@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -402,12 +403,12 @@ class Book:
 def _vocab_codes(values: np.ndarray, order: tuple[str, ...]) -> np.ndarray:
     """int8 position of each value in ``order``, -1 for None or unknown values."""
     mapping = {key: i for i, key in enumerate(order)}
-    items = values.tolist()
-    return np.fromiter((mapping.get(v, -1) for v in items), dtype=np.int8, count=len(items))
+    # map() over the array calls dict.get in C: no Python frame per value.
+    return np.fromiter(map(mapping.get, values, repeat(-1)), dtype=np.int8, count=len(values))
 
 
 def _main_currency(values: np.ndarray) -> str:
-    counts = Counter(values.tolist())
+    counts = Counter(values)
     counts.pop(None, None)
     return str(counts.most_common(1)[0][0]) if counts else "BRL"
 
@@ -422,7 +423,7 @@ def _codes(values: np.ndarray, order: tuple[str, ...] | None = None) -> np.ndarr
         folded = {v: _fold_one(v) for v in distinct}
         ranks = {f: float(i) for i, f in enumerate(sorted(set(folded.values())))}
         mapping = {v: ranks[f] for v, f in folded.items()}
-    return np.fromiter((mapping.get(v, np.nan) for v in items), dtype=float, count=len(items))
+    return np.fromiter(map(mapping.get, items, repeat(np.nan)), dtype=float, count=len(items))
 
 
 def _compute_rank(book: Book, key: str) -> np.ndarray:
