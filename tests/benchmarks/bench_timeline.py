@@ -218,6 +218,7 @@ def test_full_text_search_over_a_million_events(tmp_path, bench_report):
 def test_today_view_over_50000_accounts(tmp_path, bench_report):
     """Today's sections over the 50,000-account demo book; baseline: one indexed scan of the accounts."""
     from csdesk import tasks
+
     path = demo_copy(tmp_path / "today.sqlite", accounts=50_000)
     db = open_database(path)
 

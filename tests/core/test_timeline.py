@@ -182,7 +182,9 @@ def test_recompute_last_touch_for_bulk_writers(db, acme):
 
 
 def test_listed_events_skip_data_and_saving_them_keeps_it(db, acme):
-    event = timeline.add_event(db, acme, kind="ticket", title="Chamado", data={"crm_id": "T-1"}, source="import")
+    event = timeline.add_event(
+        db, acme, kind="ticket", title="Chamado", data={"crm_id": "T-1"}, source="import"
+    )
     listed = timeline.list_events(db, acme)[0]
     assert listed.data is None and listed.occurred_at == event.occurred_at
     timeline.update_event(db, replace(listed, title="Chamado resolvido"))
@@ -193,7 +195,9 @@ def test_listed_events_skip_data_and_saving_them_keeps_it(db, acme):
 def test_search_with_many_matches_walks_the_date_index_and_stays_newest_first(db, acme, monkeypatch):
     monkeypatch.setattr(db_search, "_WALK_THRESHOLD", 3)
     for day in (5, 1, 9, 3, 7):
-        timeline.add_event(db, acme, kind="note", title=f"renovação {day}", occurred_at=datetime(2026, 1, day))
+        timeline.add_event(
+            db, acme, kind="note", title=f"renovação {day}", occurred_at=datetime(2026, 1, day)
+        )
     assert [h.event.title for h in timeline.search(db, "renovacao", limit=3)] == [
         "renovação 9",
         "renovação 7",

@@ -97,7 +97,10 @@ def test_demo_plans_for_high_and_mid_touch_and_red_accounts(db):
         red = s.query(Account).filter(Account.status == "active").order_by(Account.id).first()
         red.health_band = "red"
         wanted = {
-            a.id for a in s.query(Account).filter(Account.status == "active", Account.segment.in_(("high_touch", "mid_touch")))
+            a.id
+            for a in s.query(Account).filter(
+                Account.status == "active", Account.segment.in_(("high_touch", "mid_touch"))
+            )
         }
     created = plans.add_demo_plans(db, seed=2, today=date(2026, 11, 25))
     assert created >= len(wanted) and plans.add_demo_plans(db, seed=2) == 0  # only once

@@ -173,3 +173,72 @@ def test_mapping_file_preset_and_arr(cli, db, tmp_path):
     assert (acme.mrr_cents, acme.tier) == (200000, "B")
     code, _, err = cli("import", str(path), "--preset", "Outra")
     assert code == 2 and "Minha planilha" in err
+
+
+def per_cell(prepared):
+    """The reference: every cell through its field's own parser, first bad cell per row."""
+    from csdesk.importing import detect
+    from csdesk.importing.prepare import RowError, _parser
+
+    table, columns, errors = prepared.table, {}, {}
+    for index, key in sorted(prepared.mapping.items()):
+        parse = _parser(prepared, index, detect.spec(prepared.kind, key).type, key)
+        out = []
+        for row_index, row in enumerate(table.rows):
+            text = row[index].strip()
+            try:
+                out.append(parse(text) if text else None)
+            except V.ValueProblem as exc:
+                out.append(None)
+                errors.setdefault(
+                    row_index,
+                    RowError(table.row_numbers[row_index], table.headers[index], row[index], str(exc)),
+                )
+        columns[key] = out
+    return columns, errors
+
+
+def test_column_wise_parsing_gives_what_each_cell_parser_gives(tmp_path):
+    from csdesk.importing.prepare import parse_columns
+
+    cnpjs = [
+        "11.222.333/0001-81",
+        "11222333000181",
+        " 11.222.333/0001-81 ",
+        "11.222.333/0001-82",
+        "00.000.000/0000-00",
+        "11111111111111",
+        "1122233300018",
+        "abc",
+        "١١٢٢٢٣٣٣٠٠٠١٨١",  # Arabic-Indic digits: not a CNPJ
+        "",
+    ]
+    amounts = [
+        "R$ 1.234,56",
+        "R$1.234,56",
+        "1234,56",
+        "0,00",
+        "-R$ 5,00",
+        "(1.000,00)",
+        "12,5",
+        "R$ 12.345.678.901.234.567.890,12",
+        "007,50",
+        "dez reais",
+        "",
+    ]
+    lines = ["Cliente;CNPJ;Mensalidade;Início do contrato;Status"]
+    for i in range(40):
+        lines.append(
+            f"Empresa {i};{cnpjs[i % len(cnpjs)]};{amounts[i % len(amounts)]};"
+            f"{['25/11/2026', '31/02/2026', '', '2026-01-05'][i % 4]};{['Ativo', 'Cancelado', 'talvez', ''][i % 4]}"
+        )
+    path = tmp_path / "valores.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    prepared = importing.prepare(path)
+    assert set(prepared.mapping.values()) >= {"name", "cnpj", "mrr", "contract_start", "status"}
+    columns, errors = parse_columns(prepared)
+    expected_columns, expected_errors = per_cell(prepared)
+    assert columns == expected_columns
+    assert errors == expected_errors and len(errors) > 5
+    assert columns["mrr"][:3] == [123456, 123456, 123456]
+    assert columns["cnpj"][0] == "11222333000181"
