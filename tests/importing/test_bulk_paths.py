@@ -128,3 +128,62 @@ def test_constant_columns_are_written_as_literals_with_the_same_values(db):
     assert [tuple(r) for r in got] == [
         ("O'Brien Ltda", key, 100, 1, "real", "BRL", "{}", "2026-01-02", None) for key in "abc"
     ]
+
+
+def written_revenue(db) -> tuple[list[tuple], list[tuple]]:
+    with db.engine.connect() as conn:
+        changes = conn.exec_driver_sql(
+            "SELECT account_id, effective_date, kind, mrr_before_cents, mrr_after_cents, reason, source, "
+            "import_run_id, import_key FROM revenue_changes ORDER BY account_id, effective_date, kind"
+        ).all()
+        events = conn.exec_driver_sql(
+            "SELECT account_id, occurred_at, kind, subkind, title, body, channel, severity, source, contact_id, "
+            "import_run_id, data, import_key FROM timeline_events ORDER BY account_id, occurred_at, subkind"
+        ).all()
+    return [tuple(r) for r in changes], [tuple(r) for r in events]
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+def test_new_revenue_written_in_bulk_is_what_the_row_by_row_path_writes(
+    tmp_path, samples, monkeypatch, language
+):
+    from csdesk import i18n
+    from db import open_database
+
+    i18n.set_language(language)
+    written = []
+    used: list[object] = []
+    real = engine._new_revenue_sql
+
+    def recorded(*args):
+        used.append(real(*args))
+        return used[-1]
+
+    for name, bulk_sql in (("bulk", recorded), ("rows", lambda *args: None)):
+        monkeypatch.setattr(engine, "_new_revenue_sql", bulk_sql)
+        db = open_database(tmp_path / f"{name}.sqlite")
+        try:
+            importing.run_import(
+                db, importing.prepare(samples / "planilha_carteira_pt-BR.csv"), as_of=date(2026, 1, 1)
+            )
+            written.append(written_revenue(db))
+        finally:
+            db.dispose()
+    assert used and used[0] is not None  # the bulk path was taken
+    (bulk_changes, bulk_events), (row_changes, row_events) = written
+    assert bulk_changes == row_changes and len(bulk_changes) > 30
+    assert bulk_events == row_events
+    assert any(e[3] == "churn" for e in row_events)  # the other kinds keep their own path
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+def test_money_in_sql_is_formatting_money(db, language):
+    from csdesk import formatting, i18n
+
+    i18n.set_language(language)
+    amounts = [0, 1, 9, 10, 99, 100, 101, 999, 1000, 99999, 100000, 123456, 99999999, 100000000, 12345678901]
+    with db.engine.connect() as conn:
+        got = [
+            conn.exec_driver_sql(f"SELECT {engine._money_sql('?1')}", (cents,)).scalar() for cents in amounts
+        ]
+    assert got == [formatting.money(cents) for cents in amounts]
