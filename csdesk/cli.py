@@ -41,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
         raise ArgumentError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(prog="csdesk", description="CSDesk: customer success for one CSM, offline.")
     parser.add_argument("--version", action="version", version=f"CSDesk {__version__}")
     parser.add_argument(
@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the database and the main window offscreen, then exit",
     )
+    if not with_commands:
+        parser.set_defaults(command=None)
+        return parser
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_commands(subparsers)
@@ -70,10 +73,25 @@ def open_db(args: argparse.Namespace) -> Database:
     return open_database(database_location(args))
 
 
+def _gui_arguments(argv: list[str]) -> argparse.Namespace | None:
+    """The options of a plain ``csdesk`` (the GUI), parsed without importing every command.
+
+    None when there is a command, help, or anything the full parser must judge.
+    """
+    if any(arg in ("-h", "--help", "--version") for arg in argv):
+        return None
+    try:
+        args, rest = build_parser(with_commands=False).parse_known_args(argv)
+    except ArgumentError:
+        return None
+    return None if rest else args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     setup_logging()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = _gui_arguments(argv) or build_parser().parse_args(argv)
         i18n.set_language(args.lang)
         if args.selftest or args.command is None:
             # The GUI is imported only when asked for, so commands never load Qt.

@@ -22,7 +22,6 @@ import numpy as np
 from csdesk import formatting, i18n, vocab
 from csdesk.book import Book
 from csdesk.i18n import tr
-from csdesk.plans import PLAN_STATUS_LABELS
 from csdesk.text import format_cnpj
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -242,7 +241,9 @@ def book_columns(
         elif key == "nps":
             out.append(ExportColumn(h[0], INT, _optional(f["last_nps"], int)))
         elif key == "plan":
-            out.append(ExportColumn(h[0], TEXT, _labels(f["plan_status"], PLAN_STATUS_LABELS, language)))
+            out.append(
+                ExportColumn(h[0], TEXT, _labels(f["plan_status"], vocab.PLAN_STATUS_LABELS, language))
+            )
     return out
 
 

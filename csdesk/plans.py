@@ -23,7 +23,6 @@ from db.models import Account, DesiredOutcome, Milestone, SuccessCriterion, Succ
 
 PlanStatus = Literal["on_track", "late", "done"]
 PLAN_KINDS = ("success", "get_well")
-PLAN_STATUS_LABELS = {"on_track": "On track", "late": "Late", "done": "Done"}
 OWNER_SIDE_LABELS = {"ours": "Our team", "customer": "Customer"}
 MILESTONE_STATUS_LABELS = {
     "planned": "Planned",

@@ -54,6 +54,7 @@ CONTACT_ROLE_LABELS = {
 
 HEALTH_BANDS = ("green", "yellow", "red")
 HEALTH_BAND_LABELS = {"green": "Healthy", "yellow": "At risk", "red": "Critical"}
+PLAN_STATUS_LABELS = {"on_track": "On track", "late": "Late", "done": "Done"}  # a success plan's state
 
 EVENT_KINDS = (
     "meeting",

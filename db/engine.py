@@ -3,23 +3,25 @@
 Problems of the user's world (not a database, locked, read-only, corrupt,
 newer schema) raise :class:`DatabaseError` with a message that names the file
 and what to do; the file is never modified in those cases.
+
+Opening an up-to-date SQLite file needs only the standard ``sqlite3`` module:
+SQLAlchemy (a third of a second to import) is loaded when the first session or
+engine is asked for, so the window can show the book before that.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
-
-from db import schema, search
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
@@ -30,13 +32,33 @@ class DatabaseError(Exception):
     """A database that cannot be used as it is; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
 class Database:
-    """An open, migrated database: the engine and a session factory."""
+    """An open, migrated database: its engine and sessions, created on first use."""
 
-    engine: Engine
-    sessions: sessionmaker[Session]
-    location: str  # a file path for SQLite, else the URL without password
+    def __init__(self, url: str, location: str, sqlite_path: Path | None, engine: Engine | None = None):
+        self.url = url
+        self.location = location  # a file path for SQLite, else the URL without password
+        self.sqlite_path = sqlite_path  # None for in-memory and server databases
+        self._engine = engine
+        self._sessions: sessionmaker[Session] | None = None
+        self._lock = threading.Lock()  # the GUI and background jobs may ask first at once
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = _create_engine(self.url)
+            return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        engine = self.engine
+        with self._lock:
+            if self._sessions is None:
+                from sqlalchemy.orm import sessionmaker
+
+                self._sessions = sessionmaker(engine, expire_on_commit=False)
+            return self._sessions
 
     def session(self) -> Session:
         """A session for reading (or for a caller that manages its own transaction)."""
@@ -55,8 +77,27 @@ class Database:
             with session.begin():
                 yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A driver-level (DB-API) connection for one bulk read, closed afterwards.
+
+        For a SQLite file it is a plain ``sqlite3`` connection, so reading the
+        book at start-up does not wait for SQLAlchemy to be imported.
+        """
+        if self.sqlite_path is not None:
+            connection = sqlite3.connect(self.sqlite_path, timeout=BUSY_TIMEOUT_MS / 1000)
+            _set_sqlite_pragmas(connection, None)
+        else:
+            connection = self.engine.raw_connection()
+        try:
+            yield connection
+        finally:
+            connection.close()
+
     def dispose(self) -> None:
-        self.engine.dispose()
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
 
 
 def to_url(path_or_url: str | os.PathLike[str]) -> str:
@@ -77,6 +118,16 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA journal_mode=WAL")  # a no-op for in-memory databases
     cursor.close()
+
+
+def _create_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_sqlite)
+    return engine
 
 
 def _begin_sqlite(conn) -> None:
@@ -150,19 +201,69 @@ def verify_integrity(path: str | os.PathLike[str]) -> None:
         probe.close()
 
 
+def _is_current_sqlite_book(path: Path) -> bool:
+    """True for an existing CSDesk file at the current schema with everything installed.
+
+    Such a file needs no migration and no DDL, so it opens with ``sqlite3`` alone.
+    Taking and releasing the write lock checks that no other program holds it.
+    """
+    from db import schema, search
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        if "schema_info" not in names or not search.installed_in(names):
+            return False
+        row = connection.execute("SELECT version FROM schema_info").fetchone()
+        if row is None or row[0] != schema.CURRENT_VERSION:
+            return False
+        if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            return False
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise DatabaseError(f"{path}: is locked by another program. Close it and try again.") from exc
+        return False  # let the full open explain it
+    finally:
+        connection.close()
+
+
 def open_database(path_or_url: str | os.PathLike[str], *, create: bool = True) -> Database:
     """Open (creating if asked) and migrate a database to the current schema."""
-    url = make_url(to_url(path_or_url))
-    is_sqlite = url.get_backend_name() == "sqlite"
-    location = url.render_as_string(hide_password=True)
-    if is_sqlite and url.database and url.database != ":memory:":
-        path = Path(url.database)
+    url = to_url(path_or_url)
+    path = _sqlite_file(url)
+    if path is not None:
         _check_sqlite_file(path, create)
-        location = str(path)
-    engine = create_engine(url)
-    if is_sqlite:
-        event.listen(engine, "connect", _set_sqlite_pragmas)
-        event.listen(engine, "begin", _begin_sqlite)
+        if _is_current_sqlite_book(path):
+            return Database(url, str(path), path)
+    return _open_with_sqlalchemy(url, path)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for in-memory and server databases."""
+    if url.startswith("sqlite:///") and "?" not in url:  # what to_url makes of a path
+        return Path(url.removeprefix("sqlite:///"))
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database)
+    return None
+
+
+def _open_with_sqlalchemy(url: str, sqlite_path: Path | None) -> Database:
+    """Create, upgrade or install what a database lacks (this needs SQLAlchemy)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from db import schema, search
+
+    location = str(sqlite_path) if sqlite_path else make_url(url).render_as_string(hide_password=True)
+    engine = _create_engine(url)
     try:
         schema.upgrade(engine, location)
         search.install(engine)
@@ -177,4 +278,4 @@ def open_database(path_or_url: str | os.PathLike[str], *, create: bool = True) -
         if "readonly" in message.replace(" ", "") or "read-only" in message:
             raise DatabaseError(f"{location}: is read-only; nothing was changed.") from exc
         raise DatabaseError(f"{location}: cannot be used ({message}). Nothing was changed.") from exc
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), location=location)
+    return Database(url, location, sqlite_path, engine)

@@ -17,11 +17,11 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, select, text
-from sqlalchemy.exc import DBAPIError
-
-from db.models import Base, SchemaInfo
+if TYPE_CHECKING:  # imported where used: reading CURRENT_VERSION needs no SQLAlchemy
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.exc import DBAPIError
 
 CURRENT_VERSION = 1
 # The newest version shipped to users. Until a version ships, db/models.py may
@@ -30,7 +30,7 @@ CURRENT_VERSION = 1
 # then frozen: every later change needs a step in MIGRATIONS.
 RELEASED_VERSION = 1
 
-MigrationStep = Callable[[Connection], None]
+MigrationStep = Callable[["Connection"], None]
 
 # version reached -> step from the version before it
 MIGRATIONS: dict[int, MigrationStep] = {}
@@ -42,6 +42,10 @@ class SchemaError(Exception):
 
 def read_version(conn: Connection) -> int | None:
     """The stored schema version; None for an empty database."""
+    from sqlalchemy import inspect, select
+
+    from db.models import SchemaInfo
+
     tables = set(inspect(conn).get_table_names())
     if not tables:
         return None
@@ -84,6 +88,11 @@ def _step_failed(location: str, target: int, exc: Exception, backup: Path | None
 
 def upgrade(engine: Engine, location: str) -> int:
     """Bring the database to CURRENT_VERSION; return the version it had (0 = new)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from db.models import Base, SchemaInfo
+
     with engine.connect() as conn:
         try:
             version = read_version(conn)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, select, text
-
-from db.models import TimelineEvent
+if TYPE_CHECKING:  # imported where used: the start-up checks below need no SQLAlchemy
+    from sqlalchemy import Connection, Engine
 
 FTS_TABLE = "timeline_fts"
 
@@ -34,6 +34,14 @@ _DDL = (
     f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
     f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
 )
+
+TRIGGERS = ("timeline_fts_ai", "timeline_fts_ad", "timeline_fts_au")
+
+
+def installed_in(names: set[str]) -> bool:
+    """True when a database with these sqlite_master names has the index and its triggers."""
+    return FTS_TABLE in names and all(trigger in names for trigger in TRIGGERS)
+
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -162,6 +170,8 @@ _WALK_THRESHOLD = 2000
 
 
 def _search_fts(conn: Connection, words: Sequence[str], account_id: int | None, limit: int) -> list[int]:
+    from sqlalchemy import text
+
     params: dict[str, object] = {"q": _fts_query(words), "limit": limit}
     where = ""
     if account_id is not None:
@@ -200,6 +210,10 @@ def search_event_ids_portable(
     fold: Callable[[str], str] = str.lower,
 ) -> list[int]:
     """Any-backend search: newest-first scan, folding text in Python, word-prefix match."""
+    from sqlalchemy import select
+
+    from db.models import TimelineEvent
+
     query = select(TimelineEvent.id, TimelineEvent.title, TimelineEvent.body).order_by(
         TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc()
     )

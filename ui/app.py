@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QUndoStack
@@ -13,6 +14,9 @@ from csdesk.paths import default_database
 from db import DatabaseError, open_database
 from ui.context import AppContext
 from ui.hub import Hub
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
 
 ORGANIZATION = "CSDesk"
 APPLICATION = "CSDesk"
@@ -51,15 +55,18 @@ def build_context(db, settings: QSettings) -> AppContext:
     return AppContext(db=db, hub=Hub(), undo_stack=QUndoStack(), settings=settings)
 
 
-def run_gui(db_path: str | None, language: str | None = None, selftest: bool = False) -> int:
-    if selftest:
-        from ui.selftest import run_selftest
+def open_main_window(
+    db_path: str | None, language: str | None = None, settings: QSettings | None = None
+) -> MainWindow | None:
+    """What ``csdesk`` does before its event loop: the language, the database, the window shown.
 
-        return run_selftest(db_path, language)
+    The book's rows then arrive from a background thread. None (after telling
+    the user why) when the database cannot be opened.
+    """
     from ui.main_window import MainWindow
 
     app = create_application()
-    settings = QSettings()
+    settings = settings or QSettings()
     language = i18n.set_language(ui_language(settings, language))
     install_qt_translations(app, language)
     location = db_path or str(default_database())
@@ -67,9 +74,20 @@ def run_gui(db_path: str | None, language: str | None = None, selftest: bool = F
         db = open_database(location)
     except DatabaseError as exc:
         QMessageBox.critical(None, i18n.tr("CSDesk"), str(exc))
-        return 2
+        return None
     window = MainWindow(build_context(db, settings))
     window.show()
-    code = app.exec()
-    db.dispose()
+    return window
+
+
+def run_gui(db_path: str | None, language: str | None = None, selftest: bool = False) -> int:
+    if selftest:
+        from ui.selftest import run_selftest
+
+        return run_selftest(db_path, language)
+    window = open_main_window(db_path, language)
+    if window is None:
+        return 2
+    code = QApplication.instance().exec()
+    window.context.db.dispose()
     return code

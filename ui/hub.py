@@ -14,6 +14,7 @@ class Hub(QObject):
     plansChanged = Signal(int)  # account id
     importFinished = Signal(int)  # import run id
     databaseChanged = Signal()  # another database was opened: reload everything
+    remindersChanged = Signal()  # cadences or reminder rules were edited: run the rules again
 
     # Requests: any view may ask, the main window answers.
     requestAccount = Signal(int)  # open an account's page

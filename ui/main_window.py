@@ -32,6 +32,7 @@ from db.engine import FULL_CHECK_MAX_BYTES, verify_integrity
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.navigation import History, MouseNavigation, Place
+from ui.today.reminders import ReminderService
 from ui.workers import run_in_background
 
 PageFactory = Callable[[AppContext], QWidget]
@@ -40,6 +41,8 @@ RECENT_KEY = "databases/recent"
 MAX_RECENT = 8
 DATABASE_FILTER = "CSDesk (*.sqlite *.db *.csdesk);;*"
 LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
+PAGE_KEY = "main_window/page"
+START_PAGE = "book"  # the book of business, until the user leaves the app on another page
 
 
 def _deferred(module: str, name: str) -> PageFactory:
@@ -157,7 +160,9 @@ class MainWindow(QMainWindow):
         for key, title, factory in page_factories():
             self.add_lazy_page(key, title, factory)
         # The book page is built now: its actions fill the menus and its rows load in the background.
-        self.pages.get("book")
+        book = self.pages.get("book")
+        self.reminders = ReminderService(context, self)
+        self.reminders.start()
         self.context.hub.requestAccount.connect(self.open_account)
         self.context.hub.requestEvent.connect(self.open_account)
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
@@ -170,13 +175,17 @@ class MainWindow(QMainWindow):
 
         install_health(self)
         self._show_location()
-        self._verify_integrity()
+        if book is not None and not book.loaded:  # the scan would slow the first load down
+            book.bookLoaded.connect(self._verify_integrity, Qt.ConnectionType.SingleShotConnection)
+        else:
+            self._verify_integrity()
         self.remember_database(context.db.location)
         geometry = context.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray | bytes) and geometry:
             self.restoreGeometry(QByteArray(geometry))
         if self.pages:
-            self.show_page(next(iter(self.pages)))
+            start = context.settings.value(PAGE_KEY, START_PAGE, str)
+            self.show_page(start if start in self.pages else next(iter(self.pages)))
 
     # Pages --------------------------------------------------------------------------
 
@@ -501,6 +510,9 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self.mouse_navigation)
         self.context.settings.setValue("main_window/geometry", self.saveGeometry())
+        current = next((k for k, w in self.pages.built().items() if w is self.stack.currentWidget()), None)
+        if current is not None:
+            self.context.settings.setValue(PAGE_KEY, current)
         book = self.pages.built().get("book")
         if book is not None and hasattr(book, "save_state"):
             book.save_state()

@@ -355,7 +355,7 @@ def build(
             "bands": dict(vocab.HEALTH_BAND_LABELS),
             "owner_sides": dict(plans.OWNER_SIDE_LABELS),
             "milestone_statuses": dict(plans.MILESTONE_STATUS_LABELS),
-            "plan_states": dict(plans.PLAN_STATUS_LABELS),
+            "plan_states": dict(vocab.PLAN_STATUS_LABELS),
         },
     }
     return AccountDocumentData(
@@ -383,7 +383,7 @@ def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[
     if plan is None:
         return None
     view = plans.plan_as_dict(plan, today)
-    view["state_label"] = i18n.label(plans.PLAN_STATUS_LABELS, view["state"], language)
+    view["state_label"] = i18n.label(vocab.PLAN_STATUS_LABELS, view["state"], language)
     for m in view["milestones"] + view["quick_wins"]:
         m["owner_label"] = i18n.label(plans.OWNER_SIDE_LABELS, m["owner_side"], language)
         m["status_label"] = i18n.label(plans.MILESTONE_STATUS_LABELS, m["status"], language)

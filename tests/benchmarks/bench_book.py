@@ -30,41 +30,35 @@ ACCOUNTS = 50_000
 ROOT = Path(__file__).resolve().parents[2]
 
 BARE_WINDOW = """
-import os, psutil
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
 window = QMainWindow()
 window.resize(1360, 820)
 window.show()
 app.processEvents()
+import psutil  # after the clock stops, as in CSDesk's script
 print("READY", psutil.Process().memory_info().rss, flush=True)
 """
 
 CSDESK_WINDOW = """
 import time
 T0 = time.perf_counter()
-import sys, psutil
+import sys
+from ui.app import open_main_window
 from PySide6.QtCore import QSettings
-from csdesk import i18n
-from db import open_database
-from ui.app import build_context, create_application
-from ui.main_window import MainWindow
+from PySide6.QtWidgets import QApplication
 
-app = create_application()
-i18n.set_language("pt_BR")
-settings = QSettings(sys.argv[2], QSettings.Format.IniFormat)
-db = open_database(sys.argv[1])
-T_OPEN = time.perf_counter()
-window = MainWindow(build_context(db, settings))
-window.show()
+window = open_main_window(sys.argv[1], "pt_BR", QSettings(sys.argv[2], QSettings.Format.IniFormat))
 T_SHOWN = time.perf_counter()
 page = window.pages["book"]
+app = QApplication.instance()
 
 def ready():
     app.processEvents()
     now = time.perf_counter()
+    import psutil
     print("READY", psutil.Process().memory_info().rss, page.model.rowCount(),
-          T_OPEN - T0, T_SHOWN - T_OPEN, now - T_SHOWN, flush=True)
+          T_SHOWN - T0, now - T_SHOWN, flush=True)
     app.quit()
 
 page.bookLoaded.connect(ready)
@@ -108,7 +102,7 @@ def test_start_up_and_memory(book_db_path, tmp_path, bench_report):
         assert int(fields[1]) > 0.8 * ACCOUNTS  # the active accounts are all in the table
         csdesk_times.append(elapsed)
         csdesk_rss.append(int(fields[0]))
-        phases.append([float(x) * 1000 for x in fields[2:5]])
+        phases.append([float(x) * 1000 for x in fields[2:4]])
     bench_report.add(
         "book: process start -> window shown with 50k rows",
         min(csdesk_times),
@@ -119,8 +113,7 @@ def test_start_up_and_memory(book_db_path, tmp_path, bench_report):
     best = min(phases, key=sum)
     for name, value in zip(
         (
-            "imports + open_database",
-            "MainWindow built and shown (all pages)",
+            "imports, database opened, window shown",
             "shown -> book rows in the table",
         ),
         best,

@@ -128,3 +128,27 @@ def test_commands_do_not_load_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False"
     assert cli.COMMAND_MODULES
+
+
+def test_plain_csdesk_starts_the_gui_without_loading_the_commands(tmp_path):
+    """`csdesk [--db PATH] [--lang L]` goes straight to the window; commands load only when named."""
+    script = """
+import sys
+import ui.app
+ui.app.run_gui = lambda db, language=None, selftest=False: print(db, language, selftest) or 0
+from csdesk.cli import main
+code = main(sys.argv[1:])
+print(code, sorted(m for m in sys.modules if m.startswith("csdesk.commands.")))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script, "--db", str(tmp_path / "b.sqlite"), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [f"{tmp_path / 'b.sqlite'} en False", "0 []"]
+
+
+def test_an_unknown_option_still_gets_the_full_parsers_message(capsys):
+    assert main(["--nope"]) == 2
+    assert "unrecognized arguments: --nope" in capsys.readouterr().err

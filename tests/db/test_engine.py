@@ -124,3 +124,37 @@ def test_write_transactions_take_the_write_lock_at_their_first_statement(db_path
     finally:
         other.close()
         db.dispose()
+
+
+def test_an_up_to_date_book_opens_and_reads_without_sqlalchemy(db_path):
+    """Start-up reads the book before SQLAlchemy is loaded; the ORM still works after."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = open_database(db_path)
+    with db.transaction() as session:
+        session.execute(
+            text(
+                "INSERT INTO accounts (name, name_key, mrr_cents, currency, stage, status, custom_fields) "
+                "VALUES ('Padaria Pitanga', 'padaria pitanga', 100, 'BRL', 'onboarding', 'active', '{}')"
+            )
+        )
+    db.dispose()
+    script = """
+import sys
+from db import open_database
+db = open_database(sys.argv[1])
+with db.reading() as connection:
+    print(connection.execute("SELECT name FROM accounts").fetchall()[0][0])
+print("sqlalchemy" in sys.modules)
+from sqlalchemy import text
+with db.session() as session:
+    print(session.execute(text("SELECT count(*) FROM accounts")).scalar())
+db.dispose()
+"""
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(db_path)], capture_output=True, text=True, cwd=root, check=True
+    )
+    assert result.stdout.split("\n")[:3] == ["Padaria Pitanga", "False", "1"]

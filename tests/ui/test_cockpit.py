@@ -73,15 +73,16 @@ def book(db):
 
 @pytest.fixture
 def window(qtbot, context, book):
-    from ui.main_window import MainWindow
+    from ui.main_window import PAGE_KEY, MainWindow
 
+    context.settings.setValue(PAGE_KEY, "today")  # the CSM left CSDesk on Today
     win = MainWindow(context)
     qtbot.addWidget(win)
     win.show()
     today = win.pages["today"]
     qtbot.waitUntil(lambda: today.today_view is not None, timeout=5000)
     yield win
-    win.pages["today"].reminders.stop()
+    win.reminders.stop()
     QThreadPool.globalInstance().waitForDone(5000)
 
 
@@ -97,7 +98,7 @@ def section_rows(model, key):
 
 def test_csm_flow_from_today_to_a_found_note(qtbot, window, context, book, monkeypatch):
     today = window.pages["today"]
-    assert window.stack.currentWidget() is today  # Today comes first
+    assert window.stack.currentWidget() is today
     rows, head = section_rows(today.model, "tasks")
     assert rows[0][:2] == ["Enviar proposta de renovação", "Padaria Pitanga Ltda"]
     renewals, _ = section_rows(today.model, "renewals")
@@ -338,7 +339,7 @@ def test_navigation_keys_and_mouse_buttons(qtbot, window, context, book):
 
 
 def test_reminder_notifications_announce_each_task_once(qtbot, window, context, book):
-    service = window.pages["today"].reminders
+    service = window.reminders
     service.announced.clear()
     items = tasks.tasks_to_notify(context.db)
     assert items

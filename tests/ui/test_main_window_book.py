@@ -71,3 +71,12 @@ def test_menus_hold_the_book_actions(qtbot, context):
     assert page.export_action in window.file_menu.actions()
     assert page.new_account_action.shortcut().toString() == "Ctrl+Shift+N"
     assert page.find_action.shortcut().toString() == "Ctrl+F"
+
+
+def test_the_window_opens_on_the_book_then_on_the_page_left_open(qtbot, context):
+    window = make_window(qtbot, context)
+    assert window.stack.currentWidget() is window.pages["book"]
+    window.sidebar.setCurrentRow(list(window.pages).index("today"))
+    window.close()
+    again = make_window(qtbot, context)
+    assert again.stack.currentWidget() is again.pages["today"]

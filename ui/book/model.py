@@ -22,7 +22,6 @@ from csdesk import book as core
 from csdesk import formatting, i18n, vocab
 from csdesk.book import Book, BookFilter
 from csdesk.i18n import label, tr
-from csdesk.plans import PLAN_STATUS_LABELS
 from csdesk.text import format_cnpj
 
 AccountIdRole = Qt.ItemDataRole.UserRole
@@ -261,7 +260,7 @@ class BookModel(QAbstractTableModel):
         if key == "domain":
             return lists["domain"][p] or ""
         if key == "plan":
-            return label(PLAN_STATUS_LABELS, lists["plan_status"][p])
+            return label(vocab.PLAN_STATUS_LABELS, lists["plan_status"][p])
         return ""
 
     def _native(self, key: str, p: int):

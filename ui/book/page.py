@@ -8,7 +8,7 @@ changes announced on the hub trigger a debounced reload.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
@@ -33,18 +33,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import accounts, formatting, i18n, vocab
+from csdesk import formatting, i18n, vocab
 from csdesk.book import NO_SCORE, Book, BookFilter, load_book
-from csdesk.exporting import export_book
 from csdesk.i18n import label, tr
-from ui.book.commands import CreateAccountCommand, DeleteAccountsCommand, EditAccountCommand
-from ui.book.dialogs import AccountDialog
 from ui.book.icons import icon
 from ui.book.model import COLUMNS, AccountIdRole, BookModel
 from ui.book.widgets import HealthDelegate, KpiHeader, WelcomePage
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from csdesk import accounts
 
 RENEWAL_CHOICES = (30, 60, 90, 180)
 NO_TOUCH_CHOICES = (14, 30, 60, 90)
@@ -595,7 +595,13 @@ class BookPage(QWidget):
     def report(self, error: BaseException) -> None:
         show_error(self, error)
 
+    # Editing: the dialogs and commands (with the ORM behind them) are imported on first use,
+    # keeping SQLAlchemy out of start-up.
+
     def new_account(self) -> None:
+        from ui.book.commands import CreateAccountCommand
+        from ui.book.dialogs import AccountDialog
+
         dialog = AccountDialog(owners=self._owners(), parent=self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -606,6 +612,10 @@ class BookPage(QWidget):
             self._pending_select = command.account_ids[0]
 
     def edit_account(self, account_id: int) -> None:
+        from csdesk import accounts
+        from ui.book.commands import EditAccountCommand
+        from ui.book.dialogs import AccountDialog
+
         try:
             summary = accounts.get_account(self.context.db, account_id)
             contacts = accounts.list_contacts(self.context.db, account_id)
@@ -654,6 +664,8 @@ class BookPage(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+        from ui.book.commands import DeleteAccountsCommand
+
         self.context.undo_stack.push(DeleteAccountsCommand(self.context, ids, names, self.report))
 
     # Export -------------------------------------------------------------------------
@@ -672,6 +684,8 @@ class BookPage(QWidget):
 
     def export_to(self, path: str) -> None:
         """Write the visible rows and columns to ``path`` (.csv or .xlsx) in the background."""
+        from csdesk.exporting import export_book
+
         book, rows, keys = self.model.book, self.model.rows.copy(), self.visible_column_keys()
         language = i18n.current_language()
 
@@ -727,6 +741,8 @@ class BookPage(QWidget):
 def _account_data(summary: accounts.AccountSummary) -> accounts.AccountData:
     """The editable part of an account summary."""
     from dataclasses import fields
+
+    from csdesk import accounts
 
     names = {f.name for f in fields(accounts.AccountData)}
     return accounts.AccountData(**{n: getattr(summary, n) for n in names})

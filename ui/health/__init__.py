@@ -13,7 +13,6 @@ def install(window: MainWindow) -> None:
     from PySide6.QtGui import QKeySequence
 
     from csdesk.i18n import tr
-    from ui.health.model_editor import HealthModelDialog
     from ui.health.service import HealthService
 
     context = window.context
@@ -21,6 +20,8 @@ def install(window: MainWindow) -> None:
     window.health_service = service
 
     def open_editor() -> None:
+        from ui.health.model_editor import HealthModelDialog
+
         HealthModelDialog(context, window, on_saved=lambda _m: service.recompute_all()).exec()
 
     window.edit_menu.addSeparator()

@@ -6,13 +6,17 @@ arrives while one runs is queued and merged, so bursts of edits cost one run.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QProgressBar, QStatusBar
 
-from csdesk import health
 from csdesk.i18n import tr
 from ui.context import AppContext
 from ui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from csdesk import health
 
 _ALL = None
 
@@ -66,6 +70,8 @@ class HealthService(QObject):
         if self.running:
             self._timer.start()
             return
+        from csdesk import health  # scoring needs pandas: loaded with the first recompute
+
         wanted = self._pending
         self._pending = False
         ids = None if wanted is None else sorted(wanted)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import i18n, plans
+from csdesk import i18n, plans, vocab
 from csdesk.i18n import tr
 from ui.context import AppContext
 from ui.documents.actions import DocumentActions
@@ -241,7 +241,7 @@ class SuccessPlanTab(QWidget):
                 model.set_items([])
             return
         state = plans.plan_status(plan, date.today())
-        self.state_label.setText(i18n.label(plans.PLAN_STATUS_LABELS, state))
+        self.state_label.setText(i18n.label(vocab.PLAN_STATUS_LABELS, state))
         self.state_label.setStyleSheet(f"color: {STATE_COLOURS[state]}; font-weight: bold")
         self.progress.setValue(round(plan.progress * 100))
         self.root_cause.setVisible(plan.kind == "get_well")

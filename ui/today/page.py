@@ -28,7 +28,6 @@ from csdesk.i18n import label, tr
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline import undo
-from ui.today.reminders import ReminderService
 from ui.today.settings_dialog import TodaySettingsDialog
 from ui.workers import run_in_background
 
@@ -171,7 +170,7 @@ def build_today_model(model: QStandardItemModel, view: tasks.TodayView) -> None:
 class TodayPage(QWidget):
     loaded = Signal()
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None, *, start_reminders: bool = True):
+    def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.context = context
         self.show_error = show_error
@@ -233,11 +232,7 @@ class TodayPage(QWidget):
         ):
             signal.connect(self._schedule_reload)
 
-        self.reminders = ReminderService(context, self)
-        self.reminders.rulesRan.connect(lambda _result: self._schedule_reload())
         self.reload()
-        if start_reminders:
-            self.reminders.start()
 
     def _schedule_reload(self, *_args) -> None:
         self._reload_timer.start()
@@ -308,5 +303,5 @@ class TodayPage(QWidget):
     def open_settings(self) -> None:
         dialog = TodaySettingsDialog(self.context, self)
         if self.exec_dialog(dialog):
-            self.reminders.run_rules()
+            self.context.hub.remindersChanged.emit()
             self.reload()

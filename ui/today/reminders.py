@@ -9,14 +9,17 @@ raise one tray notification. What to announce is decided by
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon
 
-from csdesk import tasks
 from ui.context import AppContext
 from ui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from csdesk import tasks
 
 CHECK_INTERVAL_MS = 30 * 60 * 1000  # the day may change while the app stays open
 
@@ -40,6 +43,7 @@ class ReminderService(QObject):
         self.timer.timeout.connect(self.tick)
         self._running = False
         context.hub.databaseChanged.connect(self._on_database_changed)
+        context.hub.remindersChanged.connect(self.run_rules)
 
     def _on_database_changed(self) -> None:
         self.announced.clear()
@@ -65,6 +69,8 @@ class ReminderService(QObject):
         if self._running:
             return
         self._running = True
+        from csdesk import tasks  # the ORM is loaded in the background job's first run
+
         db = self.context.db
         run_in_background(
             lambda progress: tasks.run_rules(db, progress=progress),
@@ -86,11 +92,15 @@ class ReminderService(QObject):
         self._running = False
 
     def check_due(self) -> None:
+        from csdesk import tasks
+
         db, already = self.context.db, set(self.announced)
         run_in_background(lambda _p: tasks.tasks_to_notify(db, already=already), self.announce, parent=self)
 
     def announce(self, items: list[tasks.TodayTask]) -> tuple[str, str] | None:
         """Show one notification for ``items`` not announced before; return what was shown."""
+        from csdesk import tasks
+
         fresh = [i for i in items if i.task.id not in self.announced]
         text = tasks.notification_text(fresh, date.today())
         if text is None:
