@@ -1,8 +1,9 @@
 """Money, numbers and dates as each language writes them.
 
 Hand-rolled on purpose: the book formats hundreds of thousands of cells, and
-Babel's general formatter is ~50x slower than this. The separators and
-currency symbols come from Babel's CLDR data, so they stay right.
+Babel's general formatter is ~50x slower than this. The separators of the two
+UI languages are written out (a test holds them to Babel's CLDR data: loading
+it costs start-up ~30 ms); currency symbols come from Babel.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from babel import Locale
-from babel.numbers import get_currency_symbol
-
 from csdesk import i18n
 
 _BABEL_LOCALE = {"pt_BR": "pt_BR", "en": "en_US"}
@@ -21,14 +19,16 @@ _BABEL_LOCALE = {"pt_BR": "pt_BR", "en": "en_US"}
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-@cache
-def _separators(language: str) -> tuple[str, str]:
-    symbols = Locale.parse(_BABEL_LOCALE[language]).number_symbols["latn"]
-    return symbols["decimal"], symbols["group"]
+SEPARATORS = {"pt_BR": (",", "."), "en": (".", ",")}  # (decimal, group)
+_COMMON_SYMBOLS = {("BRL", "pt_BR"): "R$", ("BRL", "en"): "R$"}
 
 
 @cache
 def _symbol(currency: str, language: str) -> str:
+    if (currency, language) in _COMMON_SYMBOLS:
+        return _COMMON_SYMBOLS[(currency, language)]
+    from babel.numbers import get_currency_symbol
+
     return get_currency_symbol(currency, locale=_BABEL_LOCALE[language])
 
 
@@ -52,7 +52,7 @@ def money(
     if cents is None:
         return ""
     language = language or i18n.current_language()
-    dec, grp = _separators(language)
+    dec, grp = SEPARATORS[language]
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(cents), 100)
     if decimals:
@@ -68,7 +68,7 @@ def number(value: float | int | None, digits: int = 0, language: str | None = No
     if value is None:
         return ""
     language = language or i18n.current_language()
-    dec, grp = _separators(language)
+    dec, grp = SEPARATORS[language]
     exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     text = f"{exact:,.{digits}f}"
     return text.replace(",", "\x00").replace(".", dec).replace("\x00", grp)

@@ -19,6 +19,16 @@ def data_dir() -> Path:
     return path
 
 
+def cache_dir() -> Path:
+    """Files CSDesk can always rebuild (under the data folder when ``CSDESK_DATA_DIR`` is set)."""
+    override = os.environ.get("CSDESK_DATA_DIR")
+    path = (
+        Path(override) / "cache" if override else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def default_database() -> Path:
     return data_dir() / "csdesk.sqlite"
 

@@ -60,3 +60,34 @@ def test_translate_fills_placeholders_in_both_languages():
     assert i18n.tr("Account {id} does not exist.", "en", id=7) == "Account 7 does not exist."
     assert "7" in i18n.tr("Account {id} does not exist.", "pt_BR", id=7)
     assert i18n.tr("Account {id} does not exist.", "pt_BR", id=7) != "Account 7 does not exist."
+
+
+def test_the_catalogue_is_read_again_only_when_a_po_file_changes(tmp_path, monkeypatch):
+    """The parsed catalogue is cached; editing a .po file makes the next start read it anew."""
+    import shutil
+
+    resources = tmp_path / "resources"
+    shutil.copytree(ROOT / "resources" / "translations", resources / "translations")
+    monkeypatch.setattr(i18n, "resources_dir", lambda: resources)
+    i18n.catalog.cache_clear()
+    try:
+        first = i18n.catalog("pt_BR")
+        assert first["Book of business"] == "Carteira de clientes"
+        assert len(list(i18n.cache_dir().glob("translations-pt_BR-*.json"))) == 1
+
+        i18n.catalog.cache_clear()
+        monkeypatch.setattr(i18n, "_read_catalog", lambda *_: {"unused": "the cache was not used"})
+        assert i18n.catalog("pt_BR") == first
+        monkeypatch.undo()
+        monkeypatch.setattr(i18n, "resources_dir", lambda: resources)
+
+        po = next((resources / "translations" / "pt_BR").glob("*.po"))
+        po.write_text(
+            po.read_text(encoding="utf-8") + '\nmsgid "Brand new text"\nmsgstr "Texto novo em folha"\n',
+            encoding="utf-8",
+        )
+        i18n.catalog.cache_clear()
+        assert i18n.catalog("pt_BR")["Brand new text"] == "Texto novo em folha"
+        assert len(list(i18n.cache_dir().glob("translations-pt_BR-*.json"))) == 1  # the old one went
+    finally:
+        i18n.catalog.cache_clear()

@@ -516,4 +516,5 @@ class MainWindow(QMainWindow):
         book = self.pages.built().get("book")
         if book is not None and hasattr(book, "save_state"):
             book.save_state()
+            book.keep_snapshot()
         super().closeEvent(event)

@@ -229,3 +229,58 @@ def test_book_needs_neither_pandas_nor_sqlalchemy():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def _same_book(a, b) -> None:
+    assert set(a.columns) == set(b.columns)
+    for name, values in a.columns.items():
+        other = b.columns[name]
+        if values.dtype.kind in "fmM":
+            assert np.array_equal(values, other, equal_nan=True), name
+        else:
+            assert values.tolist() == other.tolist(), name
+
+
+def test_a_start_up_snapshot_brings_back_the_same_book(book_db, tmp_path):
+    from csdesk.book import load_snapshot, save_snapshot
+
+    db, ids = book_db
+    book = load_book(db).prepare()
+    path = tmp_path / "book.npz"
+    assert save_snapshot(book, path, db.sqlite_path)
+    again = load_snapshot(path, db.sqlite_path, book.today)
+    _same_book(book, again)
+    for query in ("pitanga", "11.222", "ana souza", ""):
+        flt = BookFilter(search=query, status="all")
+        assert visible_rows(again, flt, "mrr", True).tolist() == visible_rows(book, flt, "mrr", True).tolist()
+    assert compute_kpis(again, again.all_rows) == compute_kpis(book, book.all_rows)
+    # Day counts follow the day it is read, not the day it was saved.
+    later = load_snapshot(path, db.sqlite_path, date.fromordinal(book.today.toordinal() + 10))
+    row = later.position_of(ids["Padaria Pitanga Ltda"])
+    assert later.column("renewal_days")[row] == 20 and later.column("touch_days")[row] == 13
+
+
+def test_a_snapshot_of_another_file_or_a_damaged_one_is_not_used(book_db, tmp_path):
+    from csdesk.book import load_snapshot, save_snapshot
+
+    db, _ids = book_db
+    book = load_book(db).prepare()
+    path = tmp_path / "book.npz"
+    assert save_snapshot(book, path, db.sqlite_path)
+    other = tmp_path / "other.sqlite"
+    other.write_bytes(db.sqlite_path.read_bytes())
+    assert load_snapshot(path, other) is None  # a copy is another file: its rows may differ
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert load_snapshot(path, db.sqlite_path) is None
+    assert load_snapshot(tmp_path / "missing.npz", db.sqlite_path) is None
+
+
+def test_a_book_whose_text_holds_the_separator_is_not_snapshotted(book_db, tmp_path):
+    from csdesk.book import save_snapshot
+
+    db, ids = book_db
+    book = load_book(db).prepare()
+    book.columns["owner"][0] = "Ana\x1eSouza"
+    path = tmp_path / "book.npz"
+    assert not save_snapshot(book, path, db.sqlite_path)
+    assert not path.exists() and not list(tmp_path.glob("*.partial"))

@@ -61,3 +61,15 @@ def test_cnpj():
 def test_domain():
     assert normalize_domain("https://www.Acme.com.br/contato") == "acme.com.br"
     assert normalize_domain("ana@acme.com.br") == "acme.com.br"
+
+
+@pytest.mark.parametrize("language", ["pt_BR", "en"])
+def test_written_out_separators_and_symbols_match_babels_cldr_data(language):
+    from babel import Locale
+    from babel.numbers import get_currency_symbol
+
+    babel_locale = formatting._BABEL_LOCALE[language]
+    symbols = Locale.parse(babel_locale).number_symbols["latn"]
+    assert formatting.SEPARATORS[language] == (symbols["decimal"], symbols["group"])
+    assert formatting._symbol("BRL", language) == get_currency_symbol("BRL", locale=babel_locale)
+    assert formatting.money(150, "USD", language).startswith(get_currency_symbol("USD", locale=babel_locale))

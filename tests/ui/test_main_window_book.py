@@ -80,3 +80,24 @@ def test_the_window_opens_on_the_book_then_on_the_page_left_open(qtbot, context)
     window.close()
     again = make_window(qtbot, context)
     assert again.stack.currentWidget() is again.pages["today"]
+
+
+def test_the_next_start_shows_the_last_sessions_book_until_the_database_has_loaded(qtbot, context):
+    from csdesk.accounts import AccountData, create_account
+
+    make_book(context.db)
+    first = make_window(qtbot, context)
+    kept = first.pages["book"].model.rowCount()
+    first.close()  # keeps the book for the next start
+    create_account(context.db, AccountData(name="Cafeteria Aurora Ltda", mrr_cents=50000))
+
+    second = MainWindow(context)
+    qtbot.addWidget(second)
+    page = second.pages["book"]
+    with qtbot.waitSignal(page.snapshotShown, timeout=5000):
+        pass
+    assert page.model.rowCount() == kept and not page.loaded
+    assert page.count_label.text().endswith("updating…")
+    qtbot.waitUntil(lambda: page.loaded, timeout=5000)
+    assert page.model.rowCount() == kept + 1  # the account added since is there
+    assert "updating" not in page.count_label.text()

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import formatting, i18n, vocab
-from csdesk.book import NO_SCORE, Book, BookFilter, load_book
+from csdesk.book import NO_SCORE, Book, BookFilter, load_book, load_snapshot, save_snapshot, snapshot_path
 from csdesk.i18n import label, tr
 from ui.book.icons import icon
 from ui.book.model import COLUMNS, AccountIdRole, BookModel
@@ -69,14 +69,15 @@ class BookTable(QTableView):
 
 
 class BookPage(QWidget):
-    bookLoaded = Signal()  # a load finished and the model shows it (tests, benchmarks)
+    bookLoaded = Signal()  # a load from the database finished and the model shows it
+    snapshotShown = Signal()  # the last session's book is shown while the database loads
 
     def __init__(self, context: AppContext):
         super().__init__()
         self.context = context
         self.setObjectName("bookPage")
         self.model = BookModel(self)
-        self.loaded = False
+        self.loaded = False  # the model shows the database's rows (not the start-up snapshot)
         self._generation = 0
         self._pending_select: int | None = None
         self._restoring = True  # no state saving while the widgets are being built
@@ -116,7 +117,7 @@ class BookPage(QWidget):
 
         self._restoring = False
         self.restore_state()
-        self.reload()
+        self._show_snapshot_then_reload()
 
     # Building -------------------------------------------------------------------------
 
@@ -301,6 +302,36 @@ class BookPage(QWidget):
         self.loaded = False
         self.reload()
 
+    def _show_snapshot_then_reload(self) -> None:
+        """Show the book as the last session left it (if kept), then load the database's rows."""
+        db = self.context.db
+        path = snapshot_path(db)
+        if path is None or not path.is_file():
+            self.reload()
+            return
+        generation = self._generation
+        run_in_background(
+            lambda progress: load_snapshot(path, db.sqlite_path),
+            lambda book: self._on_snapshot(book, generation),
+            lambda _error: self.reload(),
+            parent=self,
+        )
+
+    def _on_snapshot(self, book: Book | None, generation: int) -> None:
+        if generation == self._generation and book is not None and len(book):
+            self.model.set_book(book)
+            self.stack.setCurrentWidget(self.content)
+            self.snapshotShown.emit()
+        if generation == self._generation:
+            self.reload()
+
+    def keep_snapshot(self) -> None:
+        """Save the book shown (if it came from the database) for the next start's first paint."""
+        db = self.context.db
+        path = snapshot_path(db)
+        if self.loaded and path is not None:
+            save_snapshot(self.model.book, path, db.sqlite_path)
+
     def reload(self) -> None:
         """Load the book in the background; the newest request wins."""
         self._generation += 1
@@ -318,8 +349,8 @@ class BookPage(QWidget):
             return  # a newer load is on its way
         selected = self._pending_select or self.current_account_id()
         self._pending_select = None
-        self.model.set_book(book)
         self.loaded = True
+        self.model.set_book(book)
         self.stack.setCurrentWidget(self.welcome if len(book) == 0 else self.content)
         if selected is not None:
             self.select_account(selected)
@@ -381,15 +412,13 @@ class BookPage(QWidget):
         shown, total = self.model.rowCount(), len(self.model.book)
         self.kpis.show_kpis(self.model.kpis())
         if shown == total:
-            self.count_label.setText(tr("{n} accounts", n=formatting.number(total)))
+            count = tr("{n} accounts", n=formatting.number(total))
         else:
-            self.count_label.setText(
-                tr(
-                    "{shown} of {total} accounts",
-                    shown=formatting.number(shown),
-                    total=formatting.number(total),
-                )
+            count = tr(
+                "{shown} of {total} accounts", shown=formatting.number(shown), total=formatting.number(total)
             )
+        # The last session's snapshot is on screen until the database's rows arrive.
+        self.count_label.setText(count if self.loaded else f"{count} · {tr('updating…')}")
         self.empty_label.setVisible(shown == 0 and total > 0)
         self.clear_filters_action.setEnabled(self.model.filter != BookFilter())
         self._update_actions()
