@@ -187,3 +187,57 @@ def test_money_in_sql_is_formatting_money(db, language):
             conn.exec_driver_sql(f"SELECT {engine._money_sql('?1')}", (cents,)).scalar() for cents in amounts
         ]
     assert got == [formatting.money(cents) for cents in amounts]
+
+
+def test_unchanged_accounts_recognised_on_stored_values_as_the_full_comparison_would(
+    tmp_path, samples, monkeypatch
+):
+    """A newer export touching each field in turn plans the same with and without the quick check."""
+    from db import open_database
+
+    def snapshot(db):
+        with db.engine.connect() as conn:
+            accounts = conn.exec_driver_sql("SELECT * FROM accounts ORDER BY id").mappings().all()
+            changes = conn.exec_driver_sql(
+                "SELECT table_name, row_id, action, before FROM import_changes ORDER BY id"
+            ).all()
+        drop = ("created_at", "updated_at")
+        rows = [{k: v for k, v in a.items() if k not in drop} for a in accounts]
+        return rows, [tuple(c) for c in changes], written_revenue(db)
+
+    source = samples / "planilha_carteira_pt-BR.csv"
+    lines = source.read_text(encoding="cp1252").splitlines()
+    header, rows = lines[0], [line.split(";") for line in lines[1:]]
+    edits = [
+        lambda r: r.__setitem__(4, "R$ 9.999,99"),  # MRR
+        lambda r: r.__setitem__(8, "Cancelado"),  # churned
+        lambda r: r.__setitem__(3, "Onboarding"),  # stage
+        lambda r: r.__setitem__(0, r[0].upper()),  # the same name, written differently
+        lambda r: r.__setitem__(7, "Carla Dias"),  # owner
+        lambda r: r.__setitem__(9, "Preço"),  # a churn reason
+        lambda r: r.__setitem__(9, "Mudou de ramo"),  # a reason outside the vocabulary (custom field)
+        lambda r: r.__setitem__(5, ""),  # an empty cell changes nothing
+    ]
+    for number, row in enumerate(rows):
+        edits[number % len(edits)](row)
+    newer = tmp_path / "newer.csv"
+    newer.write_text("\n".join([header, *(";".join(r) for r in rows)]), encoding="cp1252")
+
+    outcomes = []
+    for name in ("quick", "full"):
+        if name == "full":
+            monkeypatch.setattr(engine.Book, "unread", lambda self, target: None)
+        db = open_database(tmp_path / f"{name}.sqlite")
+        try:
+            importing.run_import(db, importing.prepare(source), as_of=date(2026, 1, 1))
+            result = importing.run_import(
+                db, importing.prepare(newer), as_of=date(2026, 2, 1), accept_rejects=True
+            )
+            outcomes.append(
+                ((result.created, result.updated, result.unchanged, result.rejected), snapshot(db))
+            )
+        finally:
+            db.dispose()
+    assert outcomes[0] == outcomes[1]
+    (created, updated, unchanged, _rejected), _ = outcomes[0]
+    assert created == 0 and updated > 10 and unchanged > 3
