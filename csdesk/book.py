@@ -686,7 +686,8 @@ def compute_kpis(book: Book, rows: np.ndarray) -> Kpis:
 # so the window first shows the book as the last session left it, read from a
 # snapshot in a few tens of milliseconds, and replaces it with the database's
 # rows as soon as they are loaded. The file holds plain arrays only (np.load with
-# allow_pickle=False): text columns are stored as one UTF-8 string per column.
+# allow_pickle=False): a text column is stored as its distinct values, joined in
+# one UTF-8 string, and each row's position among them (-1 for None).
 
 SNAPSHOT_VERSION = 1
 _SEPARATOR = "\x1e"  # ASCII record separator: never part of a name (search keys use \x1f)
@@ -721,12 +722,20 @@ def save_snapshot(book: Book, path: Path, source: Path) -> bool:
     texts = {f"text:{name}": values for name, values in book.columns.items() if values.dtype == object}
     texts["search_keys"] = book.search_keys
     for key, values in texts.items():
-        items = values.tolist()
-        joined = _SEPARATOR.join("" if item is None else str(item) for item in items)
-        if joined.count(_SEPARATOR) != max(len(items) - 1, 0):
+        positions: dict[str, int] = {}
+        arrays[f"rows:{key}"] = np.fromiter(
+            (
+                -1 if item is None else positions.setdefault(str(item), len(positions))
+                for item in values.tolist()
+            ),
+            dtype=np.int32,
+            count=len(values),
+        )
+        joined = _SEPARATOR.join(positions)
+        if joined.count(_SEPARATOR) != max(len(positions) - 1, 0):
             return False
         arrays[key] = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
-        arrays[f"none:{key}"] = np.flatnonzero(np.fromiter((i is None for i in items), bool, len(items)))
+        arrays[f"distinct:{key}"] = np.array([len(positions)])
     for name, values in book.columns.items():
         if values.dtype != object:
             arrays[f"column:{name}"] = values
@@ -766,12 +775,14 @@ def load_snapshot(path: Path, source: Path, today: date | None = None) -> Book |
                 elif kind == "codes":
                     codes[name] = data[key]
                 elif kind in ("text", "search_keys"):
-                    items = data[key].tobytes().decode("utf-8").split(_SEPARATOR) if size else []
-                    if len(items) != size:
+                    count = int(data[f"distinct:{key}"][0])
+                    distinct = data[key].tobytes().decode("utf-8").split(_SEPARATOR) if count else []
+                    if len(distinct) != count:
                         return None
-                    values = _objects(items)
-                    values[data[f"none:{key}"]] = None
-                    texts[key] = values
+                    rows = data[f"rows:{key}"]
+                    if len(rows) and not -1 <= int(rows.min()) <= int(rows.max()) < count:
+                        return None
+                    texts[key] = _objects([*distinct, None])[rows]  # -1 picks the None at the end
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     search_keys = texts.pop("search_keys", None)
