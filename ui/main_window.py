@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -32,8 +33,10 @@ from db.engine import FULL_CHECK_MAX_BYTES, verify_integrity
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.navigation import History, MouseNavigation, Place
-from ui.today.reminders import ReminderService
 from ui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from ui.today.reminders import ReminderService
 
 PageFactory = Callable[[AppContext], QWidget]
 
@@ -161,8 +164,7 @@ class MainWindow(QMainWindow):
             self.add_lazy_page(key, title, factory)
         # The book page is built now: its actions fill the menus and its rows load in the background.
         book = self.pages.get("book")
-        self.reminders = ReminderService(context, self)
-        self.reminders.start()
+        self._reminders = None
         self.context.hub.requestAccount.connect(self.open_account)
         self.context.hub.requestEvent.connect(self.open_account)
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
@@ -175,10 +177,10 @@ class MainWindow(QMainWindow):
 
         install_health(self)
         self._show_location()
-        if book is not None and not book.loaded:  # the scan would slow the first load down
-            book.bookLoaded.connect(self._verify_integrity, Qt.ConnectionType.SingleShotConnection)
+        if book is not None and not book.loaded:  # they would slow the book's first load down
+            book.bookLoaded.connect(self._start_background_work, Qt.ConnectionType.SingleShotConnection)
         else:
-            self._verify_integrity()
+            self._start_background_work()
         self.remember_database(context.db.location)
         geometry = context.settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray | bytes) and geometry:
@@ -186,6 +188,20 @@ class MainWindow(QMainWindow):
         if self.pages:
             start = context.settings.value(PAGE_KEY, START_PAGE, str)
             self.show_page(start if start in self.pages else next(iter(self.pages)))
+
+    def _start_background_work(self) -> None:
+        """What runs beside the user once the book is on screen: the damage scan and reminders."""
+        self._verify_integrity()
+        self.reminders.start()
+
+    @property
+    def reminders(self) -> ReminderService:
+        """Reminder rules and tray notifications (created on first use: ~15 ms of start-up)."""
+        if self._reminders is None:
+            from ui.today.reminders import ReminderService
+
+            self._reminders = ReminderService(self.context, self)
+        return self._reminders
 
     # Pages --------------------------------------------------------------------------
 
