@@ -71,6 +71,7 @@ from db.models import (
 log = logging.getLogger(__name__)
 
 CHUNK = 2000
+KEYS_CHUNK = 16_384
 TABLES = {
     "accounts": Account.__table__,
     "contacts": Contact.__table__,
@@ -472,6 +473,27 @@ class Planner:
             "reactivation": tr("Reactivation: MRR {after}"),
         }
 
+    def release(self, between: Callable[[], None]) -> None:
+        """Free the planned rows, a container at a time, calling ``between()`` after each."""
+        book, plan = self.book, self.plan
+        for container in (
+            book.state,
+            book.state.stored,
+            book.original,
+            book.by_external,
+            book.by_cnpj,
+            book.by_domain,
+            book.by_name,
+            *plan.inserts.values(),
+            plan.updates,
+            plan.new_revenue,
+            plan.touched,
+            book.new,
+            self.columns,
+        ):
+            container.clear()
+            between()
+
     # Helpers ---------------------------------------------------------------
 
     def col(self, key: str) -> list[Any]:
@@ -679,7 +701,10 @@ def plan_accounts(p: Planner) -> None:
     reason_header = header_of(p.prepared, "churn_reason")
     seen: dict[Target, int] = {}
     names = [(name or "").strip() for name in names]
-    keys = name_keys(names)
+    keys: list[str] = []
+    for start in range(0, len(names), KEYS_CHUNK):  # in parts, reporting between them
+        p.step(start, tr("Matching accounts…"))
+        keys += name_keys(names[start : start + KEYS_CHUNK])
     # Positions of the stored values the quick "unchanged" check reads (see below).
     at = {name: i for i, name in enumerate(book.columns)}
     stored_direct = [(column, at[f]) for f, column in direct.items()]
@@ -1484,9 +1509,9 @@ def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) 
         conn.exec_driver_sql(sql, [()] * count)
 
 
-def _new_account_columns(book: Book, run_id: int) -> dict[str, list[Any]]:
-    """The accounts the import creates, column-wise (transposed in C, no copy of each row)."""
-    states = [book.get(target) for target in book.new]
+def _new_account_columns(book: Book, targets: list[NewAccount], run_id: int) -> dict[str, list[Any]]:
+    """Accounts the import creates, column-wise (transposed in C, no copy of each row)."""
+    states = [book.get(target) for target in targets]
     names = [name for name in states[0] if name != "created_at"]
     width = len(states[0])
     if any(len(state) != width for state in states):  # not all alike: each row's own keys, via dicts
@@ -1531,10 +1556,9 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
     accounts = Account.__table__
     conn = session.connection()
     if book.new:
-        columns = _new_account_columns(book, run_id)
         with bulk.deferred_indexes(conn, "accounts", len(book.new), reindexed):
-            for start, targets in _chunks(book.new):
-                chunk = {name: values[start : start + len(targets)] for name, values in columns.items()}
+            for _start, targets in _chunks(book.new):
+                chunk = _new_account_columns(book, targets, run_id)
                 if conn.dialect.name == "sqlite":
                     _insert_columns(conn, accounts, chunk)
                 else:
@@ -1778,10 +1802,10 @@ def _no_cyclic_gc():
 
 
 def _run(db, prepared, result, as_of, dry_run, accept_rejects, progress) -> ImportResult:
-    columns, bad_rows = parse_columns(prepared, progress)
+    parsed = parse_columns(prepared, progress)
     with db.engine.connect() as conn, _import_pragmas(conn, progress) as finish:
         return _plan_and_apply(
-            db, conn, prepared, (columns, bad_rows), result, as_of, dry_run, accept_rejects, progress, finish
+            db, conn, prepared, parsed, result, as_of, dry_run, accept_rejects, progress, finish
         )
 
 
@@ -1816,10 +1840,13 @@ def _import_pragmas(conn: Connection, progress: Progress):
     # SQLite calls this every few thousand VM steps. It never interrupts (returns 0).
     raw.set_progress_handler(lambda: progress.heartbeat(), HEARTBEAT_STEPS)
     committed = False
+    leftovers: list[Planner] = []
 
-    def finish() -> None:
+    def finish(planner: Planner) -> None:
+        """Called after the commit; ``planner``'s rows are freed while the checkpoint runs."""
         nonlocal committed
         committed = True
+        leftovers.append(planner)
 
     try:
         yield finish
@@ -1828,10 +1855,17 @@ def _import_pragmas(conn: Connection, progress: Progress):
         if committed:
             # Past the commit: nothing can be cancelled any more (the wizard hides Cancel).
             progress.note(0, 0, tr("Finishing…"))
+        checkpoint = _start_checkpoint(raw) if committed and saved["wal_autocheckpoint"] > 0 else None
+        # Meanwhile (the checkpoint runs on its own thread, outside the GIL): give back the
+        # import's page cache and the planner's hundreds of thousands of rows.
         for name, value in saved.items():
             raw.execute(f"PRAGMA {name}={value}")
-        if committed and saved["wal_autocheckpoint"] > 0:
-            _checkpoint(raw, progress)
+        progress.heartbeat()
+        for planner in leftovers:
+            planner.release(progress.heartbeat)
+        leftovers.clear()
+        if checkpoint is not None:
+            checkpoint(progress)
 
 
 def after_commit_messages() -> frozenset[str]:
@@ -1839,20 +1873,21 @@ def after_commit_messages() -> frozenset[str]:
     return frozenset((tr("Saved."), tr("Finishing…")))
 
 
-def _checkpoint(raw, progress: Progress) -> None:
-    """Copy the import's pages from the WAL into the database file, reporting while it runs.
+def _start_checkpoint(raw) -> Callable[[Progress], None] | None:
+    """Start copying the import's pages from the WAL into the database file; returns the wait.
 
     Not left to SQLite's automatic checkpoint: that would run inside the next
     commit of whoever writes next, often the window (a half-second freeze after
     a big import). The checkpoint is one SQLite call that cannot report from
-    inside, so it runs on a helper thread's own connection while this thread
-    keeps the progress reports going. PASSIVE: it never waits for readers; what
-    they still hold is copied by a later checkpoint. A checkpoint that fails
-    loses nothing (the import is committed in the WAL), so it is only logged.
+    inside, so it runs on a helper thread's own connection while the import's
+    thread keeps the progress reports going (the returned wait). PASSIVE: it never
+    waits for readers; what they still hold is copied by a later checkpoint. A
+    checkpoint that fails loses nothing (the import is committed in the WAL), so
+    it is only logged.
     """
     path = next((row[2] for row in raw.execute("PRAGMA database_list") if row[1] == "main"), "")
     if not path:  # an in-memory database has no WAL
-        return
+        return None
     failure: list[BaseException] = []
 
     def work() -> None:
@@ -1867,11 +1902,15 @@ def _checkpoint(raw, progress: Progress) -> None:
 
     thread = threading.Thread(target=work, name="import-checkpoint", daemon=True)
     thread.start()
-    while thread.is_alive():
-        thread.join(CHECKPOINT_REPORT_SECONDS)
-        progress.heartbeat()
-    if failure:
-        log.warning("checkpoint after import failed: %s", failure[0])
+
+    def wait(progress: Progress) -> None:
+        while thread.is_alive():
+            thread.join(CHECKPOINT_REPORT_SECONDS)
+            progress.heartbeat()
+        if failure:
+            log.warning("checkpoint after import failed: %s", failure[0])
+
+    return wait
 
 
 def _plan_and_apply(db, conn, prepared, parsed, result, as_of, dry_run, accept_rejects, progress, finish):
@@ -1919,7 +1958,7 @@ def _plan_and_apply(db, conn, prepared, parsed, result, as_of, dry_run, accept_r
         # report just before it (no measurable share: total 0) and check for cancellation
         # one last time.
         progress.step(0, 0, tr("Saving…"), force=True)
-    finish()
+    finish(planner)
     progress.note(0, 0, tr("Saved."))
     return result
 

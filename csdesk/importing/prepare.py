@@ -193,7 +193,9 @@ def prepare(
     if preset_row is not None:
         kind = preset_row.kind if kind == "auto" else kind
         source = preset_row.source if source == "auto" else source
+    progress.step(0, 0, tr("Reading the file…"))
     detection = D.detect(table, kind, source)
+    progress.step(0, 0, tr("Reading the file…"))
     prepared = Prepared(
         table=table,
         kind=detection.kind,
@@ -211,6 +213,7 @@ def prepare(
         prepared.kind_confidence = prepared.source_confidence = 1.0
     if options.mapping is not None:
         prepared.mapping = _mapping_from_headers(table, prepared.kind, options.mapping)
+    progress.step(0, 0, tr("Reading the file…"))
     prepared.refresh()
     return prepared
 
@@ -390,6 +393,7 @@ def _cents_column(texts: list[str], style: str) -> list[Any] | None:
 
 
 _PLAIN_TEXT = ("text", "ref")
+VALUES_CHUNK = 16_384  # distinct values parsed between two progress reports
 
 # Parsers that read a whole column's distinct values at once; a value they leave None takes
 # the per-value parser (which also words the error).
@@ -412,6 +416,7 @@ def parse_columns(
     columns: dict[str, list[Any]] = {}
     errors: dict[int, RowError] = {}
     mapped = sorted(prepared.mapping.items())
+    progress.step(0, len(mapped), tr("Reading values…"))
     # One transposition of the mapped cells (C), rather than a pass over the rows per column.
     cells = None
     if len(mapped) > 1 and table.rows:
@@ -430,9 +435,15 @@ def parse_columns(
         parsed: list[Any] = [None] * len(texts)
         column_parser = _COLUMN_PARSERS.get(type_)
         if column_parser is not None:
-            parsed = column_parser(texts, prepared) or parsed
+            for start in range(0, len(texts), VALUES_CHUNK):  # in parts, reporting between them
+                progress.step(done, len(mapped), tr("Reading values…"))
+                part = column_parser(texts[start : start + VALUES_CHUNK], prepared)
+                if part is not None:
+                    parsed[start : start + len(part)] = part
         bad: dict[str, str] = {}
         for position, text in enumerate(texts):
+            if not position % VALUES_CHUNK:
+                progress.step(done, len(mapped), tr("Reading values…"))
             if parsed[position] is not None or not text:
                 continue
             try:
