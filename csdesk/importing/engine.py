@@ -708,7 +708,11 @@ def plan_accounts(p: Planner) -> None:
     # Positions of the stored values the quick "unchanged" check reads (see below).
     at = {name: i for i, name in enumerate(book.columns)}
     stored_direct = [(column, at[f]) for f, column in direct.items()]
-    unchanged = 0
+    direct_items = list(direct.items())
+    starts, renewals = direct.get("contract_start"), direct.get("renewal_date")
+    row_numbers = p.table.row_numbers
+    new_revenue, touched = plan.new_revenue.append, plan.touched.add
+    created = unchanged = 0
     for i in p.rows(tr("Matching accounts…")):
         name = names[i]
         if not name:
@@ -720,8 +724,8 @@ def plan_accounts(p: Planner) -> None:
         if mrr is not None and mrr < 0:
             p.reject(i, "mrr" if mrrs[i] is not None else "arr", tr("MRR cannot be negative."))
             continue
-        start = direct["contract_start"][i] if "contract_start" in direct else None
-        renewal = direct["renewal_date"][i] if "renewal_date" in direct else None
+        start = starts[i] if starts is not None else None
+        renewal = renewals[i] if renewals is not None else None
         if start and renewal and renewal < start:
             p.reject(i, "renewal_date", tr("The renewal date is before the contract start."))
             continue
@@ -737,7 +741,9 @@ def plan_accounts(p: Planner) -> None:
             p.reject(i, "name", tr("The same account as row {row}.", row=seen[target]))
             continue
         reason = reasons[i]  # (vocabulary key or None, text)
-        custom = {h: p.table.rows[i][c] for c, h in custom_columns if p.table.rows[i][c]}
+        custom = (
+            {h: p.table.rows[i][c] for c, h in custom_columns if p.table.rows[i][c]} if custom_columns else {}
+        )
         if reason and reason[0] is None:
             custom[reason_header] = reason[1]
         status = statuses[i]
@@ -773,7 +779,7 @@ def plan_accounts(p: Planner) -> None:
                 "health_band": None,
                 "health_trend": None,
             }
-            for f, column in direct.items():
+            for f, column in direct_items:
                 if column[i] is not None:
                     values[f] = column[i]
             if status == "churned":
@@ -782,8 +788,8 @@ def plan_accounts(p: Planner) -> None:
                 values["churn_reason"] = reason[0] if reason else None
             values["stage"] = values["stage"] or _default_stage(status, values["contract_start"], as_of)
             target = book.create(i, values)
-            seen[target] = p.table.row_numbers[i]
-            plan.count("created")
+            seen[target] = row_numbers[i]
+            created += 1
             if values["mrr_cents"]:
                 start_day = (
                     values["contract_start"]
@@ -792,7 +798,11 @@ def plan_accounts(p: Planner) -> None:
                 )
                 if status == "churned" and values["churn_date"] < start_day:
                     start_day = values["churn_date"]
-                p.revenue(target, "new", 0, values["mrr_cents"], start_day)
+                if start_day.__class__ is date and values["mrr_cents"] > 0:  # revenue()'s own shortcut
+                    new_revenue((target, start_day, values["mrr_cents"]))
+                    touched(target)
+                else:
+                    p.revenue(target, "new", 0, values["mrr_cents"], start_day)
                 if status == "churned":
                     p.revenue(
                         target,
@@ -804,7 +814,7 @@ def plan_accounts(p: Planner) -> None:
                     )
             continue
 
-        seen[target] = p.table.row_numbers[i]
+        seen[target] = row_numbers[i]
         stored = book.unread(target)
         if stored is not None and not custom:
             # Most rows of a re-import: nothing differs from the stored account. Checked on the
@@ -887,6 +897,7 @@ def plan_accounts(p: Planner) -> None:
         elif new_status == "active" and new_mrr != old_mrr:
             p.revenue(target, "expansion" if new_mrr > old_mrr else "contraction", old_mrr, new_mrr, as_of)
     plan.unchanged += unchanged
+    plan.created += created
 
 
 # Contacts ------------------------------------------------------------------------
