@@ -274,9 +274,16 @@ class _Rows(dict):
         super().__init__()
         self.columns = columns
         self.stored: dict[int, Any] = {}
+        # Accounts the import creates, planned column-wise: their values and each one's position.
+        self.new_columns: dict[str, list[Any]] = {}
+        self.new_at: dict[NewAccount, int] = {}
 
     def __missing__(self, key):
-        row = dict(zip(self.columns, self.stored.pop(key), strict=True))
+        if key in self.new_at:
+            at = self.new_at.pop(key)
+            row = {name: values[at] for name, values in self.new_columns.items()}
+        else:
+            row = dict(zip(self.columns, self.stored.pop(key), strict=True))
         self[key] = row
         return row
 
@@ -326,6 +333,40 @@ class Book:
             for value, target in zip(column(name), ids, strict=True):
                 if value:
                     index[value].append(target)
+
+    def add_new(
+        self, targets: list[NewAccount], columns: dict[str, list[Any]], between: Callable[[], None]
+    ) -> None:
+        """Accounts the import creates, given column-wise (the same as :meth:`create` for each).
+
+        ``between()`` is called between the steps (each a pass over the accounts).
+        """
+        self.new.extend(targets)
+        self.state.new_columns = columns
+        self.state.new_at = {target: at for at, target in enumerate(targets)}
+        between()
+        sources, exts = columns["source"], columns["external_id"]
+        for src, ext, target in zip(sources, exts, targets, strict=True):
+            if ext and src:
+                self.by_external[(src, ext)] = target
+        for custom, target in zip(columns["custom_fields"], targets, strict=True):
+            for src, ext in ((custom or {}).get("external_ids") or {}).items():
+                self.by_external.setdefault((src, str(ext)), target)
+        for name, index in (("cnpj", self.by_cnpj), ("domain", self.by_domain), ("name_key", self.by_name)):
+            between()
+            for value, target in zip(columns[name], targets, strict=True):
+                if value:
+                    index[value].append(target)
+
+    def new_columns(self, targets: list[NewAccount]) -> dict[str, list[Any]] | None:
+        """Columns of ``targets`` if planned column-wise (consecutively) and not used as dicts since."""
+        state, at = self.state, self.state.new_at
+        if not targets or not state.new_columns or any(target not in at for target in targets):
+            return None
+        start, end = at[targets[0]], at[targets[-1]] + 1
+        if end - start != len(targets):
+            return None
+        return {name: values[start:end] for name, values in state.new_columns.items()}
 
     def unread(self, target: Target) -> Any:
         """An existing account's stored values (in ``columns`` order) if not yet used as a dict, else None."""
@@ -705,6 +746,13 @@ def plan_accounts(p: Planner) -> None:
     for start in range(0, len(names), KEYS_CHUNK):  # in parts, reporting between them
         p.step(start, tr("Matching accounts…"))
         keys += name_keys(names[start : start + KEYS_CHUNK])
+    if (
+        not custom_columns
+        and reason_header != "external_ids"
+        and _only_new(book, source, exts, cnpjs, domains, keys)
+    ):
+        _plan_new_accounts(p, names, keys, reason_header)
+        return
     # Positions of the stored values the quick "unchanged" check reads (see below).
     at = {name: i for i, name in enumerate(book.columns)}
     stored_direct = [(column, at[f]) for f, column in direct.items()]
@@ -898,6 +946,159 @@ def plan_accounts(p: Planner) -> None:
             p.revenue(target, "expansion" if new_mrr > old_mrr else "contraction", old_mrr, new_mrr, as_of)
     plan.unchanged += unchanged
     plan.created += created
+
+
+def _only_new(book: Book, source: str, *keys_by_kind: list[Any]) -> bool:
+    """True if no row of the file can match an account: none of its external ids, CNPJs,
+    domains or name keys is in the book or on two rows. (Then every valid row creates one.)"""
+    exts, cnpjs, domains, names = ([value for value in values if value] for values in keys_by_kind)
+    known_exts = {ext for src, ext in book.by_external if src == source}
+    for values, known in (
+        (exts, known_exts),
+        (cnpjs, book.by_cnpj),
+        (domains, book.by_domain),
+        (names, book.by_name),
+    ):
+        distinct = set(values)
+        if len(distinct) != len(values) or not distinct.isdisjoint(known):
+            return False
+    return True
+
+
+def _plan_new_accounts(p: Planner, names: list[str], keys: list[str], reason_header: str) -> None:
+    """plan_accounts for a file whose rows all create accounts (see _only_new), column-wise.
+
+    The same rejections, accounts, revenue and counts as the row-by-row loop: its
+    checks in the same order, its values column by column. A first import of a
+    big file into an empty book goes this way.
+    """
+    book, plan, as_of, source = p.book, p.plan, p.as_of, p.source
+    message = tr("Matching accounts…")
+    exts, mrrs, arrs = p.col("external_id"), p.col("mrr"), p.col("arr")
+    statuses, churn_dates, reasons = p.col("status"), p.col("churn_date"), p.col("churn_reason")
+    direct = {f: p.col(f) for f in DIRECT_FIELDS if p.has(f)}
+    starts, renewals = direct.get("contract_start"), direct.get("renewal_date")
+    mrr_of = [
+        m if m is not None or a is None else int(round(a / 12)) for m, a in zip(mrrs, arrs, strict=True)
+    ]
+    created: list[int] = []
+    for i in p.rows(message):
+        if not names[i]:
+            p.reject(i, "name", tr("The account name is empty."))
+        elif mrr_of[i] is not None and mrr_of[i] < 0:
+            p.reject(i, "mrr" if mrrs[i] is not None else "arr", tr("MRR cannot be negative."))
+        elif (
+            starts is not None
+            and renewals is not None
+            and starts[i]
+            and renewals[i]
+            and renewals[i] < starts[i]
+        ):
+            p.reject(i, "renewal_date", tr("The renewal date is before the contract start."))
+        else:
+            created.append(i)
+
+    def pick(values: list[Any]) -> list[Any]:
+        p.progress.heartbeat()  # short steps after the pass over the rows: keep the reports going
+        return [values[i] for i in created]
+
+    count = len(created)
+    status = [value or "active" for value in pick(statuses)]
+    churned = [value == "churned" for value in status]
+    reason = pick(reasons)
+    ext = pick(exts)
+    columns: dict[str, list[Any]] = {
+        "name": pick(names),
+        "name_key": pick(keys),
+        "source": [source if value else None for value in ext],
+        "external_id": [value if value else None for value in ext],
+    }
+    for f in DIRECT_FIELDS:  # a mapped field's value where the cell has one, else the default
+        default = "BRL" if f == "currency" else None
+        values = pick(direct[f]) if f in direct else [default] * count
+        columns[f] = values if default is None else [default if v is None else v for v in values]
+    columns["mrr_cents"] = [value or 0 for value in pick(mrr_of)]
+    columns["status"] = status
+    churn_date = pick(churn_dates)
+    columns["churn_date"] = [
+        (day or as_of) if gone else None for day, gone in zip(churn_date, churned, strict=True)
+    ]
+    columns["churn_reason"] = [
+        (why[0] if why else None) if gone else None for why, gone in zip(reason, churned, strict=True)
+    ]
+    columns["stage"] = [
+        "churned" if gone else (stage or _default_stage(state, start, as_of))
+        for stage, state, start, gone in zip(
+            columns["stage"], status, columns["contract_start"], churned, strict=True
+        )
+    ]
+    p.progress.heartbeat()
+    columns["custom_fields"] = [{reason_header: why[1]} if why and why[0] is None else {} for why in reason]
+    for name in ("last_touch_at", "last_nps", "health_score", "health_band", "health_trend"):
+        columns[name] = [None] * count
+    columns["mrr_as_of"] = [as_of] * count
+    columns = {name: columns[name] for name in _NEW_ACCOUNT_KEYS}
+    p.progress.heartbeat()
+    targets = [NewAccount(i) for i in created]
+    p.progress.heartbeat()
+    book.add_new(targets, columns, p.progress.heartbeat)
+    plan.created += count
+
+    new_revenue, touched = plan.new_revenue.append, plan.touched.add
+    for position, target in enumerate(targets):
+        if not position % 8192:
+            p.progress.heartbeat()
+        mrr = columns["mrr_cents"][position]
+        if not mrr:
+            continue
+        start = columns["contract_start"][position]
+        start_day = start if start and start <= as_of else as_of
+        gone = churned[position]
+        if gone and columns["churn_date"][position] < start_day:
+            start_day = columns["churn_date"][position]
+        if start_day.__class__ is date and mrr > 0:  # revenue()'s own shortcut
+            new_revenue((target, start_day, mrr))
+            touched(target)
+        else:
+            p.revenue(target, "new", 0, mrr, start_day)
+        if gone:
+            why = reason[position]
+            p.revenue(
+                target, "churn", mrr, 0, columns["churn_date"][position], reason=why[1] if why else None
+            )
+
+
+# The keys of a created account's row, in plan_accounts' order.
+_NEW_ACCOUNT_KEYS = (
+    "name",
+    "name_key",
+    "source",
+    "external_id",
+    "cnpj",
+    "domain",
+    "segment",
+    "tier",
+    "industry",
+    "plan",
+    "mrr_cents",
+    "currency",
+    "contract_start",
+    "renewal_date",
+    "stage",
+    "status",
+    "churn_date",
+    "churn_reason",
+    "owner",
+    "licensed_users",
+    "active_users",
+    "custom_fields",
+    "last_touch_at",
+    "last_nps",
+    "mrr_as_of",
+    "health_score",
+    "health_band",
+    "health_trend",
+)
 
 
 # Contacts ------------------------------------------------------------------------
@@ -1522,6 +1723,11 @@ def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) 
 
 def _new_account_columns(book: Book, targets: list[NewAccount], run_id: int) -> dict[str, list[Any]]:
     """Accounts the import creates, column-wise (transposed in C, no copy of each row)."""
+    planned = book.new_columns(targets)
+    if planned is not None:
+        planned.pop("created_at", None)
+        planned["import_run_id"] = [run_id] * len(targets)
+        return planned
     states = [book.get(target) for target in targets]
     names = [name for name in states[0] if name != "created_at"]
     width = len(states[0])

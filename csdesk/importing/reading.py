@@ -269,6 +269,7 @@ def _is_footer(record: list[str]) -> bool:
 def read_table(path: str | Path, sheet: str | None = None, progress: Progress = SILENT) -> Table:
     """Read ``path`` (CSV or XLSX) into a :class:`Table`, or raise a UserError saying what is wrong."""
     path = Path(path)
+    progress.step(0, 1, tr("Reading the file…"), force=True)
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -281,7 +282,9 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
         ) from exc
     if not data.strip():
         raise file_error(path, tr("the file is empty. Export it again with its header row and data."))
+    progress.step(0, 1, tr("Reading the file…"))
     digest = hashlib.sha256(data).hexdigest()
+    progress.step(0, 1, tr("Reading the file…"))
     encoding = delimiter = ""
     sheet_name: str | None = None
     sheets: list[str] = []

@@ -241,3 +241,98 @@ def test_unchanged_accounts_recognised_on_stored_values_as_the_full_comparison_w
     assert outcomes[0] == outcomes[1]
     (created, updated, unchanged, _rejected), _ = outcomes[0]
     assert created == 0 and updated > 10 and unchanged > 3
+
+
+def everything_written(db) -> tuple:
+    with db.engine.connect() as conn:
+        accounts = conn.exec_driver_sql("SELECT * FROM accounts ORDER BY id").mappings().all()
+        changes = conn.exec_driver_sql("SELECT table_name, row_id, action, before FROM import_changes").all()
+    drop = ("created_at", "updated_at")
+    return (
+        [{k: v for k, v in a.items() if k not in drop} for a in accounts],
+        sorted(tuple(c) for c in changes),
+        written_revenue(db),
+    )
+
+
+TRICKY_ACCOUNTS = "\n".join(
+    [
+        "Cliente;ID;CNPJ;Site;Fase;Receita recorrente anual;Início do contrato;Renovação;Status;Motivo;Moeda",
+        "Padaria Um Ltda;A1;11.222.333/0001-81;padariaum.com.br;Expansão;R$ 12.000,00;01/02/2024;01/02/2027;Ativo;;BRL",
+        ";A2;;;;R$ 1.200,00;;;Ativo;;",  # no name: rejected
+        "Hotel Dois;A3;;hoteldois.com;;-R$ 1.200,00;;;Ativo;;",  # negative: rejected
+        "Rede Três;A4;;;;R$ 2.400,00;10/10/2025;01/01/2025;Ativo;;",  # renewal before start: rejected
+        "Escola Quatro;;;;Onboarding;R$ 3.600,00;05/05/2025;;Cancelado;;USD",  # churned, no churn date
+        "Farmácia Cinco;A6;;;Adoção contínua;R$ 4.800,00;01/01/2030;;Cancelado;Mudou de ramo;",  # future start
+        "Editora Seis;A7;;;;;;;;;",  # no MRR at all
+        "Açougue Sete ME;A8;;;Renovação;R$ 0,00;;;Ativo;Preço;",
+        "Laboratório Oito;A9;;;;R$ 6.000,00;31/12/2025;;cancelado;Concorrência;",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "planilha_carteira_pt-BR.csv",
+        "hubspot_companies_pt-BR.csv",
+        "salesforce_accounts_report.csv",
+        "tricky",
+    ],
+)
+def test_a_file_of_new_accounts_plans_the_same_column_wise_and_row_by_row(
+    tmp_path, samples, monkeypatch, name
+):
+    from db import open_database
+
+    path = samples / name
+    if name == "tricky":
+        path = tmp_path / "tricky.csv"
+        path.write_text(TRICKY_ACCOUNTS, encoding="utf-8")
+    outcomes = []
+    for mode in ("columns", "rows"):
+        taken: list[bool] = []
+        real = engine._only_new
+
+        def only_new(*args, real=real, taken=taken, mode=mode):
+            taken.append(real(*args))
+            return taken[-1] and mode == "columns"
+
+        monkeypatch.setattr(engine, "_only_new", only_new)
+        db = open_database(tmp_path / f"{mode}.sqlite")
+        try:
+            # A book with another account first: the file's rows still all create.
+            with db.transaction() as session:
+                engine._insert_columns(
+                    session.connection(),
+                    engine.Account.__table__,
+                    {
+                        "name": ["Outra Empresa"],
+                        "name_key": ["outra empresa"],
+                        "mrr_cents": [100],
+                        "currency": ["BRL"],
+                        "stage": ["onboarding"],
+                        "status": ["active"],
+                        "custom_fields": [{}],
+                    },
+                )
+            prepared = importing.prepare(path)
+            prepared.date_order = prepared.date_order or "dmy"
+            prepared.refresh()
+            result = importing.run_import(db, prepared, as_of=date(2026, 6, 30), accept_rejects=True)
+            outcomes.append(
+                (
+                    result.created,
+                    result.updated,
+                    result.unchanged,
+                    result.rejected,
+                    [e.as_dict() for e in result.errors],
+                    result.account_ids,
+                    everything_written(db),
+                )
+            )
+        finally:
+            db.dispose()
+        assert taken == [True]  # the file qualifies for the column-wise plan
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] > 0
