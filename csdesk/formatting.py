@@ -64,6 +64,26 @@ def money(
     return f"{sign}{symbol}{gap}{number}"
 
 
+# Big totals as the Brazilian financial press writes them: R$ 149,1 mi, R$ 1,79 bi.
+_SCALES = {"pt_BR": ((10**9, "bi"), (10**6, "mi")), "en": ((10**9, "B"), (10**6, "M"))}
+
+
+def compact_money(cents: int | None, currency: str = "BRL", language: str | None = None) -> str:
+    """Money for a headline: whole units below ten million, then ``R$ 149,1 mi`` / ``R$149.1M``."""
+    if cents is None:
+        return ""
+    language = language or i18n.current_language()
+    units = abs(cents) / 100
+    if units < 10**7:
+        return money(cents, currency, language, decimals=False)
+    scale, suffix = next((s, x) for s, x in _SCALES[language] if units >= s)
+    digits = 2 if units < 10 * scale else 1
+    value = number(units / scale, digits, language)
+    sign = "-" if cents < 0 else ""
+    gap = " " if language == "pt_BR" else ""
+    return f"{sign}{_symbol(currency, language)}{gap}{value}{gap}{suffix}"
+
+
 def number(value: float | int | None, digits: int = 0, language: str | None = None) -> str:
     if value is None:
         return ""

@@ -73,3 +73,18 @@ def test_written_out_separators_and_symbols_match_babels_cldr_data(language):
     assert formatting.SEPARATORS[language] == (symbols["decimal"], symbols["group"])
     assert formatting._symbol("BRL", language) == get_currency_symbol("BRL", locale=babel_locale)
     assert formatting.money(150, "USD", language).startswith(get_currency_symbol("USD", locale=babel_locale))
+
+
+@pytest.mark.parametrize(
+    ("cents", "pt_br", "en"),
+    [
+        (123456, "R$ 1.235", "R$1,235"),
+        (999_999_999, "R$ 10.000.000", "R$10,000,000"),  # below ten million: every digit
+        (14_908_318_500, "R$ 149,1 mi", "R$149.1M"),
+        (178_899_822_000, "R$ 1,79 bi", "R$1.79B"),
+        (-250_000_000_000, "-R$ 2,50 bi", "-R$2.50B"),
+    ],
+)
+def test_compact_money_for_headlines(cents, pt_br, en):
+    assert formatting.compact_money(cents, "BRL", "pt_BR") == pt_br
+    assert formatting.compact_money(cents, "BRL", "en") == en

@@ -119,9 +119,9 @@ def test_kpis_follow_the_filter(page, db):
     mrr = sum(r[6] for r in rows)
     cards = page.kpis.cards
     assert cards["accounts"].value.text() == str(len(rows))
-    assert cards["mrr"].value.text() == formatting.money(mrr, decimals=False)
-    assert cards["arr"].value.text() == formatting.money(mrr * 12, decimals=False)
-    assert cards["at_risk"].value.text() == formatting.money(mrr, decimals=False)
+    assert cards["mrr"].value.text() == formatting.compact_money(mrr)
+    assert cards["arr"].value.text() == formatting.compact_money(mrr * 12)
+    assert cards["at_risk"].value.text() == formatting.compact_money(mrr)
     renewals = [r for r in rows if r[7] is not None and 0 <= r[7] <= 90]
     assert cards["renewals"].value.text() == str(len(renewals))
     average = sum(r[8] for r in rows) / len(rows)
@@ -373,3 +373,16 @@ def test_demo_data_from_the_welcome_screen(qtbot, context, db, monkeypatch):
     page.welcome.demo_button.click()
     qtbot.waitUntil(lambda: page.stack.currentWidget() is page.content, timeout=20000)
     assert page.model.rowCount() > 0
+
+
+def test_big_totals_are_shortened_with_the_exact_figure_in_the_tooltip(qtbot):
+    from csdesk.book import Kpis
+    from ui.book.widgets import KpiHeader
+
+    header = KpiHeader()
+    qtbot.addWidget(header)
+    mrr = 14_908_318_550
+    header.show_kpis(Kpis(50_000, 45_183, mrr, 0, 0, 11_098, 3_645_281_300, None, 0))
+    assert header.cards["arr"].value.text() == "R$1.79B"
+    assert header.cards["arr"].toolTip() == formatting.money(mrr * 12)
+    assert header.cards["accounts"].toolTip() == ""

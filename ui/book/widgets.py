@@ -98,9 +98,11 @@ class KpiCard(QFrame):
         layout.addWidget(self.note)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set(self, value: str, note: str = "") -> None:
+    def set(self, value: str, note: str = "", exact: str = "") -> None:
+        """Show ``value`` (``exact``, when it was shortened, in the tooltip)."""
         self.value.setText(value)
         self.note.setText(note or " ")
+        self.setToolTip(exact if exact and exact != value else "")
 
 
 class KpiHeader(QWidget):
@@ -126,14 +128,17 @@ class KpiHeader(QWidget):
 
     def show_kpis(self, kpis: Kpis) -> None:
         def money(cents: int) -> str:
-            return formatting.money(cents, kpis.currency, decimals=False)
+            return formatting.compact_money(cents, kpis.currency)
+
+        def exact(cents: int) -> str:
+            return formatting.money(cents, kpis.currency)
 
         self.cards["accounts"].set(
             formatting.number(kpis.accounts),
             tr("{n} active", n=formatting.number(kpis.active_accounts)),
         )
-        self.cards["mrr"].set(money(kpis.mrr_cents), tr("active accounts"))
-        self.cards["arr"].set(money(kpis.arr_cents), tr("MRR × 12"))
+        self.cards["mrr"].set(money(kpis.mrr_cents), tr("active accounts"), exact(kpis.mrr_cents))
+        self.cards["arr"].set(money(kpis.arr_cents), tr("MRR × 12"), exact(kpis.arr_cents))
         share = kpis.at_risk_mrr_cents / kpis.mrr_cents if kpis.mrr_cents else None
         self.cards["at_risk"].set(
             money(kpis.at_risk_mrr_cents),
@@ -142,6 +147,7 @@ class KpiHeader(QWidget):
                 share=formatting.percent(share, 0) or "0%",
                 n=kpis.at_risk_accounts,
             ),
+            exact(kpis.at_risk_mrr_cents),
         )
         self.cards["renewals"].set(
             formatting.number(kpis.renewals),
