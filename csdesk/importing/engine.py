@@ -72,6 +72,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 2000
 KEYS_CHUNK = 16_384
+NEW_ACCOUNTS_CHUNK = 8192  # created accounts per INSERT batch (one progress report each)
 TABLES = {
     "accounts": Account.__table__,
     "contacts": Contact.__table__,
@@ -1698,14 +1699,14 @@ def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) 
     bound: list[Sequence[Any]] = []
     for name, values in columns.items():
         convert = _column_converter(table.c[name].type)
-        if convert is _sqlite_json:  # dicts and lists are not hashable: convert each
-            values = list(map(convert, values))
+        if convert is _sqlite_json:  # dicts and lists are not hashable: convert each (but empty ones)
+            values = ["{}" if value.__class__ is dict and not value else convert(value) for value in values]
         elif convert is not None:  # dates repeat: convert each distinct one once
             converted = {value: convert(value) for value in set(values)}
             values = list(map(converted.__getitem__, values))
         first = values[0]
         literal = _sql_literal(first) if values.count(first) == len(values) else None
-        if literal is not None and first.__class__ is int and any(v.__class__ is not int for v in values):
+        if literal is not None and first.__class__ is int and set(map(type, values)) != {int}:
             literal = None  # 1 == 1.0 == True: the same value only if the same type
         names.append(name)
         if literal is not None:
@@ -1774,7 +1775,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
     conn = session.connection()
     if book.new:
         with bulk.deferred_indexes(conn, "accounts", len(book.new), reindexed):
-            for _start, targets in _chunks(book.new):
+            for _start, targets in _chunks(book.new, NEW_ACCOUNTS_CHUNK):
                 chunk = _new_account_columns(book, targets, run_id)
                 if conn.dialect.name == "sqlite":
                     _insert_columns(conn, accounts, chunk)
