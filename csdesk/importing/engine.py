@@ -112,6 +112,11 @@ ACCOUNT_COLUMNS = (
     "mrr_as_of",
     "created_at",
 )
+# What the accounts kind reads (it never looks at touches, NPS or creation times): a big
+# book is read faster without them.
+ACCOUNTS_KIND_COLUMNS = tuple(
+    c for c in ACCOUNT_COLUMNS if c not in ("last_touch_at", "last_nps", "created_at")
+)
 DIRECT_FIELDS = (
     "segment",
     "tier",
@@ -503,7 +508,8 @@ class Planner:
         self.progress = progress
         self.source = prepared.source
         self.plan = Plan()
-        self.book = Book(session, self.source, progress=progress)
+        columns = ACCOUNTS_KIND_COLUMNS if prepared.kind == "accounts" else ACCOUNT_COLUMNS
+        self.book = Book(session, self.source, columns, progress=progress)
         self.n = len(self.table.rows)
         # Accounts' revenue changes follow from the accounts' state, so need no key to deduplicate.
         self.keyed = prepared.kind != "accounts"
@@ -743,12 +749,17 @@ def plan_accounts(p: Planner) -> None:
     reason_header = header_of(p.prepared, "churn_reason")
     seen: dict[Target, int] = {}
     names = [(name or "").strip() for name in names]
-    keys: list[str] = []
-    for start in range(0, len(names), KEYS_CHUNK):  # in parts, reporting between them
-        p.step(start, tr("Matching accounts…"))
-        keys += name_keys(names[start : start + KEYS_CHUNK])
+    # Name keys are for matching by name and for new accounts. A newer export of the book
+    # matches its rows by id, CNPJ or domain: then each row's key is made only if needed.
+    keys: list[str] | None = None
+    if not _mostly_known(book, source, exts, cnpjs, domains):
+        keys = []
+        for start in range(0, len(names), KEYS_CHUNK):  # in parts, reporting between them
+            p.step(start, tr("Matching accounts…"))
+            keys += name_keys(names[start : start + KEYS_CHUNK])
     if (
-        not custom_columns
+        keys is not None
+        and not custom_columns
         and reason_header != "external_ids"
         and _only_new(book, source, exts, cnpjs, domains, keys)
     ):
@@ -779,7 +790,7 @@ def plan_accounts(p: Planner) -> None:
             p.reject(i, "renewal_date", tr("The renewal date is before the contract start."))
             continue
         ext = exts[i]
-        key = keys[i]
+        key = keys[i] if keys is not None else None  # None: match() makes it if it needs it
         target = book.match(ext, cnpjs[i], domains[i], name, key)
         if target is AMBIGUOUS:
             p.reject(
@@ -800,7 +811,7 @@ def plan_accounts(p: Planner) -> None:
             status = status or "active"
             values = {
                 "name": name,
-                "name_key": key,
+                "name_key": key if key is not None else name_key(name),
                 "source": source if ext else None,
                 "external_id": ext if ext else None,
                 "cnpj": None,
@@ -889,7 +900,7 @@ def plan_accounts(p: Planner) -> None:
                 continue
         row = book.get(target)
         changes: dict[str, Any] = {}
-        if name != row["name"] and (ext or key == row["name_key"]):
+        if name != row["name"] and (ext or (key if key is not None else name_key(name)) == row["name_key"]):
             changes["name"] = name
         for f, column in direct.items():
             value = column[i]
@@ -947,6 +958,22 @@ def plan_accounts(p: Planner) -> None:
             p.revenue(target, "expansion" if new_mrr > old_mrr else "contraction", old_mrr, new_mrr, as_of)
     plan.unchanged += unchanged
     plan.created += created
+
+
+def _mostly_known(book: Book, source: str, exts: list[Any], cnpjs: list[Any], domains: list[Any]) -> bool:
+    """True if most rows (judged on a sample) carry an external id, CNPJ or domain of the book."""
+    count = len(exts)
+    if not count or not (book.by_external or book.by_cnpj or book.by_domain):
+        return False
+    sample = range(0, count, max(1, count // 512))
+    known = sum(
+        1
+        for i in sample
+        if (exts[i] and (source, exts[i]) in book.by_external)
+        or (cnpjs[i] and cnpjs[i] in book.by_cnpj)
+        or (domains[i] and domains[i] in book.by_domain)
+    )
+    return known * 2 > len(sample)
 
 
 def _only_new(book: Book, source: str, *keys_by_kind: list[Any]) -> bool:
