@@ -2152,6 +2152,7 @@ def _start_checkpoint(raw) -> Callable[[Progress], None] | None:
         while thread.is_alive():
             thread.join(CHECKPOINT_REPORT_SECONDS)
             progress.heartbeat()
+        progress.note(0, 0, tr("Finishing…"))  # the last step is done
         if failure:
             log.warning("checkpoint after import failed: %s", failure[0])
 
