@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -1741,12 +1742,12 @@ def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) 
         else:
             placeholders.append("?")
             bound.append(values)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(placeholders)})"
     count = len(next(iter(columns.values())))
-    if bound:
-        conn.exec_driver_sql(sql, list(zip(*bound, strict=True)))
-    else:
-        conn.exec_driver_sql(sql, [()] * count)
+    values_sql = f"({', '.join(placeholders)})"
+    rows = list(zip(*bound, strict=True)) if bound else [()] * count
+    _insert_values(
+        conn, f"INSERT INTO {table.name} ({', '.join(names)})", lambda _before: values_sql, len(bound), rows
+    )
 
 
 def _new_account_columns(book: Book, targets: list[NewAccount], run_id: int) -> dict[str, list[Any]]:
@@ -1882,8 +1883,11 @@ def _money_sql(value: str) -> str | None:
     )
 
 
-def _new_revenue_sql(conn: Connection, planner: Planner, run_id: int) -> dict[str, str] | None:
-    """INSERT statements (SQLite) writing a "new revenue" change and its timeline event from
+RowSQL = Callable[[int], str]  # the VALUES tuple of the row whose parameters start after the given one
+
+
+def _new_revenue_sql(conn: Connection, planner: Planner, run_id: int) -> dict[str, tuple[str, RowSQL]] | None:
+    """INSERTs (SQLite) writing a "new revenue" change and its timeline event from
     (account id, day, MRR): title, JSON data and dates made by SQLite, as ``revenue_rows`` would.
 
     A 100k-account file creates 100k of each; building and binding every column of every
@@ -1894,28 +1898,62 @@ def _new_revenue_sql(conn: Connection, planner: Planner, run_id: int) -> dict[st
         return None
     template = planner.titles["new"]
     head, _, tail = template.partition("{after}")
-    money = _money_sql("?3")
-    if money is None or "{" in head + tail or "}" in head + tail or len(head + tail) > 200:
+    if _money_sql("?3") is None or "{" in head + tail or "}" in head + tail or len(head + tail) > 200:
         return None
-    title = f"{_sql_literal(head)} || {money} || {_sql_literal(tail)}"
-    data = "'{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || ?3 || '}'"
+    run = int(run_id)
+
+    def change(before: int) -> str:
+        account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
+        return f"({account}, {day}, 'new', 0, {mrr}, NULL, 'import', {run}, NULL)"
+
+    def event(before: int) -> str:
+        account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
+        title = f"{_sql_literal(head)} || {_money_sql(mrr)} || {_sql_literal(tail)}"
+        data = f"'{{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || {mrr} || '}}'"
+        return (
+            f"({account}, {day} || ' 00:00:00.000000', 'revenue_change', 'new', {title}, NULL, NULL, NULL, "
+            f"'import', NULL, {run}, {data}, NULL)"
+        )
+
     return {
         "revenue_changes": (
             "INSERT INTO revenue_changes (account_id, effective_date, kind, mrr_before_cents, "
-            "mrr_after_cents, reason, source, import_run_id, import_key) "
-            f"VALUES (?1, ?2, 'new', 0, ?3, NULL, 'import', {int(run_id)}, NULL)"
+            "mrr_after_cents, reason, source, import_run_id, import_key)",
+            change,
         ),
         "timeline_events": (
             "INSERT INTO timeline_events (account_id, occurred_at, kind, subkind, title, body, channel, "
-            "severity, source, contact_id, import_run_id, data, import_key) "
-            f"VALUES (?1, ?2 || ' 00:00:00.000000', 'revenue_change', 'new', {title}, NULL, NULL, NULL, "
-            f"'import', NULL, {int(run_id)}, {data}, NULL)"
+            "severity, source, contact_id, import_run_id, data, import_key)",
+            event,
         ),
     }
 
 
+ROWS_PER_STATEMENT = 500
+MAX_PARAMETERS = 30_000  # under SQLite's smallest default limit (32,766)
+
+
+def _insert_values(conn: Connection, head: str, row: RowSQL, width: int, params: Sequence[tuple]) -> None:
+    """``head VALUES row, row, ...`` for rows of ``width`` parameters each (SQLite).
+
+    Several hundred rows per statement: executemany's per-row work (reset, clear,
+    step) was a third of inserting a narrow row. The remainder goes by executemany.
+    """
+    per = max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // max(width, 1)))
+    full = len(params) - len(params) % per
+    if full:
+        sql = f"{head} VALUES {', '.join(row(k * width) for k in range(per))}"
+        for start in range(0, full, per):
+            conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(params[start : start + per])))
+    if full < len(params):
+        conn.exec_driver_sql(f"{head} VALUES {row(0)}", list(params[full:]))
+
+
 def _write_new_revenue(
-    conn: Connection, sql: str, entries: list[tuple[Target, date, int]], step: Callable[[int], None]
+    conn: Connection,
+    sql: tuple[str, RowSQL],
+    entries: list[tuple[Target, date, int]],
+    step: Callable[[int], None],
 ) -> None:
     days: dict[date, str] = {}
     params = []
@@ -1924,8 +1962,9 @@ def _write_new_revenue(
         if day is None:
             day = days[on] = on.isoformat()
         params.append((target.id if isinstance(target, NewAccount) else target, day, after))
+    head, row = sql
     for _start, chunk in _chunks(params, 10_000):
-        conn.exec_driver_sql(sql, chunk)
+        _insert_values(conn, head, row, 3, chunk)
         step(len(chunk))
 
 
