@@ -113,10 +113,23 @@ ACCOUNT_COLUMNS = (
     "mrr_as_of",
     "created_at",
 )
-# What the accounts kind reads (it never looks at touches, NPS or creation times): a big
-# book is read faster without them.
-ACCOUNTS_KIND_COLUMNS = tuple(
-    c for c in ACCOUNT_COLUMNS if c not in ("last_touch_at", "last_nps", "created_at")
+# What the accounts kind always reads of the book: what it matches on and what it may change
+# whatever the file maps; the fields the file maps come on top (see Planner.book_columns).
+ACCOUNTS_KIND_COLUMNS = (
+    "id",
+    "name",
+    "name_key",
+    "source",
+    "external_id",
+    "cnpj",
+    "domain",
+    "mrr_cents",
+    "stage",
+    "status",
+    "churn_date",
+    "churn_reason",
+    "custom_fields",
+    "mrr_as_of",
 )
 DIRECT_FIELDS = (
     "segment",
@@ -509,8 +522,7 @@ class Planner:
         self.progress = progress
         self.source = prepared.source
         self.plan = Plan()
-        columns = ACCOUNTS_KIND_COLUMNS if prepared.kind == "accounts" else ACCOUNT_COLUMNS
-        self.book = Book(session, self.source, columns, progress=progress)
+        self.book = Book(session, self.source, self.book_columns(), progress=progress)
         self.n = len(self.table.rows)
         # Accounts' revenue changes follow from the accounts' state, so need no key to deduplicate.
         self.keyed = prepared.kind != "accounts"
@@ -542,6 +554,17 @@ class Planner:
         ):
             container.clear()
             between()
+
+    def book_columns(self) -> tuple[str, ...]:
+        """The account columns to read: all for most kinds; for accounts, only those it compares.
+
+        An accounts file never looks at touches, NPS or creation times, nor at fields it
+        does not map: a big book is read faster without them.
+        """
+        if self.prepared.kind != "accounts":
+            return ACCOUNT_COLUMNS
+        mapped = [f for f in DIRECT_FIELDS if f in self.columns and f not in ACCOUNTS_KIND_COLUMNS]
+        return (*ACCOUNTS_KIND_COLUMNS, *mapped)
 
     # Helpers ---------------------------------------------------------------
 
