@@ -326,7 +326,7 @@ class Book:
         self.by_external: dict[tuple[str, str], Target] = {}
         self.by_cnpj: dict[str, list[Target]] = defaultdict(list)
         self.by_domain: dict[str, list[Target]] = defaultdict(list)
-        self.by_name: dict[str, list[Target]] = defaultdict(list)
+        self._by_name: dict[str, list[Target]] | None = None  # made on first use: see by_name
         total = session.scalar(select(func.count()).select_from(Account)) or 0
         rows: list[Any] = []
         for part in _read_accounts(session, columns):
@@ -349,10 +349,24 @@ class Book:
             if custom:
                 for src, ext in (custom.get("external_ids") or {}).items():
                     self.by_external.setdefault((src, str(ext)), target)
-        for name, index in (("cnpj", self.by_cnpj), ("domain", self.by_domain), ("name_key", self.by_name)):
+        for name, index in (("cnpj", self.by_cnpj), ("domain", self.by_domain)):
             for value, target in zip(column(name), ids, strict=True):
                 if value:
                     index[value].append(target)
+        self._stored_name_keys = (ids, column("name_key"))
+
+    @property
+    def by_name(self) -> dict[str, list[Target]]:
+        """Accounts by name key, made when first needed: a newer export of the book matches its
+        rows by id, CNPJ or domain and may never look an account up by name."""
+        if self._by_name is None:
+            self._by_name = defaultdict(list)
+            ids, keys = self._stored_name_keys
+            for value, target in zip(keys, ids, strict=True):
+                if value:
+                    self._by_name[value].append(target)
+            self._stored_name_keys = ((), ())
+        return self._by_name
 
     def add_new(
         self, targets: list[NewAccount], columns: dict[str, list[Any]], between: Callable[[], None]
@@ -423,11 +437,14 @@ class Book:
             found = self.by_external.get((self.source, external_id))
             if found is not None:
                 return found
-        for value, index in ((domain, self.by_domain), (cnpj, self.by_cnpj)):
-            if value:
-                found = self._one(index.get(value, []))
-                if found is not None:
-                    return found
+        if domain:
+            found = self._one(self.by_domain.get(domain, []))
+            if found is not None:
+                return found
+        if cnpj:
+            found = self._one(self.by_cnpj.get(cnpj, []))
+            if found is not None:
+                return found
         if name:
             return self._one(self.by_name.get(key or name_key(name), []))
         return None
@@ -544,7 +561,7 @@ class Planner:
             book.by_external,
             book.by_cnpj,
             book.by_domain,
-            book.by_name,
+            book._by_name or {},
             *plan.inserts.values(),
             plan.updates,
             plan.new_revenue,
