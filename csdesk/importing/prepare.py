@@ -395,8 +395,13 @@ def _cents_column(texts: list[str], style: str) -> list[Any] | None:
 _PLAIN_TEXT = ("text", "ref")
 VALUES_CHUNK = 16_384  # distinct values parsed between two progress reports
 
+
 # Parsers that read a whole column's distinct values at once; a value they leave None takes
 # the per-value parser (which also words the error).
+def column_parser_for(type_: str):
+    return _COLUMN_PARSERS.get(type_)
+
+
 _COLUMN_PARSERS = {
     "cnpj": lambda texts, prepared: _cnpj_column(texts),
     "money": lambda texts, prepared: _cents_column(texts, prepared.number_style),
@@ -430,7 +435,10 @@ def parse_columns(
         if type_ in _PLAIN_TEXT:  # kept as written, stripped: nothing to parse or reject
             columns[key] = [raw.strip() or None for raw in column]
             continue
-        raws = list(dict.fromkeys(column))  # distinct cells, in order (str hashes are cached)
+        # Distinct cells, in order (str hashes are cached), but for a column whose cells are
+        # mostly all different (CNPJs, amounts): there, collecting them costs more than it saves.
+        distinct = column_parser_for(type_) is None or len(set(column[:1000])) < 0.9 * min(len(column), 1000)
+        raws = list(dict.fromkeys(column)) if distinct else list(column)
         texts = [raw.strip() for raw in raws]
         parsed: list[Any] = [None] * len(texts)
         column_parser = _COLUMN_PARSERS.get(type_)
@@ -451,8 +459,11 @@ def parse_columns(
             except V.ValueProblem as exc:
                 parsed[position] = None
                 bad[raws[position]] = str(exc)
-        value_of = dict(zip(raws, parsed, strict=True))
-        columns[key] = list(map(value_of.__getitem__, column))
+        if distinct:
+            value_of = dict(zip(raws, parsed, strict=True))
+            columns[key] = list(map(value_of.__getitem__, column))
+        else:
+            columns[key] = parsed
         if bad:
             header = table.headers[index]
             for row_index, raw in enumerate(column):

@@ -242,3 +242,20 @@ def test_column_wise_parsing_gives_what_each_cell_parser_gives(tmp_path):
     assert errors == expected_errors and len(errors) > 5
     assert columns["mrr"][:3] == [123456, 123456, 123456]
     assert columns["cnpj"][0] == "11222333000181"
+
+
+def test_columns_of_mostly_distinct_cells_parse_as_each_cell_would(tmp_path):
+    from csdesk.importing.prepare import parse_columns
+    from tests.benchmarks.bench_import import cnpj
+
+    lines = ["Cliente;CNPJ;Mensalidade"]
+    for i in range(60):
+        number = cnpj(20_000_000 + i) if i % 7 else f"{i:02d}.222.333/0001-00"  # every 7th is invalid
+        amount = f"R$ {i},{i % 100:02d}" if i % 11 else f"{i} reais"  # every 11th is not an amount
+        lines.append(f"Empresa {i};{number};{amount}")
+    path = tmp_path / "distintos.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    prepared = importing.prepare(path)
+    columns, errors = parse_columns(prepared)
+    assert (columns, errors) == per_cell(prepared)
+    assert len(errors) > 10 and columns["mrr"][1] == 101
