@@ -93,13 +93,10 @@ class Prepared:
 
     def refresh(self) -> None:
         self.date_orders = column_date_orders(self.table, self.kind, self.mapping, self.date_order)
+        money = [i for i, f in self.mapping.items() if D.spec(self.kind, f).type == "money"]
+        head = self.table.rows[:5000]  # the first rows tell the style
         self.number_style = V.number_style(
-            (
-                v
-                for i, f in self.mapping.items()
-                if D.spec(self.kind, f).type == "money"
-                for v in self.table.column(i)[:5000]
-            ),
+            (row[i] for i in money for row in head),
             comma_hint=self.table.delimiter == ";" or self.source == "rdstation",
         )
 
