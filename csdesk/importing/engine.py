@@ -1723,9 +1723,9 @@ def _sql_literal(value: Any) -> str | None:
     """``value`` as an SQL literal SQLite reads back exactly, or None if it has none."""
     if value is None:
         return "NULL"
-    if value.__class__ is int:
+    if value.__class__ is int and -(2**63) <= value < 2**63:  # wider ones would be read as REAL
         return str(value)
-    if value.__class__ is str and "\x00" not in value:
+    if value.__class__ is str and len(value) <= 200 and "\x00" not in value:  # long texts: bound
         return "'" + value.replace("'", "''") + "'"
     return None  # floats (decimal text may round), bytes, anything else: bound
 
@@ -1917,6 +1917,8 @@ def _money_sql(value: str) -> str | None:
     }
     if any(formatting.money(cents) != text for cents, text in expected.items()):
         return None
+    if None in (_sql_literal(prefix), _sql_literal(group), _sql_literal(decimal)):
+        return None
     return (
         f"{_sql_literal(prefix)} || replace(printf('%,d', {value} / 100), ',', {_sql_literal(group)}) || "
         f"{_sql_literal(decimal)} || printf('%02d', {value} % 100)"
@@ -1938,7 +1940,9 @@ def _new_revenue_sql(conn: Connection, planner: Planner, run_id: int) -> dict[st
         return None
     template = planner.titles["new"]
     head, _, tail = template.partition("{after}")
-    if _money_sql("?3") is None or "{" in head + tail or "}" in head + tail or len(head + tail) > 200:
+    if _money_sql("?3") is None or "{" in head + tail or "}" in head + tail:
+        return None
+    if _sql_literal(head) is None or _sql_literal(tail) is None:  # too long for a literal
         return None
     run = int(run_id)
 
@@ -1971,6 +1975,7 @@ def _new_revenue_sql(conn: Connection, planner: Planner, run_id: int) -> dict[st
 
 ROWS_PER_STATEMENT = 500
 MAX_PARAMETERS = 30_000  # under SQLite's smallest default limit (32,766)
+MAX_STATEMENT_CHARS = 250_000  # well under SQLite's statement length limit
 
 
 def _insert_values(conn: Connection, head: str, row: RowSQL, width: int, params: Sequence[tuple]) -> None:
@@ -1979,7 +1984,8 @@ def _insert_values(conn: Connection, head: str, row: RowSQL, width: int, params:
     Several hundred rows per statement: executemany's per-row work (reset, clear,
     step) was a third of inserting a narrow row. The remainder goes by executemany.
     """
-    per = max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // max(width, 1)))
+    per = min(ROWS_PER_STATEMENT, MAX_PARAMETERS // max(width, 1), MAX_STATEMENT_CHARS // len(row(0)))
+    per = max(per, 1)
     full = len(params) - len(params) % per
     if full:
         sql = f"{head} VALUES {', '.join(row(k * width) for k in range(per))}"

@@ -336,3 +336,25 @@ def test_a_file_of_new_accounts_plans_the_same_column_wise_and_row_by_row(
         assert taken == [True]  # the file qualifies for the column-wise plan
     assert outcomes[0] == outcomes[1]
     assert outcomes[0][0] > 0
+
+
+def test_values_without_an_exact_literal_are_bound(db):
+    from db.models import Account
+
+    long_name = "Empresa " + "x" * 400
+    rows = {
+        "name": [long_name] * 3,  # too long for a literal: bound
+        "name_key": ["a", "b", "c"],
+        "mrr_cents": [2**62] * 3,
+        "currency": ["BRL"] * 3,
+        "stage": ["onboarding"] * 3,
+        "status": ["active"] * 3,
+        "custom_fields": [{"nota": "ação"}] * 3,  # not empty: encoded per row
+    }
+    assert engine._sql_literal(long_name) is None and engine._sql_literal(2**63) is None
+    assert engine._sql_literal("a\x00b") is None and engine._sql_literal(0.5) is None
+    with db.transaction() as session:
+        engine._insert_columns(session.connection(), Account.__table__, rows)
+    with db.engine.connect() as conn:
+        got = conn.exec_driver_sql("SELECT name, mrr_cents, custom_fields FROM accounts").all()
+    assert [tuple(r) for r in got] == [(long_name, 2**62, '{"nota": "ação"}')] * 3
