@@ -253,3 +253,15 @@ def test_cancel_is_disabled_once_the_import_is_committed(qtbot, context):
     states = dict(seen)
     assert states["Saving…"] is True  # the last moment a cancel still rolls back
     assert states["Saved."] is False and states["Finishing…"] is False
+
+
+def test_counts_are_written_as_the_ui_language_writes_numbers(qtbot, context, tmp_path):
+    from csdesk import i18n
+
+    i18n.set_language("pt_BR")
+    path = tmp_path / "carteira.csv"
+    rows = [f"Cliente {i:04d} Ltda;R$ {100 + i},00" for i in range(1234)]
+    path.write_text("Nome;MRR\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    wizard = run_wizard(qtbot, context, path)
+    assert "Criados <b>1.234</b>" in wizard.result_summary.text()
+    assert "<b>1.234</b>" in wizard.dry_summary.text()

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import importing
+from csdesk import formatting, importing
 from csdesk.i18n import label, tr
 from csdesk.importing import detect
 from csdesk.importing.prepare import ImportOptions, Prepared
@@ -49,6 +49,14 @@ STEPS = ("file", "preview", "mapping", "dry_run", "running", "result")
 
 def step_titles() -> list[str]:
     return [tr("File"), tr("Preview"), tr("Columns"), tr("Check"), tr("Import"), tr("Result")]
+
+
+def _counts(result: importing.ImportResult) -> dict[str, str]:
+    """A result's row counts as the UI language writes numbers (100.000 in pt-BR)."""
+    return {
+        name: formatting.number(getattr(result, name))
+        for name in ("created", "updated", "unchanged", "rejected")
+    }
 
 
 class RowsModel(QAbstractTableModel):
@@ -673,10 +681,7 @@ class ImportWizard(QDialog):
         summary = tr(
             "Will create <b>{created}</b>, update <b>{updated}</b>, leave <b>{unchanged}</b> unchanged "
             "and reject <b>{rejected}</b>.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected=result.rejected,
+            **_counts(result),
         )
         if result.rejected:
             summary += "<br>" + tr(
@@ -687,8 +692,6 @@ class ImportWizard(QDialog):
         for warning in result.warnings:
             summary += "<br>" + warning
         self.dry_summary.setText(summary)
-        from csdesk import formatting
-
         self.as_of_label.setText(
             tr("Changes are dated {date} (the import date).", date=formatting.day(result.as_of))
         )
@@ -749,10 +752,7 @@ class ImportWizard(QDialog):
         summary = tr(
             "Created <b>{created}</b>, updated <b>{updated}</b>, unchanged <b>{unchanged}</b>, "
             "rejected <b>{rejected}</b>.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            rejected=result.rejected,
+            **_counts(result),
         )
         if result.run_id is not None:
             summary += "<br>" + tr("This import can be undone as a whole from the import history.")
