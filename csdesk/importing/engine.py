@@ -1137,33 +1137,10 @@ def _plan_new_accounts(p: Planner, names: list[str], keys: list[str], reason_hea
             )
 
 
-# The keys of a created account's row, in plan_accounts' order.
+# The keys of a created account's row, in plan_accounts' order: what an import reads and
+# writes of an account, less what the database assigns, plus the health columns.
 _NEW_ACCOUNT_KEYS = (
-    "name",
-    "name_key",
-    "source",
-    "external_id",
-    "cnpj",
-    "domain",
-    "segment",
-    "tier",
-    "industry",
-    "plan",
-    "mrr_cents",
-    "currency",
-    "contract_start",
-    "renewal_date",
-    "stage",
-    "status",
-    "churn_date",
-    "churn_reason",
-    "owner",
-    "licensed_users",
-    "active_users",
-    "custom_fields",
-    "last_touch_at",
-    "last_nps",
-    "mrr_as_of",
+    *(name for name in ACCOUNT_COLUMNS if name not in ("id", "created_at")),
     "health_score",
     "health_band",
     "health_trend",
