@@ -121,19 +121,10 @@ _DOMAIN_TERM = re.compile(r"^[a-z0-9.\-]+$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
-_TEXT_COLUMNS = (
-    "name",
-    "name_key",
-    "cnpj",
-    "domain",
-    "segment",
-    "stage",
-    "status",
-    "currency",
-    "health_band",
-    "owner",
-)
 _REAL_COLUMNS = ("health_score", "health_trend", "last_nps")
+_DAY_COLUMNS = ("renewal_date", "last_touch_at")
+# The other queried columns, but the id and the money, are text.
+_TEXT_COLUMNS = tuple(c for c in QUERY_COLUMNS if c not in ("id", "mrr_cents", *_REAL_COLUMNS, *_DAY_COLUMNS))
 
 
 def _fold_one(value: object) -> str:
@@ -491,8 +482,8 @@ def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> B
     columns["mrr_cents"] = _cents(raw("mrr_cents"))
     for name in _REAL_COLUMNS:
         columns[name] = _reals(raw(name))
-    columns["renewal_date"] = _days(raw("renewal_date"))
-    columns["last_touch_at"] = _days(raw("last_touch_at"))
+    for name in _DAY_COLUMNS:
+        columns[name] = _days(raw(name))
     columns = {name: values[order] for name, values in columns.items()}
     columns["arr_cents"] = columns["mrr_cents"] * 12
     day0 = np.datetime64(today, "D")
