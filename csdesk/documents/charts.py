@@ -11,15 +11,16 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from csdesk import formatting
+from csdesk.documents.model import PALETTE
 from csdesk.i18n import tr
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 DPI = 200
-BRAND = "#0B6E4F"
+BRAND = "#" + PALETTE["brand"]
 BAND_COLOURS = {"green": "#2E9E5B", "yellow": "#E0A526", "red": "#C8443A"}
-GREY = "#5F6B73"
+GREY = "#" + PALETTE["grey"]
 
 
 def _figure(width: float, height: float) -> Figure:

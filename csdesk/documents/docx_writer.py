@@ -13,6 +13,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from csdesk.documents.model import (
+    FONT,
+    PALETTE,
     BulletList,
     Document,
     Heading,
@@ -25,10 +27,9 @@ from csdesk.documents.model import (
     spans,
 )
 
-BRAND = RGBColor(0x0B, 0x6E, 0x4F)
-GREY = RGBColor(0x5F, 0x6B, 0x73)
-INK = RGBColor(0x22, 0x2B, 0x31)
-FONT = "Arial"
+BRAND = RGBColor.from_string(PALETTE["brand"])
+GREY = RGBColor.from_string(PALETTE["grey"])
+INK = RGBColor.from_string(PALETTE["ink"])
 
 
 def _shade(cell, hex_fill: str) -> None:
@@ -118,7 +119,7 @@ def write_docx(doc: Document, path: Path) -> Path:
                         cell.width = Cm(w)
                 for c, text in enumerate(block.header):
                     cell = table.cell(0, c)
-                    _shade(cell, "0B6E4F")
+                    _shade(cell, PALETTE["brand"])
                     _runs(cell.paragraphs[0], text, bold=True, colour=RGBColor(0xFF, 0xFF, 0xFF), size=10)
                 for r, row in enumerate(block.rows, start=1):
                     for c, text in enumerate(row):
@@ -133,7 +134,7 @@ def write_docx(doc: Document, path: Path) -> Path:
                 for c, kpi in enumerate(block.items):
                     top, bottom = table.cell(0, c), table.cell(1, c)
                     for cell in (top, bottom):
-                        _shade(cell, "EAF4EF")
+                        _shade(cell, PALETTE["brand_light"])
                     _runs(top.paragraphs[0], kpi.value, bold=True, size=16, colour=BRAND)
                     _runs(bottom.paragraphs[0], kpi.label, bold=True, size=9)
                     if kpi.note:

@@ -10,6 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# The documents' look, shared by every writer and the charts (hex RGB colours).
+PALETTE = {"brand": "0B6E4F", "brand_light": "EAF4EF", "ink": "222B31", "grey": "5F6B73"}
+# Arial is metric-compatible with Liberation Sans, so LibreOffice lays text out as Office does.
+FONT = "Arial"
+
 
 @dataclass
 class Paragraph:

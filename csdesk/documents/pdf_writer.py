@@ -30,6 +30,7 @@ from reportlab.platypus import (
 )
 
 from csdesk.documents.model import (
+    PALETTE,
     BulletList,
     Document,
     Heading,
@@ -42,10 +43,10 @@ from csdesk.documents.model import (
     spans,
 )
 
-BRAND = colors.HexColor("#0B6E4F")
-GREY = colors.HexColor("#5F6B73")
-INK = colors.HexColor("#222B31")
-LIGHT = colors.HexColor("#EAF4EF")
+BRAND = colors.HexColor("#" + PALETTE["brand"])
+GREY = colors.HexColor("#" + PALETTE["grey"])
+INK = colors.HexColor("#" + PALETTE["ink"])
+LIGHT = colors.HexColor("#" + PALETTE["brand_light"])
 ALT = colors.HexColor("#F5F7F8")
 
 

@@ -20,6 +20,8 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from csdesk.documents.model import (
+    FONT,
+    PALETTE,
     BulletList,
     Document,
     Heading,
@@ -34,16 +36,14 @@ from csdesk.documents.model import (
 )
 from csdesk.i18n import tr
 
-BRAND = RGBColor(0x0B, 0x6E, 0x4F)
-BRAND_LIGHT = RGBColor(0xEA, 0xF4, 0xEF)
+BRAND = RGBColor.from_string(PALETTE["brand"])
+BRAND_LIGHT = RGBColor.from_string(PALETTE["brand_light"])
 ACCENT = RGBColor(0xF2, 0xA5, 0x41)
-INK = RGBColor(0x22, 0x2B, 0x31)
-GREY = RGBColor(0x5F, 0x6B, 0x73)
+INK = RGBColor.from_string(PALETTE["ink"])
+GREY = RGBColor.from_string(PALETTE["grey"])
 RULE = RGBColor(0xD5, 0xDB, 0xDF)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 ROW_ALT = RGBColor(0xF5, 0xF7, 0xF8)
-# Arial is metric-compatible with Liberation Sans, so LibreOffice lays text out as PowerPoint does.
-FONT = "Arial"
 
 SLIDE_W, SLIDE_H = 13.333, 7.5
 MARGIN = 0.6
