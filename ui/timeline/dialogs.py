@@ -55,6 +55,17 @@ class _ErrorLabel(QLabel):
         self.show()
 
 
+def _lay_out(dialog: QDialog, form: QFormLayout, errors: QLabel) -> None:
+    """The form, the line that explains what to fix, then Save and Cancel."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(errors)
+    layout.addWidget(buttons)
+
+
 class EventDialog(QDialog):
     """Log a note, call, meeting or e-mail (date defaults to now); also edits any event."""
 
@@ -106,15 +117,7 @@ class EventDialog(QDialog):
         form.addRow(tr("When"), self.when)
         form.addRow(tr("Title"), self.title)
         form.addRow(tr("Details"), self.body)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.errors)
-        layout.addWidget(buttons)
+        _lay_out(self, form, self.errors)
         self.kind.currentIndexChanged.connect(self._on_kind)
         self._on_kind()
         self.title.setFocus()
@@ -189,15 +192,7 @@ class TaskDialog(QDialog):
         form.addRow(tr("Priority"), self.priority)
         form.addRow(tr("Kind"), self.kind)
         form.addRow(tr("Notes"), self.notes)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.errors)
-        layout.addWidget(buttons)
+        _lay_out(self, form, self.errors)
         self.result_task: tasks.TaskData | None = None
         self.title.setFocus(Qt.FocusReason.OtherFocusReason)
 
