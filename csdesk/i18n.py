@@ -63,7 +63,8 @@ def catalog(language: str) -> dict[str, str]:
     if not folder.is_dir():
         return {}
     files = sorted(folder.glob("*.po"))
-    stamp = hashlib.sha1(repr([(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]).encode())
+    stats = [(f.name, f.stat()) for f in files]
+    stamp = hashlib.sha1(repr([(name, st.st_size, st.st_mtime_ns) for name, st in stats]).encode())
     cached = cache_dir() / f"translations-{language}-{stamp.hexdigest()[:16]}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
