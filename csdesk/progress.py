@@ -18,11 +18,19 @@ class Cancelled(Exception):
 
 
 class Progress:
-    def __init__(self, callback: Callable[[int, int, str], None] | None = None, min_interval: float = 0.05):
+    def __init__(
+        self,
+        callback: Callable[[int, int, str], None] | None = None,
+        min_interval: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._callback = callback
         self._cancel = threading.Event()
         self._min_interval = min_interval
-        self._last = 0.0
+        self._clock = clock
+        # None until the first report: the first one always goes out, whatever
+        # the clock reads (monotonic time may start near zero after boot).
+        self._last: float | None = None
         self._state: tuple[int, int, str] | None = None
 
     def cancel(self) -> None:
@@ -39,10 +47,13 @@ class Progress:
         if self._callback is None:
             return
         self._state = (done, total, message)
-        now = time.monotonic()
-        if force or done >= total or now - self._last >= self._min_interval:
+        now = self._clock()
+        if force or done >= total or self._due(now):
             self._last = now
             self._callback(done, total, message)
+
+    def _due(self, now: float) -> bool:
+        return self._last is None or now - self._last >= self._min_interval
 
     def heartbeat(self) -> None:
         """Repeat the last report if none went out for ``min_interval``.
@@ -52,8 +63,8 @@ class Progress:
         """
         if self._callback is None or self._state is None:
             return
-        now = time.monotonic()
-        if now - self._last >= self._min_interval:
+        now = self._clock()
+        if self._due(now):
             self._last = now
             self._callback(*self._state)
 
@@ -65,7 +76,7 @@ class Progress:
         """
         if self._callback is not None:
             self._state = (done, total, message)
-            self._last = time.monotonic()
+            self._last = self._clock()
             self._callback(done, total, message)
 
 

@@ -70,16 +70,30 @@ def test_a_failure_with_indexes_dropped_restores_them(db, samples, monkeypatch):
     assert snapshot(db) == before
 
 
+class _Clock:
+    """A monotonic clock that starts at zero, as on a machine just booted."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_heartbeat_repeats_the_last_report_only_after_the_interval():
     seen: list[tuple[int, int, str]] = []
-    progress = Progress(lambda *report: seen.append(report), min_interval=3600)
+    clock = _Clock()
+    progress = Progress(lambda *report: seen.append(report), min_interval=3600, clock=clock)
     progress.heartbeat()  # nothing reported yet: nothing to repeat
-    progress.step(1, 10, "Indexing…")
+    progress.step(1, 10, "Indexing…")  # the first report goes out, though the clock reads 0
+    progress.step(2, 10, "Indexing…")  # too soon
     progress.heartbeat()  # too soon
     assert seen == [(1, 10, "Indexing…")]
-    progress._min_interval = 0
+    clock.now = 3600.0
     progress.heartbeat()
-    assert seen == [(1, 10, "Indexing…")] * 2
+    assert seen == [(1, 10, "Indexing…"), (2, 10, "Indexing…")]
+    progress.step(10, 10, "Indexing…")  # the last step always goes out
+    assert seen[-1] == (10, 10, "Indexing…")
 
 
 def test_the_import_is_checkpointed_into_the_database_file_while_reporting(db, samples, db_path):
