@@ -1617,8 +1617,6 @@ def plan_mrr(p: Planner) -> None:
             continue
         values = ledger.account_values(merged.final, merged.final_day, row.get("churn_reason"))
         changes = {k: v for k, v in values.items() if row.get(k) != v}
-        if "status" not in changes and merged.final.active is False:
-            changes.pop("churn_date", None)  # already churned: its churn date stays
         if changes:
             changes["mrr_as_of"] = merged.final_day
             if "status" in changes:
