@@ -215,6 +215,7 @@ class AccountEdit:
     data: AccountData
     contacts: list[ContactData] = field(default_factory=list)  # new (id None) or changed
     removed: list[int] = field(default_factory=list)  # contact ids
+    effective: date | None = None  # when a change of MRR or status takes effect
 
 
 class AccountDialog(QDialog):
@@ -226,6 +227,7 @@ class AccountDialog(QDialog):
         contacts: list[ContactData] | None = None,
         owners: list[str] | None = None,
         parent: QWidget | None = None,
+        today: date | None = None,
     ):
         super().__init__(parent)
         self.original = data or AccountData(name="", currency="BRL")
@@ -262,6 +264,9 @@ class AccountDialog(QDialog):
         self.currency.setFixedWidth(70)
         self.contract_start = DateEdit(d.contract_start)
         self.renewal_date = DateEdit(d.renewal_date)
+        # A change of MRR or status is a dated revenue movement: when does it take effect?
+        self.effective_date = DateEdit(today or date.today())
+        self.effective_date.setObjectName("effectiveDate")
         self.tier = QLineEdit(d.tier or "")
         self.industry = QLineEdit(d.industry or "")
         self.plan = QLineEdit(d.plan or "")
@@ -288,6 +293,7 @@ class AccountDialog(QDialog):
             "owner": FieldBox(self.owner),
             "mrr_cents": FieldBox(money_row),
             "contract_start": FieldBox(self.contract_start),
+            "effective_date": FieldBox(self.effective_date),
             "renewal_date": FieldBox(self.renewal_date),
             "tier": FieldBox(self.tier),
             "industry": FieldBox(self.industry),
@@ -311,6 +317,9 @@ class AccountDialog(QDialog):
         left.addRow(self.churn_reason_label, self.boxes["churn_reason"])
         right = QFormLayout()
         right.addRow(tr("MRR"), self.boxes["mrr_cents"])
+        self.effective_label = QLabel(tr("Effective date"))
+        self.effective_label.setToolTip(tr("When the change of MRR or status takes effect."))
+        right.addRow(self.effective_label, self.boxes["effective_date"])
         right.addRow(tr("Contract start"), self.boxes["contract_start"])
         right.addRow(tr("Renewal date"), self.boxes["renewal_date"])
         right.addRow(tr("Tier"), self.boxes["tier"])
@@ -372,7 +381,10 @@ class AccountDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(buttons)
         self.status.currentIndexChanged.connect(self._update_churn_fields)
+        self.status.currentIndexChanged.connect(self._update_effective_field)
+        self.mrr.textChanged.connect(self._update_effective_field)
         self._update_churn_fields()
+        self._update_effective_field()
         self.name.setFocus()
 
     # Contacts ---------------------------------------------------------------------
@@ -430,6 +442,22 @@ class AccountDialog(QDialog):
             self.boxes["churn_reason"],
         ):
             widget.setVisible(churned)
+
+    def _revenue_changed(self) -> bool:
+        """Whether the form changes the account's MRR or status (a movement of the revenue ledger)."""
+        if self.is_new:
+            return False
+        if self.status.currentData() != self.original.status:
+            return True
+        try:
+            return parse_money(self.mrr.text()) != self.original.mrr_cents
+        except InputError:
+            return False
+
+    def _update_effective_field(self) -> None:
+        changed = self._revenue_changed()
+        self.effective_label.setVisible(changed)
+        self.boxes["effective_date"].setVisible(changed)
 
     def _read(self) -> tuple[AccountData | None, list[FieldError]]:
         """The form's account, and the errors of fields that could not even be read."""
@@ -498,11 +526,24 @@ class AccountDialog(QDialog):
         self.show_errors(errors)
         if errors:
             return
+        effective = None
+        if self._revenue_changed():
+            try:
+                effective = self.effective_date.value()
+            except InputError as exc:
+                self.show_errors([FieldError("effective_date", str(exc))])
+                return
         self._result = data
+        self._effective = effective
         super().accept()
 
     def result_edit(self) -> AccountEdit:
         """The account as typed, its new and changed contacts, and those removed."""
         originals = {c.id: c for c in self.original_contacts}
         changed = [c for c in self.contacts_model.contacts if c.id is None or originals.get(c.id) != c]
-        return AccountEdit(data=self._result, contacts=changed, removed=list(self.removed_contacts))
+        return AccountEdit(
+            data=self._result,
+            contacts=changed,
+            removed=list(self.removed_contacts),
+            effective=getattr(self, "_effective", None),
+        )

@@ -1,0 +1,103 @@
+"""The account dialog: a change of MRR or status is a dated, undoable movement of the revenue ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtWidgets import QDialog
+from sqlalchemy import select
+
+from csdesk import accounts, metrics
+from db.models import RevenueChange
+from ui.book.dialogs import AccountDialog
+from ui.book.page import BookPage
+
+START = date(2025, 1, 15)
+
+
+@pytest.fixture
+def account_id(db):
+    return accounts.create_account(
+        db, accounts.AccountData(name="Padaria Sol", mrr_cents=1_000_000, contract_start=START)
+    ).id
+
+
+@pytest.fixture
+def page(qtbot, context, account_id):
+    widget = BookPage(context)
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: widget.loaded, timeout=5000)
+    return widget
+
+
+def kinds(db, account_id):
+    with db.session() as s:
+        return s.execute(
+            select(RevenueChange.kind, RevenueChange.effective_date)
+            .where(RevenueChange.account_id == account_id)
+            .order_by(RevenueChange.effective_date, RevenueChange.id)
+        ).all()
+
+
+def typing(monkeypatch, **fields):
+    """Make AccountDialog.exec() type ``fields`` (text, or a combo's data) and press Save."""
+
+    def exec_(self):
+        for name, value in fields.items():
+            widget = getattr(self, name)
+            if hasattr(widget, "setText"):
+                widget.setText(value)
+            else:
+                widget.setCurrentIndex(widget.findData(value))
+        self.accept()
+        return self.result()
+
+    monkeypatch.setattr(AccountDialog, "exec", exec_)
+
+
+def test_effective_date_is_asked_only_when_mrr_or_status_changes(qtbot, db, account_id):
+    summary = accounts.get_account(db, account_id)
+    data = accounts.AccountData(**{k: getattr(summary, k) for k in accounts.AccountData.__dataclass_fields__})
+    dialog = AccountDialog(data, [], today=date(2026, 3, 10))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.effective_date.isVisible()
+    dialog.mrr.setText("15,000.00")
+    assert dialog.effective_date.isVisible()
+    assert dialog.effective_date.value() == date(2026, 3, 10)
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.result_edit().effective == date(2026, 3, 10)
+
+
+def test_raising_mrr_in_the_dialog_is_an_expansion_undone_as_one_step(qtbot, monkeypatch, page, context, db, account_id):
+    typing(monkeypatch, mrr="15,000.00", effective_date="10/03/2026")
+    page.edit_account(account_id)
+    assert kinds(db, account_id) == [("new", START), ("expansion", date(2026, 3, 10))]
+    m = metrics.compute(db, date(2026, 3, 1), date(2026, 3, 31))
+    assert m.expansion_mrr == 500_000
+    context.undo_stack.undo()
+    assert kinds(db, account_id) == [("new", START)]
+    assert accounts.get_account(db, account_id).mrr_cents == 1_000_000
+    assert metrics.compute(db, date(2026, 3, 1), date(2026, 3, 31)).expansion_mrr == 0
+    context.undo_stack.redo()
+    assert kinds(db, account_id)[-1] == ("expansion", date(2026, 3, 10))
+
+
+def test_churn_in_the_dialog_takes_its_reason_and_date(qtbot, monkeypatch, page, context, db, account_id):
+    typing(monkeypatch, status="churned", churn_reason="price", effective_date="20/03/2026")
+    page.edit_account(account_id)
+    assert kinds(db, account_id)[-1] == ("churn", date(2026, 3, 20))
+    summary = accounts.get_account(db, account_id)
+    assert (summary.status, summary.churn_reason, summary.churn_date, summary.mrr_cents) == (
+        "churned",
+        "price",
+        date(2026, 3, 20),
+        1_000_000,
+    )
+    m = metrics.compute(db, date(2026, 3, 1), date(2026, 3, 31))
+    assert (m.churned_accounts, m.churned_mrr) == (1, 1_000_000)
+    context.undo_stack.undo()
+    assert accounts.get_account(db, account_id).status == "active"
+    assert kinds(db, account_id) == [("new", START)]
