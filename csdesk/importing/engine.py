@@ -1334,18 +1334,14 @@ def plan_deals(p: Planner) -> None:
                 data={**data, "applied": False},
             )
         else:
-            before = row["mrr_cents"] or 0
-            book.set(target, {"mrr_cents": before + value})
-            p.revenue(
-                target,
-                "expansion",
-                before,
-                before + value,
-                won_on,
-                reason=title,
-                key=key,
-                extra={"deal": title},
-            )
+            # Expansion of a customer; a churned account that signs again is a reactivation.
+            state = ledger.row_state(row["status"], row["mrr_cents"])
+            kind, before, after = ledger.classify(state, True, (state.mrr if state.active else 0) + value)
+            changes = {**ledger.account_values(ledger.after(state, kind, before, after), won_on), "mrr_as_of": won_on}
+            if row["status"] == "churned":
+                changes["stage"] = "ongoing_adoption"
+            book.set(target, {k: v for k, v in changes.items() if row.get(k) != v})
+            p.revenue(target, kind, before, after, won_on, reason=title, key=key, extra={"deal": title})
         plan.count("created")
     if skipped:
         plan.warnings.append(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
 
+from csdesk import ledger
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing.engine import TABLES, restore_value
@@ -18,7 +19,6 @@ from db.models import (
     ImportChange,
     ImportRun,
     Measure,
-    RevenueChange,
     SurveyResponse,
     Task,
     TimelineEvent,
@@ -87,7 +87,8 @@ def undo(db: Database, run_id: int, progress: Progress = SILENT) -> list[int]:
             if change.table_name == "accounts":
                 touched.add(change.row_id)
         progress.step(1, 3, tr("Undoing the import…"))
-        for model in (TimelineEvent, RevenueChange, Measure, SurveyResponse, Task, Contact):
+        touched.update(ledger.remove_run(session, run_id))  # its revenue movements leave the ledger
+        for model in (TimelineEvent, Measure, SurveyResponse, Task, Contact):
             touched.update(session.scalars(select(model.account_id).where(model.import_run_id == run_id)))
             session.execute(delete(model).where(model.import_run_id == run_id))
         created = session.scalars(select(Account.id).where(Account.import_run_id == run_id)).all()
