@@ -464,7 +464,10 @@ def restore_account(db: Database, snapshot: AccountSnapshot) -> None:
             raise UserError(tr("Account {id} already exists.", id=snapshot.account_id))
         for table_name, rows in snapshot.tables:
             table = Base.metadata.tables[table_name]
-            session.execute(table.insert(), [dict(row) for row in rows])
+            if table_name == "revenue_changes":  # the account's movements, back as they were
+                ledger.insert_movements(session.connection(), [dict(row) for row in rows])
+            else:
+                session.execute(table.insert(), [dict(row) for row in rows])
 
 
 @dataclass(frozen=True)

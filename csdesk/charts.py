@@ -638,18 +638,25 @@ def average_health_figure(
 def mrr_bridge_figure(
     m: PortfolioMetrics, language: str | None = None, size: tuple[float, float] = (10, 4.0)
 ) -> Figure:
-    """Waterfall: MRR at start, + new, + expansion, − contraction, − churn, MRR at end."""
+    """Waterfall: MRR at start, + new, + reactivation, + expansion, − contraction, − churn, MRR at end.
+
+    The steps add up: start + movements = end (PortfolioMetrics.bridge_steps)."""
     fig, ax = _axes(
         size,
         tr("MRR bridge", language),
         f"{formatting.day(m.start, language)} – {formatting.day(m.end, language)}",
     )
+    names = {
+        "new": tr("New", language),
+        "reactivation": tr("Reactivation", language),
+        "expansion": tr("Expansion", language),
+        "contraction": tr("Contraction", language),
+        "churn": tr("Churn", language),
+    }
     steps = [
         (tr("MRR at start", language), m.mrr_start, "total"),
-        (tr("New", language), m.new_mrr, "up"),
-        (tr("Expansion", language), m.expansion_mrr, "up"),
-        (tr("Contraction", language), -m.contraction_mrr, "down"),
-        (tr("Churn", language), -m.churned_mrr, "down"),
+        *((names[kind], value, "up" if value >= 0 and kind in ("new", "reactivation", "expansion") else "down")
+          for kind, value in m.bridge_steps()),
         (tr("MRR at end", language), m.mrr_end, "total"),
     ]
     level = 0
@@ -683,7 +690,7 @@ def mrr_bridge_figure(
             ax.plot([i + 0.3, i + 0.7], [level, level], color="#9AA5B1", linewidth=0.8, linestyle=":")
     ax.set_xticks(range(len(steps)), [s[0] for s in steps], fontsize=9, color=INK)
     # Movements are small next to the totals: start the axis near the lowest level, as bridges do.
-    levels = [m.mrr_start, m.mrr_end, m.mrr_start + m.new_mrr + m.expansion_mrr - m.contraction_mrr]
+    levels = [m.mrr_start, m.mrr_end, m.mrr_start + sum(v for _k, v in m.bridge_steps()[:4])]
     floor = min(levels)
     spread = max(peak - floor, 1)
     bottom_limit = max(0, floor - spread * 1.5)

@@ -76,6 +76,16 @@ class PortfolioMetrics:
     history_complete_from: date | None = None  # None: every account's history is known
     base_currency: str = BASE_CURRENCY
 
+    def bridge_steps(self) -> tuple[tuple[str, int], ...]:
+        """The movements between MRR at start and at end, signed, in the bridge's order."""
+        return (
+            ("new", self.new_mrr),
+            ("reactivation", self.reactivation_mrr),
+            ("expansion", self.expansion_mrr),
+            ("contraction", -self.contraction_mrr),
+            ("churn", -self.churned_mrr),
+        )
+
     @property
     def bridge_end(self) -> int:
         """start + new + reactivation + expansion − contraction − churn (equals ``mrr_end``)."""
@@ -280,8 +290,8 @@ _KIND_CODE = case(
 )
 
 
-def load_book(db: Database, segment: str | None = None) -> Book:
-    """Accounts, revenue movements and survey answers of the book (or one segment)."""
+def load_book(db: Database, segment: str | None = None, account_id: int | None = None) -> Book:
+    """Accounts, revenue movements and survey answers of the book (or one segment, or one account)."""
     with db.session() as session:
         acc_q = select(
             Account.id,
@@ -306,6 +316,10 @@ def load_book(db: Database, segment: str | None = None) -> Book:
             SurveyResponse.score,
             day_number(SurveyResponse.answered_at),
         ).where(SurveyResponse.kind.in_(("nps", "csat")))
+        if account_id is not None:
+            acc_q = acc_q.where(Account.id == account_id)
+            rev_q = rev_q.where(RevenueChange.account_id == account_id)
+            sur_q = sur_q.where(SurveyResponse.account_id == account_id)
         if segment:
             acc_q = acc_q.where(Account.segment == segment)
             ids = select(Account.id).where(Account.segment == segment)
