@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from csdesk import formatting
@@ -195,6 +195,17 @@ def movements_of(session: Session, account_ids: Iterable[int] | None = None) -> 
         for row in session.execute(q):
             result.setdefault(row[1], []).append(Movement(*row))
     return result
+
+
+def last_days(session: Session) -> dict[int, date]:
+    """Each account's latest movement date."""
+    return dict(
+        session.execute(
+            select(RevenueChange.account_id, func.max(RevenueChange.effective_date)).group_by(
+                RevenueChange.account_id
+            )
+        ).all()
+    )
 
 
 # History -------------------------------------------------------------------------------

@@ -779,6 +779,8 @@ def plan_accounts(p: Planner) -> None:
     first_revenue, touched = plan.first_revenue, plan.touched.add
     first_movement = ledger.first_movement
     redates: list[tuple[int, date]] = []
+    last_days: dict[int, date] | None = None  # each account's latest movement, read when first needed
+    stale = 0
     created = unchanged = 0
     for i in p.rows(tr("Matching accounts…")):
         name = names[i]
@@ -947,6 +949,22 @@ def plan_accounts(p: Planner) -> None:
                 changes["churn_reason"] = reason[0]
         if new_status == "churned" and changes.get("stage", "churned") != "churned":
             del changes["stage"]  # a churned account stays at the churned stage, whatever the sheet's phase
+        was = ledger.row_state(old_status, old_mrr)
+        if old_status == "active" and new_status == "churned" and new_mrr > 0:
+            was = ledger.State(True, new_mrr, new_mrr, True)  # the export's last MRR is the one lost
+        move = ledger.classify(was, new_status == "active", new_mrr if new_status == "active" else 0)
+        on = (changes.get("churn_date") if move and move[0] == "churn" else None) or as_of
+        if move is not None and isinstance(target, int):
+            if last_days is None:
+                last_days = ledger.last_days(p.session)
+            if last_days.get(target, date.min) > on:
+                # An export older than the account's revenue history: dated history wins.
+                if "status" in changes:
+                    changes.pop("stage", None)  # the stage followed the status
+                for column in ("mrr_cents", "mrr_as_of", "status", "churn_date", "churn_reason"):
+                    changes.pop(column, None)
+                move = None
+                stale += 1
         if not changes:
             plan.count("unchanged")
             continue
@@ -955,16 +973,18 @@ def plan_accounts(p: Planner) -> None:
         plan.count("updated")
         if isinstance(target, int) and changes.get("contract_start"):
             redates.append((target, changes["contract_start"]))
-        was = ledger.row_state(old_status, old_mrr)
-        if old_status == "active" and new_status == "churned" and new_mrr > 0:
-            was = ledger.State(True, new_mrr, new_mrr, True)  # the export's last MRR is the one lost
-        move = ledger.classify(was, new_status == "active", new_mrr if new_status == "active" else 0)
         if move is not None:
             kind, before, after = move
-            on = changes["churn_date"] if kind == "churn" else as_of
             p.revenue(target, kind, before, after, on, reason=reason[1] if reason and kind == "churn" else None)
     plan.unchanged += unchanged
     plan.created += created
+    if stale:
+        plan.warnings.append(
+            tr(
+                "{count} accounts have revenue history newer than this file's date: their MRR and status were kept.",
+                count=stale,
+            )
+        )
     if redates:
         _plan_redates(p, redates)
 
