@@ -672,7 +672,7 @@ def mrr_bridge_figure(
             level += value
         peak = max(peak, bottom + height)
         ax.bar(i, height, bottom=bottom, color=color, width=0.6)
-        sign = "" if kind == "total" else ("+" if value >= 0 else "−")
+        sign = "" if kind == "total" else ("+" if kind == "up" else "−")
         # Losses are labelled under their bar, so neighbouring labels never collide.
         below = kind == "down"
         ax.annotate(
