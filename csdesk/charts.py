@@ -300,7 +300,7 @@ def account_health_data(
         elif subkind == "qbr":
             events.append(ChartEvent(at.date(), "qbr", title))
     for day, kind, before, after in revenue:
-        if kind == "new":
+        if kind in ("new", "opening"):  # an account's first movement is no event on its chart
             continue
         tag = "churn" if kind == "churn" else "revenue_up" if after > before else "revenue_down"
         events.append(ChartEvent(day, tag, formatting.money(after - before)))
@@ -655,8 +655,14 @@ def mrr_bridge_figure(
     }
     steps = [
         (tr("MRR at start", language), m.mrr_start, "total"),
-        *((names[kind], value, "up" if value >= 0 and kind in ("new", "reactivation", "expansion") else "down")
-          for kind, value in m.bridge_steps()),
+        *(
+            (
+                names[kind],
+                value,
+                "up" if value >= 0 and kind in ("new", "reactivation", "expansion") else "down",
+            )
+            for kind, value in m.bridge_steps()
+        ),
         (tr("MRR at end", language), m.mrr_end, "total"),
     ]
     level = 0

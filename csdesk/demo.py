@@ -1337,7 +1337,9 @@ def generate(
                 batch = getattr(rows, name)
                 if batch:
                     if model is RevenueChange:  # the ledger is written by its one service
-                        ledger.insert_movements(conn, batch, lambda c, _table, rows, m=model: _write(c, m, rows))
+                        ledger.insert_movements(
+                            conn, batch, lambda c, _table, rows, m=model: _write(c, m, rows)
+                        )
                     else:
                         _write(conn, model, batch)
                     counts[name] += len(batch)

@@ -531,6 +531,8 @@ def remove(session: Session, change_id: int, event_id: int | None = None) -> Non
 
 def remove_run(session: Session, run_id: int) -> set[int]:
     """Delete the movements an import wrote; returns their accounts."""
-    accounts = set(session.scalars(select(RevenueChange.account_id).where(RevenueChange.import_run_id == run_id)))
+    accounts = set(
+        session.scalars(select(RevenueChange.account_id).where(RevenueChange.import_run_id == run_id))
+    )
     session.execute(delete(RevenueChange).where(RevenueChange.import_run_id == run_id))
     return accounts

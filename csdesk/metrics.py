@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 
+from csdesk.ledger import ACTIVATING, BASE_CURRENCY
 from db import Database
 from db.bulk import day_number, fetch_numeric
-from csdesk.ledger import ACTIVATING, BASE_CURRENCY
 from db.models import Account, HealthSnapshot, RevenueChange, SurveyResponse
 
 

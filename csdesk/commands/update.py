@@ -60,7 +60,9 @@ def parse_args(args: argparse.Namespace) -> tuple[int | None, date | None, str |
         try:
             on = date.fromisoformat(args.date.strip())
         except ValueError:
-            raise UserError(tr("--date {value}: not an ISO date; write it as 2026-11-25.", value=args.date)) from None
+            raise UserError(
+                tr("--date {value}: not an ISO date; write it as 2026-11-25.", value=args.date)
+            ) from None
     currency = None
     if args.currency is not None:
         if not re.fullmatch(r"[A-Za-z]{3}", args.currency.strip()):

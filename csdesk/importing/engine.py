@@ -975,7 +975,9 @@ def plan_accounts(p: Planner) -> None:
             redates.append((target, changes["contract_start"]))
         if move is not None:
             kind, before, after = move
-            p.revenue(target, kind, before, after, on, reason=reason[1] if reason and kind == "churn" else None)
+            p.revenue(
+                target, kind, before, after, on, reason=reason[1] if reason and kind == "churn" else None
+            )
     plan.unchanged += unchanged
     plan.created += created
     if stale:
@@ -993,7 +995,9 @@ def _plan_redates(p: Planner, wanted: list[tuple[int, date]]) -> None:
     """A contract start now known re-dates an account's first movement (csdesk.ledger.redate_first)."""
     moves = ledger.movements_of(p.session, [target for target, _start in wanted])
     for target, start in wanted:
-        for table_name, row_id, values, before in ledger.redate_first(p.session, moves.get(target, []), start):
+        for table_name, row_id, values, before in ledger.redate_first(
+            p.session, moves.get(target, []), start
+        ):
             p.plan.updates.append((table_name, row_id, values, before))
 
 
@@ -1357,7 +1361,10 @@ def plan_deals(p: Planner) -> None:
             # Expansion of a customer; a churned account that signs again is a reactivation.
             state = ledger.row_state(row["status"], row["mrr_cents"])
             kind, before, after = ledger.classify(state, True, (state.mrr if state.active else 0) + value)
-            changes = {**ledger.account_values(ledger.after(state, kind, before, after), won_on), "mrr_as_of": won_on}
+            changes = {
+                **ledger.account_values(ledger.after(state, kind, before, after), won_on),
+                "mrr_as_of": won_on,
+            }
             if row["status"] == "churned":
                 changes["stage"] = "ongoing_adoption"
             book.set(target, {k: v for k, v in changes.items() if row.get(k) != v})
@@ -1606,7 +1613,11 @@ def plan_mrr(p: Planner) -> None:
             moves, series, fallback=fallback, start_known=row.get("contract_start") is not None
         )
         for move, values in merged.updates:
-            before = {"effective_date": move.day, "mrr_before_cents": move.before, "mrr_after_cents": move.after}
+            before = {
+                "effective_date": move.day,
+                "mrr_before_cents": move.before,
+                "mrr_after_cents": move.after,
+            }
             p.plan.updates.append(("revenue_changes", move.id, values, {k: before[k] for k in values}))
             if "effective_date" in values:
                 event = ledger.event_of(p.session, move)

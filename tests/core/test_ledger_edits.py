@@ -41,8 +41,12 @@ def moves(db, account_id: int) -> list[tuple[str, date, int, int, str | None]]:
 
 @pytest.fixture
 def two(db):
-    a = accounts.create_account(db, accounts.AccountData(name="Padaria Sol", mrr_cents=1_000_000, contract_start=START))
-    b = accounts.create_account(db, accounts.AccountData(name="Hotel Lua", mrr_cents=500_000, contract_start=START))
+    a = accounts.create_account(
+        db, accounts.AccountData(name="Padaria Sol", mrr_cents=1_000_000, contract_start=START)
+    )
+    b = accounts.create_account(
+        db, accounts.AccountData(name="Hotel Lua", mrr_cents=500_000, contract_start=START)
+    )
     return a.id, b.id
 
 
@@ -86,7 +90,9 @@ def test_a_manual_churn_of_an_account_with_imported_history_counts(db, two):
     assert (m.churned_accounts, m.churned_mrr) == (1, 1_200_000)
     assert m.churn_by_reason == (("price", 1, 1_200_000),)
     # Undo: the movement and its timeline event leave; the account is as before.
-    accounts.revert_edit(db, replace(churned, status="active", churn_reason=None, mrr_cents=1_200_000), result.movement)
+    accounts.revert_edit(
+        db, replace(churned, status="active", churn_reason=None, mrr_cents=1_200_000), result.movement
+    )
     assert [k for k, *_ in moves(db, a)] == ["new", "expansion"]
     with db.session() as s:
         assert not s.scalar(
@@ -111,13 +117,29 @@ def run(db_path, capsys, *args):
 
 def test_csdesk_update_records_movements_and_prints_the_account(db, db_path, two, capsys):
     a, _b = two
-    code, out, err = run(db_path, capsys, "update", "Padaria", "--mrr", "15000", "--date", "2026-03-10", "--format", "json")
+    code, out, err = run(
+        db_path, capsys, "update", "Padaria", "--mrr", "15000", "--date", "2026-03-10", "--format", "json"
+    )
     assert code == 0, err
     record = json.loads(out)
     assert record["mrr"] == 15000 and record["status"] == "active" and record["id"] == a
     code, out, err = run(
-        db_path, capsys, "--lang", "pt-BR", "update", str(a), "--status", "churned", "--reason", "Preço",
-        "--date", "2026-04-02", "--currency", "usd", "--format", "json",
+        db_path,
+        capsys,
+        "--lang",
+        "pt-BR",
+        "update",
+        str(a),
+        "--status",
+        "churned",
+        "--reason",
+        "Preço",
+        "--date",
+        "2026-04-02",
+        "--currency",
+        "usd",
+        "--format",
+        "json",
     )
     assert code == 0, err
     record = json.loads(out)
@@ -126,7 +148,9 @@ def test_csdesk_update_records_movements_and_prints_the_account(db, db_path, two
         acc = s.get(Account, a)
         assert (acc.churn_reason, acc.churn_date) == ("price", date(2026, 4, 2))
     assert [m[0] for m in moves(db, a)] == ["new", "expansion", "churn"]
-    code, out, err = run(db_path, capsys, "update", str(a), "--status", "active", "--date", "2026-06-01", "--format", "json")
+    code, out, err = run(
+        db_path, capsys, "update", str(a), "--status", "active", "--date", "2026-06-01", "--format", "json"
+    )
     assert code == 0 and json.loads(out)["status"] == "active"
     assert moves(db, a)[-1] == ("reactivation", date(2026, 6, 1), 0, 1_500_000, None)
     m = metrics.compute(db, date(2026, 5, 1), date(2026, 6, 30))
@@ -135,7 +159,18 @@ def test_csdesk_update_records_movements_and_prints_the_account(db, db_path, two
 
 def test_csdesk_update_churn_reason_as_free_text_is_the_detail(db, db_path, two, capsys):
     _a, b = two
-    code, _out, err = run(db_path, capsys, "update", str(b), "--status", "churned", "--reason", "went bankrupt", "--date", "2026-02-01")
+    code, _out, err = run(
+        db_path,
+        capsys,
+        "update",
+        str(b),
+        "--status",
+        "churned",
+        "--reason",
+        "went bankrupt",
+        "--date",
+        "2026-02-01",
+    )
     assert code == 0, err
     assert moves(db, b)[-1] == ("churn", date(2026, 2, 1), 500_000, 0, "went bankrupt")
 

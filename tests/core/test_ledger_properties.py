@@ -107,7 +107,9 @@ def check(db, spans) -> None:
     chosen = [(start, start + timedelta(days=length)) for start, length in spans]
     for m in metrics.compute_periods(book, chosen):
         assert m.bridge_end == m.mrr_end, m
-        assert m.accounts_start + m.new_accounts + m.reactivated_accounts - m.churned_accounts == m.accounts_end
+        assert (
+            m.accounts_start + m.new_accounts + m.reactivated_accounts - m.churned_accounts == m.accounts_end
+        )
         assert m.grr is None or 0 <= m.grr <= 1 + 1e-12
         assert min(m.new_mrr, m.reactivation_mrr, m.expansion_mrr, m.contraction_mrr, m.churned_mrr) >= 0
     # Every account row agrees with its ledger: status, and MRR (a churned one keeps its last MRR).

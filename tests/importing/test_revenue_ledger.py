@@ -57,14 +57,14 @@ def test_snapshot_showing_a_cancelled_account_at_mrr_0_loses_its_last_mrr(cli, d
     first = write(
         tmp_path / "v1.csv",
         "Cliente,Mensalidade,Início do contrato,Status\n"
-        "Padaria Sol,\"1000,00\",15/01/2025,Ativo\n"
-        "Hotel Lua,\"4000,00\",15/01/2025,Ativo\n",
+        'Padaria Sol,"1000,00",15/01/2025,Ativo\n'
+        'Hotel Lua,"4000,00",15/01/2025,Ativo\n',
     )
     second = write(
         tmp_path / "v2.csv",
         "Cliente,Mensalidade,Início do contrato,Status\n"
-        "Padaria Sol,\"0,00\",15/01/2025,Cancelado\n"
-        "Hotel Lua,\"4000,00\",15/01/2025,Ativo\n",
+        'Padaria Sol,"0,00",15/01/2025,Cancelado\n'
+        'Hotel Lua,"4000,00",15/01/2025,Ativo\n',
     )
     imported(cli, first, "2026-01-10")
     imported(cli, second, "2026-02-15")
@@ -83,7 +83,7 @@ def test_snapshot_showing_a_cancelled_account_at_mrr_0_loses_its_last_mrr(cli, d
 def test_history_before_an_undated_sheet_re_dates_its_opening_balance(cli, db, tmp_path):
     sheet = write(
         tmp_path / "sheet.csv",
-        "Cliente,Mensalidade,Status\nEditora Mar,\"1500,00\",Ativo\nGrupo Rio,\"0,00\",Cancelado\n",
+        'Cliente,Mensalidade,Status\nEditora Mar,"1500,00",Ativo\nGrupo Rio,"0,00",Cancelado\n',
     )
     history = write(
         tmp_path / "historico.csv",
@@ -131,8 +131,8 @@ def test_an_account_that_cancels_and_returns_is_judged_by_its_net_change(cli, db
     sheet = write(
         tmp_path / "sheet.csv",
         "Cliente,Mensalidade,Início do contrato,Status\n"
-        "Clinica Norte,\"900,00\",15/01/2025,Ativo\n"
-        "Escola Sul,\"2000,00\",15/01/2025,Ativo\n",
+        'Clinica Norte,"900,00",15/01/2025,Ativo\n'
+        'Escola Sul,"2000,00",15/01/2025,Ativo\n',
     )
     history = write(
         tmp_path / "historico.csv",
@@ -189,8 +189,12 @@ def test_expansion_in_history_then_churn_loses_the_expanded_mrr(cli, db, samples
 
 
 def test_an_mrr_point_of_0_churns_the_account(cli, db, tmp_path):
-    sheet = write(tmp_path / "sheet.csv", "Cliente,Mensalidade,Início do contrato\nLoja Azul,\"800,00\",15/01/2025\n")
-    history = write(tmp_path / "h.csv", "conta,data,mrr\nLoja Azul,2026-03-01,800.00\nLoja Azul,2026-04-01,0\n")
+    sheet = write(
+        tmp_path / "sheet.csv", 'Cliente,Mensalidade,Início do contrato\nLoja Azul,"800,00",15/01/2025\n'
+    )
+    history = write(
+        tmp_path / "h.csv", "conta,data,mrr\nLoja Azul,2026-03-01,800.00\nLoja Azul,2026-04-01,0\n"
+    )
     imported(cli, sheet, "2026-02-01")
     imported(cli, history, "2026-05-01", kind="mrr")
     azul = account(db, "Loja Azul")
@@ -206,8 +210,10 @@ def test_an_mrr_point_of_0_churns_the_account(cli, db, tmp_path):
 
 
 def test_undoing_a_history_import_restores_the_ledger(cli, db, tmp_path):
-    sheet = write(tmp_path / "sheet.csv", "Cliente,Mensalidade\nLoja Verde,\"500,00\"\n")
-    history = write(tmp_path / "h.csv", "conta,data,mrr\nLoja Verde,2026-01-01,400.00\nLoja Verde,2026-03-01,0\n")
+    sheet = write(tmp_path / "sheet.csv", 'Cliente,Mensalidade\nLoja Verde,"500,00"\n')
+    history = write(
+        tmp_path / "h.csv", "conta,data,mrr\nLoja Verde,2026-01-01,400.00\nLoja Verde,2026-03-01,0\n"
+    )
     imported(cli, sheet, "2026-05-01")
     before = moves(db, "Loja Verde")
     run = imported(cli, history, "2026-05-02", kind="mrr")["run_id"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from csdesk import ledger
 from csdesk.text import name_key
 from db import Database
-from csdesk import ledger
 from db.models import Account, SurveyResponse
 
 
@@ -29,7 +29,13 @@ def add_revenue(db: Database, rows: list[tuple[int, date, str, int, int]]) -> No
         ledger.insert_movements(
             session.connection(),
             [
-                {"account_id": a, "effective_date": d, "kind": k, "mrr_before_cents": b, "mrr_after_cents": af}
+                {
+                    "account_id": a,
+                    "effective_date": d,
+                    "kind": k,
+                    "mrr_before_cents": b,
+                    "mrr_after_cents": af,
+                }
                 for a, d, k, b, af in rows
             ],
         )

@@ -71,7 +71,9 @@ def test_effective_date_is_asked_only_when_mrr_or_status_changes(qtbot, db, acco
     assert dialog.result_edit().effective == date(2026, 3, 10)
 
 
-def test_raising_mrr_in_the_dialog_is_an_expansion_undone_as_one_step(qtbot, monkeypatch, page, context, db, account_id):
+def test_raising_mrr_in_the_dialog_is_an_expansion_undone_as_one_step(
+    qtbot, monkeypatch, page, context, db, account_id
+):
     typing(monkeypatch, mrr="15,000.00", effective_date="10/03/2026")
     page.edit_account(account_id)
     assert kinds(db, account_id) == [("new", START), ("expansion", date(2026, 3, 10))]

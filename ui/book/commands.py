@@ -8,8 +8,8 @@ the command obsolete, which drops it from the stack.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from dataclasses import replace
+from datetime import date
 
 from PySide6.QtGui import QUndoCommand
 
