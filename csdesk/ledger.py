@@ -115,15 +115,13 @@ def first_movement(start: date | None, churn_date: date | None, as_of: date) -> 
     day = start if start is not None and start <= as_of else as_of
     if churn_date is not None and churn_date < day:
         day = churn_date
-    return ("new" if start is not None else "opening"), day
+    return first_kind(start is not None), day
 
 
 def after(state: State, kind: str, before: int, mrr_after: int) -> State:
     """The state a movement leaves."""
     if kind == "churn":
         return State(False, 0, before or state.last_positive, True)
-    if kind in ACTIVATING:
-        return State(True, mrr_after, mrr_after or state.last_positive, True)
     return State(True, mrr_after, mrr_after or state.last_positive, True)
 
 
@@ -157,8 +155,8 @@ def replay(moves: Sequence[Movement], fallback: State = NEVER, upto: date | None
     return state
 
 
-def row_state(status: str | None, mrr: int | None, churn_date: date | None = None) -> State:
-    """The state an account row shows, for accounts without movements."""
+def row_state(status: str | None, mrr: int | None) -> State:
+    """The state an account row shows (a churned account keeps the MRR it had)."""
     mrr = mrr or 0
     if status == "churned":
         return State(False, 0, mrr, True)
@@ -468,7 +466,7 @@ def record(
     """
     moves = movements_of(session, [account.id]).get(account.id, [])
     if state is None:
-        fallback = row_state(account.status, account.mrr_cents, account.churn_date)
+        fallback = row_state(account.status, account.mrr_cents)
         state = replay(moves, fallback) if moves else fallback
     active = (status or account.status) == "active"
     target_mrr = (state.mrr if state.active else state.last_positive) if mrr is None else mrr

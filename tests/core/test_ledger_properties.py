@@ -124,7 +124,7 @@ def check(db, spans) -> None:
                 assert account.mrr_cents == state.mrr, (account.name, moves[account.id])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=operations, spans=periods)
 def test_any_sequence_of_changes_reconciles(ops, spans):
     with tempfile.TemporaryDirectory() as folder:
