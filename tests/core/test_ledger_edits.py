@@ -194,3 +194,23 @@ def test_csdesk_update_bad_input_exits_2_on_one_line_and_writes_nothing(db, db_p
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1
     assert (data_of(db, a), moves(db, a)) == before
+
+
+def test_the_qbr_context_counts_an_account_s_movements_as_the_metrics_do(db, two):
+    from csdesk.documents import context
+
+    a, _b = two
+    for mrr, status, day in (
+        (1_500_000, "active", date(2026, 2, 1)),
+        (1_500_000, "churned", date(2026, 2, 10)),
+        (1_200_000, "active", date(2026, 3, 1)),
+    ):
+        accounts.edit_account(db, replace(data_of(db, a), mrr_cents=mrr, status=status), effective=day)
+    data = context.build(
+        db, a, "en", period=context.Period(date(2026, 1, 1), date(2026, 4, 1)), today=date(2026, 4, 1)
+    )
+    bridge = data.data["metrics"]["mrr_bridge"]
+    assert bridge["start_cents"] + sum(s["cents"] for s in bridge["steps"]) == bridge["end_cents"]
+    # Cancelled and back within the quarter: judged by its net change, R$ 10.000 → R$ 12.000.
+    assert (bridge["start_cents"], bridge["end_cents"]) == (1_000_000, 1_200_000)
+    assert data.data["metrics"]["expansion_cents"] == 200_000
