@@ -66,6 +66,12 @@ def test_effective_date_is_asked_only_when_mrr_or_status_changes(qtbot, db, acco
     dialog.mrr.setText("15,000.00")
     assert dialog.effective_date.isVisible()
     assert dialog.effective_date.value() == date(2026, 3, 10)
+    # A churn takes effect on its churn date, offered as the same day.
+    dialog.status.setCurrentIndex(dialog.status.findData("churned"))
+    assert not dialog.effective_date.isVisible()
+    assert dialog.churn_date.value() == date(2026, 3, 10)
+    dialog.status.setCurrentIndex(dialog.status.findData("active"))
+    assert dialog.effective_date.isVisible()
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.result_edit().effective == date(2026, 3, 10)
@@ -88,7 +94,7 @@ def test_raising_mrr_in_the_dialog_is_an_expansion_undone_as_one_step(
 
 
 def test_churn_in_the_dialog_takes_its_reason_and_date(qtbot, monkeypatch, page, context, db, account_id):
-    typing(monkeypatch, status="churned", churn_reason="price", effective_date="20/03/2026")
+    typing(monkeypatch, status="churned", churn_reason="price", churn_date="20/03/2026")
     page.edit_account(account_id)
     assert kinds(db, account_id)[-1] == ("churn", date(2026, 3, 20))
     summary = accounts.get_account(db, account_id)

@@ -454,8 +454,17 @@ class AccountDialog(QDialog):
         except InputError:
             return False
 
+    def _churning(self) -> bool:
+        return (
+            not self.is_new and self.original.status != "churned" and self.status.currentData() == "churned"
+        )
+
     def _update_effective_field(self) -> None:
-        changed = self._revenue_changed()
+        # A churn takes effect on its churn date (offered as the effective date): one date, not two.
+        churning = self._churning()
+        if churning and not self.churn_date.text().strip():
+            self.churn_date.setText(self.effective_date.text())
+        changed = self._revenue_changed() and not churning
         self.effective_label.setVisible(changed)
         self.boxes["effective_date"].setVisible(changed)
 
@@ -527,7 +536,7 @@ class AccountDialog(QDialog):
         if errors:
             return
         effective = None
-        if self._revenue_changed():
+        if self._revenue_changed() and not self._churning():
             try:
                 effective = self.effective_date.value()
             except InputError as exc:
