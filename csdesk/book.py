@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from csdesk import vocab
+from csdesk import clock, vocab
 from csdesk.text import digits, fold
 
 if TYPE_CHECKING:
@@ -459,7 +459,7 @@ def _name_order(name_keys: list[Any], ids: np.ndarray) -> np.ndarray:
 
 def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> Book:
     """A Book from rows in ``QUERY_COLUMNS`` order (what the query returns), in any row order."""
-    today = today or date.today()
+    today = today or clock.today()
     n = len(records)
     # One C-level pass turns the driver's tuples into a 2-D object block, about twice
     # as fast as transposing them with zip(*records) and building each column.
@@ -748,7 +748,7 @@ def load_snapshot(path: Path, source: Path, today: date | None = None) -> Book |
 
     None when there is none, or it is unreadable, of another format or of another file.
     """
-    today = today or date.today()
+    today = today or clock.today()
     try:
         with np.load(path, allow_pickle=False) as data:
             if int(data["version"][0]) != SNAPSHOT_VERSION or not np.array_equal(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from csdesk import formatting, vocab
+from csdesk import clock, formatting, vocab
 from csdesk.i18n import label, tr
 
 if TYPE_CHECKING:
@@ -256,8 +256,8 @@ def account_health_data(
         for d, s, b in zip(days, scores, bands, strict=True)
         if (start is None or d >= start) and (end is None or d <= end)
     ]
-    first = pairs[0][0] if pairs else (start or date.today() - timedelta(days=365))
-    last = pairs[-1][0] if pairs else (end or date.today())
+    first = pairs[0][0] if pairs else (start or clock.today() - timedelta(days=365))
+    last = pairs[-1][0] if pairs else (end or clock.today())
     with db.session() as session:
         account = session.get(Account, account_id)
         name = account.name if account else ""
@@ -895,5 +895,5 @@ def build(db: Database, request: ChartRequest, language: str | None = None) -> F
     if name == "nps":
         return nps_figure(metrics.monthly(db, start, end, request.segment), language)
     return renewals_figure(
-        metrics.renewals_by_month(db, request.start or date.today(), 12, request.segment), language
+        metrics.renewals_by_month(db, request.start or clock.today(), 12, request.segment), language
     )

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
 
-from csdesk import vocab
+from csdesk import clock, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
@@ -1318,7 +1318,7 @@ def generate(
     """Fill an empty database with a demo book of ``accounts`` accounts; all or nothing."""
     if accounts < 1:
         raise UserError(tr("The number of demo accounts must be at least 1."))
-    today = today or date.today()
+    today = today or clock.today()
     gen = _Generator(seed, today)
     counts = dict.fromkeys([name for name, _ in _TABLES] + ["measures"], 0)
     churned = 0

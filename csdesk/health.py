@@ -28,7 +28,7 @@ import numpy as np
 from sqlalchemy import String, case, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from csdesk import formatting, vocab
+from csdesk import clock, formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from csdesk.progress import SILENT, Progress
@@ -834,7 +834,7 @@ def recompute(
     raises alerts (as tasks) for the latest scores. One transaction: all or nothing.
     """
     started = time.perf_counter()
-    today = today or date.today()
+    today = today or clock.today()
     days = history_days(today, weeks)
     progress.step(0, 1, tr("Loading health inputs…"), force=True)
     models = list_models(db)
@@ -1228,7 +1228,7 @@ def changes(db: Database, account_id: int, days: Sequence[int] = (7, 30)) -> dic
 
 def score_now(db: Database, account_id: int, today: date | None = None) -> Snapshot | None:
     """Today's score of one account, computed without storing it."""
-    today = today or date.today()
+    today = today or clock.today()
     inputs = load_inputs(db, today, [account_id])
     if len(inputs.ids) == 0:
         return None

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 
+from csdesk import clock
 from db import Database
 from db.bulk import day_number, fetch_numeric
 from db.models import Account, HealthSnapshot, RevenueChange, SurveyResponse
@@ -453,7 +454,7 @@ def _period(
 def bands_at(db: Database, day: date, account_ids: pd.Index | None = None) -> pd.Series:
     """Each account's health band at the end of ``day`` (latest snapshot on or before it)."""
     with db.session() as session:
-        if day >= date.today():
+        if day >= clock.today():
             rows = session.execute(select(Account.id, Account.health_band)).all()
         else:
             latest = (
@@ -562,5 +563,5 @@ def renewals_by_month(
 
 def default_period(today: date | None = None) -> tuple[date, date]:
     """The trailing twelve months up to today."""
-    today = today or date.today()
+    today = today or clock.today()
     return add_months(month_start(today), -11), today

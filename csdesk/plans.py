@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from csdesk import vocab
+from csdesk import clock, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from db import Database
@@ -204,7 +204,7 @@ def plan_status_by_account(db: Database, today: date | None = None) -> dict[int,
     One query over all milestones; an account is late if any of its active
     plans is late, done if all its plans are done.
     """
-    today = today or date.today()
+    today = today or clock.today()
     with db.session() as session:
         plans = session.execute(
             select(SuccessPlan.id, SuccessPlan.account_id, SuccessPlan.status).where(
@@ -305,7 +305,7 @@ def save_plan(db: Database, plan: PlanData) -> PlanData:
                 status=m.status,
                 progress=100 if m.status == "done" else m.progress,
                 is_quick_win=m.is_quick_win,
-                completed_on=m.completed_on or (date.today() if m.status == "done" else None),
+                completed_on=m.completed_on or (clock.today() if m.status == "done" else None),
             )
             for i, m in enumerate(plan.milestones)
         ]
@@ -342,7 +342,7 @@ def set_milestone(
             if status not in vocab.MILESTONE_STATUSES:
                 raise UserError(tr("Unknown milestone status."))
             m.status = status
-            m.completed_on = date.today() if status == "done" else None
+            m.completed_on = clock.today() if status == "done" else None
             if status == "done":
                 m.progress = 100
         if progress is not None:
@@ -357,7 +357,7 @@ def delete_plan(db: Database, plan_id: int) -> None:
 
 def plan_as_dict(plan: PlanData, today: date | None = None) -> dict[str, Any]:
     """Plain data for templates (no ORM, no methods that reach the database)."""
-    today = today or date.today()
+    today = today or clock.today()
     data = asdict(plan)
     for key in ("outcomes", "criteria", "milestones", "tasks"):
         data[key] = list(data[key])
@@ -416,7 +416,7 @@ def plan_from_template(
     account_id: int, segment: str | None, language: str | None = None, start: date | None = None
 ) -> PlanData:
     """A new (unsaved) success plan shaped by the account's touch model."""
-    start = start or date.today()
+    start = start or clock.today()
     steps = _SUCCESS_MILESTONES.get(segment or "", _SUCCESS_MILESTONES["mid_touch"])
     return PlanData(
         account_id=account_id,
@@ -448,7 +448,7 @@ def get_well_from_template(
     account_id: int, language: str | None = None, start: date | None = None
 ) -> PlanData:
     """A new (unsaved) get-well plan: root cause, recovery steps, weekly check-ins."""
-    start = start or date.today()
+    start = start or clock.today()
     milestones = [
         MilestoneData(tr(title, language), side, start + timedelta(days=days), is_quick_win=quick)
         for title, side, days, quick in _GET_WELL_MILESTONES
@@ -555,7 +555,7 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
 
     from sqlalchemy import func, insert
 
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed * 7919 + 17)
     with db.transaction() as session:
         have = set(session.scalars(select(SuccessPlan.account_id).distinct()))

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from csdesk import vocab
+from csdesk import clock, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -122,7 +122,7 @@ def update_task(db: Database, data: TaskData) -> TaskData:
             raise UserError(tr("Task {id} no longer exists.", id=data.id))
         before = _task(orm)
         if data.status == "done" and before.status != "done" and data.completed_at is None:
-            data = replace(data, completed_at=datetime.now().replace(microsecond=0))
+            data = replace(data, completed_at=clock.now())
         if data.status != "done":
             data = replace(data, completed_at=None)
         for name in _WRITABLE:
@@ -440,7 +440,7 @@ _RULE_FUNCTIONS = {
 
 def due_reminders(db: Database, today: date | None = None) -> list[Reminder]:
     """What the enabled rules ask for today (whether or not the tasks exist yet)."""
-    today = today or date.today()
+    today = today or clock.today()
     rules = get_rules(db)
     found: list[Reminder] = []
     with db.session() as session:
@@ -452,7 +452,7 @@ def due_reminders(db: Database, today: date | None = None) -> list[Reminder]:
 
 def run_rules(db: Database, today: date | None = None, progress: Progress = SILENT) -> RulesResult:
     """Create the tasks the rules ask for that do not exist yet; close answered QBR reminders."""
-    today = today or date.today()
+    today = today or clock.today()
     wanted = due_reminders(db, today)
     progress.step(0, max(len(wanted), 1), tr("Checking reminders"), force=True)
     created = 0
@@ -497,7 +497,7 @@ def _close_held_qbrs(session: Session, today: date) -> int:
     tasks = session.scalars(
         select(Task).where(Task.status == "open", Task.rule_key == f"qbr:{key}", Task.account_id.in_(held))
     ).all()
-    stamp = datetime.now().replace(microsecond=0)
+    stamp = clock.now()
     for task in tasks:
         task.status = "done"
         task.completed_at = stamp
@@ -576,7 +576,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
 
     ``totals`` says how many there are in all, per section.
     """
-    today = today or date.today()
+    today = today or clock.today()
     cadences = get_cadences(db)
     totals: dict[str, int] = {}
     with db.session() as session:
@@ -678,7 +678,7 @@ def tasks_to_notify(
     db: Database, today: date | None = None, already: set[int] | None = None
 ) -> list[TodayTask]:
     """Open tasks due today or overdue that were not notified yet (``already`` = task ids)."""
-    today = today or date.today()
+    today = today or clock.today()
     already = already or set()
     with db.session() as session:
         rows = session.execute(

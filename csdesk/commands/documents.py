@@ -7,7 +7,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from csdesk import documents, i18n
+from csdesk import clock, documents, i18n
 from csdesk.accounts import resolve_account
 from csdesk.cli import open_db
 from csdesk.documents.builder import check_format
@@ -55,7 +55,7 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def period_from_args(start: date | None, end: date | None) -> Period:
-    end = end or date.today()
+    end = end or clock.today()
     if start is None:
         return Period.quarter_to(end)
     if start > end:

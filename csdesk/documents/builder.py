@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from csdesk import i18n, templates, timeline
+from csdesk import clock, i18n, templates, timeline
 from csdesk.documents import charts, context, markup
 from csdesk.documents.model import Document
 from csdesk.errors import UserError
@@ -132,7 +132,7 @@ def build_document(
     language = i18n.normalize_language(language or i18n.current_language())
     progress.step(0, 4, tr("Reading the account", language), force=True)
     data = context.build(db, account_id, language, period, today)
-    data_period = period or context.Period.quarter_to(today or date.today())
+    data_period = period or context.Period.quarter_to(today or clock.today())
     template = templates.find_template(db, kind, language, template_name)
     progress.step(1, 4, tr("Filling in the template", language), force=True)
     text = templates.render(template.body, data.data, language)
@@ -237,7 +237,7 @@ def _record_event(
         subkind=subkind,
         title=title,
         body=body,
-        occurred_at=when or datetime.now().replace(microsecond=0),
+        occurred_at=when or clock.now(),
         source="auto",
     )
     return event.id
@@ -258,5 +258,5 @@ def default_file_name(
     prefix = tr(FILE_PREFIX[kind], language)
     safe = "".join(ch if ch.isalnum() or ch in " .,-_&()" else " " for ch in account_name).strip()
     safe = " ".join(safe.split())[:80] or fold(account_name)[:80] or "account"
-    suffix = period.label(language) if (kind == "qbr" and period) else date.today().isoformat()
+    suffix = period.label(language) if (kind == "qbr" and period) else clock.today().isoformat()
     return f"{prefix} - {safe} - {suffix}.{fmt}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from csdesk import i18n, plans, vocab
+from csdesk import clock, i18n, plans, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from db import Database
@@ -119,7 +119,7 @@ def build(
 ) -> AccountDocumentData:
     """Everything about one account a document may show, for ``period``."""
     language = i18n.normalize_language(language or i18n.current_language())
-    today = today or date.today()
+    today = today or clock.today()
     period = period or Period.quarter_to(today)
     start_dt = datetime.combine(period.start, datetime.min.time())
     end_dt = datetime.combine(period.end, datetime.min.time())
@@ -397,7 +397,7 @@ def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[
 
 def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str, Any]:
     """Made-up data for previews when no account is chosen (never stored)."""
-    today = today or date.today()
+    today = today or clock.today()
     plan = plans.plan_from_template(0, "high_touch", language, today - timedelta(days=30))
     view = _plan_view(plan, today, language)
     return {

@@ -47,7 +47,7 @@ from sqlalchemy import JSON, Date, DateTime, bindparam, func, insert, select, up
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from csdesk import formatting, vocab
+from csdesk import clock, formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
@@ -2059,7 +2059,7 @@ def run_import(
     Rows that cannot be imported raise :class:`RejectedRows` before anything is
     written, unless ``accept_rejects`` (the CLI's ``--yes``).
     """
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     table = prepared.table
     result = ImportResult(
         kind=prepared.kind,

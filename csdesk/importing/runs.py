@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
 
+from csdesk import clock
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing.engine import TABLES, restore_value
@@ -95,6 +96,6 @@ def undo(db: Database, run_id: int, progress: Progress = SILENT) -> list[int]:
         session.execute(delete(Account).where(Account.import_run_id == run_id))
         session.execute(delete(ImportChange).where(ImportChange.run_id == run_id))
         run.status = "undone"
-        run.undone_at = datetime.now()
+        run.undone_at = clock.now()
         progress.step(3, 3, tr("Undoing the import…"), force=True)
         return sorted(touched)

@@ -19,7 +19,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from csdesk import charts, health, metrics
+from csdesk import charts, clock, health, metrics
 from db import open_database
 from tests.benchmarks.conftest import best_of
 from tests.benchmarks.demo_cache import demo_copy
@@ -110,7 +110,7 @@ def _raw_fetch(path: str, since: date) -> int:
 def test_health_history_recompute_50k(bench_report, tmp_path):
     path = demo_copy(tmp_path / "book.sqlite", ACCOUNTS)
     db = open_database(path)
-    today = date.today()
+    today = clock.today()
     days = health.history_days(today)
     models = health.list_models(db)
     since = days[0] - np.timedelta64(max(health.LOOKBACK.values()) + 1, "D").astype(object)

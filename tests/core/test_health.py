@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from csdesk import health
+from csdesk import clock, health
 from csdesk.errors import UserError
 from db.models import Account, HealthSnapshot, Measure, Task, TimelineEvent
 from tests.support.health_data import add_accounts, add_surveys
@@ -234,7 +234,7 @@ def test_churned_accounts_have_no_current_score_nor_alerts(db):
     kpis = book_service.compute_kpis(book, np.arange(len(book)))
     assert kpis.scored_accounts == 1
     assert kpis.average_health == pytest.approx(accounts[active].health_score)
-    bands = dict((b, n) for b, n, _mrr in metrics.mrr_by_band(metrics.load_book(db), db, date.today()))
+    bands = dict((b, n) for b, n, _mrr in metrics.mrr_by_band(metrics.load_book(db), db, clock.today()))
     assert bands["red"] == 1
 
 

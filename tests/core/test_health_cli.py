@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from csdesk import charts, health, metrics
+from csdesk import charts, clock, health, metrics
 from csdesk.cli import main
 from db.models import Measure
 from tests.support.health_data import add_accounts, add_revenue
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _book(db):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from csdesk import health
+from csdesk import clock, health
 from db.models import Measure
 from tests.support.health_data import add_accounts, add_revenue, add_surveys
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

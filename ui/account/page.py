@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting, vocab
+from csdesk import clock, formatting, vocab
 from csdesk.accounts import ContactData
 from csdesk.i18n import label, tr
 from csdesk.overview import AccountOverview, account_overview
@@ -177,7 +177,7 @@ class AccountHeader(QFrame):
 
     def show_overview(self, overview: AccountOverview, today: date | None = None) -> None:
         a = overview.account
-        today = today or date.today()
+        today = today or clock.today()
         self.name.setText(a.name)
         parts = [label(vocab.SEGMENT_LABELS, a.segment) or tr("No segment")]
         for extra in (a.tier, a.industry, a.plan):

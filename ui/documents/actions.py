@@ -8,14 +8,13 @@ result box are attributes, so tests replace them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
-from csdesk import documents, i18n
+from csdesk import clock, documents, i18n
 from csdesk.accounts import get_account
 from csdesk.documents.context import Period
 from csdesk.i18n import tr
@@ -122,7 +121,7 @@ class DocumentActions(QObject):
         except Exception as exc:  # the account was deleted meanwhile
             show_error(self.parent_widget, exc)
             return
-        period = Period.quarter_to(date.today())
+        period = Period.quarter_to(clock.today())
         name = documents.default_file_name(kind, account.name, period, language, formats[0])
         path = self.ask_save_path(
             self.parent_widget, tr("Save document"), str(self._folder() / name), formats
