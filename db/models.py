@@ -389,6 +389,9 @@ class ImportChange(Base):
     row_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(10))  # created | updated
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # column values before update
+    # The values the import wrote over them (schema 2; None for older runs): a value that
+    # differs from it at undo time was changed since, by hand or by a later import.
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ImportPreset(Base):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported where used: reading CURRENT_VERSION needs no SQLAl
     from sqlalchemy import Connection, Engine
     from sqlalchemy.exc import DBAPIError
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 # The newest version shipped to users. Until a version ships, db/models.py may
 # still change under it without a migration step; when it ships, set this to
 # CURRENT_VERSION and store its fixture (tests/db/make_fixture.py), which is
@@ -32,8 +32,17 @@ RELEASED_VERSION = 1
 
 MigrationStep = Callable[["Connection"], None]
 
+
+
+def _import_changes_after(conn: Connection) -> None:
+    """v2: what an import wrote over each row it updated, so its undo can tell later hand edits."""
+    from sqlalchemy import text
+
+    conn.execute(text("ALTER TABLE import_changes ADD COLUMN after JSON"))
+
+
 # version reached -> step from the version before it
-MIGRATIONS: dict[int, MigrationStep] = {}
+MIGRATIONS: dict[int, MigrationStep] = {2: _import_changes_after}
 
 
 class SchemaError(Exception):

@@ -2012,6 +2012,7 @@ def _write_updates(
                 "row_id": row_id,
                 "action": "updated",
                 "before": {k: _to_json(v) for k, v in before.items()},
+                "after": {k: _to_json(changed[k]) for k in before if k in changed},
             }
         )
     for columns, rows in grouped.items():
