@@ -146,6 +146,28 @@ _WORK_LABELS = {
     "measure": "usage figure",
     "revenue": "MRR change",
 }
+_WORK_PLURALS = {
+    "event": "{count} timeline entries",
+    "task": "{count} tasks",
+    "plan": "{count} success plans",
+    "contact": "{count} contacts",
+    "survey": "{count} survey answers",
+    "measure": "{count} usage figures",
+    "revenue": "{count} MRR changes",
+}
+_WORK_SINGULARS = {
+    "event": "1 timeline entry",
+    "task": "1 task",
+    "plan": "1 success plan",
+    "contact": "1 contact",
+    "survey": "1 survey answer",
+    "measure": "1 usage figure",
+    "revenue": "1 MRR change",
+}
+
+
+def _counted(kind: str, count: int) -> str:
+    return tr(_WORK_SINGULARS[kind]) if count == 1 else tr(_WORK_PLURALS[kind], count=count)
 
 
 def _shown(value: Any) -> str:
@@ -183,11 +205,7 @@ class UndoPlan:
         counts: dict[str, int] = {}
         for work in self.later_work:
             counts[work.kind] = counts.get(work.kind, 0) + 1
-        rows = [
-            tr("{count} × {what}", count=counts[kind], what=tr(_WORK_LABELS[kind]))
-            for kind in _WORK_LABELS
-            if counts.get(kind)
-        ]
+        rows = [_counted(kind, counts[kind]) for kind in _WORK_LABELS if counts.get(kind)]
         parts = []
         if rows:
             parts.append(

@@ -195,3 +195,12 @@ def test_the_plan_is_read_only_and_lists_the_work(cli, db, tmp_path):
     assert [name for _, name in plan.kept_accounts] == ["Padaria Pitanga", "Hotel Maranhão"]
     assert sorted(w.kind for w in plan.later_work) == ["event", "plan", "task"]
     assert count(db, Account) == 3
+
+
+def test_the_later_work_labels_are_translated():
+    from csdesk import i18n
+    from csdesk.importing import runs
+
+    catalog = i18n.catalog("pt_BR")
+    labels = [*runs._WORK_LABELS.values(), *runs._WORK_PLURALS.values(), *runs._WORK_SINGULARS.values()]
+    assert [text for text in labels if text not in catalog] == []
