@@ -1,9 +1,13 @@
 """Exporting tables to CSV and XLSX that spreadsheets open safely.
 
 A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return would be run as a formula by Excel or LibreOffice (CSV injection), so
-such text gets a leading single quote. Real numbers are written as numbers
-(a negative MRR change stays a number in XLSX) and are never touched.
+return would be run as a formula by Excel or LibreOffice (CSV injection).
+:func:`neutralize` is the one rule every CSV and XLSX writer of CSDesk applies
+to its cells (this module's, the command line's CSV, the import's rejected-rows
+report): in CSV such text gets the conventional leading single quote; in XLSX it
+is stored as a text cell (with Excel's hidden quote prefix), shown as typed.
+Real numbers are written as numbers (a negative MRR change stays a number) and
+are never touched.
 """
 
 from __future__ import annotations
@@ -30,9 +34,24 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT, MONEY, DATE, INT, FLOAT = "text", "money", "date", "int", "float"
 
 
-def neutralize(text: str) -> str:
-    """Text that a spreadsheet would run as a formula, made inert with a leading quote."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def neutralize(value: Any, sheet: Any = None) -> Any:
+    """``value`` made safe for a spreadsheet cell; anything but text is returned as it is.
+
+    Without ``sheet`` (CSV): text a spreadsheet would run as a formula gets a leading
+    quote. With an openpyxl ``sheet`` (XLSX): such text comes back as a cell of that
+    sheet holding it as a string (data type ``s``, quote prefix set), never a formula;
+    other values come back unchanged for ``sheet.append``.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    if sheet is None:
+        return "'" + value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl took "=..." for a formula
+    cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    return cell
 
 
 @dataclass(frozen=True)
@@ -96,7 +115,7 @@ def _xlsx_cell(value: Any, kind: str) -> Any:
         return int(value)
     if kind == DATE:
         return value.date() if isinstance(value, datetime) else value
-    return neutralize(str(value))
+    return str(value)
 
 
 def write_xlsx(
@@ -124,12 +143,14 @@ def write_xlsx(
             width = min(45, max(width, longest + 2))
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
 
     bold = Font(bold=True)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=neutralize(column.header))
+        cell = neutralize(column.header, sheet)
+        if not isinstance(cell, Cell):
+            cell = WriteOnlyCell(sheet, value=cell)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -142,7 +163,7 @@ def write_xlsx(
                 cell.number_format = formats[column.kind]
                 row.append(cell)
             else:
-                row.append(value)
+                row.append(neutralize(value, sheet))
         sheet.append(row)
     if count:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"

@@ -2276,11 +2276,13 @@ def write_rejects_csv(path, errors: list[RowError]) -> None:
     """The rejected rows as a CSV report (row, column, value, reason) that Excel opens as it is."""
     import csv
 
+    from csdesk.exporting import neutralize
+
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow([tr("row"), tr("column"), tr("value"), tr("reason")])
         for error in errors:
-            writer.writerow([error.row, error.column, error.value, error.message])
+            writer.writerow([neutralize(v) for v in (error.row, error.column, error.value, error.message)])
 
 
 def rejects_report_path(result: ImportResult):
