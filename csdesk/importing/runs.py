@@ -503,6 +503,39 @@ def _detach_kept_accounts(session, run_id: int, account_ids: Iterable[int]) -> N
         session.execute(update(Account).where(Account.id.in_(chunk)).values(import_run_id=None))
 
 
+# Account columns whose value the revenue history explains: when a hand edit of one of
+# them is kept, the import's revenue movements on that account stay under it.
+REVENUE_COLUMNS = frozenset({"mrr_cents", "status"})
+
+
+def _keep_revenue_under_kept_edits(
+    session, run_id: int, changed_since: dict[tuple[str, int], set[str]]
+) -> None:
+    """Detach (not delete) the import's revenue movements, and their timeline entries, on
+    accounts whose MRR or status was edited since and is kept: the kept value builds on them."""
+    ids = [
+        row_id
+        for (table, row_id), columns in changed_since.items()
+        if table == "accounts" and columns & REVENUE_COLUMNS
+    ]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.execute(
+            update(RevenueChange)
+            .where(RevenueChange.import_run_id == run_id, RevenueChange.account_id.in_(chunk))
+            .values(import_run_id=None)
+        )
+        session.execute(
+            update(TimelineEvent)
+            .where(
+                TimelineEvent.import_run_id == run_id,
+                TimelineEvent.account_id.in_(chunk),
+                TimelineEvent.kind == "revenue_change",
+            )
+            .values(import_run_id=None)
+        )
+
+
 def _restore_updated_rows(
     session, run_id: int, skip: dict[tuple[str, int], set[str]], touched: set[int]
 ) -> None:
@@ -561,6 +594,7 @@ def undo(
         touched: set[int] = set()
         if keep:
             _detach_kept_accounts(session, run_id, (i for i, _ in plan.kept_accounts))
+            _keep_revenue_under_kept_edits(session, run_id, changed_since)
             touched.update(i for i, _ in plan.kept_accounts)
         # Derived columns changed since are left as they are either way; hand edits only when keeping.
         skip = {

@@ -204,3 +204,74 @@ def test_the_later_work_labels_are_translated():
     catalog = i18n.catalog("pt_BR")
     labels = [*runs._WORK_LABELS.values(), *runs._WORK_PLURALS.values(), *runs._WORK_SINGULARS.values()]
     assert [text for text in labels if text not in catalog] == []
+
+
+def revenue_rows(db, name: str) -> list[tuple[str, int, int]]:
+    with db.session() as s:
+        account_id = s.scalar(select(Account.id).where(Account.name == name))
+        return [
+            (r.kind, r.mrr_before_cents, r.mrr_after_cents)
+            for r in s.scalars(
+                select(RevenueChange).where(RevenueChange.account_id == account_id).order_by(RevenueChange.id)
+            )
+        ]
+
+
+def mrr_hand_edit(cli, db, tmp_path):
+    import_json(cli, accounts_file(tmp_path))
+    second = import_json(
+        cli, write(tmp_path / "nova.csv", "Padaria Pitanga;R$ 1.500,00;Ativo;Ana Souza;High Touch")
+    )
+    assert revenue_rows(db, "Padaria Pitanga") == [("new", 0, 100000), ("expansion", 100000, 150000)]
+    hand_edit(db, "Padaria Pitanga", mrr_cents=180000)
+    return second["run_id"]
+
+
+def test_a_kept_hand_edited_mrr_keeps_the_movement_it_builds_on(cli, db, tmp_path):
+    run_id = mrr_hand_edit(cli, db, tmp_path)
+    code, _, err = cli("import", "--undo", str(run_id), "--keep-later-work")
+    assert code == 0, err
+    assert by_name(db, "Padaria Pitanga").mrr_cents == 180000
+    assert revenue_rows(db, "Padaria Pitanga") == [("new", 0, 100000), ("expansion", 100000, 150000)]
+
+
+def test_a_discarded_hand_edited_mrr_goes_back_with_its_movement(cli, db, tmp_path):
+    run_id = mrr_hand_edit(cli, db, tmp_path)
+    code, _, err = cli("import", "--undo", str(run_id), "--discard-later-work")
+    assert code == 0, err
+    assert by_name(db, "Padaria Pitanga").mrr_cents == 100000
+    assert revenue_rows(db, "Padaria Pitanga") == [("new", 0, 100000)]
+
+
+def test_the_refusal_in_json_carries_the_plan(cli, db, tmp_path):
+    run = import_json(cli, accounts_file(tmp_path))
+    add_later_work(cli, db)
+    code, out, err = cli("import", "--undo", str(run["run_id"]), "--format", "json")
+    assert code == 2 and "--keep-later-work" in err
+    assert out["run_id"] == run["run_id"] and out["created_accounts"] == 3
+    assert [(w["kind"], w["account"], w["title"]) for w in out["later_work"]] == [
+        ("event", "Padaria Pitanga", "Kickoff com a diretoria"),
+        ("task", "Hotel Maranhão", "Enviar proposta"),
+        ("plan", "Hotel Maranhão", "Plano 2027"),
+    ]
+
+
+def test_runs_recorded_before_written_values_were_kept_undo_as_before(cli, db, tmp_path):
+    """Schema 1 runs have no written values: nothing to compare, their undo restores as it did."""
+    from sqlalchemy import update
+
+    import_json(cli, accounts_file(tmp_path))
+    newer = write(tmp_path / "nova.csv", "Padaria Pitanga;R$ 1.000,00;Ativo;Diego Alves;High Touch")
+    second = import_json(cli, newer)
+    with db.transaction() as s:
+        s.execute(update(ImportChange).values(after=None))
+    hand_edit(db, "Padaria Pitanga", owner="Eva Martins")
+    assert not importing.plan_undo(db, second["run_id"]).has_later_work
+    code, _, err = cli("import", "--undo", str(second["run_id"]))
+    assert code == 0, err
+    assert by_name(db, "Padaria Pitanga").owner == "Ana Souza"
+
+
+def test_the_options_need_undo(cli, tmp_path):
+    code, _, err = cli("import", str(accounts_file(tmp_path)), "--keep-later-work")
+    assert code == 2 and "go with --undo" in err
