@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from csdesk import clock
 from csdesk.errors import UserError
@@ -539,20 +539,35 @@ def _keep_revenue_under_kept_edits(
 def _restore_updated_rows(
     session, run_id: int, skip: dict[tuple[str, int], set[str]], touched: set[int]
 ) -> None:
-    """Write back the values the import replaced, but not over the columns in ``skip``."""
-    changes = session.scalars(select(ImportChange).where(ImportChange.run_id == run_id)).all()
-    for change in changes:
-        table = TABLES[change.table_name]
-        left = skip.get((change.table_name, change.row_id), set())
-        values = {
-            k: restore_value(change.table_name, k, v)
-            for k, v in (change.before or {}).items()
-            if k not in left
-        }
+    """Write back the values the import replaced, but not over the columns in ``skip``.
+
+    Rows restoring the same columns go in one executemany (a statement per row was
+    most of the undo of a large update).
+    """
+    grouped: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    changes = session.execute(
+        select(ImportChange.table_name, ImportChange.row_id, ImportChange.before).where(
+            ImportChange.run_id == run_id
+        )
+    )
+    for table_name, row_id, before in changes:
+        if table_name == "accounts":
+            touched.add(row_id)
+        left = skip.get((table_name, row_id), ())
+        values = {k: restore_value(table_name, k, v) for k, v in (before or {}).items() if k not in left}
         if values:
-            session.execute(update(table).where(table.c.id == change.row_id).values(values))
-        if change.table_name == "accounts":
-            touched.add(change.row_id)
+            grouped.setdefault((table_name, tuple(sorted(values))), []).append(
+                {"b_id": row_id, **{f"v_{k}": v for k, v in values.items()}}
+            )
+    for (table_name, columns), rows in grouped.items():
+        table = TABLES[table_name]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
+        for start in range(0, len(rows), 2000):
+            session.execute(statement, rows[start : start + 2000])
 
 
 def undo(
