@@ -33,7 +33,6 @@ RELEASED_VERSION = 1
 MigrationStep = Callable[["Connection"], None]
 
 
-
 def _import_changes_after(conn: Connection) -> None:
     """v2: what an import wrote over each row it updated, so its undo can tell later hand edits."""
     from sqlalchemy import text
