@@ -109,6 +109,7 @@ AMOUNT_MARKS = tuple(
         key=lambda s: (-len(s), s),
     )
 )
+_COMMON_CODES = frozenset(m for m in AMOUNT_MARKS if m.isalpha() and len(m) == 3)  # no Babel for these
 MARK_RE = re.compile("(?i)(" + "|".join(re.escape(m) for m in AMOUNT_MARKS) + ")")
 # What an amount is made of besides its currency mark.
 _NUMBER_CHARS = re.compile(r"[\d\s\u00a0\u202f.,'()+\-%]+")
@@ -140,7 +141,7 @@ def recognise(text: str | None) -> str | None:
     compact = key.replace(" ", "")
     if compact in _SYMBOLS:
         return _SYMBOLS[compact]
-    if len(compact) == 3 and compact.isalpha() and compact in iso_codes():
+    if len(compact) == 3 and compact.isalpha() and (compact in _COMMON_CODES or compact in iso_codes()):
         return compact
     return None
 
@@ -360,9 +361,10 @@ def _read_settings(db: Database) -> tuple[Any, Any]:
         return (base.value if base else None, rates.value if rates else None)
 
 
-def load_rates(db: Database) -> Rates:
-    """The base currency and its rates as stored in ``db``."""
-    return Rates.from_settings(*_read_settings(db))
+def load_rates(db: Database, base: str | None = None) -> Rates:
+    """The base currency and its rates as stored in ``db`` (or the rates entered into ``base``)."""
+    stored_base, stored_rates = _read_settings(db)
+    return Rates.from_settings(base or stored_base, stored_rates)
 
 
 def base_currency(db: Database) -> str:
@@ -413,16 +415,23 @@ def remove_rate(db: Database, currency: str, day: date) -> bool:
     return True
 
 
-def replace_rates(db: Database, entries: list[Rate]) -> Rates:
-    """Make the base's rates exactly ``entries`` (the settings dialog saves this way)."""
-    base = base_currency(db)
+def save_rates(db: Database, base: str, entries: list[Rate]) -> Rates:
+    """Make ``base`` the base currency and ``entries`` exactly its rates, in one transaction
+    (the settings dialog saves this way). Rates entered into other bases are kept."""
+    from db.models import Setting
+
+    base = code(base)
     table: dict[str, dict[date, Decimal]] = {}
     for entry in entries:
         if entry.currency == base:
             raise UserError(tr("{code} is the base currency: its rate is always 1.", code=entry.currency))
-        table.setdefault(entry.currency, {})[entry.day] = entry.rate
-    frozen = {c: tuple(sorted(days.items())) for c, days in table.items()}
-    return _save(db, lambda rates: Rates(rates.base, frozen))
+        table.setdefault(code(entry.currency), {})[entry.day] = parse_rate(entry.rate)
+    rates = Rates(base, {c: tuple(sorted(days.items())) for c, days in table.items()})
+    with db.transaction() as session:
+        stored = session.get(Setting, RATES_KEY)
+        _write(session, BASE_KEY, base)
+        _write(session, RATES_KEY, rates.settings_value(stored.value if stored else None))
+    return rates
 
 
 def set_base_currency(db: Database, currency: str) -> str:
