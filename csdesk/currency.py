@@ -349,6 +349,23 @@ def _decoded(value: Any) -> Any:
     return value
 
 
+def unconverted_text(unconverted) -> str:
+    """``3 contas em USD sem câmbio fora do total``: one part per (currency, accounts) pair."""
+    from csdesk import formatting
+
+    parts = [
+        tr("1 account in {code} without an exchange rate, left out of the totals", code=code)
+        if count == 1
+        else tr(
+            "{n} accounts in {code} without an exchange rate, left out of the totals",
+            n=formatting.number(count),
+            code=code,
+        )
+        for code, count in unconverted
+    ]
+    return "; ".join(parts)
+
+
 # Stored settings -------------------------------------------------------------------
 
 

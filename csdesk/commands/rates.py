@@ -85,15 +85,9 @@ def run_list(args: argparse.Namespace) -> int:
         )
     else:
         print(tr("No exchange rates yet: csdesk rates set USD 5,43"))
-    for code in missing:
-        print(
-            tr(
-                "{n} accounts in {code} have no rate on {date}: they are left out of the totals.",
-                n=counts[code],
-                code=code,
-                date=formatting.day(on),
-            )
-        )
+    if missing:
+        unconverted = [(code, counts[code]) for code in missing]
+        print(f"{formatting.day(on)}: {currency.unconverted_text(unconverted)}")
     return 0
 
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting
+from csdesk import currency, formatting
 from csdesk.book import Kpis
 from csdesk.i18n import tr
 from ui.book.icons import icon
@@ -194,24 +194,9 @@ class KpiHeader(QWidget):
             self.unconverted.hide()
             return
         self.unconverted.setText(
-            f"⚠ {unconverted_text(unconverted)} · <a href='rates'>{tr('Set exchange rates…')}</a>"
+            f"⚠ {currency.unconverted_text(unconverted)} · <a href='rates'>{tr('Set exchange rates…')}</a>"
         )
         self.unconverted.show()
-
-
-def unconverted_text(unconverted: tuple[tuple[str, int], ...]) -> str:
-    """``3 contas em USD sem câmbio fora do total`` (one part per currency)."""
-    parts = [
-        tr("1 account in {code} without an exchange rate, left out of the totals", code=code)
-        if count == 1
-        else tr(
-            "{n} accounts in {code} without an exchange rate, left out of the totals",
-            n=formatting.number(count),
-            code=code,
-        )
-        for code, count in unconverted
-    ]
-    return "; ".join(parts)
 
 
 class WelcomePage(QWidget):
