@@ -349,16 +349,17 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def unconverted_text(unconverted) -> str:
+def unconverted_text(unconverted, language: str | None = None) -> str:
     """``3 contas em USD sem câmbio fora do total``: one part per (currency, accounts) pair."""
     from csdesk import formatting
 
     parts = [
-        tr("1 account in {code} without an exchange rate, left out of the totals", code=code)
+        tr("1 account in {code} without an exchange rate, left out of the totals", language, code=code)
         if count == 1
         else tr(
             "{n} accounts in {code} without an exchange rate, left out of the totals",
-            n=formatting.number(count),
+            language,
+            n=formatting.number(count, 0, language),
             code=code,
         )
         for code, count in unconverted
@@ -459,13 +460,14 @@ def set_base_currency(db: Database, currency: str) -> str:
 
 
 def account_currencies(db: Database) -> dict[str, int]:
-    """How many accounts are kept in each currency (the dialog's list of currencies to rate)."""
+    """How many active accounts are kept in each currency (the ones the totals count)."""
     from sqlalchemy import func, select
 
     from db.models import Account
 
+    query = select(Account.currency, func.count()).where(Account.status == "active").group_by(Account.currency)
     with db.session() as session:
-        rows = session.execute(select(Account.currency, func.count()).group_by(Account.currency)).all()
+        rows = session.execute(query).all()
     counts: dict[str, int] = {}
     for currency, count in rows:
         key = currency or DEFAULT_BASE

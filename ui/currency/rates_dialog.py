@@ -170,6 +170,7 @@ class RatesDialog(QDialog):
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
         self._refresh()
+        self.new_rate.setFocus()
 
     # What is shown --------------------------------------------------------------
 
@@ -185,15 +186,11 @@ class RatesDialog(QDialog):
                 base=base,
             )
         )
-        others = [c for c in self._offered(base) if c != base]
-        current = self.new_currency.currentText()
-        self.new_currency.blockSignals(True)
+        missing = self.model.rates.missing(self.counts, self.today)
+        # The currencies still without a rate come first: they are what the user is here for.
+        others = [c for c in dict.fromkeys([*missing, *self._offered(base)]) if c != base]
         self.new_currency.clear()
         self.new_currency.addItems(others)
-        if current and current != base:
-            self.new_currency.setCurrentText(current)
-        self.new_currency.blockSignals(False)
-        missing = self.model.rates.missing(self.counts, self.today)
         if missing:
             self.missing.setText(
                 "⚠ "
@@ -224,8 +221,8 @@ class RatesDialog(QDialog):
         self.errors.hide()
         self._refresh()
 
-    def add_rate(self) -> None:
-        """Add the typed rate (or replace the one of the same currency and date)."""
+    def add_rate(self) -> bool:
+        """Add the typed rate (or replace the one of the same currency and date); False if refused."""
         try:
             code = currency.code(self.new_currency.currentText())
             if code == self.model.rates.base:
@@ -233,12 +230,13 @@ class RatesDialog(QDialog):
             value = currency.parse_rate(self.new_rate.text())
         except UserError as error:
             self._show_error(str(error))
-            return
+            return False
         day = self.new_day.date().toPython()
         self.model.set_rates(self.model.rates.with_rate(code, day, value))
         self.new_rate.clear()
         self.errors.hide()
         self._refresh()
+        return True
 
     def remove_rate(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -251,10 +249,8 @@ class RatesDialog(QDialog):
         self._refresh()
 
     def accept(self) -> None:
-        if self.new_rate.text().strip():  # typed but not added: add it rather than lose it
-            self.add_rate()
-            if self.errors.isVisible():
-                return
+        if self.new_rate.text().strip() and not self.add_rate():  # typed, not added: add it, not lose it
+            return
         rates = self.model.rates
         try:
             currency.save_rates(self.context.db, rates.base, rates.entries())

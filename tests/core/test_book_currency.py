@@ -1,0 +1,97 @@
+"""The book's totals are in the base currency; accounts without a rate are left out and named."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from csdesk import currency
+from csdesk.accounts import AccountData, create_account
+from csdesk.book import BookFilter, compute_kpis, load_book, load_snapshot, save_snapshot, visible_rows
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+def mixed(db):
+    """Two BRL, three USD (one at risk, renewing soon) and one EUR account; one USD churned."""
+    renewing = date(2026, 12, 10)
+    for name, cents, code, status, band, renewal in [
+        ("Padaria", 100_000, "BRL", "active", "green", None),
+        ("Mercado", 50_000, "BRL", "active", "red", None),
+        ("Acme", 10_000, "USD", "active", "yellow", renewing),
+        ("Beta", 20_000, "USD", "active", "green", None),
+        ("Gamma", 30_000, "USD", "active", "green", None),
+        ("Gone", 99_999, "USD", "churned", "red", None),
+        ("Brio", 40_000, "EUR", "active", "green", renewing),
+    ]:
+        account = create_account(
+            db, AccountData(name=name, mrr_cents=cents, currency=code, status=status, renewal_date=renewal)
+        )
+        from db.models import Account
+
+        with db.transaction() as session:
+            session.get(Account, account.id).health_band = band
+    return db
+
+
+def test_without_rates_only_base_accounts_are_summed_and_the_others_are_counted(mixed):
+    book = load_book(mixed, today=TODAY)
+    kpis = compute_kpis(book, visible_rows(book, BookFilter(status="all")))
+    assert kpis.currency == "BRL"
+    assert kpis.mrr_cents == 150_000  # never 150_000 + 60_000 + 40_000
+    assert kpis.at_risk_mrr_cents == 50_000
+    assert kpis.renewals == 2 and kpis.renewals_mrr_cents == 0
+    assert kpis.unconverted == (("EUR", 1), ("USD", 3))  # active accounts only
+    assert kpis.active_accounts == 6
+    assert (
+        currency.unconverted_text(kpis.unconverted)
+        == "1 account in EUR without an exchange rate, left out of the totals; "
+        "3 accounts in USD without an exchange rate, left out of the totals"
+    )
+    assert currency.unconverted_text(kpis.unconverted, "pt_BR").endswith("3 contas em USD sem câmbio fora do total")
+
+
+def test_with_a_rate_accounts_are_converted_at_the_books_day(mixed):
+    currency.set_rate(mixed, "USD", "5", date(2026, 1, 1))
+    currency.set_rate(mixed, "USD", "6", date(2026, 12, 1))  # after the book's day: not used
+    book = load_book(mixed, today=TODAY)
+    kpis = compute_kpis(book, book.all_rows)
+    assert kpis.mrr_cents == 150_000 + 60_000 * 5
+    assert kpis.at_risk_mrr_cents == 50_000 + 10_000 * 5
+    assert kpis.renewals_mrr_cents == 10_000 * 5
+    assert kpis.unconverted == (("EUR", 1),)
+    later = compute_kpis(load_book(mixed, today=date(2026, 12, 1)), book.all_rows)
+    assert later.mrr_cents == 150_000 + 60_000 * 6
+    # The MRR column keeps each account's own currency.
+    row = book.position_of(next(i for i, n in zip(book.column("id"), book.column("name")) if n == "Acme"))
+    assert (book.column("mrr_cents")[row], book.column("currency")[row]) == (10_000, "USD")
+
+
+def test_the_filter_decides_which_accounts_are_reported(mixed):
+    book = load_book(mixed, today=TODAY)
+    rows = visible_rows(book, BookFilter(search="padaria"))
+    assert compute_kpis(book, rows).unconverted == ()
+
+
+def test_another_base_currency_needs_a_rate_for_reais(mixed):
+    currency.set_base_currency(mixed, "USD")
+    currency.set_rate(mixed, "BRL", "0.2", date(2026, 1, 1))
+    book = load_book(mixed, today=TODAY)
+    kpis = compute_kpis(book, book.all_rows)
+    assert kpis.currency == "USD"
+    assert kpis.mrr_cents == 60_000 + 150_000 // 5
+    assert kpis.unconverted == (("EUR", 1),)
+
+
+def test_the_start_up_snapshot_keeps_the_base_and_the_converted_mrr(mixed, tmp_path):
+    currency.set_base_currency(mixed, "EUR")
+    currency.set_rate(mixed, "USD", "0.9", date(2026, 1, 1))
+    book = load_book(mixed, today=TODAY).prepare()
+    path = tmp_path / "book.npz"
+    assert save_snapshot(book, path, mixed.sqlite_path)
+    again = load_snapshot(path, mixed.sqlite_path, TODAY)
+    assert again.currency == "EUR"
+    assert compute_kpis(again, again.all_rows) == compute_kpis(book, book.all_rows)
+    assert compute_kpis(again, again.all_rows).unconverted == (("BRL", 2),)
