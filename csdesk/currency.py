@@ -465,7 +465,9 @@ def account_currencies(db: Database) -> dict[str, int]:
 
     from db.models import Account
 
-    query = select(Account.currency, func.count()).where(Account.status == "active").group_by(Account.currency)
+    query = (
+        select(Account.currency, func.count()).where(Account.status == "active").group_by(Account.currency)
+    )
     with db.session() as session:
         rows = session.execute(query).all()
     counts: dict[str, int] = {}

@@ -50,7 +50,9 @@ def test_without_rates_only_base_accounts_are_summed_and_the_others_are_counted(
         == "1 account in EUR without an exchange rate, left out of the totals; "
         "3 accounts in USD without an exchange rate, left out of the totals"
     )
-    assert currency.unconverted_text(kpis.unconverted, "pt_BR").endswith("3 contas em USD sem câmbio fora do total")
+    assert currency.unconverted_text(kpis.unconverted, "pt_BR").endswith(
+        "3 contas em USD sem câmbio fora do total"
+    )
 
 
 def test_with_a_rate_accounts_are_converted_at_the_books_day(mixed):
@@ -65,7 +67,7 @@ def test_with_a_rate_accounts_are_converted_at_the_books_day(mixed):
     later = compute_kpis(load_book(mixed, today=date(2026, 12, 1)), book.all_rows)
     assert later.mrr_cents == 150_000 + 60_000 * 6
     # The MRR column keeps each account's own currency.
-    row = book.position_of(next(i for i, n in zip(book.column("id"), book.column("name")) if n == "Acme"))
+    row = book.column("name").tolist().index("Acme")
     assert (book.column("mrr_cents")[row], book.column("currency")[row]) == (10_000, "USD")
 
 
