@@ -97,3 +97,23 @@ def test_the_start_up_snapshot_keeps_the_base_and_the_converted_mrr(mixed, tmp_p
     assert again.currency == "EUR"
     assert compute_kpis(again, again.all_rows) == compute_kpis(book, book.all_rows)
     assert compute_kpis(again, again.all_rows).unconverted == (("BRL", 2),)
+
+
+def test_an_export_of_several_currencies_names_each_rows_currency(mixed, tmp_path):
+    import openpyxl
+
+    from csdesk.exporting import export_book
+
+    book = load_book(mixed, today=TODAY)
+    rows = visible_rows(book, BookFilter())
+    path = tmp_path / "book.xlsx"
+    export_book(path, book, rows, ["name", "mrr", "arr"], "en")
+    sheet = openpyxl.load_workbook(path).active
+    lines = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert lines[0] == ["Account", "MRR", "Currency", "ARR"]
+    assert ["Acme", 100, "USD", 1200] in lines and ["Padaria", 1000, "BRL", 12000] in lines
+    assert "R$" not in sheet["B2"].number_format  # US$ are never shown as R$
+    only_reais = visible_rows(book, BookFilter(search="padaria"))
+    export_book(path, book, only_reais, ["name", "mrr"], "en")
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]] == ["Account", "MRR"] and "R$" in sheet["B2"].number_format
