@@ -117,3 +117,20 @@ def test_an_export_of_several_currencies_names_each_rows_currency(mixed, tmp_pat
     export_book(path, book, only_reais, ["name", "mrr"], "en")
     sheet = openpyxl.load_workbook(path).active
     assert [c.value for c in sheet[1]] == ["Account", "MRR"] and "R$" in sheet["B2"].number_format
+
+
+def test_the_portfolio_split_by_band_converts_or_leaves_out_foreign_mrr(mixed):
+    from csdesk.health import band_split
+
+    def split(day):
+        return {s.band: (s.accounts, s.mrr_cents) for s in band_split(mixed, today=day)}
+
+    before = split(TODAY)
+    assert before["green"] == (4, 100_000)  # Padaria; Beta, Gamma (US$) and Brio (€) have no rate
+    assert before["red"] == (1, 50_000)
+    currency.set_rate(mixed, "USD", "5", date(2026, 1, 1))
+    currency.set_rate(mixed, "EUR", "6", date(2026, 1, 1))
+    after = split(TODAY)
+    assert after["green"] == (4, 100_000 + (20_000 + 30_000) * 5 + 40_000 * 6)
+    assert after["yellow"] == (1, 10_000 * 5)
+    assert split(date(2025, 12, 31)) == before  # the rates start later
