@@ -301,10 +301,12 @@ class Rates:
         cents = np.asarray(cents, dtype=np.int64)
         out = np.zeros(len(cents), dtype=np.int64)
         converted = np.zeros(len(cents), dtype=bool)
-        codes = np.empty(len(cents), dtype=object)
-        codes[:] = [c or DEFAULT_BASE for c in np.asarray(currencies, dtype=object).tolist()]
-        for currency in set(codes.tolist()):
-            mask = codes == currency
+        values = np.asarray(currencies, dtype=object)
+        # Small-int codes per row (dict lookups in C), then one int comparison per currency.
+        index = {code: i for i, code in enumerate(set(values.tolist()))}
+        positions = np.fromiter(map(index.__getitem__, values), dtype=np.int32, count=len(values))
+        for currency, k in index.items():
+            mask = positions == k
             rate = self.rate(currency, day)
             if rate is None:
                 continue
@@ -313,13 +315,13 @@ class Rates:
                 out[mask] = cents[mask]
                 continue
             numerator, denominator = _fraction(rate)
-            values = cents[mask]
-            peak = int(np.abs(values).max()) if len(values) else 0
+            amounts = cents[mask]
+            peak = int(np.abs(amounts).max()) if len(amounts) else 0
             if 2 * peak * numerator + denominator < 2**62:
-                magnitude = (2 * np.abs(values) * numerator + denominator) // (2 * denominator)
-                out[mask] = np.where(values < 0, -magnitude, magnitude)
+                magnitude = (2 * np.abs(amounts) * numerator + denominator) // (2 * denominator)
+                out[mask] = np.where(amounts < 0, -magnitude, magnitude)
             else:  # beyond int64: Python's integers
-                out[mask] = [_scale(v, numerator, denominator) for v in values.tolist()]
+                out[mask] = [_scale(v, numerator, denominator) for v in amounts.tolist()]
         return out, converted
 
     def missing(self, currencies, day: date) -> list[str]:
