@@ -425,7 +425,9 @@ def _compute_rank(book: Book, key: str) -> np.ndarray:
     if key == "name":
         return np.arange(len(book), dtype=float)  # build_book orders by name_key
     if key in ("mrr", "arr"):
-        return c["mrr_cents"].astype(float)
+        # By value in the base currency where a rate exists (US$ 10.000 above R$ 20.000),
+        # else by the account's own amount.
+        return np.where(c["in_base"], c["base_mrr_cents"], c["mrr_cents"]).astype(float)
     if key == "renewal":
         return c["renewal_days"].astype(float)
     if key == "health":

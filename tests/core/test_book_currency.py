@@ -134,3 +134,18 @@ def test_the_portfolio_split_by_band_converts_or_leaves_out_foreign_mrr(mixed):
     assert after["green"] == (4, 100_000 + (20_000 + 30_000) * 5 + 40_000 * 6)
     assert after["yellow"] == (1, 10_000 * 5)
     assert split(date(2025, 12, 31)) == before  # the rates start later
+
+
+def test_sorting_by_mrr_compares_values_in_the_base_currency(mixed):
+    from csdesk.book import sort_rows
+
+    def by_mrr(book):
+        rows = sort_rows(book, visible_rows(book, BookFilter()), "mrr", descending=True)
+        return [book.column("name")[r] for r in rows]
+
+    assert by_mrr(load_book(mixed, today=TODAY))[:2] == ["Padaria", "Mercado"]  # no rates: own amounts
+    currency.set_rate(mixed, "USD", "5", date(2026, 1, 1))
+    currency.set_rate(mixed, "EUR", "6", date(2026, 1, 1))
+    # Brio € 400 = R$ 2.400 and Gamma US$ 300 = R$ 1.500 rank above Padaria's R$ 1.000,
+    # which ties with Beta's US$ 200 (ties in name order).
+    assert by_mrr(load_book(mixed, today=TODAY))[:4] == ["Brio", "Gamma", "Beta", "Padaria"]
