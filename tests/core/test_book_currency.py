@@ -149,3 +149,11 @@ def test_sorting_by_mrr_compares_values_in_the_base_currency(mixed):
     # Brio € 400 = R$ 2.400 and Gamma US$ 300 = R$ 1.500 rank above Padaria's R$ 1.000,
     # which ties with Beta's US$ 200 (ties in name order).
     assert by_mrr(load_book(mixed, today=TODAY))[:4] == ["Brio", "Gamma", "Beta", "Padaria"]
+
+
+def test_todays_renewals_carry_the_accounts_currency(mixed):
+    from csdesk import formatting, tasks
+
+    view = tasks.today_view(mixed, today=TODAY)
+    shown = {a.name: formatting.money(a.mrr_cents, a.currency, "pt_BR") for a in view.renewals}
+    assert shown == {"Acme": "US$ 100,00", "Brio": "€ 400,00"}
