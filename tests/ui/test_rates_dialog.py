@@ -63,7 +63,20 @@ def test_adding_a_rate_then_saving_stores_it_and_reloads_the_book(qtbot, context
     assert currency.load_rates(context.db).to_base(100, "USD", TODAY) == 543
 
 
+def test_enter_adds_the_typed_rate_and_keeps_the_dialog_open(qtbot, context, dialog):
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.new_day.setDate(QDate(2026, 11, 1))
+    qtbot.keyClicks(dialog.new_rate, "5.5")
+    qtbot.keyClick(dialog.new_rate, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.errors.isHidden()
+    assert ("USD", "Nov 1, 2026", "5.5") in shown(dialog)
+    assert currency.load_rates(context.db).table.get("USD") is None  # saved only by Save
+
+
 def test_a_bad_rate_is_explained_and_not_added(qtbot, context, dialog):
+    dialog.show()
+    qtbot.waitExposed(dialog)
     qtbot.keyClicks(dialog.new_rate, "cinco")
     qtbot.keyClick(dialog.new_rate, Qt.Key.Key_Return)
     assert not dialog.errors.isHidden() and "cinco" in dialog.errors.text()

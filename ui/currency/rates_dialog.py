@@ -137,7 +137,6 @@ class RatesDialog(QDialog):
         self.new_day.setDisplayFormat(date_format())
         self.new_rate = QLineEdit()
         self.new_rate.setPlaceholderText(rate_text(currency.parse_rate("5.43")))
-        self.new_rate.returnPressed.connect(self.add_rate)
         self.add_button = QPushButton(tr("Add"))
         self.add_button.clicked.connect(self.add_rate)
         self.remove_button = QPushButton(tr("Remove"))
@@ -161,6 +160,10 @@ class RatesDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        # Enter adds the typed rate; saving is a click (or Alt+S), never a side effect of Enter.
+        for button in buttons.buttons():
+            button.setAutoDefault(False)
+        self.add_button.setDefault(True)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.explain)
