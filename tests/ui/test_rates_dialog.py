@@ -141,3 +141,28 @@ def test_the_edit_menu_and_the_header_link_open_the_dialog(qtbot, context, mixed
     window.rates_action.trigger()
     window.pages["book"].kpis.unconverted.linkActivated.emit("rates")
     assert len(opened) == 2 and all(isinstance(d, RatesDialog) for d in opened)
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("usd", "USD"), ("U$", "USD"), ("€", "EUR"), ("R$", "BRL")])
+def test_the_account_dialog_takes_a_currency_code_or_symbol(qtbot, typed, stored):
+    from ui.book.dialogs import AccountDialog
+
+    dialog = AccountDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Acme")
+    dialog.currency.setText(typed)
+    dialog.accept()
+    assert dialog.result() == AccountDialog.DialogCode.Accepted
+    assert dialog.result_edit().data.currency == stored
+
+
+def test_the_account_dialog_refuses_an_unknown_currency(qtbot):
+    from ui.book.dialogs import AccountDialog
+
+    dialog = AccountDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Acme")
+    dialog.currency.setText("XYZ")
+    dialog.accept()
+    assert dialog.result() != AccountDialog.DialogCode.Accepted
+    assert not dialog.boxes["currency"].error.isHidden()
