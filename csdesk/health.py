@@ -1300,7 +1300,7 @@ def band_split(db: Database, segment: str | None = None, today: date | None = No
     from csdesk import currency
 
     rates = currency.load_rates(db)
-    today = today or date.today()
+    today = today or clock.today()
     with db.session() as session:
         q = select(
             Account.health_band, Account.currency, func.count(), func.coalesce(func.sum(Account.mrr_cents), 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from csdesk import currency, formatting
+from csdesk import clock, currency, formatting
 from csdesk.cli import open_db
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -40,7 +40,7 @@ def add_commands(subparsers) -> None:
 
 def _day(value: str | None, option: str) -> date:
     if not value:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(value.strip())
     except ValueError:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csdesk import currency, formatting
+from csdesk import clock, currency, formatting
 from csdesk.cli import main
 from csdesk.currency import Rates
 from csdesk.errors import UserError
@@ -229,6 +229,9 @@ def test_rates_cli_sets_lists_and_reports_missing_rates(cli, db, db_path):
         "EUR": 1,
         "USD": 1,
     }
+    assert cli("rates", "set", "GBP", "7")[0] == 0  # from today on (csdesk.clock)
+    gbp = json.loads(cli("rates", "--format", "json")[1])["rates"][0]
+    assert gbp == {"currency": "GBP", "date": clock.today().isoformat(), "rate": 7}
     code, out, _ = cli("--lang", "pt-BR", "rates", "--on", "2026-11-15")
     assert code == 0
     assert "Moeda base: BRL" in out and "01/12/2026" in out and "5,43" in out

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import currency, formatting
+from csdesk import clock, currency, formatting
 from csdesk.currency import Rate, Rates
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -101,7 +101,7 @@ class RatesDialog(QDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None, *, today: date | None = None):
         super().__init__(parent)
         self.context = context
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.setWindowTitle(tr("Exchange rates"))
         self.setMinimumWidth(560)
         rates = currency.load_rates(context.db)
