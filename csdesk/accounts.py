@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 
 from csdesk import vocab
+from csdesk.currency import recognise as recognise_currency
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.text import digits, fold, name_key, normalize_domain, valid_cnpj
@@ -122,7 +123,7 @@ def validate_account(data: AccountData) -> list[FieldError]:
         and data.active_users > data.licensed_users
     ):
         errors.append(FieldError("active_users", tr("More active users than licences.")))
-    if len(data.currency or "") != 3:
+    if recognise_currency(data.currency) != data.currency:
         errors.append(FieldError("currency", tr("Use a three-letter currency code such as BRL.")))
     return errors
 
@@ -145,6 +146,7 @@ def _clean(data: AccountData) -> AccountData:
         cnpj=digits(data.cnpj) or None,
         domain=normalize_domain(data.domain),
         owner=(data.owner or "").strip() or None,
+        currency=recognise_currency(data.currency) or (data.currency or "").strip().upper(),  # US$ -> USD
     )
 
 

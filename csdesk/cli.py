@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "csdesk.commands.health",
     "csdesk.commands.timeline",
     "csdesk.commands.imports",
+    "csdesk.commands.rates",
 )
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ import numpy as np
 
 from csdesk import formatting, i18n, vocab
 from csdesk.book import Book
+from csdesk.currency import DEFAULT_BASE
 from csdesk.i18n import tr
 from csdesk.text import format_cnpj
 
@@ -94,10 +95,11 @@ def write_csv(path: str | Path, columns: Sequence[ExportColumn], language: str |
     return count
 
 
-def _xlsx_formats(language: str, currency: str) -> dict[str, str]:
-    symbol = formatting._symbol(currency, language)
+def _xlsx_formats(language: str, currency: str | None) -> dict[str, str]:
+    symbol = formatting._symbol(currency, language) if currency else None
     return {
-        MONEY: f'"{symbol}" #,##0.00;-"{symbol}" #,##0.00',
+        # Amounts of several currencies: bare numbers, with a Currency column beside them.
+        MONEY: f'"{symbol}" #,##0.00;-"{symbol}" #,##0.00' if symbol else "#,##0.00",
         DATE: "dd/mm/yyyy" if language == "pt_BR" else "yyyy-mm-dd",
         INT: "0",
         FLOAT: "0.0",
@@ -124,7 +126,7 @@ def write_xlsx(
     language: str | None = None,
     *,
     sheet_title: str | None = None,
-    currency: str = "BRL",
+    currency: str | None = "BRL",
 ) -> int:
     """Write ``columns`` as an XLSX sheet with real numbers and dates; returns the row count."""
     from openpyxl import Workbook
@@ -218,6 +220,10 @@ class _RowsView:
         return self._book.column(name)[self._rows]
 
 
+def _currencies(book: Book, rows: np.ndarray) -> list[str]:
+    return [code or DEFAULT_BASE for code in book.column("currency")[rows].tolist()]
+
+
 def book_columns(
     book: Book, rows: np.ndarray, keys: Sequence[str], language: str | None = None
 ) -> list[ExportColumn]:
@@ -229,6 +235,7 @@ def book_columns(
         return [tr(h, language) for h in BOOK_EXPORT_HEADERS[key]]
 
     out: list[ExportColumn] = []
+    codes = _currencies(book, rows)
     for key in keys:
         if key not in BOOK_EXPORT_HEADERS:
             continue
@@ -248,6 +255,8 @@ def book_columns(
         elif key in ("mrr", "arr"):
             cents = f["mrr_cents" if key == "mrr" else "arr_cents"].tolist()
             out.append(ExportColumn(h[0], MONEY, [Decimal(c) / 100 for c in cents]))
+            if len(set(codes)) > 1 and not any(c.header == tr("Currency", language) for c in out):
+                out.append(ExportColumn(tr("Currency", language), TEXT, codes))  # never US$ read as R$
         elif key == "renewal":
             out.append(ExportColumn(h[0], DATE, _optional(f["renewal_date"], _to_date)))
             out.append(ExportColumn(h[1], INT, _optional(f["renewal_days"], int)))
@@ -278,6 +287,8 @@ def export_book(
     """Export the visible rows to ``path``; the format follows its suffix (.csv or .xlsx)."""
     columns = book_columns(book, rows, keys, language)
     if str(path).lower().endswith(".xlsx"):
-        currency = book.currency if len(book) else "BRL"
+        codes = set(_currencies(book, rows))
+        # One currency: its symbol on the amounts; several: plain numbers beside a Currency column.
+        currency = codes.pop() if len(codes) == 1 else None if codes else book.currency
         return write_xlsx(path, columns, language, currency=currency)
     return write_csv(path, columns, language)

@@ -1289,15 +1289,28 @@ class BandSplit:
     mrr_cents: int
 
 
-def band_split(db: Database, segment: str | None = None) -> list[BandSplit]:
-    """Active accounts by current band (green, yellow, red, unscored): count and MRR."""
+def band_split(db: Database, segment: str | None = None, today: date | None = None) -> list[BandSplit]:
+    """Active accounts by current band (green, yellow, red, unscored): count and MRR.
+
+    MRR is in the base currency at ``today``'s rates; accounts of a currency without
+    a rate count as accounts but add no MRR (csdesk.currency: never US$ as R$). Each
+    currency's sum is converted once (a chart's figure: at most a cent per account apart
+    from converting account by account).
+    """
+    from csdesk import currency
+
+    rates = currency.load_rates(db)
+    today = today or clock.today()
     with db.session() as session:
-        q = select(Account.health_band, func.count(), func.coalesce(func.sum(Account.mrr_cents), 0)).where(
-            Account.status == "active"
-        )
+        q = select(
+            Account.health_band, Account.currency, func.count(), func.coalesce(func.sum(Account.mrr_cents), 0)
+        ).where(Account.status == "active")
         if segment:
             q = q.where(Account.segment == segment)
-        rows = {r[0]: (int(r[1]), int(r[2])) for r in session.execute(q.group_by(Account.health_band))}
+        rows: dict[str | None, tuple[int, int]] = {}
+        for band, code, count, cents in session.execute(q.group_by(Account.health_band, Account.currency)):
+            accounts, mrr = rows.get(band, (0, 0))
+            rows[band] = (accounts + int(count), mrr + (rates.to_base(int(cents), code, today) or 0))
     return [BandSplit(b, *rows.get(b, (0, 0))) for b in (*BAND_KEYS, None)]
 
 

@@ -530,6 +530,7 @@ class TodayAccount:
     health_score: float | None = None
     health_band: str | None = None
     health_trend: float | None = None
+    currency: str = "BRL"  # of mrr_cents: the account's own
 
     def days_without_touch(self, today: date) -> int | None:
         return None if self.last_touch_at is None else (today - self.last_touch_at.date()).days
@@ -553,6 +554,7 @@ _ACCOUNT_COLUMNS = (
     Account.mrr_cents,
     Account.renewal_date,
     Account.last_touch_at,
+    Account.currency,
 )
 
 
@@ -568,6 +570,7 @@ def _today_account(row, cadence: int | None = None) -> TodayAccount:
         health_score=getattr(row, "health_score", None),
         health_band=getattr(row, "health_band", None),
         health_trend=getattr(row, "health_trend", None),
+        currency=row.currency or "BRL",
     )
 
 

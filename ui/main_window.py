@@ -173,9 +173,11 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # a CSV/XLSX dropped anywhere on the window opens the import wizard
         self._build_menus()
         self._build_navigation()
+        from ui.currency import install as install_currency
         from ui.health import install as install_health
 
         install_health(self)
+        install_currency(self)
         self._show_location()
         if book is not None and not book.loaded:  # they would slow the book's first load down
             book.bookLoaded.connect(self._start_background_work, Qt.ConnectionType.SingleShotConnection)

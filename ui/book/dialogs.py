@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import accounts, vocab
 from csdesk.accounts import AccountData, ContactData, FieldError
+from csdesk.currency import recognise as recognise_currency
 from csdesk.forms import InputError, format_day_input, format_money_input, parse_day, parse_money
 from csdesk.i18n import label, tr
 from csdesk.text import format_cnpj
@@ -458,7 +459,8 @@ class AccountDialog(QDialog):
             churn_reason=self.churn_reason.currentData() if churned else None,
             owner=self.owner.text().strip() or None,
             mrr_cents=read("mrr_cents", lambda: parse_money(self.mrr.text()), 0),
-            currency=self.currency.text().strip().upper(),
+            currency=recognise_currency(self.currency.text())
+            or self.currency.text().strip().upper(),  # U$ -> USD
             contract_start=read("contract_start", self.contract_start.value),
             renewal_date=read("renewal_date", self.renewal_date.value),
             tier=self.tier.text().strip() or None,

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting
+from csdesk import currency, formatting
 from csdesk.book import Kpis
 from csdesk.i18n import tr
 from ui.book.icons import icon
@@ -106,7 +106,13 @@ class KpiCard(QFrame):
 
 
 class KpiHeader(QWidget):
-    """The portfolio figures of the rows the table shows."""
+    """The portfolio figures of the rows the table shows, in the base currency.
+
+    Accounts of a currency without an exchange rate are left out of the money
+    figures; a line under the cards says so and offers to set the rates.
+    """
+
+    ratesRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -118,13 +124,25 @@ class KpiHeader(QWidget):
             "renewals": KpiCard("renewals", tr("Renewals in 90 days")),
             "health": KpiCard("health", tr("Average health")),
         }
-        layout = QHBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(6)
+        layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         for card in self.cards.values():
             # Equal stretch: the cards keep their widths when their texts change, so typing
             # in the search field does not re-lay out (and repaint) the whole page.
             layout.addWidget(card, 1)
+        outer.addLayout(layout)
+        self.unconverted = QLabel()
+        self.unconverted.setObjectName("kpiWarning")
+        self.unconverted.setTextFormat(Qt.TextFormat.RichText)
+        self.unconverted.setStyleSheet("color: #8a5a00;")
+        self.unconverted.linkActivated.connect(lambda _link: self.ratesRequested.emit())
+        self.unconverted.hide()
+        outer.addWidget(self.unconverted)
+        self._unconverted: tuple[tuple[str, int], ...] = ()
 
     def show_kpis(self, kpis: Kpis) -> None:
         def money(cents: int) -> str:
@@ -160,12 +178,25 @@ class KpiHeader(QWidget):
                 formatting.number(kpis.average_health, 0),
                 tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts)),
             )
+        self._show_unconverted(kpis.unconverted)
         card = self.cards["at_risk"]
         alert = kpis.at_risk_mrr_cents > 0
         if card.property("alert") != alert:  # re-polishing restyles the card: only on a change
             card.setProperty("alert", alert)
             card.style().unpolish(card)
             card.style().polish(card)
+
+    def _show_unconverted(self, unconverted: tuple[tuple[str, int], ...]) -> None:
+        if unconverted == self._unconverted:  # typing in the search field: usually the same
+            return
+        self._unconverted = unconverted
+        if not unconverted:
+            self.unconverted.hide()
+            return
+        self.unconverted.setText(
+            f"⚠ {currency.unconverted_text(unconverted)} · <a href='rates'>{tr('Set exchange rates…')}</a>"
+        )
+        self.unconverted.show()
 
 
 class WelcomePage(QWidget):

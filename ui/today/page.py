@@ -140,7 +140,9 @@ def build_today_model(model: QStandardItemModel, view: tasks.TodayView) -> None:
                 _item(a.name, a.account_id),
                 when,
                 _item(
-                    f"{formatting.money(a.mrr_cents)} · {label(vocab.SEGMENT_LABELS, a.segment)}".strip(" ·"),
+                    f"{formatting.money(a.mrr_cents, a.currency)} · {label(vocab.SEGMENT_LABELS, a.segment)}".strip(
+                        " ·"
+                    ),
                     a.account_id,
                 ),
             ]
