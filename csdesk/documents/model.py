@@ -130,9 +130,11 @@ def column_widths(table: Table, total: float, char_width: float, padding: float)
     cells = [[table.header[i], *(r[i] for r in table.rows)] for i in range(cols)]
     lengths = [min(45, max([4] + [len(plain(c)) for c in col])) for col in cells]
     widths = [total * n / sum(lengths) for n in lengths]
+    # A column may claim up to 60% of the table for its longest word, so an e-mail
+    # address or a long name is never broken mid-word while short columns can give way.
     need = [
         min(
-            total / cols,
+            total * 0.6,
             max(len(w) for col_text in col for w in (plain(col_text).split() or ["-"])) * char_width
             + padding,
         )
