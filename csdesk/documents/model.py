@@ -154,5 +154,11 @@ def column_widths(table: Table, total: float, char_width: float, padding: float)
             widths[i] -= (widths[i] - need[i]) * take
         for i in short:
             widths[i] = need[i]
+    # Still too wide: the widest column (an address, a long text) gives way first,
+    # so short words elsewhere are not broken; failing that, all shrink alike.
+    widest = max(range(cols), key=lambda i: widths[i])
+    excess = sum(widths) - total
+    if excess > 0 and widths[widest] - excess >= total * 0.3:
+        widths[widest] -= excess
     scale = total / sum(widths)
     return [w * scale for w in widths]
