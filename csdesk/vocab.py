@@ -82,6 +82,14 @@ CHANNELS = ("email", "phone", "video", "in_person", "in_app", "chat")
 TICKET_SEVERITIES = ("low", "medium", "high", "critical")
 
 REVENUE_KINDS = ("new", "expansion", "contraction", "churn", "reactivation")
+REVENUE_KIND_LABELS = {
+    "new": "New customer",
+    "opening": "Opening balance",
+    "expansion": "Expansion",
+    "contraction": "Contraction",
+    "churn": "Churn",
+    "reactivation": "Reactivation",
+}
 
 MEASURES = (
     "logins",

@@ -103,3 +103,20 @@ def test_the_system_language_decides_the_default_language(monkeypatch):
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
     monkeypatch.setenv("LANG", "pt_BR.UTF-8")
     assert i18n.system_language() == "en"
+
+
+def test_no_english_string_has_two_different_translations():
+    """Catalogues are merged: one msgid translated two ways would make one screen say the other's word."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((ROOT / "resources" / "translations" / "pt_BR").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or not message.string:
+                    continue
+                if message.id in seen and seen[message.id][0] != message.string:
+                    clashes.append(f"{message.id!r}: {seen[message.id]} vs {message.string!r} in {path.name}")
+                seen.setdefault(message.id, (message.string, path.name))
+    assert not clashes, "\n".join(clashes)

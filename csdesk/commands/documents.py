@@ -36,6 +36,11 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--template", metavar="NAME", help="a user template's name (default: the built-in)")
     parser.add_argument("--no-event", action="store_true", help="do not record the QBR on the timeline")
     parser.add_argument(
+        "--show-health",
+        action="store_true",
+        help="include the health score (an internal number: left out of customer documents by default)",
+    )
+    parser.add_argument(
         "--held", action="store_true", help="kickoff: record on the timeline that it took place"
     )
     # --lang is also a global option; here it may follow the command.
@@ -75,10 +80,20 @@ def run_doc(args: argparse.Namespace) -> int:
     try:
         account = resolve_account(db, args.account)
         if kind == "follow_up_email" and not args.out:
-            sys.stdout.write(documents.follow_up_email(db, account.id, language, args.template))
+            sys.stdout.write(
+                documents.follow_up_email(db, account.id, language, args.template, show_health=args.show_health)
+            )
             return 0
         result = documents.generate(
-            db, kind, account.id, args.out, language, period, args.template, record_event=not args.no_event
+            db,
+            kind,
+            account.id,
+            args.out,
+            language,
+            period,
+            args.template,
+            record_event=not args.no_event,
+            show_health=args.show_health,
         )
         if kind == "kickoff" and args.held:
             documents.record_kickoff_held(db, account.id, language=language)

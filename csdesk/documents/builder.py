@@ -127,11 +127,12 @@ def build_document(
     progress: Progress = SILENT,
     *,
     with_charts: bool = True,
+    show_health: bool = False,
 ) -> Document:
     kind = _kind(kind)
     language = i18n.normalize_language(language or i18n.current_language())
     progress.step(0, 4, tr("Reading the account", language), force=True)
-    data = context.build(db, account_id, language, period, today)
+    data = context.build(db, account_id, language, period, today, show_health=show_health)
     data_period = period or context.Period.quarter_to(today or clock.today())
     template = templates.find_template(db, kind, language, template_name)
     progress.step(1, 4, tr("Filling in the template", language), force=True)
@@ -174,8 +175,12 @@ def generate(
     *,
     record_event: bool = True,
     today: date | None = None,
+    show_health: bool = False,
 ) -> GeneratedDocument:
-    """Write one document for one account; a QBR deck also goes on the timeline."""
+    """Write one document for one account; a QBR deck also goes on the timeline.
+
+    The health score, the CSM's internal reading, is in it only with ``show_health``.
+    """
     kind = _kind(kind)
     path = Path(out)
     fmt = check_format(kind, path.suffix)
@@ -183,10 +188,13 @@ def generate(
         raise UserError(tr("The folder {folder} does not exist.", folder=str(path.parent)))
     if kind == "follow_up_email":
         path.write_text(
-            follow_up_email(db, account_id, language, template_name, today=today), encoding="utf-8"
+            follow_up_email(db, account_id, language, template_name, today=today, show_health=show_health),
+            encoding="utf-8",
         )
         return GeneratedDocument(path, path.stem)
-    doc = build_document(db, kind, account_id, language, period, template_name, today, progress)
+    doc = build_document(
+        db, kind, account_id, language, period, template_name, today, progress, show_health=show_health
+    )
     progress.step(3, 4, tr("Writing {file}", doc.language, file=path.name), force=True)
     try:
         write(doc, path, fmt)
@@ -213,10 +221,11 @@ def follow_up_email(
     language: str | None = None,
     template_name: str | None = None,
     today: date | None = None,
+    show_health: bool = False,
 ) -> str:
     """The follow-up email after a meeting, as plain text (subject on the first line)."""
     language = i18n.normalize_language(language or i18n.current_language())
-    data = context.build(db, account_id, language, today=today)
+    data = context.build(db, account_id, language, today=today, show_health=show_health)
     template = templates.find_template(db, "follow_up_email", language, template_name)
     return templates.render(template.body, data.data, language).strip() + "\n"
 

@@ -116,8 +116,14 @@ def build(
     language: str | None = None,
     period: Period | None = None,
     today: date | None = None,
+    *,
+    show_health: bool = False,
 ) -> AccountDocumentData:
-    """Everything about one account a document may show, for ``period``."""
+    """Everything about one account a document may show, for ``period``.
+
+    The health score is the CSM's internal reading of an account: documents
+    for the customer leave it out unless ``show_health`` asks for it.
+    """
     language = i18n.normalize_language(language or i18n.current_language())
     today = today or clock.today()
     period = period or Period.quarter_to(today)
@@ -297,6 +303,7 @@ def build(
         {
             "date": r.effective_date,
             "kind": r.kind,
+            "kind_label": i18n.label(vocab.REVENUE_KIND_LABELS, r.kind, language),
             "before_cents": r.mrr_before_cents,
             "after_cents": r.mrr_after_cents,
             "delta_cents": r.mrr_after_cents - r.mrr_before_cents,
@@ -330,6 +337,17 @@ def build(
 
     plan = plans.current_plan(db, account_id, "success")
     get_well = plans.current_plan(db, account_id, "get_well")
+    # Without a plan, documents propose the one the account's stage calls for.
+    proposal = (
+        None
+        if plan is not None
+        else plans.plan_from_template(
+            account_id, acc["segment"], language, today, acc["stage"], acc["renewal_date"]
+        )
+    )
+    acc["customer_since"] = acc["contract_start"] or next(
+        (r.effective_date for r in revenue if r.kind in ("new", "opening", "reactivation")), None
+    )
     by_role = {c["role"]: c for c in contacts if c["role"]}
     empty_contact = {"name": "", "role": None, "role_label": "", "job_title": "", "email": "", "phone": ""}
     data = {
@@ -341,14 +359,16 @@ def build(
         "health": health,
         "metrics": metrics,
         "plan": _plan_view(plan, today, language),
+        "proposal": _plan_view(proposal, today, language),
         "get_well": _plan_view(get_well, today, language),
+        "options": {"show_health": show_health},
         "period": {
             "start": period.start,
             "end": period.end - timedelta(days=1),
             "label": period.label(language),
         },
         "today": today,
-        "dates": _dates(today),
+        "dates": _dates(today, acc["renewal_date"]),
         "language": language,
         "labels": {
             "segments": dict(vocab.SEGMENT_LABELS),
@@ -383,6 +403,13 @@ def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[
     if plan is None:
         return None
     view = plans.plan_as_dict(plan, today)
+    # A template's fill-in hints are for the CSM, never for the customer's eyes.
+    view["outcomes"] = [o for o in view["outcomes"] if not plans.is_placeholder(o["required_outcome"])]
+    for o in view["outcomes"]:
+        if plans.is_placeholder(o["appropriate_experience"]):
+            o["appropriate_experience"] = None
+    if plans.is_placeholder(view.get("root_cause")):
+        view["root_cause"] = None
     view["state_label"] = i18n.label(vocab.PLAN_STATUS_LABELS, view["state"], language)
     for m in view["milestones"] + view["quick_wins"]:
         m["owner_label"] = i18n.label(plans.OWNER_SIDE_LABELS, m["owner_side"], language)
@@ -413,6 +440,7 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "arr_cents": 123456 * 12,
             "currency": "BRL",
             "contract_start": today - timedelta(days=200),
+            "customer_since": today - timedelta(days=200),
             "renewal_date": today + timedelta(days=165),
             "days_to_renewal": 165,
             "stage": "ongoing_adoption",
@@ -494,18 +522,39 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "label": Period.quarter_to(today).label(language),
         },
         "today": today,
-        "dates": _dates(today),
+        "dates": _dates(today, today + timedelta(days=165)),
         "language": language,
         "labels": {},
+        "proposal": None,
+        "options": {"show_health": True},
     }
 
 
-def _dates(today: date) -> dict[str, date]:
+def next_review(today: date, renewal_date: date | None) -> tuple[date, bool]:
+    """The next success review: (date, whether it is the renewal conversation).
+
+    A quarter on, unless the renewal comes first: then the review is the renewal
+    conversation, a month before the renewal date (or just before it when that
+    is already close), never after it.
+    """
+    quarter = today + timedelta(days=91)
+    if renewal_date is None or renewal_date <= today or renewal_date > quarter:
+        return quarter, False
+    day = renewal_date - timedelta(days=30)
+    if day < today + timedelta(days=7):
+        day = max(today + timedelta(days=1), renewal_date - timedelta(days=1))
+    return day, True
+
+
+def _dates(today: date, renewal_date: date | None) -> dict[str, Any]:
     """Handy deadlines for next steps (templates cannot do date arithmetic)."""
+    review, is_renewal = next_review(today, renewal_date)
     return {
         "in_2_days": today + timedelta(days=2),
         "in_1_week": today + timedelta(days=7),
         "in_2_weeks": today + timedelta(days=14),
         "in_30_days": today + timedelta(days=30),
         "next_quarter": today + timedelta(days=91),
+        "next_review": review,
+        "next_review_is_renewal": is_renewal,
     }

@@ -337,7 +337,7 @@ def test_pt_br_headers_and_money(qtbot, context, ids):
     qtbot.waitUntil(lambda: page.loaded, timeout=5000)
     headers = [page.model.headerData(i, Qt.Orientation.Horizontal) for i in range(len(COLUMNS))]
     assert headers[:2] == ["Conta", "Segmento"]
-    assert headers[2] == i18n.tr("Stage") != "Stage"  # "Etapa" / "Fase": whichever catalogue wins
+    assert headers[2] == "Etapa"
     assert "Responsável" in headers
     row = page.model.row_of(ids["Padaria Pitanga Ltda"])
     assert page.model.index(row, col("mrr")).data() == "R$ 1.234,56"
