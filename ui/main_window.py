@@ -316,8 +316,7 @@ class MainWindow(QMainWindow):
 
     def _on_database_changed(self) -> None:
         # Account ids in the history belong to the old database.
-        self.history.places.clear()
-        self.history.index = -1
+        self.history.clear()
         current = self.stack.currentWidget()
         key = next((k for k, w in self.pages.built().items() if w is current), None)
         self.show_page(key or next(iter(self.pages)))
@@ -487,6 +486,11 @@ class MainWindow(QMainWindow):
         self.remember_database(db.location)
         self._show_location()
         self._verify_integrity()
+        if self._account_page is not None:
+            # Its account id belongs to the old database: drop it before anything reloads.
+            if self.stack.currentWidget() is self._account_page:
+                self.show_page(START_PAGE)
+            self._account_page.clear_account()
         self.context.hub.databaseChanged.emit()
         self.databaseOpened.emit(db.location)
         old.dispose()

@@ -41,6 +41,11 @@ class History(QObject):
         self.index = len(self.places) - 1
         self._emit()
 
+    def clear(self) -> None:
+        self.places.clear()
+        self.index = -1
+        self._emit()
+
     def can_go_back(self) -> bool:
         return self.index > 0
 

@@ -114,3 +114,73 @@ def test_the_sidebar_still_navigates_by_click_and_arrow_keys(qtbot, window):
     rect = sidebar.visualItemRect(sidebar.item(1))
     qtbot.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.stack.currentWidget() is window.pages["book"]
+
+
+def _settle(qtbot):
+    """Let every background read finish and its callback run."""
+    for _ in range(3):
+        QThreadPool.globalInstance().waitForDone(5000)
+        qtbot.wait(20)
+
+
+def test_switching_database_resets_search_and_selection_and_raises_nothing(
+    qtbot, window, context, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    from db import open_database
+
+    shown: list[str] = []
+    for name in ("warning", "critical"):
+        monkeypatch.setattr(QMessageBox, name, lambda *args, **kw: shown.append(str(args[2:3])))
+    other_path = tmp_path / "other.sqlite"
+    other = open_database(other_path)
+    accounts.create_account(other, AccountData(name="Única conta"))
+    other.dispose()
+
+    book = window.pages["book"]
+    qtbot.waitUntil(lambda: book.loaded, timeout=5000)
+    book.search.setText("Conta 2")
+    assert book.model.rowCount() == 1
+    book.select_account(window.account_ids[2])
+    page = window.account_page
+    with qtbot.waitSignal(page.timeline_tab.loaded, timeout=5000):
+        window.open_account(window.account_ids[2])  # an id the other database does not have
+    assert accounts.list_accounts(context.db)  # sanity: the first database has it
+
+    with qtbot.waitSignal(window.databaseOpened, timeout=5000):
+        window.open_database_file(str(other_path))
+    qtbot.waitUntil(lambda: book.loaded and len(book.model.book) == 1, timeout=5000)
+    assert book.search.text() == "" and book.model.rowCount() == 1
+    assert book.selected_account_ids() == []
+    assert window.stack.currentWidget() is not page and page.account_id is None
+    assert not window.back_action.isEnabled()
+
+    # What an import and an undo announce: every view reloads, none asks for the old account.
+    hub = context.hub
+    hub.importFinished.emit(1)
+    hub.accountsChanged.emit([])
+    hub.tasksChanged.emit(0)
+    hub.healthChanged.emit([])
+    hub.timelineChanged.emit(window.account_ids[2])
+    hub.plansChanged.emit(window.account_ids[2])
+    for i in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(i)
+    _settle(qtbot)
+    assert shown == []
+
+
+def test_a_search_does_not_survive_a_restart(qtbot, context):
+    from ui.book.page import BookPage
+
+    first = BookPage(context)
+    qtbot.addWidget(first)
+    first.search.setText("Padaria")
+    first.segment_filter.setCurrentIndex(first.segment_filter.findData("high_touch"))
+    first.save_state()
+    _settle(qtbot)
+    again = BookPage(context)
+    qtbot.addWidget(again)
+    assert again.search.text() == ""
+    assert again.segment_filter.currentData() == "high_touch"  # filters and columns do come back
+    _settle(qtbot)
