@@ -24,6 +24,7 @@ from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
+from csdesk.text import fold
 from db import Database
 from db.models import Account, Setting, Task, TimelineEvent
 
@@ -619,7 +620,11 @@ def reminder_groups(db: Database, today: date | None = None) -> list[ReminderGro
     for reminder in waiting:
         groups.setdefault(reminder.rule, []).append((reminder, names.get(reminder.account_id, "")))
     return [
-        ReminderGroup(rule, sorted(groups[rule], key=lambda item: (item[0].due_date, item[1].casefold())))
+        # Soonest due first; then by the key's date (a renewal's own day) and the account.
+        ReminderGroup(
+            rule,
+            sorted(groups[rule], key=lambda item: (item[0].due_date, item[0].rule_key, fold(item[1]))),
+        )
         for rule in RULES
         if rule in groups
     ]

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import clock, formatting, tasks, vocab
 from csdesk.i18n import label, tr
+from csdesk.text import fold
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline import undo
@@ -159,18 +160,17 @@ def build_today_model(
         by_account: dict[int, list[tasks.TodayTask]] = {}
         for entry in view.tasks:
             by_account.setdefault(entry.task.account_id, []).append(entry)
-        for account_id, entries in sorted(
-            by_account.items(), key=lambda kv: kv[1][0].account_name.casefold()
-        ):
+        for account_id, entries in sorted(by_account.items(), key=lambda kv: fold(kv[1][0].account_name)):
             account = _item(f"{entries[0].account_name} ({len(entries)})", account_id)
             account.setFont(bold)
             account.setData(f"tasks/{account_id}", FoldKeyRole)
             overdue = sum(1 for e in entries if e.task.is_overdue(today))
-            detail = _item(tr("{n} overdue", n=overdue) if overdue else "", account_id)
-            row = [account, _item(entries[0].account_name, account_id), _item("", account_id), detail]
-            head.appendRow(row)
+            detail = _item(tr("Overdue: {n}", n=overdue) if overdue else "", account_id)
+            head.appendRow([account, _item("", account_id), _item("", account_id), detail])
             for entry in entries:
-                account.appendRow(_task_row(entry, today))
+                row = _task_row(entry, today)
+                row[1].setText("")  # the account's row above says it
+                account.appendRow(row)
     else:
         for entry in view.tasks:
             head.appendRow(_task_row(entry, today))
