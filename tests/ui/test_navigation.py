@@ -148,6 +148,15 @@ def test_switching_database_resets_search_and_selection_and_raises_nothing(
         window.open_account(window.account_ids[2])  # an id the other database does not have
     assert accounts.list_accounts(context.db)  # sanity: the first database has it
 
+    from csdesk import timeline
+
+    timeline.add_event(context.db, window.account_ids[2], kind="note", title="Reunião de alinhamento")
+    search = window.pages["search"]
+    with qtbot.waitSignal(search.searched, timeout=5000) as found:
+        search.query.setText("alinhamento")
+        search.run_search()
+    assert found.args[1] == 1
+
     with qtbot.waitSignal(window.databaseOpened, timeout=5000):
         window.open_database_file(str(other_path))
     qtbot.waitUntil(lambda: book.loaded and len(book.model.book) == 1, timeout=5000)
@@ -155,6 +164,7 @@ def test_switching_database_resets_search_and_selection_and_raises_nothing(
     assert book.selected_account_ids() == []
     assert window.stack.currentWidget() is not page and page.account_id is None
     assert not window.back_action.isEnabled()
+    assert search.query.text() == "" and search.model.rowCount() == 0
 
     # What an import and an undo announce: every view reloads, none asks for the old account.
     hub = context.hub
