@@ -426,6 +426,18 @@ class AccountPage(QWidget):
             if tab is not self.timeline_tab and hasattr(tab, "set_account"):
                 tab.set_account(account_id)
 
+    def clear_account(self) -> None:
+        """Show no account (another database was opened: the id means nothing there)."""
+        self._generation += 1  # an overview still on its way is dropped
+        self.account_id = None
+        self.overview = None
+        self.header.clear()
+        self.header.name.clear()
+        for tab in self.tab_widgets():
+            if hasattr(tab, "set_account"):
+                tab.set_account(None)
+        self.tabs.setCurrentWidget(self.timeline_tab)
+
     def reload_overview(self) -> None:
         if self.account_id is None:
             return

@@ -299,7 +299,12 @@ class BookPage(QWidget):
         self._reload_timer.start()
 
     def _on_database_changed(self) -> None:
+        # Another book: the last one's search, filters and selected row mean nothing here
+        # (a search kept across the switch showed "0 of 25 accounts" after an import).
         self.loaded = False
+        self._pending_select = None
+        self.table.selectionModel().clear()
+        self.set_filter(BookFilter())
         self.reload()
 
     def _show_snapshot_then_reload(self) -> None:
@@ -481,6 +486,10 @@ class BookPage(QWidget):
         finally:
             self._restoring = False
         if state:
+            # Filters, sort and columns come back at the next start; a search does not:
+            # typed to find one account, it would hide the whole book next time.
+            if isinstance(state.get("filter"), dict):
+                state["filter"] = {**state["filter"], "search": ""}
             self.apply_view_state(state)
         else:
             self.model.set_filter(self.current_filter())

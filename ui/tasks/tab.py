@@ -83,7 +83,7 @@ class TasksModel(QAbstractTableModel):
             return Qt.CheckState.Checked if task.status == "done" else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
-                return task.title
+                return tasks.display_title(task)
             if column == 2:
                 return formatting.day(task.due_date)
             if column == 3:
