@@ -204,9 +204,8 @@ def test_long_lists_and_tables_split_across_slides(tmp_path):
 
 
 def test_an_email_column_is_wide_enough_for_its_longest_address():
-    from csdesk.documents.model import Table, column_widths
-
     from csdesk.documents.docx_writer import CELL_CHAR_CM
+    from csdesk.documents.model import Table, column_widths
 
     address = "gabriela.fernandes@agenciatietebaiana.com.br"
     table = Table(
