@@ -884,7 +884,7 @@ def render(
         _active.reset(token)
 
 
-def validate(body: str, kind: str, language: str, *, limits: Limits = LIMITS) -> str:
+def validate(body: str, language: str, *, limits: Limits = LIMITS) -> str:
     """Compile ``body`` and fill it in with the sample account, within ``limits``.
 
     Returns the text; raises TemplateRenderError naming the line of what is wrong.
@@ -892,12 +892,7 @@ def validate(body: str, kind: str, language: str, *, limits: Limits = LIMITS) ->
     from csdesk.documents.context import sample_data
 
     check_syntax(body)
-    text = render(body, sample_data(language), language, limits=limits)
-    if kind != "follow_up_email":
-        from csdesk.documents.markup import parse
-
-        parse(text, language)
-    return text
+    return render(body, sample_data(language), language, limits=limits)
 
 
 # The placeholder picker: (expression to insert, English description) -----------------
