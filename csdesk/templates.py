@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextvars
 import functools
 import operator
+import pprint
 import re
 import string
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -207,7 +209,6 @@ class Limits:
 
 LIMITS = Limits()
 _CLOCK_EVERY = 64  # ticks between two looks at the clock and the cancel flag
-_MAX_DEPTH_COST = 64  # per-item indentation counted for nested lists (pprint)
 
 
 class BudgetExceeded(SecurityError):
@@ -285,7 +286,7 @@ class _Budget:
         if isinstance(value, (str, bytes, list, tuple, dict)):
             self.check_size(len(value))
             self.spend(len(value))
-        elif isinstance(value, Iterator):
+        elif isinstance(value, Iterator) and not isinstance(value, _CountedIterator):
             return _CountedIterator(value, self)
         return value
 
@@ -349,7 +350,7 @@ class _CountedBuffer(list):
 
 
 def text_size(value: Any, limit: int) -> int:
-    """An upper bound of ``len(str(value))`` (and of its ``pprint``), counted up to ``limit``.
+    """An upper bound of ``len(str(value))``, counted up to ``limit``.
 
     Walks lists, tuples, dicts and namespaces without building any text; past
     ``limit`` it stops and returns ``limit + 1``. Strings inside containers count as
@@ -370,10 +371,10 @@ def text_size(value: Any, limit: int) -> int:
         elif isinstance(item, int):
             total += item.bit_length() // 3 + 2
         elif isinstance(item, (list, tuple, set, frozenset)):
-            total += 2 + len(item) * (2 + min(depth, _MAX_DEPTH_COST))
+            total += 2 + len(item) * 2
             stack.extend((child, depth + 1) for child in item)
         elif isinstance(item, dict):
-            total += 2 + len(item) * (4 + min(depth, _MAX_DEPTH_COST))
+            total += 2 + len(item) * 4
             for key, child in item.items():
                 stack.append((key, depth + 1))
                 stack.append((child, depth + 1))
@@ -562,6 +563,10 @@ def _filter_size(name: str, value: Any, args: tuple, kwargs: dict, budget: _Budg
         if not isinstance(start, (int, float, Decimal)):
             raise SecurityError(tr("sum adds numbers only"))
         return None
+    if name == "pprint":
+        return text_size([value], limit)  # a string shows as its repr (on one line: see environment())
+    if name == "tojson":
+        return 6 * text_size([value], limit)  # \uXXXX escapes
     if name in _TEXT_FILTERS:
         return text_size(value, limit)
     return None
@@ -775,6 +780,9 @@ def environment(language: str) -> _Sandbox:
     env.filters["number"] = lambda v, digits=0: formatting.number(v, digits, language)
     env.filters["label"] = lambda key, labels: i18n.label(labels, key, language)
     env.filters["tr"] = lambda text: i18n.tr(text, language)
+    # pprint indents each wrapped line by its column: a long key over a long list would
+    # make a text the square of its size. On one line, it is the value's repr.
+    env.filters["pprint"] = lambda value: pprint.pformat(value, width=sys.maxsize)
     base_center, base_indent = env.filters["center"], env.filters["indent"]
     env.filters["center"] = lambda s, width=80: base_center(s, _check_width(width))
     env.filters["indent"] = lambda s, width=4, *a, **k: base_indent(
