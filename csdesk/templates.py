@@ -609,9 +609,14 @@ def _size(value: Any) -> int:
     return len(value) if isinstance(value, (str, bytes, list, tuple)) else 0
 
 
+_SHORT_TEXT = (str, int, float, date, Decimal, type(None))  # their text is short or already counted
+
+
 def _finalize(value: Any) -> Any:
     """Every ``{{ expression }}`` passes here before it becomes text."""
-    if not isinstance(value, str):
+    # Numbers: ** and * keep integers under MAX_POWER_BITS, and Python refuses to print
+    # one of more than 4,300 digits.
+    if not isinstance(value, _SHORT_TEXT):
         budget = _budget()
         budget.check_size(text_size(value, budget.limits.value_chars))
     return value
