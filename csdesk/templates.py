@@ -257,7 +257,9 @@ class _Budget:
             raise BudgetExceeded(
                 tr(
                     "the template took longer than {seconds} seconds to fill in; simplify its loops",
-                    seconds=formatting.number(self.limits.seconds, 0, i18n.current_language()),
+                    seconds=formatting.number(
+                        self.limits.seconds, 0 if self.limits.seconds == int(self.limits.seconds) else 1
+                    ),
                 )
             )
 
@@ -291,6 +293,8 @@ class _Budget:
         return value
 
     def loop(self, iterable: Any) -> _CountedIterator:
+        if isinstance(iterable, _CountedIterator):
+            return iterable  # already counted (a filter's lazy result)
         return _CountedIterator(iter(iterable), self)
 
 
