@@ -273,8 +273,7 @@ def account_health_data(
                 TimelineEvent.account_id == account_id,
                 TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
                 TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
-                ((TimelineEvent.kind == "meeting") & (TimelineEvent.subkind == "qbr"))
-                | (TimelineEvent.kind == "ticket"),
+                health.qbr_meeting() | (TimelineEvent.kind == "ticket"),
             )
         ).all()
         revenue = session.execute(

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "csdesk.commands.timeline",
     "csdesk.commands.imports",
     "csdesk.commands.rates",
+    "csdesk.commands.templates",
 )
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, case, delete, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, String, case, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from csdesk import clock, formatting, vocab
@@ -44,6 +44,32 @@ from db.models import (
     Task,
     TimelineEvent,
 )
+
+# ---------------------------------------------------------------------------
+# Which timeline events are QBR meetings
+
+
+def deck_logged_as_meeting() -> ColumnElement[bool]:
+    """SQL test: a QBR deck generated before decks became *document* events.
+
+    Those were stored as automatic QBR meetings (kind meeting, subkind qbr, source
+    auto), and no other path writes automatic QBR meetings: they are documents.
+    """
+    return (
+        (TimelineEvent.kind == "meeting")
+        & (func.coalesce(TimelineEvent.subkind, "") == "qbr")
+        & (TimelineEvent.source == "auto")
+    )
+
+
+def qbr_meeting() -> ColumnElement[bool]:
+    """SQL test: a QBR meeting that took place (closes the QBR reminder, counts as attendance)."""
+    return (
+        (TimelineEvent.kind == "meeting")
+        & (func.coalesce(TimelineEvent.subkind, "") == "qbr")
+        & (TimelineEvent.source != "auto")
+    )
+
 
 # ---------------------------------------------------------------------------
 # Measures a component can use
@@ -549,8 +575,12 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                 select(
                     TimelineEvent.account_id,
                     day_number(TimelineEvent.occurred_at),
-                    case(((TimelineEvent.kind == "meeting") & (TimelineEvent.subkind == "qbr"), 1), else_=0),
-                ).where(TimelineEvent.kind.in_(vocab.TOUCH_KINDS), TimelineEvent.occurred_at >= event_since),
+                    case((qbr_meeting(), 1), else_=0),
+                ).where(
+                    TimelineEvent.kind.in_(vocab.TOUCH_KINDS),
+                    ~deck_logged_as_meeting(),
+                    TimelineEvent.occurred_at >= event_since,
+                ),
                 TimelineEvent.account_id,
             ),
             3,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from csdesk import clock, formatting, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
+from csdesk.health import qbr_meeting
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
 from csdesk.text import fold
@@ -383,10 +384,9 @@ def _renewal_plans(session: Session, today: date, rule: dict[str, Any]) -> list[
 
 
 def _qbr_held(first: date, last: date) -> Any:
-    """Subquery: ids of the accounts with a QBR meeting from ``first`` to ``last``."""
+    """Subquery: ids of the accounts with a QBR meeting from ``first`` to ``last`` (a deck is not one)."""
     return select(TimelineEvent.account_id).where(
-        TimelineEvent.kind == "meeting",
-        TimelineEvent.subkind == "qbr",
+        qbr_meeting(),
         TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
         TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
     )

@@ -74,6 +74,7 @@ EVENT_KINDS = (
     "escalation",
     "expansion_opportunity",
     "advocacy",
+    "document",
 )
 MEETING_TYPES = ("kickoff", "training", "check_in", "qbr", "onboarding_review")
 # Kinds that count as a touch for "last touch" (something we did with the customer).
@@ -126,6 +127,7 @@ EVENT_KIND_LABELS = {
     "escalation": "Escalation",
     "expansion_opportunity": "Expansion opportunity",
     "advocacy": "Referral / case study",
+    "document": "Document",
 }
 MEETING_TYPE_LABELS = {
     "kickoff": "Kickoff",

@@ -34,7 +34,9 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--from", dest="start", metavar="DATE", help="period start (default: 90 days ago)")
     parser.add_argument("--to", dest="end", metavar="DATE", help="period end, included (default: today)")
     parser.add_argument("--template", metavar="NAME", help="a user template's name (default: the built-in)")
-    parser.add_argument("--no-event", action="store_true", help="do not record the QBR on the timeline")
+    parser.add_argument(
+        "--no-event", action="store_true", help="do not record the generated deck on the timeline"
+    )
     parser.add_argument(
         "--show-health",
         action="store_true",

@@ -136,7 +136,7 @@ def build_document(
     data_period = period or context.Period.quarter_to(today or clock.today())
     template = templates.find_template(db, kind, language, template_name)
     progress.step(1, 4, tr("Filling in the template", language), force=True)
-    text = templates.render(template.body, data.data, language)
+    text = templates.render(template.body, data.data, language, progress=progress)
     doc = markup.parse(text, language)
     if with_charts:
         progress.step(2, 4, tr("Drawing the charts", language), force=True)
@@ -177,7 +177,7 @@ def generate(
     today: date | None = None,
     show_health: bool = False,
 ) -> GeneratedDocument:
-    """Write one document for one account; a QBR deck also goes on the timeline.
+    """Write one document for one account; a QBR deck also goes on the timeline, as a document.
 
     The health score, the CSM's internal reading, is in it only with ``show_health``.
     """
@@ -204,12 +204,15 @@ def generate(
         ) from exc
     event_id = None
     if record_event and kind == "qbr":
+        # A document, not a meeting: preparing the deck neither holds the QBR nor touches the customer.
         event_id = _record_event(
             db,
             account_id,
+            "document",
             "qbr",
             tr("QBR deck generated", doc.language),
             tr("File: {file}", doc.language, file=path.name),
+            when=datetime.combine(today, clock.now().time()) if today else None,
         )
     progress.step(4, 4, "", force=True)
     return GeneratedDocument(path, doc.title, event_id)
@@ -233,16 +236,17 @@ def follow_up_email(
 def _record_event(
     db: Database,
     account_id: int,
+    kind: str,
     subkind: str,
     title: str,
     body: str | None = None,
     when: datetime | None = None,
 ) -> int:
-    """A meeting event on the timeline, through the timeline service when it is available."""
+    """An automatic event on the timeline: a meeting held, or a document generated (subkind: its kind)."""
     event = timeline.add_event(
         db,
         account_id,
-        kind="meeting",
+        kind=kind,
         subkind=subkind,
         title=title,
         body=body,
@@ -256,7 +260,9 @@ def record_kickoff_held(
     db: Database, account_id: int, when: datetime | None = None, language: str | None = None
 ) -> int:
     """The kickoff meeting took place: it goes on the timeline."""
-    return _record_event(db, account_id, "kickoff", tr("Kickoff meeting held", language), when=when)
+    return _record_event(
+        db, account_id, "meeting", "kickoff", tr("Kickoff meeting held", language), when=when
+    )
 
 
 def default_file_name(

@@ -81,7 +81,7 @@ def test_qbr_records_a_timeline_event(book, tmp_path):
     event = timeline.get_event(db, result.event_id) if hasattr(timeline, "get_event") else None
     events = timeline.list_events(db, account_id) if hasattr(timeline, "list_events") else []
     found = event or next(e for e in events if e.id == result.event_id)
-    assert (found.kind, found.subkind, found.source) == ("meeting", "qbr", "auto")
+    assert (found.kind, found.subkind, found.source) == ("document", "qbr", "auto")
 
 
 @pytest.mark.parametrize(
