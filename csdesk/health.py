@@ -245,7 +245,7 @@ def band_label(band: str | None, language: str | None = None) -> str:
 
 def no_data_label(language: str | None = None) -> str:
     """What an account without a score shows wherever a band would be (book, splits, filters, decks)."""
-    return tr("No data", language)
+    return tr(vocab.HEALTH_NO_DATA, language)
 
 
 def default_model() -> Model:
@@ -1421,6 +1421,43 @@ def score_now(db: Database, account_id: int, today: date | None = None) -> Snaps
         bool(grid.complete[0, 0]),
         comps,
         model.id,
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of its model's weight an account's inputs carry today (percent)."""
+
+    present: float
+    required: float
+    present_labels: tuple[str, ...]
+    missing_labels: tuple[str, ...]
+
+    @property
+    def enough(self) -> bool:
+        return self.present >= self.required - 1e-6
+
+
+def coverage(
+    db: Database, account_id: int, today: date | None = None, language: str | None = None
+) -> Coverage | None:
+    """Which of the model's inputs an account has today: why it has a score, or No data."""
+    today = today or clock.today()
+    inputs = load_inputs(db, today, [account_id])
+    if len(inputs.ids) == 0:
+        return None
+    grid = score_grid(inputs, list_models(db), [today], today)
+    model = grid.models[grid.model_index[0]]
+    present = [not np.isnan(grid.points[k, 0, 0]) for k in range(len(model.components))]
+    return Coverage(
+        present=round(sum(c.weight for c, p in zip(model.components, present, strict=True) if p), 1),
+        required=model.min_weight,
+        present_labels=tuple(
+            c.display_label(language) for c, p in zip(model.components, present, strict=True) if p
+        ),
+        missing_labels=tuple(
+            c.display_label(language) for c, p in zip(model.components, present, strict=True) if not p
+        ),
     )
 
 

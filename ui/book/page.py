@@ -200,7 +200,7 @@ class BookPage(QWidget):
         self.band_filter = self._filter_combo(
             [(tr("Health"), None)]
             + [(label(vocab.HEALTH_BAND_LABELS, b), b) for b in vocab.HEALTH_BANDS]
-            + [(tr("At risk or critical"), "yellow,red"), (tr("No score yet"), NO_SCORE)]
+            + [(tr("At risk or critical"), "yellow,red"), (tr(vocab.HEALTH_NO_DATA), NO_SCORE)]
         )
         self.renewal_filter = self._filter_combo(
             [(tr("Renewal"), None)] + [(tr("Renews in {n} d", n=n), n) for n in RENEWAL_CHOICES]

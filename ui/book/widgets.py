@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import formatting
-from csdesk.book import Kpis
+from csdesk.book import NO_SCORE, Kpis
 from csdesk.i18n import tr
 from ui.book.icons import icon
 from ui.book.model import BandRole
@@ -28,6 +28,7 @@ BAND_COLORS = {
     "green": (QColor("#17803d"), QColor("#dcf5e3")),
     "yellow": (QColor("#8a5a00"), QColor("#fdf0c8")),
     "red": (QColor("#b42318"), QColor("#fde1de")),
+    NO_SCORE: (QColor("#5d6675"), QColor("#eceff3")),  # No data: grey, never a band's colour
 }
 
 
@@ -153,13 +154,14 @@ class KpiHeader(QWidget):
             formatting.number(kpis.renewals),
             tr("{mrr} MRR", mrr=money(kpis.renewals_mrr_cents)),
         )
+        no_data = max(0, kpis.active_accounts - kpis.scored_accounts)  # churned accounts have no score
         if kpis.average_health is None:
-            self.cards["health"].set("—", tr("no scores yet"))
+            self.cards["health"].set("—", tr("{n} with no data", n=formatting.number(no_data)))
         else:
-            self.cards["health"].set(
-                formatting.number(kpis.average_health, 0),
-                tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts)),
-            )
+            note = tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts))
+            if no_data > 0:
+                note += " · " + tr("{n} with no data", n=formatting.number(no_data))
+            self.cards["health"].set(formatting.number(kpis.average_health, 0), note)
         card = self.cards["at_risk"]
         alert = kpis.at_risk_mrr_cents > 0
         if card.property("alert") != alert:  # re-polishing restyles the card: only on a change
