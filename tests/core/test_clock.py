@@ -56,8 +56,10 @@ def test_the_core_and_the_gui_ask_the_clock_for_the_day():
                 if (
                     isinstance(node, ast.Attribute)
                     and isinstance(node.value, ast.Name)
-                    and (node.value.id, node.attr)
-                    in {("date", "today"), ("datetime", "now"), ("datetime", "today")}
-                ) or (isinstance(node, ast.Attribute) and node.attr in {"currentDate", "currentDateTime"}):
+                    and (node.value.id, node.attr) in {("date", "today"), ("datetime", "now"), ("datetime", "today")}
+                ) or (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in {"currentDate", "currentDateTime"}
+                ):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, "use csdesk.clock.today() / clock.now(): " + ", ".join(offenders)
