@@ -110,3 +110,18 @@ def test_a_demo_from_the_welcome_screen_opens_with_its_scores(qtbot, context, mo
     qtbot.waitUntil(lambda: page.kpis.cards["health"].value.text() != "—", timeout=10_000)
     bands = {page.model.index(r, col("health")).data(BandRole) for r in range(page.model.rowCount())}
     assert bands & {"green", "yellow", "red"}
+
+
+def test_the_book_says_scores_are_being_computed_while_they_are(qtbot, context, book):
+    from ui.main_window import MainWindow
+
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    page = window.pages["book"]
+    qtbot.waitUntil(lambda: page.loaded, timeout=5000)
+    note = page.kpis.cards["health"].note
+    assert "no data" in note.text()
+    with qtbot.waitSignal(window.health_service.finished, timeout=20_000):
+        window.health_service.recompute_all()
+        assert note.text() == "Computing health scores…"
+    assert "no data" in note.text()

@@ -119,6 +119,8 @@ class KpiHeader(QWidget):
             "renewals": KpiCard("renewals", tr("Renewals in 90 days")),
             "health": KpiCard("health", tr("Average health")),
         }
+        self._kpis: Kpis | None = None
+        self.health_updating = False
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
@@ -127,7 +129,15 @@ class KpiHeader(QWidget):
             # in the search field does not re-lay out (and repaint) the whole page.
             layout.addWidget(card, 1)
 
+    def set_health_updating(self, updating: bool) -> None:
+        """While scores are recomputed the health card says so instead of vouching for old ones."""
+        self.health_updating = updating
+        if self._kpis is not None:
+            self.show_kpis(self._kpis)
+
     def show_kpis(self, kpis: Kpis) -> None:
+        self._kpis = kpis
+
         def money(cents: int) -> str:
             return formatting.compact_money(cents, kpis.currency)
 
@@ -162,6 +172,8 @@ class KpiHeader(QWidget):
             if no_data > 0:
                 note += " · " + tr("{n} with no data", n=formatting.number(no_data))
             self.cards["health"].set(formatting.number(kpis.average_health, 0), note)
+        if self.health_updating:
+            self.cards["health"].note.setText(tr("Computing health scores…"))
         card = self.cards["at_risk"]
         alert = kpis.at_risk_mrr_cents > 0
         if card.property("alert") != alert:  # re-polishing restyles the card: only on a change
