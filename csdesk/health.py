@@ -39,6 +39,7 @@ from db import Database
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
     Account,
+    HealthLayout,
     HealthModel,
     HealthSnapshot,
     Measure,
@@ -819,55 +820,41 @@ def _combine(ids, day_numbers, points, values, weights, alive, model_index, mode
 # Writing snapshots
 
 
-def _code_table(values: np.ndarray, scale: int, prefix: str, suffix: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of rounded values and a table of their texts: a few formats, not millions."""
-    codes = np.round(values * scale).astype(np.int64)
-    lo = int(codes.min()) if len(codes) else 0
-    codes -= lo
-    present = np.zeros(int(codes.max()) + 1 if len(codes) else 1, dtype=bool)
-    present[codes] = True
-    table = np.empty(len(present), dtype=object)
-    for c in np.flatnonzero(present).tolist():
-        table[c] = f"{prefix}{round((c + lo) / scale, 4)!r}{suffix}"
-    return codes, table
+def _layout_ids(session: Session, models: Sequence[Model]) -> dict[int, int]:
+    """The ``HealthLayout`` row of each model's components (by model index), created when new."""
+    existing = {
+        json.dumps(row.components, sort_keys=True): row.id for row in session.scalars(select(HealthLayout))
+    }
+    out = {}
+    for mi, model in enumerate(models):
+        layout = [{"key": c.key, "measure": c.measure, "weight": c.weight} for c in model.components]
+        text = json.dumps(layout, sort_keys=True)
+        if text not in existing:
+            row = HealthLayout(components=layout)
+            session.add(row)
+            session.flush()
+            existing[text] = row.id
+        out[mi] = existing[text]
+    return out
 
 
-def _breakdowns(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> list[str]:
-    """The component breakdown JSON of each (account, day) cell.
-
-    Numbers are turned into text through lookup tables (rounded values repeat a
-    lot), so millions of rows cost a few table look-ups and one join each.
-    """
-    out = np.empty(len(ai), dtype=object)
+def _packed(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[list[bytes], list[bytes]]:
+    """Each cell's component points and input values as float32 bytes (NaN = missing), in layout order."""
+    points = np.empty(len(ai), dtype=object)
+    values = np.empty(len(ai), dtype=object)
     for mi, model in enumerate(grid.models):
         sel = np.flatnonzero(grid.model_index[ai] == mi)
         if len(sel) == 0:
             continue
+        k = len(model.components)
         a, d = ai[sel], di[sel]
-        columns: list[list[str]] = []
-        last = len(model.components) - 1
-        for k, comp in enumerate(model.components):
-            pts = grid.points[k, a, d]
-            missing = np.isnan(pts)
-            head = ("[" if k == 0 else "") + json.dumps(
-                {"key": comp.key, "measure": comp.measure, "weight": comp.weight}
-            )[:-1]
-            tail = "}" + ("]" if k == last else ", ")
-            gone = f'{head}, "points": null, "value": null, "effective_weight": 0.0, "missing": true{tail}'
-            p_codes, p_table = _code_table(np.nan_to_num(pts), 100, f'{head}, "points": ', ', "value": ')
-            val = grid.values[k, a, d]
-            v_codes, v_table = _code_table(np.nan_to_num(val), 100, "", ', "effective_weight": ')
-            e_codes, e_table = _code_table(grid.eff_weight[k, a, d], 10000, "", f', "missing": false{tail}')
-            p_text = p_table[p_codes]
-            v_text = v_table[v_codes]
-            e_text = e_table[e_codes]
-            if missing.any():
-                p_text[missing] = gone
-                v_text[missing] = ""
-                e_text[missing] = ""
-            columns.extend((p_text.tolist(), v_text.tolist(), e_text.tolist()))
-        out[sel] = list(map("".join, zip(*columns, strict=True)))
-    return out.tolist()
+        pts = np.ascontiguousarray(grid.points[:k, a, d].T, dtype="<f4")
+        val = np.ascontiguousarray(
+            np.where(np.isnan(grid.points[:k, a, d]), np.nan, grid.values[:k, a, d]).T, dtype="<f4"
+        )
+        points[sel] = [row.tobytes() for row in pts]
+        values[sel] = [row.tobytes() for row in val]
+    return points.tolist(), values.tolist()
 
 
 @dataclass(frozen=True)
@@ -911,12 +898,13 @@ def recompute(
             stmt = stmt.where(HealthSnapshot.account_id.in_([int(i) for i in inputs.ids]))
         session.execute(stmt)
         model_ids = {i: m.id for i, m in enumerate(models)}
+        layout_ids = _layout_ids(session, models)
         for lo in range(0, max(n, 1), CHUNK):
             if n == 0:
                 break
             progress.step(lo, n, tr("Computing health scores…"))
             grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
-            written += _write_grid(session, grid, days, model_ids)
+            written += _write_grid(session, grid, days, model_ids, layout_ids)
             latest_rows.extend(_latest(grid, today))
             if alerts:
                 d, r = _alert_candidates(grid, alert_settings)
@@ -930,12 +918,17 @@ def recompute(
 
 
 def _write_grid(
-    session: Session, grid: ScoreGrid, days: Sequence[date], model_ids: dict[int, int | None]
+    session: Session,
+    grid: ScoreGrid,
+    days: Sequence[date],
+    model_ids: dict[int, int | None],
+    layout_ids: dict[int, int],
 ) -> int:
     ai, di = np.nonzero(grid.valid)
     if len(ai) == 0:
         return 0
-    breakdown = _breakdowns(grid, ai, di)
+    points, inputs = _packed(grid, ai, di)
+    model_index = grid.model_index[ai].tolist()
     day_objs = np.array(days, dtype=object)
     columns = {
         "account_id": grid.ids[ai].tolist(),
@@ -943,10 +936,12 @@ def _write_grid(
         "score": grid.score[ai, di].tolist(),
         "band": np.array(BAND_KEYS, dtype=object)[grid.band[ai, di]].tolist(),
         "complete": grid.complete[ai, di].tolist(),
-        "components": breakdown,
-        "model_id": [model_ids[i] for i in grid.model_index[ai].tolist()],
+        "model_id": [model_ids[i] for i in model_index],
+        "layout_id": [layout_ids[i] for i in model_index],
+        "points": points,
+        "inputs": inputs,
     }
-    insert_rows(session, HealthSnapshot.__table__, columns, json_columns=("components",))
+    insert_rows(session, HealthSnapshot.__table__, columns)
     return len(ai)
 
 
