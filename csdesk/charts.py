@@ -578,7 +578,9 @@ def band_distribution_figure(
         _style(ax, grid_axis="x")
         shown = [s for s in splits if s.band is not None or s.accounts]
         labels = [
-            label(vocab.HEALTH_BAND_LABELS, s.band, language) if s.band else tr("No score", language)
+            label(vocab.HEALTH_BAND_LABELS, s.band, language)
+            if s.band
+            else tr(vocab.HEALTH_NO_DATA, language)
             for s in shown
         ]
         values = [s.accounts if what == "accounts" else s.mrr_cents for s in shown]

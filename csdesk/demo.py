@@ -1355,3 +1355,24 @@ def generate(
         churned=churned,
         mrr_cents=mrr_total,
     )
+
+
+def create_book(
+    db: Database,
+    accounts: int = 200,
+    seed: int = 1,
+    progress: Progress = SILENT,
+    today: date | None = None,
+) -> DemoSummary:
+    """The demo book as the user first sees it: accounts, then their health history, then plans.
+
+    Scores are computed before this returns (the book never shows a demo without
+    its health), and the success plans come last because get-well plans follow
+    the red accounts. The CLI and the welcome screen both call this.
+    """
+    from csdesk import health, plans
+
+    summary = generate(db, accounts=accounts, seed=seed, progress=progress, today=today)
+    health.recompute(db, today=today, progress=progress)
+    plans.add_demo_plans(db, seed=seed, today=today)
+    return summary

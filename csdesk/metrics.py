@@ -452,14 +452,18 @@ def _period(
 
 
 def bands_at(db: Database, day: date, account_ids: pd.Index | None = None) -> pd.Series:
-    """Each account's health band at the end of ``day`` (latest snapshot on or before it)."""
+    """Each account's health band at the end of ``day`` (latest snapshot on or before it).
+
+    Snapshots are weekly: an account without one in the week to ``day`` had no score
+    then (No data), whatever band it had before.
+    """
     with db.session() as session:
         if day >= clock.today():
             rows = session.execute(select(Account.id, Account.health_band)).all()
         else:
             latest = (
                 select(HealthSnapshot.account_id, func.max(HealthSnapshot.as_of).label("as_of"))
-                .where(HealthSnapshot.as_of <= day)
+                .where(HealthSnapshot.as_of <= day, HealthSnapshot.as_of > day - timedelta(days=7))
                 .group_by(HealthSnapshot.account_id)
                 .subquery()
             )

@@ -54,6 +54,8 @@ CONTACT_ROLE_LABELS = {
 
 HEALTH_BANDS = ("green", "yellow", "red")
 HEALTH_BAND_LABELS = {"green": "Healthy", "yellow": "At risk", "red": "Critical"}
+# An account without a score (too little of the model's weight present): its own group, not a band.
+HEALTH_NO_DATA = "No data"
 PLAN_STATUS_LABELS = {"on_track": "On track", "late": "Late", "done": "Done"}  # a success plan's state
 
 EVENT_KINDS = (

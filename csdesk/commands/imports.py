@@ -135,6 +135,14 @@ def _undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recompute_health(db, account_ids: list[int]) -> None:
+    """The imported accounts' scores, before anything reads them (no stale or invented health)."""
+    from csdesk import health
+    from csdesk.commands.demo import _progress_to_stderr
+
+    health.recompute(db, account_ids, progress=_progress_to_stderr())
+
+
 def run_import_command(args: argparse.Namespace) -> int:
     if args.undo is not None:
         if args.file:
@@ -175,6 +183,8 @@ def run_import_command(args: argparse.Namespace) -> int:
             return 2
         if args.save_preset:
             importing.save_preset(db, args.save_preset, prepared)
+        if not args.dry_run and result.run_id is not None and result.account_ids:
+            _recompute_health(db, result.account_ids)
     finally:
         db.dispose()
     if args.format == "json":

@@ -221,6 +221,10 @@ def build(
 
     # Health: the latest snapshot wins over the denormalised column when both exist.
     latest = snapshots[-1] if snapshots else None
+    if latest is not None and latest.as_of < period.end - timedelta(days=8):
+        # Snapshots are weekly: none in the period's last week means no score then (No data),
+        # not the last score the account ever had.
+        latest, stored_score, stored_band = None, None, None
     score = latest.score if latest else stored_score
     band = (latest.band if latest else stored_band) or _band_of(score)
     history = [
@@ -251,7 +255,9 @@ def build(
     health = {
         "score": score,
         "band": band,
-        "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, band, language),
+        "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, band, language)
+        if band
+        else i18n.tr(vocab.HEALTH_NO_DATA, language),
         "trend": trend,
         "at_start": at_start[-1] if at_start else (history[0][1] if history else None),
         "components": components,

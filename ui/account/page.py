@@ -198,7 +198,9 @@ class AccountHeader(QFrame):
                 "padding: 2px 10px; font-weight: bold;"
             )
         else:
-            self.badge.setText(tr("No health score yet"))
+            self.badge.setText(
+                tr(vocab.HEALTH_NO_DATA) if a.status == "active" else tr("No health score yet")
+            )
             self.badge.setStyleSheet(
                 "color: palette(mid); border: 1px solid palette(mid); border-radius: 9px; padding: 2px 10px;"
             )

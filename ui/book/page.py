@@ -200,7 +200,7 @@ class BookPage(QWidget):
         self.band_filter = self._filter_combo(
             [(tr("Health"), None)]
             + [(label(vocab.HEALTH_BAND_LABELS, b), b) for b in vocab.HEALTH_BANDS]
-            + [(tr("At risk or critical"), "yellow,red"), (tr("No score yet"), NO_SCORE)]
+            + [(tr("At risk or critical"), "yellow,red"), (tr(vocab.HEALTH_NO_DATA), NO_SCORE)]
         )
         self.renewal_filter = self._filter_combo(
             [(tr("Renewal"), None)] + [(tr("Renews in {n} d", n=n), n) for n in RENEWAL_CHOICES]
@@ -760,13 +760,21 @@ class BookPage(QWidget):
         dialog.setValue(0)
         db = self.context.db
         job = run_in_background(
-            lambda progress: demo.generate(db, accounts=DEMO_ACCOUNTS, progress=progress),
+            # Accounts, then their health scores, then plans: the book opens with its health.
+            lambda progress: demo.create_book(db, accounts=DEMO_ACCOUNTS, progress=progress),
             lambda _result: self._on_demo_done(dialog),
             lambda error: (dialog.close(), show_error(self, error)),
             parent=self,
         )
-        job.progressed.connect(lambda done, total, _msg: dialog.setValue(int(done * 100 / max(total, 1))))
-        job.cancelled.connect(dialog.close)
+
+        def show_progress(done: int, total: int, message: str) -> None:
+            if message:
+                dialog.setLabelText(message)
+            dialog.setValue(int(done * 100 / max(total, 1)))
+
+        job.progressed.connect(show_progress)
+        # Cancelled while scoring, the accounts are there already: show them (Sem dados until a recompute).
+        job.cancelled.connect(lambda: (dialog.close(), self.context.hub.accountsChanged.emit([])))
         dialog.canceled.connect(job.cancel)
         self.demo_job = job
 

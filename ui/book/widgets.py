@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import currency, formatting
-from csdesk.book import Kpis
+from csdesk.book import NO_SCORE, Kpis
 from csdesk.i18n import tr
 from ui.book.icons import icon
 from ui.book.model import BandRole
@@ -28,6 +28,7 @@ BAND_COLORS = {
     "green": (QColor("#17803d"), QColor("#dcf5e3")),
     "yellow": (QColor("#8a5a00"), QColor("#fdf0c8")),
     "red": (QColor("#b42318"), QColor("#fde1de")),
+    NO_SCORE: (QColor("#5d6675"), QColor("#eceff3")),  # No data: grey, never a band's colour
 }
 
 
@@ -124,6 +125,8 @@ class KpiHeader(QWidget):
             "renewals": KpiCard("renewals", tr("Renewals in 90 days")),
             "health": KpiCard("health", tr("Average health")),
         }
+        self._kpis: Kpis | None = None
+        self.health_updating = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
@@ -144,7 +147,15 @@ class KpiHeader(QWidget):
         outer.addWidget(self.unconverted)
         self._unconverted: tuple[tuple[str, int], ...] = ()
 
+    def set_health_updating(self, updating: bool) -> None:
+        """While scores are recomputed the health card says so instead of vouching for old ones."""
+        self.health_updating = updating
+        if self._kpis is not None:
+            self.show_kpis(self._kpis)
+
     def show_kpis(self, kpis: Kpis) -> None:
+        self._kpis = kpis
+
         def money(cents: int) -> str:
             return formatting.compact_money(cents, kpis.currency)
 
@@ -171,13 +182,16 @@ class KpiHeader(QWidget):
             formatting.number(kpis.renewals),
             tr("{mrr} MRR", mrr=money(kpis.renewals_mrr_cents)),
         )
+        no_data = max(0, kpis.active_accounts - kpis.scored_accounts)  # churned accounts have no score
         if kpis.average_health is None:
-            self.cards["health"].set("—", tr("no scores yet"))
+            self.cards["health"].set("—", tr("{n} with no data", n=formatting.number(no_data)))
         else:
-            self.cards["health"].set(
-                formatting.number(kpis.average_health, 0),
-                tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts)),
-            )
+            note = tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts))
+            if no_data > 0:
+                note += " · " + tr("{n} with no data", n=formatting.number(no_data))
+            self.cards["health"].set(formatting.number(kpis.average_health, 0), note)
+        if self.health_updating:
+            self.cards["health"].note.setText(tr("Computing health scores…"))
         self._show_unconverted(kpis.unconverted)
         card = self.cards["at_risk"]
         alert = kpis.at_risk_mrr_cents > 0
