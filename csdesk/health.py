@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from csdesk import clock, formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
@@ -922,7 +922,7 @@ def recompute(
     latest_rows: list[dict[str, Any]] = []
     drops: list[_Drop] = []
     reds: list[tuple[int, date | None, str | None]] = []
-    with db.transaction() as session:
+    with db.transaction(write_waiting(progress)) as session:
         stmt = delete(HealthSnapshot).where(HealthSnapshot.as_of >= days[0])
         if account_ids is not None:
             stmt = stmt.where(HealthSnapshot.account_id.in_([int(i) for i in inputs.ids]))
