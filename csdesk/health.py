@@ -372,10 +372,12 @@ def _ensure_default(session: Session) -> None:
 
 def list_models(db: Database) -> list[Model]:
     """The default model first, then one per segment; creates the default on first use."""
-    with db.transaction() as session:
-        _ensure_default(session)
-        rows = session.scalars(select(HealthModel)).all()
-        models = [_model_from_row(r) for r in rows]
+    with db.session() as session:  # reading never waits for another writer
+        models = [_model_from_row(r) for r in session.scalars(select(HealthModel))]
+    if not any(m.segment is None for m in models):
+        with db.transaction() as session:
+            _ensure_default(session)
+            models = [_model_from_row(r) for r in session.scalars(select(HealthModel))]
     order = {None: -1} | {s: i for i, s in enumerate(vocab.SEGMENTS)}
     return sorted(models, key=lambda m: order.get(m.segment, 99))
 
