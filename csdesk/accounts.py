@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 
-from csdesk import ledger, vocab
+from csdesk import clock, ledger, vocab
+from csdesk.currency import recognise as recognise_currency
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.text import digits, fold, name_key, normalize_domain, valid_cnpj
@@ -122,7 +123,7 @@ def validate_account(data: AccountData) -> list[FieldError]:
         and data.active_users > data.licensed_users
     ):
         errors.append(FieldError("active_users", tr("More active users than licences.")))
-    if len(data.currency or "") != 3:
+    if recognise_currency(data.currency) != data.currency:
         errors.append(FieldError("currency", tr("Use a three-letter currency code such as BRL.")))
     return errors
 
@@ -145,6 +146,7 @@ def _clean(data: AccountData) -> AccountData:
         cnpj=digits(data.cnpj) or None,
         domain=normalize_domain(data.domain),
         owner=(data.owner or "").strip() or None,
+        currency=recognise_currency(data.currency) or (data.currency or "").strip().upper(),  # US$ -> USD
     )
 
 
@@ -172,7 +174,7 @@ def create_account(db: Database, data: AccountData, today: date | None = None) -
     errors = validate_account(data)
     if errors:
         raise ValidationError(errors)
-    today = today or date.today()
+    today = today or clock.today()
     with db.transaction() as session:
         account = Account(id=data.id) if data.id else Account()
         _apply(account, data)
@@ -227,7 +229,7 @@ def edit_account(
         moved = None
         if data.mrr_cents != (account.mrr_cents or 0) or data.status != account.status:
             churning = data.status == "churned" and account.status != "churned"
-            on = (data.churn_date if churning else None) or effective or today or date.today()
+            on = (data.churn_date if churning else None) or effective or today or clock.today()
             moved = ledger.record(
                 session,
                 account,

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from csdesk import vocab
+from csdesk import clock, vocab
+from csdesk.currency import DEFAULT_BASE, SETTING_KEYS, Rates
 from csdesk.text import digits, fold
 
 if TYPE_CHECKING:
@@ -56,6 +57,10 @@ QUERY_COLUMNS = (
 # No ORDER BY: walking the name index costs a random row lookup per account
 # (~1.7x a plain table scan at 50,000); build_book sorts by (name_key, id) itself.
 _QUERY_TEXT = f"SELECT {', '.join(QUERY_COLUMNS)} FROM accounts"
+# The base currency and exchange rates (csdesk.currency): the keys are constants, not user input.
+_RATES_QUERY_TEXT = "SELECT key, value FROM settings WHERE key IN ({})".format(
+    ", ".join(f"'{key}'" for key in SETTING_KEYS)
+)
 # Each live plan with its milestones, for the book's plan column (see _plan_statuses).
 _PLAN_QUERY_TEXT = (
     "SELECT p.id, p.account_id, p.status, m.status, m.due_date FROM success_plans p"
@@ -277,6 +282,8 @@ class Book:
     text as object arrays (None = missing), ``id``/``mrr_cents``/``arr_cents`` as
     int64, scores, NPS and day counts as float (NaN = missing), ``renewal_date``
     and ``last_touch_at`` (its day) as datetime64[D] (NaT = missing).
+    ``base_mrr_cents`` is the MRR in the base currency at ``today``'s rate, where
+    ``in_base`` says a rate exists (the account's own currency is in ``currency``).
     """
 
     columns: dict[str, np.ndarray]
@@ -349,10 +356,8 @@ class Book:
 
     @property
     def currency(self) -> str:
-        """The book's main currency (totals are shown in it)."""
-        if self._currency is None:
-            self._currency = _main_currency(self.columns["currency"])
-        return self._currency
+        """The base currency: totals are in it (csdesk.currency)."""
+        return self._currency or DEFAULT_BASE
 
     @property
     def lists(self) -> dict[str, list | np.ndarray]:
@@ -402,12 +407,6 @@ def _vocab_codes(values: np.ndarray, order: tuple[str, ...]) -> np.ndarray:
     return np.fromiter(map(mapping.get, values, repeat(-1)), dtype=np.int8, count=len(values))
 
 
-def _main_currency(values: np.ndarray) -> str:
-    counts = Counter(values)
-    counts.pop(None, None)
-    return str(counts.most_common(1)[0][0]) if counts else "BRL"
-
-
 def _codes(values: np.ndarray, order: tuple[str, ...] | None = None) -> np.ndarray:
     """Rank strings: by a vocabulary's order, else alphabetically (folded); NaN for none."""
     items = values.tolist()
@@ -426,7 +425,9 @@ def _compute_rank(book: Book, key: str) -> np.ndarray:
     if key == "name":
         return np.arange(len(book), dtype=float)  # build_book orders by name_key
     if key in ("mrr", "arr"):
-        return c["mrr_cents"].astype(float)
+        # By value in the base currency where a rate exists (US$ 10.000 above R$ 20.000),
+        # else by the account's own amount.
+        return np.where(c["in_base"], c["base_mrr_cents"], c["mrr_cents"]).astype(float)
     if key == "renewal":
         return c["renewal_days"].astype(float)
     if key == "health":
@@ -457,9 +458,15 @@ def _name_order(name_keys: list[Any], ids: np.ndarray) -> np.ndarray:
     return np.array(sorted(by_id, key=keys.__getitem__), dtype=np.int64)
 
 
-def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> Book:
-    """A Book from rows in ``QUERY_COLUMNS`` order (what the query returns), in any row order."""
-    today = today or date.today()
+def build_book(
+    records: Sequence[Sequence[Any]], today: date | None = None, rates: Rates | None = None
+) -> Book:
+    """A Book from rows in ``QUERY_COLUMNS`` order (what the query returns), in any row order.
+
+    Totals are in ``rates.base`` (BRL without rates), converted at ``today``'s rates.
+    """
+    today = today or clock.today()
+    rates = rates or Rates()
     n = len(records)
     # One C-level pass turns the driver's tuples into a 2-D object block, about twice
     # as fast as transposing them with zip(*records) and building each column.
@@ -475,7 +482,6 @@ def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> B
     # made in (memory order), which is ~1.5x faster than in name order; the results
     # are then put in name order, text columns by copying pointers only.
     codes = {name: _vocab_codes(raw(name), vocab_order)[order] for name, vocab_order in _CODE_ORDERS.items()}
-    currency = _main_currency(raw("currency"))
     columns: dict[str, np.ndarray] = {"id": ids}
     for name in _TEXT_COLUMNS:
         columns[name] = raw(name)
@@ -486,12 +492,15 @@ def build_book(records: Sequence[Sequence[Any]], today: date | None = None) -> B
         columns[name] = _days(raw(name))
     columns = {name: values[order] for name, values in columns.items()}
     columns["arr_cents"] = columns["mrr_cents"] * 12
+    columns["base_mrr_cents"], columns["in_base"] = rates.to_base_array(
+        columns["mrr_cents"], columns["currency"], today
+    )
     day0 = np.datetime64(today, "D")
     columns["renewal_days"] = _days_between(columns["renewal_date"], day0)
     columns["touch_days"] = _days_between(day0, columns["last_touch_at"])
     # Filled by load_book (or set_plan_statuses); the column keeps the table's shape stable.
     columns["plan_status"] = np.full(n, None, dtype=object)
-    return Book(columns=columns, today=today, _codes=codes, _currency=currency)
+    return Book(columns=columns, today=today, _codes=codes, _currency=rates.base)
 
 
 def load_book(db: Database, today: date | None = None) -> Book:
@@ -504,8 +513,11 @@ def load_book(db: Database, today: date | None = None) -> Book:
         records = cursor.fetchall()
         cursor.execute(_PLAN_QUERY_TEXT)
         plan_rows = cursor.fetchall()
+        cursor.execute(_RATES_QUERY_TEXT)
+        settings = dict(cursor.fetchall())
         cursor.close()
-    book = build_book(records, today)
+    rates = Rates.from_settings(*(settings.get(key) for key in SETTING_KEYS))
+    book = build_book(records, today, rates)
     statuses = _plan_statuses(plan_rows, book.today)
     if statuses:
         book.set_plan_statuses(statuses)
@@ -627,7 +639,9 @@ def visible_rows(
 
 @dataclass(frozen=True)
 class Kpis:
-    """Portfolio figures over a set of rows. Money counts active accounts only."""
+    """Portfolio figures over a set of rows. Money counts active accounts only, in ``currency``
+    (the base); active accounts of a currency without a rate are left out of the money and
+    listed in ``unconverted`` as (currency, accounts)."""
 
     accounts: int
     active_accounts: int
@@ -639,6 +653,7 @@ class Kpis:
     average_health: float | None  # over the rows that have a score
     scored_accounts: int
     currency: str = "BRL"
+    unconverted: tuple[tuple[str, int], ...] = ()
 
     @property
     def arr_cents(self) -> int:
@@ -649,7 +664,9 @@ def compute_kpis(book: Book, rows: np.ndarray) -> Kpis:
     """The KPI header's figures for ``rows`` (what the table shows); numeric arrays only."""
     c = book.columns
     active = book.codes("status")[rows] == vocab.STATUSES.index("active")
-    mrr = c["mrr_cents"][rows]
+    converted = c["in_base"][rows]
+    mrr = np.where(converted, c["base_mrr_cents"][rows], 0)
+    left_out = active & ~converted
     bands = book.codes("health_band")[rows]
     at_risk = active & np.isin(bands, [vocab.HEALTH_BANDS.index(b) for b in AT_RISK_BANDS])
     days = book.columns["renewal_days"][rows]
@@ -668,7 +685,13 @@ def compute_kpis(book: Book, rows: np.ndarray) -> Kpis:
         average_health=float(scores[scored].mean()) if scored.any() else None,
         scored_accounts=int(scored.sum()),
         currency=book.currency,
+        unconverted=_count_currencies(c["currency"][rows][left_out]) if left_out.any() else (),
     )
+
+
+def _count_currencies(codes: np.ndarray) -> tuple[tuple[str, int], ...]:
+    counts = Counter(code or DEFAULT_BASE for code in codes.tolist())
+    return tuple(sorted(counts.items()))
 
 
 # The start-up snapshot -----------------------------------------------------------
@@ -680,7 +703,7 @@ def compute_kpis(book: Book, rows: np.ndarray) -> Kpis:
 # allow_pickle=False): a text column is stored as its distinct values, joined in
 # one UTF-8 string, and each row's position among them (-1 for None).
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: the base currency and the MRR in it
 _SEPARATOR = "\x1e"  # ASCII record separator: never part of a name (search keys use \x1f)
 
 
@@ -709,6 +732,7 @@ def save_snapshot(book: Book, path: Path, source: Path) -> bool:
         "version": np.array([SNAPSHOT_VERSION]),
         "source": _file_identity(source),
         "size": np.array([len(book)]),
+        "base_currency": np.array([book.currency]),
     }
     texts = {f"text:{name}": values for name, values in book.columns.items() if values.dtype == object}
     texts["search_keys"] = book.search_keys
@@ -748,7 +772,7 @@ def load_snapshot(path: Path, source: Path, today: date | None = None) -> Book |
 
     None when there is none, or it is unreadable, of another format or of another file.
     """
-    today = today or date.today()
+    today = today or clock.today()
     try:
         with np.load(path, allow_pickle=False) as data:
             if int(data["version"][0]) != SNAPSHOT_VERSION or not np.array_equal(
@@ -756,6 +780,7 @@ def load_snapshot(path: Path, source: Path, today: date | None = None) -> Book |
             ):
                 return None
             size = int(data["size"][0])
+            base = str(data["base_currency"][0])
             columns: dict[str, np.ndarray] = {}
             texts: dict[str, np.ndarray] = {}
             codes: dict[str, np.ndarray] = {}
@@ -783,7 +808,7 @@ def load_snapshot(path: Path, source: Path, today: date | None = None) -> Book |
     day0 = np.datetime64(today, "D")
     columns["renewal_days"] = _days_between(columns["renewal_date"], day0)
     columns["touch_days"] = _days_between(day0, columns["last_touch_at"])
-    book = Book(columns=columns, today=today)
+    book = Book(columns=columns, today=today, _currency=base)
     book._search_keys = search_keys
     book._codes = codes
     return book.prepare()

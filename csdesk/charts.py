@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from csdesk import formatting, vocab
+from csdesk import clock, formatting, vocab
 from csdesk.i18n import label, tr
 
 if TYPE_CHECKING:
@@ -256,8 +256,8 @@ def account_health_data(
         for d, s, b in zip(days, scores, bands, strict=True)
         if (start is None or d >= start) and (end is None or d <= end)
     ]
-    first = pairs[0][0] if pairs else (start or date.today() - timedelta(days=365))
-    last = pairs[-1][0] if pairs else (end or date.today())
+    first = pairs[0][0] if pairs else (start or clock.today() - timedelta(days=365))
+    last = pairs[-1][0] if pairs else (end or clock.today())
     with db.session() as session:
         account = session.get(Account, account_id)
         name = account.name if account else ""
@@ -273,8 +273,7 @@ def account_health_data(
                 TimelineEvent.account_id == account_id,
                 TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
                 TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
-                ((TimelineEvent.kind == "meeting") & (TimelineEvent.subkind == "qbr"))
-                | (TimelineEvent.kind == "ticket"),
+                health.qbr_meeting() | (TimelineEvent.kind == "ticket"),
             )
         ).all()
         revenue = session.execute(
@@ -579,7 +578,9 @@ def band_distribution_figure(
         _style(ax, grid_axis="x")
         shown = [s for s in splits if s.band is not None or s.accounts]
         labels = [
-            label(vocab.HEALTH_BAND_LABELS, s.band, language) if s.band else tr("No score", language)
+            label(vocab.HEALTH_BAND_LABELS, s.band, language)
+            if s.band
+            else tr(vocab.HEALTH_NO_DATA, language)
             for s in shown
         ]
         values = [s.accounts if what == "accounts" else s.mrr_cents for s in shown]
@@ -908,5 +909,5 @@ def build(db: Database, request: ChartRequest, language: str | None = None) -> F
     if name == "nps":
         return nps_figure(metrics.monthly(db, start, end, request.segment), language)
     return renewals_figure(
-        metrics.renewals_by_month(db, request.start or date.today(), 12, request.segment), language
+        metrics.renewals_by_month(db, request.start or clock.today(), 12, request.segment), language
     )

@@ -26,10 +26,10 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
 
-from csdesk import ledger, vocab
+from csdesk import clock, ledger, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold, name_key
 from db import Database, search
 from db.models import (
@@ -1318,12 +1318,16 @@ def generate(
     """Fill an empty database with a demo book of ``accounts`` accounts; all or nothing."""
     if accounts < 1:
         raise UserError(tr("The number of demo accounts must be at least 1."))
-    today = today or date.today()
+    today = today or clock.today()
     gen = _Generator(seed, today)
     counts = dict.fromkeys([name for name, _ in _TABLES] + ["measures"], 0)
     churned = 0
     mrr_total = 0
-    with db.engine.begin() as conn, search.bulk_insert(conn):
+    with (
+        db.connect(write=True, waiting=write_waiting(progress)) as conn,
+        conn.begin(),
+        search.bulk_insert(conn),
+    ):
         if conn.execute(select(func.count()).select_from(Account)).scalar():
             raise UserError(tr("The database already has accounts; create the demo book in a new database."))
         next_contact = (conn.execute(select(func.max(Contact.id))).scalar() or 0) + 1
@@ -1360,3 +1364,24 @@ def generate(
         churned=churned,
         mrr_cents=mrr_total,
     )
+
+
+def create_book(
+    db: Database,
+    accounts: int = 200,
+    seed: int = 1,
+    progress: Progress = SILENT,
+    today: date | None = None,
+) -> DemoSummary:
+    """The demo book as the user first sees it: accounts, then their health history, then plans.
+
+    Scores are computed before this returns (the book never shows a demo without
+    its health), and the success plans come last because get-well plans follow
+    the red accounts. The CLI and the welcome screen both call this.
+    """
+    from csdesk import health, plans
+
+    summary = generate(db, accounts=accounts, seed=seed, progress=progress, today=today)
+    health.recompute(db, today=today, progress=progress)
+    plans.add_demo_plans(db, seed=seed, today=today)
+    return summary

@@ -1,9 +1,13 @@
 """Exporting tables to CSV and XLSX that spreadsheets open safely.
 
 A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return would be run as a formula by Excel or LibreOffice (CSV injection), so
-such text gets a leading single quote. Real numbers are written as numbers
-(a negative MRR change stays a number in XLSX) and are never touched.
+return would be run as a formula by Excel or LibreOffice (CSV injection).
+:func:`neutralize` is the one rule every CSV and XLSX writer of CSDesk applies
+to its cells (this module's, the command line's CSV, the import's rejected-rows
+report): in CSV such text gets the conventional leading single quote; in XLSX it
+is stored as a text cell (with Excel's hidden quote prefix), shown as typed.
+Real numbers are written as numbers (a negative MRR change stays a number) and
+are never touched.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 
 from csdesk import formatting, i18n, vocab
 from csdesk.book import Book
+from csdesk.currency import DEFAULT_BASE
 from csdesk.i18n import tr
 from csdesk.text import format_cnpj
 
@@ -30,9 +35,24 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT, MONEY, DATE, INT, FLOAT = "text", "money", "date", "int", "float"
 
 
-def neutralize(text: str) -> str:
-    """Text that a spreadsheet would run as a formula, made inert with a leading quote."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def neutralize(value: Any, sheet: Any = None) -> Any:
+    """``value`` made safe for a spreadsheet cell; anything but text is returned as it is.
+
+    Without ``sheet`` (CSV): text a spreadsheet would run as a formula gets a leading
+    quote. With an openpyxl ``sheet`` (XLSX): such text comes back as a cell of that
+    sheet holding it as a string (data type ``s``, quote prefix set), never a formula;
+    other values come back unchanged for ``sheet.append``.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    if sheet is None:
+        return "'" + value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"  # openpyxl took "=..." for a formula
+    cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    return cell
 
 
 @dataclass(frozen=True)
@@ -75,10 +95,11 @@ def write_csv(path: str | Path, columns: Sequence[ExportColumn], language: str |
     return count
 
 
-def _xlsx_formats(language: str, currency: str) -> dict[str, str]:
-    symbol = formatting._symbol(currency, language)
+def _xlsx_formats(language: str, currency: str | None) -> dict[str, str]:
+    symbol = formatting._symbol(currency, language) if currency else None
     return {
-        MONEY: f'"{symbol}" #,##0.00;-"{symbol}" #,##0.00',
+        # Amounts of several currencies: bare numbers, with a Currency column beside them.
+        MONEY: f'"{symbol}" #,##0.00;-"{symbol}" #,##0.00' if symbol else "#,##0.00",
         DATE: "dd/mm/yyyy" if language == "pt_BR" else "yyyy-mm-dd",
         INT: "0",
         FLOAT: "0.0",
@@ -96,7 +117,7 @@ def _xlsx_cell(value: Any, kind: str) -> Any:
         return int(value)
     if kind == DATE:
         return value.date() if isinstance(value, datetime) else value
-    return neutralize(str(value))
+    return str(value)
 
 
 def write_xlsx(
@@ -105,7 +126,7 @@ def write_xlsx(
     language: str | None = None,
     *,
     sheet_title: str | None = None,
-    currency: str = "BRL",
+    currency: str | None = "BRL",
 ) -> int:
     """Write ``columns`` as an XLSX sheet with real numbers and dates; returns the row count."""
     from openpyxl import Workbook
@@ -124,12 +145,14 @@ def write_xlsx(
             width = min(45, max(width, longest + 2))
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
 
     bold = Font(bold=True)
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=neutralize(column.header))
+        cell = neutralize(column.header, sheet)
+        if not isinstance(cell, Cell):
+            cell = WriteOnlyCell(sheet, value=cell)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -142,7 +165,7 @@ def write_xlsx(
                 cell.number_format = formats[column.kind]
                 row.append(cell)
             else:
-                row.append(value)
+                row.append(neutralize(value, sheet))
         sheet.append(row)
     if count:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
@@ -197,6 +220,10 @@ class _RowsView:
         return self._book.column(name)[self._rows]
 
 
+def _currencies(book: Book, rows: np.ndarray) -> list[str]:
+    return [code or DEFAULT_BASE for code in book.column("currency")[rows].tolist()]
+
+
 def book_columns(
     book: Book, rows: np.ndarray, keys: Sequence[str], language: str | None = None
 ) -> list[ExportColumn]:
@@ -208,6 +235,7 @@ def book_columns(
         return [tr(h, language) for h in BOOK_EXPORT_HEADERS[key]]
 
     out: list[ExportColumn] = []
+    codes = _currencies(book, rows)
     for key in keys:
         if key not in BOOK_EXPORT_HEADERS:
             continue
@@ -227,6 +255,8 @@ def book_columns(
         elif key in ("mrr", "arr"):
             cents = f["mrr_cents" if key == "mrr" else "arr_cents"].tolist()
             out.append(ExportColumn(h[0], MONEY, [Decimal(c) / 100 for c in cents]))
+            if len(set(codes)) > 1 and not any(c.header == tr("Currency", language) for c in out):
+                out.append(ExportColumn(tr("Currency", language), TEXT, codes))  # never US$ read as R$
         elif key == "renewal":
             out.append(ExportColumn(h[0], DATE, _optional(f["renewal_date"], _to_date)))
             out.append(ExportColumn(h[1], INT, _optional(f["renewal_days"], int)))
@@ -257,6 +287,8 @@ def export_book(
     """Export the visible rows to ``path``; the format follows its suffix (.csv or .xlsx)."""
     columns = book_columns(book, rows, keys, language)
     if str(path).lower().endswith(".xlsx"):
-        currency = book.currency if len(book) else "BRL"
+        codes = set(_currencies(book, rows))
+        # One currency: its symbol on the amounts; several: plain numbers beside a Currency column.
+        currency = codes.pop() if len(codes) == 1 else None if codes else book.currency
         return write_xlsx(path, columns, language, currency=currency)
     return write_csv(path, columns, language)

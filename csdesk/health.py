@@ -7,10 +7,13 @@ weights sum to 100 %. Score = Σ weight × points × 10, 0-100.
 
 A missing input never counts as zero: the score is computed on the inputs
 present with their weights scaled back up to 100 %, and the snapshot is marked
-incomplete with the missing components named.
+incomplete with the missing components named. No data, no score: below the
+model's minimum share of the weight present (50 % by default) there is no score
+at all (*Sem dados*), no band, no history point and nothing to alert on.
 
 Scores are stored as dated ``HealthSnapshot`` rows: one per week (Mondays) for
-two years plus today, each with its component breakdown. The recompute is
+two years plus today and the days the trends compare with (7 and 30 days and the
+alert's window before today), each with its component breakdown. The recompute is
 vectorised: every input is looked up for all (account, week) cells at once
 with ``searchsorted`` over rows sorted by (account, day).
 """
@@ -25,17 +28,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, case, delete, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, String, case, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from csdesk import formatting, vocab
+from csdesk import clock, formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
     Account,
+    HealthLayout,
     HealthModel,
     HealthSnapshot,
     Measure,
@@ -44,6 +48,32 @@ from db.models import (
     Task,
     TimelineEvent,
 )
+
+# ---------------------------------------------------------------------------
+# Which timeline events are QBR meetings
+
+
+def deck_logged_as_meeting() -> ColumnElement[bool]:
+    """SQL test: a QBR deck generated before decks became *document* events.
+
+    Those were stored as automatic QBR meetings (kind meeting, subkind qbr, source
+    auto), and no other path writes automatic QBR meetings: they are documents.
+    """
+    return (
+        (TimelineEvent.kind == "meeting")
+        & (func.coalesce(TimelineEvent.subkind, "") == "qbr")
+        & (TimelineEvent.source == "auto")
+    )
+
+
+def qbr_meeting() -> ColumnElement[bool]:
+    """SQL test: a QBR meeting that took place (closes the QBR reminder, counts as attendance)."""
+    return (
+        (TimelineEvent.kind == "meeting")
+        & (func.coalesce(TimelineEvent.subkind, "") == "qbr")
+        & (TimelineEvent.source != "auto")
+    )
+
 
 # ---------------------------------------------------------------------------
 # Measures a component can use
@@ -65,9 +95,9 @@ MEASURE_LABELS = {
     "logins": "Usage (weekly logins per licence)",
     "adoption": "Adoption (active users ÷ licences, %)",
     "key_feature_use": "Key-feature adoption (%)",
-    "nps": "NPS (average answer, 0-10, last 12 months)",
+    "nps": "Average NPS answer (0-10, last 12 months)",
     "csat": "CSAT (average answer, 1-5, last 6 months)",
-    "tickets": "Support tickets (last 30 days, weighted by severity)",
+    "tickets": "Support tickets (imported count, or the last 30 days' tickets weighted by severity)",
     "days_since_touch": "Days since the last touch",
     "payment_delay": "Payment delay (days)",
     "renewal_proximity": "Days to renewal",
@@ -79,7 +109,8 @@ MEASURE_SHORT_LABELS = {
     "logins": "Usage",
     "adoption": "Adoption",
     "key_feature_use": "Key features",
-    "nps": "NPS",
+    # The mean of the 0-10 answers, not an NPS (% promoters − % detractors): named for what it is.
+    "nps": "Average NPS answer",
     "csat": "CSAT",
     "tickets": "Support",
     "days_since_touch": "Engagement",
@@ -100,6 +131,10 @@ LOOKBACK = {
     "nps": 365,
     "csat": 182,
     "tickets": 30,
+    # Imported ticket counts (a usage file's ticket columns) are read like the other usage figures.
+    "ticket_counts": 63,
+    # Ticket events within a year say the account's tickets are tracked: then a quiet month counts as 0.
+    "ticket_source": 365,
     "qbr_attendance": 182,
 }
 TICKET_WEIGHTS = {"low": 1.0, "medium": 1.0, "high": 2.0, "critical": 3.0}
@@ -111,12 +146,16 @@ _MEASURE_METRICS = (
     "payment_delay_days",
     "csm_pulse",
     "qbr_attendance",
+    "tickets",
+    "critical_tickets",
 )
 
 MIN_COMPONENTS = 3
 MAX_COMPONENTS = 7
 HISTORY_WEEKS = 104
 DEFAULT_THRESHOLDS = {"green": 80.0, "yellow": 60.0}
+# No data, no score: below this share of the model's weight present (percent) an account has no score.
+DEFAULT_MIN_WEIGHT = 50.0
 ALERTS_KEY = "health.alerts"
 DEFAULT_ALERTS = {"drop_points": 15.0, "drop_days": 7, "red": True}
 CHUNK = 8192
@@ -204,6 +243,7 @@ class Model:
     green: float = DEFAULT_THRESHOLDS["green"]
     yellow: float = DEFAULT_THRESHOLDS["yellow"]
     id: int | None = None
+    min_weight: float = DEFAULT_MIN_WEIGHT  # percent of the weight that must be present for a score
 
     @property
     def total_weight(self) -> float:
@@ -227,7 +267,12 @@ def measure_short_label(measure: str, language: str | None = None) -> str:
 
 
 def band_label(band: str | None, language: str | None = None) -> str:
-    return label(vocab.HEALTH_BAND_LABELS, band, language) if band else tr("No score", language)
+    return label(vocab.HEALTH_BAND_LABELS, band, language) if band else no_data_label(language)
+
+
+def no_data_label(language: str | None = None) -> str:
+    """What an account without a score shows wherever a band would be (book, splits, filters, decks)."""
+    return tr(vocab.HEALTH_NO_DATA, language)
 
 
 def default_model() -> Model:
@@ -288,6 +333,8 @@ def validate_model(model: Model) -> list[str]:
             errors.append(tr("{name}: two bands start at the same value.", name=name))
     if not 0 < model.yellow < model.green <= 100:
         errors.append(tr("Thresholds: 0 < yellow < green ≤ 100."))
+    if not 0 < model.min_weight <= 100:
+        errors.append(tr("The minimum weight present for a score goes from 1% to 100%."))
     return errors
 
 
@@ -300,7 +347,12 @@ def _model_from_row(row: HealthModel) -> Model:
         components=tuple(Component.from_json(c) for c in row.components or ()),
         green=float(thresholds.get("green", DEFAULT_THRESHOLDS["green"])),
         yellow=float(thresholds.get("yellow", DEFAULT_THRESHOLDS["yellow"])),
+        min_weight=float(thresholds.get("min_weight", DEFAULT_MIN_WEIGHT)),
     )
+
+
+def _thresholds_json(model: Model) -> dict[str, float]:
+    return {"green": model.green, "yellow": model.yellow, "min_weight": model.min_weight}
 
 
 def _ensure_default(session: Session) -> None:
@@ -312,7 +364,7 @@ def _ensure_default(session: Session) -> None:
             name=model.name,
             segment=None,
             components=[c.to_json() for c in model.components],
-            thresholds={"green": model.green, "yellow": model.yellow},
+            thresholds=_thresholds_json(model),
         )
     )
     session.flush()
@@ -320,10 +372,12 @@ def _ensure_default(session: Session) -> None:
 
 def list_models(db: Database) -> list[Model]:
     """The default model first, then one per segment; creates the default on first use."""
-    with db.transaction() as session:
-        _ensure_default(session)
-        rows = session.scalars(select(HealthModel)).all()
-        models = [_model_from_row(r) for r in rows]
+    with db.session() as session:  # reading never waits for another writer
+        models = [_model_from_row(r) for r in session.scalars(select(HealthModel))]
+    if not any(m.segment is None for m in models):
+        with db.transaction() as session:
+            _ensure_default(session)
+            models = [_model_from_row(r) for r in session.scalars(select(HealthModel))]
     order = {None: -1} | {s: i for i, s in enumerate(vocab.SEGMENTS)}
     return sorted(models, key=lambda m: order.get(m.segment, 99))
 
@@ -357,7 +411,7 @@ def save_model(db: Database, model: Model) -> Model:
         row.name = model.name
         row.segment = model.segment
         row.components = [c.to_json() for c in model.components]
-        row.thresholds = {"green": model.green, "yellow": model.yellow}
+        row.thresholds = _thresholds_json(model)
         session.flush()
         return _model_from_row(row)
 
@@ -549,8 +603,12 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                 select(
                     TimelineEvent.account_id,
                     day_number(TimelineEvent.occurred_at),
-                    case(((TimelineEvent.kind == "meeting") & (TimelineEvent.subkind == "qbr"), 1), else_=0),
-                ).where(TimelineEvent.kind.in_(vocab.TOUCH_KINDS), TimelineEvent.occurred_at >= event_since),
+                    case((qbr_meeting(), 1), else_=0),
+                ).where(
+                    TimelineEvent.kind.in_(vocab.TOUCH_KINDS),
+                    ~deck_logged_as_meeting(),
+                    TimelineEvent.occurred_at >= event_since,
+                ),
                 TimelineEvent.account_id,
             ),
             3,
@@ -634,8 +692,7 @@ def measure_values(
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / np.maximum(count, 1), np.nan)
     if measure == "tickets":
-        total, _count = inputs.tickets.window(qpos, qday, LOOKBACK["tickets"])
-        return total
+        return _ticket_values(inputs, qpos, qday)
     if measure == "qbr_attendance":
         _total, count = inputs.qbrs.window(qpos, qday, LOOKBACK["qbr_attendance"])
         return count
@@ -655,6 +712,31 @@ def measure_values(
     raise ValueError(f"unknown measure {measure!r}")
 
 
+def _ticket_values(inputs: _Inputs, qpos: np.ndarray, qday: np.ndarray) -> np.ndarray:
+    """The Support measure: NaN (missing) unless a ticket source speaks for the account.
+
+    "0 tickets" is data only where a source says so: an imported count of 0, or a
+    month without ticket events for an account whose tickets are on its timeline.
+    An imported count (a usage file's ticket columns, latest within the look-back)
+    is the ticket system's own figure and wins over the events; each critical
+    ticket counts 3, as a critical ticket event does (it is already one of the tickets).
+    """
+    empty = _Rows.empty()
+    ms = inputs.measures
+    counted, _ = ms.get("tickets", empty).latest(qpos, qday, LOOKBACK["ticket_counts"])
+    critical, _ = ms.get("critical_tickets", empty).latest(qpos, qday, LOOKBACK["ticket_counts"])
+    extra = TICKET_WEIGHTS["critical"] - 1.0
+    imported = np.where(
+        np.isnan(counted),
+        critical * TICKET_WEIGHTS["critical"],
+        counted + extra * np.nan_to_num(critical),
+    )
+    weighted, _n = inputs.tickets.window(qpos, qday, LOOKBACK["tickets"])
+    _sum, tracked = inputs.tickets.window(qpos, qday, LOOKBACK["ticket_source"])
+    from_events = np.where(tracked > 0, weighted, np.nan)
+    return np.where(np.isnan(imported), from_events, imported)
+
+
 def _licensed(inputs: _Inputs, qpos: np.ndarray, qday: np.ndarray) -> np.ndarray:
     licensed, _ = inputs.measures.get("licensed_users", _Rows.empty()).latest(
         qpos, qday, LOOKBACK["licensed_users"]
@@ -667,13 +749,21 @@ def _licensed(inputs: _Inputs, qpos: np.ndarray, qday: np.ndarray) -> np.ndarray
 # Scoring grids
 
 
-def history_days(today: date, weeks: int = HISTORY_WEEKS) -> list[date]:
-    """Mondays of the last ``weeks`` weeks, then today (if not a Monday)."""
+TREND_DAYS = (7, 30)
+
+
+def history_days(today: date, weeks: int = HISTORY_WEEKS, compare: Sequence[int] = TREND_DAYS) -> list[date]:
+    """Mondays of the last ``weeks`` weeks, today, and the days ``compare`` days before today.
+
+    The comparison days make "in 7 days" mean 7 days: on a weekly grid alone the
+    nearest earlier snapshot can be up to 13 days back.
+    """
     monday = today - timedelta(days=today.weekday())
-    days = [monday - timedelta(weeks=k) for k in range(weeks, -1, -1)]
-    if days[-1] != today:
-        days.append(today)
-    return days
+    days = {monday - timedelta(weeks=k) for k in range(weeks, -1, -1)}
+    days.add(today)
+    first = min(days)
+    days.update(d for d in (today - timedelta(days=int(n)) for n in compare) if d >= first)
+    return sorted(days)
 
 
 @dataclass
@@ -741,7 +831,9 @@ def _combine(ids, day_numbers, points, values, weights, alive, model_index, mode
     present = ~np.isnan(points)
     w = np.where(present, weights, 0.0)
     wsum = w.sum(axis=0)
-    valid = alive & (wsum > 0)
+    # No data, no score: the inputs present must carry the model's minimum share of the weight.
+    min_share = np.array([m.min_weight for m in models])[model_index][:, None] / 100.0
+    valid = alive & (wsum > 0) & (wsum >= min_share - 1e-9)
     with np.errstate(invalid="ignore", divide="ignore"):
         eff = np.where(valid, w / np.where(wsum > 0, wsum, 1.0), 0.0)
     score = (eff * np.nan_to_num(points)).sum(axis=0) * 10.0
@@ -760,55 +852,41 @@ def _combine(ids, day_numbers, points, values, weights, alive, model_index, mode
 # Writing snapshots
 
 
-def _code_table(values: np.ndarray, scale: int, prefix: str, suffix: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes of rounded values and a table of their texts: a few formats, not millions."""
-    codes = np.round(values * scale).astype(np.int64)
-    lo = int(codes.min()) if len(codes) else 0
-    codes -= lo
-    present = np.zeros(int(codes.max()) + 1 if len(codes) else 1, dtype=bool)
-    present[codes] = True
-    table = np.empty(len(present), dtype=object)
-    for c in np.flatnonzero(present).tolist():
-        table[c] = f"{prefix}{round((c + lo) / scale, 4)!r}{suffix}"
-    return codes, table
+def _layout_ids(session: Session, models: Sequence[Model]) -> dict[int, int]:
+    """The ``HealthLayout`` row of each model's components (by model index), created when new."""
+    existing = {
+        json.dumps(row.components, sort_keys=True): row.id for row in session.scalars(select(HealthLayout))
+    }
+    out = {}
+    for mi, model in enumerate(models):
+        layout = [{"key": c.key, "measure": c.measure, "weight": c.weight} for c in model.components]
+        text = json.dumps(layout, sort_keys=True)
+        if text not in existing:
+            row = HealthLayout(components=layout)
+            session.add(row)
+            session.flush()
+            existing[text] = row.id
+        out[mi] = existing[text]
+    return out
 
 
-def _breakdowns(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> list[str]:
-    """The component breakdown JSON of each (account, day) cell.
-
-    Numbers are turned into text through lookup tables (rounded values repeat a
-    lot), so millions of rows cost a few table look-ups and one join each.
-    """
-    out = np.empty(len(ai), dtype=object)
+def _packed(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[list[bytes], list[bytes]]:
+    """Each cell's component points and input values as float32 bytes (NaN = missing), in layout order."""
+    points = np.empty(len(ai), dtype=object)
+    values = np.empty(len(ai), dtype=object)
     for mi, model in enumerate(grid.models):
         sel = np.flatnonzero(grid.model_index[ai] == mi)
         if len(sel) == 0:
             continue
+        k = len(model.components)
         a, d = ai[sel], di[sel]
-        columns: list[list[str]] = []
-        last = len(model.components) - 1
-        for k, comp in enumerate(model.components):
-            pts = grid.points[k, a, d]
-            missing = np.isnan(pts)
-            head = ("[" if k == 0 else "") + json.dumps(
-                {"key": comp.key, "measure": comp.measure, "weight": comp.weight}
-            )[:-1]
-            tail = "}" + ("]" if k == last else ", ")
-            gone = f'{head}, "points": null, "value": null, "effective_weight": 0.0, "missing": true{tail}'
-            p_codes, p_table = _code_table(np.nan_to_num(pts), 100, f'{head}, "points": ', ', "value": ')
-            val = grid.values[k, a, d]
-            v_codes, v_table = _code_table(np.nan_to_num(val), 100, "", ', "effective_weight": ')
-            e_codes, e_table = _code_table(grid.eff_weight[k, a, d], 10000, "", f', "missing": false{tail}')
-            p_text = p_table[p_codes]
-            v_text = v_table[v_codes]
-            e_text = e_table[e_codes]
-            if missing.any():
-                p_text[missing] = gone
-                v_text[missing] = ""
-                e_text[missing] = ""
-            columns.extend((p_text.tolist(), v_text.tolist(), e_text.tolist()))
-        out[sel] = list(map("".join, zip(*columns, strict=True)))
-    return out.tolist()
+        pts = np.ascontiguousarray(grid.points[:k, a, d].T, dtype="<f4")
+        val = np.ascontiguousarray(
+            np.where(np.isnan(grid.points[:k, a, d]), np.nan, grid.values[:k, a, d]).T, dtype="<f4"
+        )
+        points[sel] = [row.tobytes() for row in pts]
+        values[sel] = [row.tobytes() for row in val]
+    return points.tolist(), values.tolist()
 
 
 @dataclass(frozen=True)
@@ -834,29 +912,31 @@ def recompute(
     raises alerts (as tasks) for the latest scores. One transaction: all or nothing.
     """
     started = time.perf_counter()
-    today = today or date.today()
-    days = history_days(today, weeks)
+    today = today or clock.today()
+    alert_settings = get_alert_settings(db)
+    # The alert's window is a comparison day of its own, so "in 7 days" is 7 days.
+    days = history_days(today, weeks, (*TREND_DAYS, int(alert_settings["drop_days"])))
     progress.step(0, 1, tr("Loading health inputs…"), force=True)
     models = list_models(db)
     inputs = load_inputs(db, days[0], account_ids)
     n = len(inputs.ids)
     written = 0
     latest_rows: list[dict[str, Any]] = []
-    alert_settings = get_alert_settings(db)
-    drops: list[tuple[int, float, float, date]] = []  # account, before, after, as of
-    reds: list[tuple[int, date | None]] = []
-    with db.transaction() as session:
+    drops: list[_Drop] = []
+    reds: list[tuple[int, date | None, str | None]] = []
+    with db.transaction(write_waiting(progress)) as session:
         stmt = delete(HealthSnapshot).where(HealthSnapshot.as_of >= days[0])
         if account_ids is not None:
             stmt = stmt.where(HealthSnapshot.account_id.in_([int(i) for i in inputs.ids]))
         session.execute(stmt)
         model_ids = {i: m.id for i, m in enumerate(models)}
+        layout_ids = _layout_ids(session, models)
         for lo in range(0, max(n, 1), CHUNK):
             if n == 0:
                 break
             progress.step(lo, n, tr("Computing health scores…"))
             grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
-            written += _write_grid(session, grid, days, model_ids)
+            written += _write_grid(session, grid, days, model_ids, layout_ids)
             latest_rows.extend(_latest(grid, today))
             if alerts:
                 d, r = _alert_candidates(grid, alert_settings)
@@ -870,12 +950,17 @@ def recompute(
 
 
 def _write_grid(
-    session: Session, grid: ScoreGrid, days: Sequence[date], model_ids: dict[int, int | None]
+    session: Session,
+    grid: ScoreGrid,
+    days: Sequence[date],
+    model_ids: dict[int, int | None],
+    layout_ids: dict[int, int],
 ) -> int:
     ai, di = np.nonzero(grid.valid)
     if len(ai) == 0:
         return 0
-    breakdown = _breakdowns(grid, ai, di)
+    points, inputs = _packed(grid, ai, di)
+    model_index = grid.model_index[ai].tolist()
     day_objs = np.array(days, dtype=object)
     columns = {
         "account_id": grid.ids[ai].tolist(),
@@ -883,10 +968,12 @@ def _write_grid(
         "score": grid.score[ai, di].tolist(),
         "band": np.array(BAND_KEYS, dtype=object)[grid.band[ai, di]].tolist(),
         "complete": grid.complete[ai, di].tolist(),
-        "components": breakdown,
-        "model_id": [model_ids[i] for i in grid.model_index[ai].tolist()],
+        "model_id": [model_ids[i] for i in model_index],
+        "layout_id": [layout_ids[i] for i in model_index],
+        "points": points,
+        "inputs": inputs,
     }
-    insert_rows(session, HealthSnapshot.__table__, columns, json_columns=("components",))
+    insert_rows(session, HealthSnapshot.__table__, columns)
     return len(ai)
 
 
@@ -896,15 +983,23 @@ def _last_valid_upto(valid: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(idx, axis=1)
 
 
-def _score_days_before(grid: ScoreGrid, last: np.ndarray, days_back: int) -> np.ndarray:
-    """Score of the latest snapshot on or before (latest day − days_back); NaN if none."""
+# A comparison may fall back to an earlier snapshot by at most this many days (the weekly grid).
+COMPARE_SLACK_DAYS = 6
+
+
+def _score_days_before(grid: ScoreGrid, last: np.ndarray, days_back: int) -> tuple[np.ndarray, np.ndarray]:
+    """(score, column) of the nearest scored snapshot on or before (latest day − days_back).
+
+    Never a missing score, nor one more than a week older than asked: NaN and -1 then.
+    """
     upto = _last_valid_upto(grid.valid)
     target = grid.days[np.maximum(last, 0)] - days_back
     col = np.searchsorted(grid.days, target, side="right") - 1
     rows = np.arange(len(last))
     ok = (last >= 0) & (col >= 0)
     src = np.where(ok, upto[rows, np.maximum(col, 0)], -1)
-    return np.where(src >= 0, grid.score[rows, np.maximum(src, 0)], np.nan)
+    src = np.where((src >= 0) & (grid.days[np.maximum(src, 0)] >= target - COMPARE_SLACK_DAYS), src, -1)
+    return np.where(src >= 0, grid.score[rows, np.maximum(src, 0)], np.nan), src
 
 
 def _customers(grid: ScoreGrid) -> np.ndarray:
@@ -915,11 +1010,12 @@ def _latest(grid: ScoreGrid, today: date) -> list[dict[str, Any]]:
     last = _last_valid_upto(grid.valid)[:, -1]
     rows = np.arange(len(last))
     # Churned accounts keep their pre-churn history but no current score: the book,
-    # its KPIs (average health, MRR at risk) and Today leave them out.
-    has = (last >= 0) & _customers(grid)
+    # its KPIs (average health, MRR at risk) and Today leave them out. Nor does an
+    # account whose inputs have all aged out keep an old score: no data, no score.
+    has = (last == grid.valid.shape[1] - 1) & _customers(grid)
     score = np.where(has, grid.score[rows, np.maximum(last, 0)], np.nan)
     band = np.where(has, grid.band[rows, np.maximum(last, 0)], -1)
-    before = _score_days_before(grid, last, 30)
+    before, _col = _score_days_before(grid, last, 30)
     trend = np.round(score - before, 1)
     out = []
     for i, account_id in enumerate(grid.ids.tolist()):
@@ -943,11 +1039,19 @@ def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any]):
     # Only the current state of a customer raises alerts: the latest column must be scored.
     current = (last == grid.valid.shape[1] - 1) & _customers(grid)
     score = np.where(current, grid.score[rows, np.maximum(last, 0)], np.nan)
-    before = _score_days_before(grid, last, int(settings["drop_days"]))
-    drop = before - score
+    before, before_col = _score_days_before(grid, last, int(settings["drop_days"]))
+    drop = before - score  # NaN (no alert) when there was no score to compare with
     as_of = grid.days[-1]
     drops = [
-        (int(grid.ids[i]), float(before[i]), float(score[i]), _date_of(as_of))
+        _Drop(
+            int(grid.ids[i]),
+            float(before[i]),
+            float(score[i]),
+            _date_of(as_of),
+            _date_of(grid.days[before_col[i]]),
+            change_text(_moves(_grid_snapshot(grid, i, before_col[i]), _grid_snapshot(grid, i, last[i])))
+            or None,
+        )
         for i in np.flatnonzero(current & (drop >= float(settings["drop_points"])))
     ]
     reds = []
@@ -958,13 +1062,51 @@ def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any]):
             # The last scored, non-red snapshot before this red run names the crossing (stable key).
             not_red = np.flatnonzero(grid.valid[i] & (band[i] != 2))
             if len(not_red) == 0:
-                reds.append((int(grid.ids[i]), None))
+                reds.append((int(grid.ids[i]), None, None))
                 continue
             prev = not_red[-1]
             # Alert only on a recent crossing, not on accounts red for months.
             if grid.days[-1] - grid.days[prev] <= 21:
-                reds.append((int(grid.ids[i]), _date_of(grid.days[prev])))
+                why = change_text(_moves(_grid_snapshot(grid, i, prev), _grid_snapshot(grid, i, last[i])))
+                reds.append((int(grid.ids[i]), _date_of(grid.days[prev]), why or None))
     return drops, reds
+
+
+@dataclass(frozen=True)
+class _Drop:
+    account_id: int
+    before: float
+    after: float
+    as_of: date
+    since: date  # the day of the score compared with
+    why: str | None  # the components that moved
+
+
+def _grid_snapshot(grid: ScoreGrid, i: int, col: int) -> Snapshot:
+    """One cell of a grid as a snapshot (for explanations before anything is stored)."""
+    model = grid.models[grid.model_index[i]]
+    comps = tuple(
+        ComponentScore(
+            c.key,
+            c.measure,
+            None if np.isnan(grid.points[k, i, col]) else float(grid.points[k, i, col]),
+            c.weight,
+            float(grid.eff_weight[k, i, col]),
+            None if np.isnan(grid.values[k, i, col]) else float(grid.values[k, i, col]),
+            bool(np.isnan(grid.points[k, i, col])),
+        )
+        for k, c in enumerate(model.components)
+    )
+    band = int(grid.band[i, col])
+    return Snapshot(
+        int(grid.ids[i]),
+        _date_of(grid.days[col]),
+        float(grid.score[i, col]),
+        BAND_KEYS[band] if band >= 0 else "",
+        bool(grid.complete[i, col]),
+        comps,
+        model.id,
+    )
 
 
 def _date_of(day_number: int) -> date:
@@ -973,27 +1115,29 @@ def _date_of(day_number: int) -> date:
 
 def _raise_alerts(session: Session, drops, reds, today: date, settings: dict[str, Any]) -> int:
     wanted: list[dict[str, Any]] = []
-    for account_id, before, after, as_of in drops:
-        year, week, _ = as_of.isocalendar()
+    for drop in drops:
+        year, week, _ = drop.as_of.isocalendar()
         wanted.append(
             {
-                "account_id": account_id,
+                "account_id": drop.account_id,
                 "rule_key": f"health_drop:{year}-W{week:02d}",
                 "title": tr(
                     "Health dropped {points} points in {days} days ({before} → {after})",
-                    points=formatting.number(before - after, 1),
-                    days=int(settings["drop_days"]),
-                    before=formatting.number(before, 1),
-                    after=formatting.number(after, 1),
+                    points=formatting.number(drop.before - drop.after, 1),
+                    days=(drop.as_of - drop.since).days,
+                    before=formatting.number(drop.before, 1),
+                    after=formatting.number(drop.after, 1),
                 ),
+                "notes": drop.why,
             }
         )
-    for account_id, previous in reds:
+    for account_id, previous, why in reds:
         wanted.append(
             {
                 "account_id": account_id,
                 "rule_key": f"health_red:{previous.isoformat() if previous else 'start'}",
                 "title": tr("Health is critical (red band): plan a recovery"),
+                "notes": why,
             }
         )
     if not wanted:
@@ -1019,23 +1163,10 @@ def _raise_alerts(session: Session, drops, reds, today: date, settings: dict[str
                 kind="risk",
                 priority="high",
                 due_date=today,
-                notes=_alert_notes(session, w["account_id"]),
+                notes=w["notes"],
             )
         )
     return len(new)
-
-
-def _alert_notes(session: Session, account_id: int) -> str | None:
-    snaps = session.scalars(
-        select(HealthSnapshot)
-        .where(HealthSnapshot.account_id == account_id)
-        .order_by(HealthSnapshot.as_of.desc())
-        .limit(2)
-    ).all()
-    if len(snaps) < 2:
-        return None
-    text = change_text(_moves(_snapshot(snaps[1]), _snapshot(snaps[0])))
-    return text or None
 
 
 # ---------------------------------------------------------------------------
@@ -1150,14 +1281,37 @@ class Explanation:
 
 
 def _moves(previous: Snapshot, current: Snapshot) -> tuple[Move, ...]:
-    before = {c.key: c for c in previous.components}
+    """What each component did to the score, biggest first; they add up to the change.
+
+    The components are changed one at a time, from the previous state to the current
+    one, and each gets the score change its own step caused. A component whose points
+    and weight stayed put gets 0, even though the weight shared out among the present
+    inputs moved its contribution: when data arrives, the new data moved the score,
+    not the component that was already there.
+    """
+    state = {c.key: (c.weight, c.points) for c in previous.components if c.points is not None}
+    measures = {c.key: c.measure for c in (*previous.components, *current.components)}
+    before_points = {c.key: c.points for c in previous.components}
+    after = {c.key: (c.weight, c.points) for c in current.components if c.points is not None}
+
+    def score(entries: dict[str, tuple[float, float]]) -> float:
+        total = sum(w for w, _p in entries.values())
+        return sum(w * p for w, p in entries.values()) / total * 10.0 if total > 0 else 0.0
+
     moves = []
-    for c in current.components:
-        b = before.pop(c.key, None)
-        delta = c.contribution - (b.contribution if b else 0.0)
-        moves.append(Move(c.key, c.measure, round(delta, 2), b.points if b else None, c.points))
-    for b in before.values():  # a component the model no longer has
-        moves.append(Move(b.key, b.measure, round(-b.contribution, 2), b.points, None))
+    for key in [c.key for c in current.components] + [k for k in before_points if k not in after]:
+        if state.get(key) == after.get(key):
+            delta = 0.0
+        else:
+            was = score(state)
+            if key in after:
+                state[key] = after[key]
+            else:
+                state.pop(key, None)
+            delta = score(state) - was if state else 0.0
+        moves.append(
+            Move(key, measures[key], round(delta, 2), before_points.get(key), after.get(key, (0, None))[1])
+        )
     return tuple(sorted(moves, key=lambda m: -abs(m.delta)))
 
 
@@ -1188,18 +1342,24 @@ def explain(db: Database, account_id: int, as_of: date | None = None, compare_da
         if as_of:
             q = q.where(HealthSnapshot.as_of <= as_of)
         current_row = session.scalars(q.order_by(HealthSnapshot.as_of.desc()).limit(1)).first()
+        segment, score_now_stored = session.execute(
+            select(Account.segment, Account.health_score).where(Account.id == account_id)
+        ).one_or_none() or (None, None)
+        if as_of is None and score_now_stored is None:
+            current_row = None  # no score today (no data, or churned): an old one is not the current one
         previous_row = None
         if current_row is not None:
+            target = current_row.as_of - timedelta(days=compare_days)
             previous_row = session.scalars(
                 select(HealthSnapshot)
                 .where(
                     HealthSnapshot.account_id == account_id,
-                    HealthSnapshot.as_of <= current_row.as_of - timedelta(days=compare_days),
+                    HealthSnapshot.as_of <= target,
+                    HealthSnapshot.as_of >= target - timedelta(days=COMPARE_SLACK_DAYS),
                 )
                 .order_by(HealthSnapshot.as_of.desc())
                 .limit(1)
             ).first()
-        segment = session.scalar(select(Account.segment).where(Account.id == account_id))
     model = None
     models = list_models(db)
     if current_row is not None and current_row.model_id is not None:
@@ -1212,23 +1372,55 @@ def explain(db: Database, account_id: int, as_of: date | None = None, compare_da
     return Explanation(account_id, current, previous, moves, model)
 
 
-def changes(db: Database, account_id: int, days: Sequence[int] = (7, 30)) -> dict[int, float | None]:
-    """Score change over each number of days (latest vs the snapshot on or before then)."""
+@dataclass(frozen=True)
+class Change:
+    """A score change over ``days`` days, compared with the score of ``since``."""
+
+    points: float
+    days: int  # asked for
+    since: date  # the snapshot compared with: the nearest on or before ``days`` back
+
+    @property
+    def exact(self) -> bool:
+        return self.actual_days == self.days
+
+    @property
+    def actual_days(self) -> int:
+        return (self.as_of - self.since).days
+
+    as_of: date = date.min  # the latest score's day
+
+
+def trend(db: Database, account_id: int, days: Sequence[int] = TREND_DAYS) -> dict[int, Change | None]:
+    """Score change over each number of days: the latest score against the nearest
+    scored snapshot on or before that many days back (at most a week earlier; never
+    a missing score). None when there is no current score or nothing to compare with."""
     series_days, scores, _bands = score_series(db, account_id)
-    out: dict[int, float | None] = {}
-    if not series_days:
+    with db.session() as session:
+        stored = session.scalar(select(Account.health_score).where(Account.id == account_id))
+    if not series_days or stored is None:
         return dict.fromkeys(days)
     last_day, last = series_days[-1], scores[-1]
+    out: dict[int, Change | None] = {}
     for n in days:
         target = last_day - timedelta(days=n)
-        earlier = [s for d, s in zip(series_days, scores, strict=True) if d <= target]
-        out[n] = round(last - earlier[-1], 1) if earlier else None
+        earlier = [
+            (d, s)
+            for d, s in zip(series_days, scores, strict=True)
+            if target - timedelta(days=COMPARE_SLACK_DAYS) <= d <= target
+        ]
+        out[n] = Change(round(last - earlier[-1][1], 1), n, earlier[-1][0], last_day) if earlier else None
     return out
+
+
+def changes(db: Database, account_id: int, days: Sequence[int] = TREND_DAYS) -> dict[int, float | None]:
+    """Score change over each number of days (see ``trend``), in points."""
+    return {n: (c.points if c else None) for n, c in trend(db, account_id, days).items()}
 
 
 def score_now(db: Database, account_id: int, today: date | None = None) -> Snapshot | None:
     """Today's score of one account, computed without storing it."""
-    today = today or date.today()
+    today = today or clock.today()
     inputs = load_inputs(db, today, [account_id])
     if len(inputs.ids) == 0:
         return None
@@ -1259,6 +1451,43 @@ def score_now(db: Database, account_id: int, today: date | None = None) -> Snaps
     )
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How much of its model's weight an account's inputs carry today (percent)."""
+
+    present: float
+    required: float
+    present_labels: tuple[str, ...]
+    missing_labels: tuple[str, ...]
+
+    @property
+    def enough(self) -> bool:
+        return self.present >= self.required - 1e-6
+
+
+def coverage(
+    db: Database, account_id: int, today: date | None = None, language: str | None = None
+) -> Coverage | None:
+    """Which of the model's inputs an account has today: why it has a score, or No data."""
+    today = today or clock.today()
+    inputs = load_inputs(db, today, [account_id])
+    if len(inputs.ids) == 0:
+        return None
+    grid = score_grid(inputs, list_models(db), [today], today)
+    model = grid.models[grid.model_index[0]]
+    present = [not np.isnan(grid.points[k, 0, 0]) for k in range(len(model.components))]
+    return Coverage(
+        present=round(sum(c.weight for c, p in zip(model.components, present, strict=True) if p), 1),
+        required=model.min_weight,
+        present_labels=tuple(
+            c.display_label(language) for c, p in zip(model.components, present, strict=True) if p
+        ),
+        missing_labels=tuple(
+            c.display_label(language) for c, p in zip(model.components, present, strict=True) if not p
+        ),
+    )
+
+
 # ---------------------------------------------------------------------------
 # Portfolio series
 
@@ -1278,8 +1507,10 @@ def average_series(
         if segment:
             q = q.where(HealthSnapshot.account_id.in_(select(Account.id).where(Account.segment == segment)))
         rows = session.execute(q.order_by(HealthSnapshot.as_of)).all()
-    # Only the weekly grid (Mondays) plus the very last day: older "today" rows were replaced.
-    return [(r[0], float(r[1]), int(r[2])) for r in rows]
+    # The weekly grid (Mondays) plus the very last day: the comparison days (7 and 30 days
+    # before a recompute) hold only the accounts recomputed that day.
+    last = rows[-1][0] if rows else None
+    return [(r[0], float(r[1]), int(r[2])) for r in rows if r[0].weekday() == 0 or r[0] == last]
 
 
 @dataclass(frozen=True)
@@ -1289,15 +1520,28 @@ class BandSplit:
     mrr_cents: int
 
 
-def band_split(db: Database, segment: str | None = None) -> list[BandSplit]:
-    """Active accounts by current band (green, yellow, red, unscored): count and MRR."""
+def band_split(db: Database, segment: str | None = None, today: date | None = None) -> list[BandSplit]:
+    """Active accounts by current band (green, yellow, red, unscored): count and MRR.
+
+    MRR is in the base currency at ``today``'s rates; accounts of a currency without
+    a rate count as accounts but add no MRR (csdesk.currency: never US$ as R$). Each
+    currency's sum is converted once (a chart's figure: at most a cent per account apart
+    from converting account by account).
+    """
+    from csdesk import currency
+
+    rates = currency.load_rates(db)
+    today = today or clock.today()
     with db.session() as session:
-        q = select(Account.health_band, func.count(), func.coalesce(func.sum(Account.mrr_cents), 0)).where(
-            Account.status == "active"
-        )
+        q = select(
+            Account.health_band, Account.currency, func.count(), func.coalesce(func.sum(Account.mrr_cents), 0)
+        ).where(Account.status == "active")
         if segment:
             q = q.where(Account.segment == segment)
-        rows = {r[0]: (int(r[1]), int(r[2])) for r in session.execute(q.group_by(Account.health_band))}
+        rows: dict[str | None, tuple[int, int]] = {}
+        for band, code, count, cents in session.execute(q.group_by(Account.health_band, Account.currency)):
+            accounts, mrr = rows.get(band, (0, 0))
+            rows[band] = (accounts + int(count), mrr + (rates.to_base(int(cents), code, today) or 0))
     return [BandSplit(b, *rows.get(b, (0, 0))) for b in (*BAND_KEYS, None)]
 
 

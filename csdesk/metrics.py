@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 
+from csdesk import clock
 from csdesk.ledger import ACTIVATING, BASE_CURRENCY
 from db import Database
 from db.bulk import day_number, fetch_numeric
@@ -520,14 +521,18 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
 
 
 def bands_at(db: Database, day: date, account_ids: pd.Index | None = None) -> pd.Series:
-    """Each account's health band at the end of ``day`` (latest snapshot on or before it)."""
+    """Each account's health band at the end of ``day`` (latest snapshot on or before it).
+
+    Snapshots are weekly: an account without one in the week to ``day`` had no score
+    then (No data), whatever band it had before.
+    """
     with db.session() as session:
-        if day >= date.today():
+        if day >= clock.today():
             rows = session.execute(select(Account.id, Account.health_band)).all()
         else:
             latest = (
                 select(HealthSnapshot.account_id, func.max(HealthSnapshot.as_of).label("as_of"))
-                .where(HealthSnapshot.as_of <= day)
+                .where(HealthSnapshot.as_of <= day, HealthSnapshot.as_of > day - timedelta(days=7))
                 .group_by(HealthSnapshot.account_id)
                 .subquery()
             )
@@ -631,5 +636,5 @@ def renewals_by_month(
 
 def default_period(today: date | None = None) -> tuple[date, date]:
     """The trailing twelve months up to today."""
-    today = today or date.today()
+    today = today or clock.today()
     return add_months(month_start(today), -11), today

@@ -30,10 +30,21 @@ def write_json(data: Any, out: TextIO | None = None) -> None:
 
 
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO | None = None) -> None:
+    """CSV for other programs; text a spreadsheet would run as a formula is neutralised."""
+    from csdesk.exporting import neutralize
+
     out = out or sys.stdout  # looked up per call: tests and pipes replace sys.stdout
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
+    # With "\n" line ends the csv module leaves a carriage return in a field unquoted,
+    # and readers would split the row there: such a row is written fully quoted.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow([neutralize(h) for h in headers])
+    for row in rows:
+        cells = [neutralize(v) for v in row]
+        if any(isinstance(v, str) and "\r" in v for v in cells):
+            quoted.writerow(cells)
+        else:
+            writer.writerow(cells)
 
 
 def write_table(

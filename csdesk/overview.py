@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from csdesk import accounts
+from csdesk import accounts, clock
 from csdesk.accounts import AccountSummary, ContactData
 from db import Database
 from db.models import HealthSnapshot, Task, TimelineEvent
@@ -39,7 +39,7 @@ class AccountOverview:
 
     def days_to_renewal(self, today: date | None = None) -> int | None:
         renewal = self.account.renewal_date
-        return None if renewal is None else (renewal - (today or date.today())).days
+        return None if renewal is None else (renewal - (today or clock.today())).days
 
 
 def account_overview(db: Database, account_id: int) -> AccountOverview:

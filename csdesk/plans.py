@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from csdesk import vocab
+from csdesk import clock, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from db import Database
@@ -204,7 +204,7 @@ def plan_status_by_account(db: Database, today: date | None = None) -> dict[int,
     One query over all milestones; an account is late if any of its active
     plans is late, done if all its plans are done.
     """
-    today = today or date.today()
+    today = today or clock.today()
     with db.session() as session:
         plans = session.execute(
             select(SuccessPlan.id, SuccessPlan.account_id, SuccessPlan.status).where(
@@ -305,7 +305,7 @@ def save_plan(db: Database, plan: PlanData) -> PlanData:
                 status=m.status,
                 progress=100 if m.status == "done" else m.progress,
                 is_quick_win=m.is_quick_win,
-                completed_on=m.completed_on or (date.today() if m.status == "done" else None),
+                completed_on=m.completed_on or (clock.today() if m.status == "done" else None),
             )
             for i, m in enumerate(plan.milestones)
         ]
@@ -342,7 +342,7 @@ def set_milestone(
             if status not in vocab.MILESTONE_STATUSES:
                 raise UserError(tr("Unknown milestone status."))
             m.status = status
-            m.completed_on = date.today() if status == "done" else None
+            m.completed_on = clock.today() if status == "done" else None
             if status == "done":
                 m.progress = 100
         if progress is not None:
@@ -357,7 +357,7 @@ def delete_plan(db: Database, plan_id: int) -> None:
 
 def plan_as_dict(plan: PlanData, today: date | None = None) -> dict[str, Any]:
     """Plain data for templates (no ORM, no methods that reach the database)."""
-    today = today or date.today()
+    today = today or clock.today()
     data = asdict(plan)
     for key in ("outcomes", "criteria", "milestones", "tasks"):
         data[key] = list(data[key])
@@ -403,6 +403,53 @@ _SUCCESS_MILESTONES: dict[str, list[tuple[str, str, int, bool]]] = {
         ("Key feature used for the first time", "customer", 30, False),
     ],
 }
+# A plan follows the account's stage: an account past onboarding gets the steps of
+# its stage (adoption, expansion, renewal), never a second onboarding.
+_STAGE_MILESTONES: dict[str, list[tuple[str, str, int, bool]]] = {
+    "ongoing_adoption": [
+        ("Usage review with the key users", "ours", 14, False),
+        ("Key feature adopted by every team", "customer", 45, True),
+        ("Success criteria reviewed with the sponsor", "ours", 60, False),
+        ("Next QBR", "ours", 90, False),
+    ],
+    "expansion": [
+        ("New needs and teams mapped with the champion", "ours", 14, False),
+        ("New team or use case live", "customer", 45, True),
+        ("Case study, testimonial or referral agreed", "customer", 60, False),
+        ("QBR with the decision maker", "ours", 90, False),
+    ],
+    "renewal": [
+        ("Value delivered summarised (results and ROI)", "ours", 14, False),
+        ("Renewal proposal sent", "ours", 30, False),
+        ("Renewal decision with the decision maker", "customer", 45, False),
+        ("Goals for the next contract term agreed", "ours", 60, False),
+    ],
+}
+# What a plan template writes where the CSM and the customer still have to fill in:
+# shown as hints while editing, never printed in a document for the customer.
+_PLACEHOLDERS = (
+    "Describe the business result the customer needs",
+    "How the customer wants to get there (experience)",
+    "Describe the root cause agreed with the customer",
+)
+
+
+def is_placeholder(text: str | None) -> bool:
+    """Whether ``text`` is a template's fill-in hint (in any language), not the customer's words."""
+    if not text:
+        return False
+    from csdesk import i18n
+
+    return any(text.strip() in {hint, tr(hint, language)} for hint in _PLACEHOLDERS for language in i18n.LANGUAGES)
+
+
+def template_milestones(segment: str | None, stage: str | None) -> list[tuple[str, str, int, bool]]:
+    """(title, owner side, days after start, quick win) of a new plan for this touch model and stage."""
+    if stage in _STAGE_MILESTONES:
+        return _STAGE_MILESTONES[stage]
+    return _SUCCESS_MILESTONES.get(segment or "", _SUCCESS_MILESTONES["mid_touch"])
+
+
 _GET_WELL_MILESTONES: list[tuple[str, str, int, bool]] = [
     ("Root cause agreed with the sponsor", "ours", 7, False),
     ("Recovery steps and owners agreed with the customer", "customer", 10, False),
@@ -413,11 +460,26 @@ _GET_WELL_MILESTONES: list[tuple[str, str, int, bool]] = [
 
 
 def plan_from_template(
-    account_id: int, segment: str | None, language: str | None = None, start: date | None = None
+    account_id: int,
+    segment: str | None,
+    language: str | None = None,
+    start: date | None = None,
+    stage: str | None = None,
+    renewal_date: date | None = None,
 ) -> PlanData:
-    """A new (unsaved) success plan shaped by the account's touch model."""
-    start = start or date.today()
-    steps = _SUCCESS_MILESTONES.get(segment or "", _SUCCESS_MILESTONES["mid_touch"])
+    """A new (unsaved) success plan shaped by the account's touch model and stage.
+
+    A renewal plan's steps fall before the renewal date when there is time for them.
+    """
+    start = start or clock.today()
+    steps = template_milestones(segment, stage)
+
+    def due(days: int) -> date:
+        day = start + timedelta(days=days)
+        if stage == "renewal" and renewal_date is not None and renewal_date > start:
+            latest = renewal_date - timedelta(days=max(0, 60 - days) // 3)
+            day = min(day, max(latest, start + timedelta(days=1)))
+        return day
     return PlanData(
         account_id=account_id,
         title=tr("Success plan", language),
@@ -438,7 +500,7 @@ def plan_from_template(
             ),
         ),
         milestones=tuple(
-            MilestoneData(tr(title, language), side, start + timedelta(days=days), is_quick_win=quick)
+            MilestoneData(tr(title, language), side, due(days), is_quick_win=quick)
             for title, side, days, quick in steps
         ),
     )
@@ -448,7 +510,7 @@ def get_well_from_template(
     account_id: int, language: str | None = None, start: date | None = None
 ) -> PlanData:
     """A new (unsaved) get-well plan: root cause, recovery steps, weekly check-ins."""
-    start = start or date.today()
+    start = start or clock.today()
     milestones = [
         MilestoneData(tr(title, language), side, start + timedelta(days=days), is_quick_win=quick)
         for title, side, days, quick in _GET_WELL_MILESTONES
@@ -476,11 +538,11 @@ def start_plan(db: Database, account_id: int, kind: str = "success", language: s
         account = session.get(Account, account_id)
         if account is None:
             raise UserError(tr("Account {id} does not exist.", id=account_id))
-        segment = account.segment
+        segment, stage, renewal_date = account.segment, account.stage, account.renewal_date
     plan = (
         get_well_from_template(account_id, language)
         if kind == "get_well"
-        else plan_from_template(account_id, segment, language)
+        else plan_from_template(account_id, segment, language, stage=stage, renewal_date=renewal_date)
     )
     return save_plan(db, plan)
 
@@ -555,18 +617,25 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
 
     from sqlalchemy import func, insert
 
-    today = today or date.today()
+    today = today or clock.today()
     rng = random.Random(seed * 7919 + 17)
     with db.transaction() as session:
         have = set(session.scalars(select(SuccessPlan.account_id).distinct()))
         accounts = session.execute(
-            select(Account.id, Account.segment, Account.contract_start, Account.health_band)
+            select(
+                Account.id,
+                Account.segment,
+                Account.contract_start,
+                Account.health_band,
+                Account.stage,
+                Account.renewal_date,
+            )
             .where(Account.status == "active")
             .order_by(Account.id)
         ).all()
         next_plan = (session.scalar(select(func.max(SuccessPlan.id))) or 0) + 1
         plan_rows, outcome_rows, criterion_rows, milestone_rows, task_rows = [], [], [], [], []
-        for account_id, segment, contract_start, band in accounts:
+        for account_id, segment, contract_start, band, stage, renewal_date in accounts:
             if account_id in have:
                 continue
             wants_success = segment in ("high_touch", "mid_touch")
@@ -579,8 +648,10 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
             if age >= 365:
                 years = age // 365
                 start = start + timedelta(days=365 * years)
+            if stage in _STAGE_MILESTONES:  # a plan for the stage the account is in now
+                start, stretch = today - timedelta(days=30), 1
             if wants_success:
-                template = plan_from_template(account_id, segment, "pt_BR", start)
+                template = plan_from_template(account_id, segment, "pt_BR", start, stage, renewal_date)
                 plan_id, next_plan = next_plan, next_plan + 1
                 plan_rows.append(
                     {

@@ -10,6 +10,7 @@ database (``settings`` table), so they travel with the book.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,11 +19,13 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from csdesk import vocab
+from csdesk import clock, formatting, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
+from csdesk.health import qbr_meeting
 from csdesk.i18n import tr
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
+from csdesk.text import fold
 from db import Database
 from db.models import Account, Setting, Task, TimelineEvent
 
@@ -122,7 +125,7 @@ def update_task(db: Database, data: TaskData) -> TaskData:
             raise UserError(tr("Task {id} no longer exists.", id=data.id))
         before = _task(orm)
         if data.status == "done" and before.status != "done" and data.completed_at is None:
-            data = replace(data, completed_at=datetime.now().replace(microsecond=0))
+            data = replace(data, completed_at=clock.now())
         if data.status != "done":
             data = replace(data, completed_at=None)
         for name in _WRITABLE:
@@ -222,6 +225,26 @@ RULE_LABELS = {
     "checkin_after_kickoff": "A check-in {days} days after the kickoff",
     "nps_after_onboarding": "An NPS survey {months} months after onboarding starts",
 }
+# What each rule's reminder says (English source, stored; shown through ``reminder_title``).
+REMINDER_TITLES = {
+    "renewal_plan": "Plan the renewal of {day}",
+    "qbr_quarterly": "Hold this quarter's QBR ({quarter})",
+    "checkin_after_kickoff": "Check-in {days} days after the kickoff",
+    "nps_after_onboarding": "Send the NPS survey ({months} months after onboarding)",
+}
+# The one grouped reminder of a rule, for what it asks that has no task yet.
+GROUP_TITLES = {
+    "renewal_plan": "Renewals to plan: {n}",
+    "qbr_quarterly": "QBRs to hold this quarter: {n}",
+    "checkin_after_kickoff": "Check-ins after a kickoff: {n}",
+    "nps_after_onboarding": "NPS surveys to send: {n}",
+}
+RULE_OF_PREFIX = {
+    "renewal_plan": "renewal_plan",
+    "qbr": "qbr_quarterly",
+    "checkin": "checkin_after_kickoff",
+    "nps": "nps_after_onboarding",
+}
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "renewal_plan": {"enabled": True, "month": 9},
     "qbr_quarterly": {"enabled": True},
@@ -296,12 +319,20 @@ def quarter_of(day: date) -> tuple[date, date, str]:
 
 @dataclass(frozen=True)
 class Reminder:
+    """One task a rule asks for. ``title`` is the English source (what is stored); it is
+    shown through ``reminder_title``, in the language of the moment."""
+
     account_id: int
     rule_key: str
     title: str
     kind: str
     due_date: date
     priority: str = "normal"
+    appears: date | None = None  # the day the rule first asks for it (LOOKAHEAD_DAYS before it is due)
+
+    @property
+    def rule(self) -> str:
+        return RULE_OF_PREFIX[self.rule_key.split(":", 1)[0]]
 
 
 @dataclass(frozen=True)
@@ -341,21 +372,21 @@ def _renewal_plans(session: Session, today: date, rule: dict[str, Any]) -> list[
                 Reminder(
                     account_id,
                     f"renewal_plan:{renewal.isoformat()}",
-                    tr("Plan the renewal of {day}", day=renewal.strftime("%d/%m/%Y")),
+                    REMINDER_TITLES["renewal_plan"].format(day=renewal.isoformat()),
                     "renewal",
                     # A plan that should have started already is due now, not shown as late.
                     max(due, today),
                     "high",
+                    appears=due - timedelta(days=LOOKAHEAD_DAYS),
                 )
             )
     return result
 
 
 def _qbr_held(first: date, last: date) -> Any:
-    """Subquery: ids of the accounts with a QBR meeting from ``first`` to ``last``."""
+    """Subquery: ids of the accounts with a QBR meeting from ``first`` to ``last`` (a deck is not one)."""
     return select(TimelineEvent.account_id).where(
-        TimelineEvent.kind == "meeting",
-        TimelineEvent.subkind == "qbr",
+        qbr_meeting(),
         TimelineEvent.occurred_at >= datetime.combine(first, datetime.min.time()),
         TimelineEvent.occurred_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
     )
@@ -372,7 +403,12 @@ def _quarterly_qbrs(session: Session, today: date, _rule: dict[str, Any]) -> lis
     due = max(today, last - timedelta(days=14))
     return [
         Reminder(
-            account_id, f"qbr:{key}", tr("Hold this quarter's QBR ({quarter})", quarter=key), "expansion", due
+            account_id,
+            f"qbr:{key}",
+            REMINDER_TITLES["qbr_quarterly"].format(quarter=key),
+            "expansion",
+            due,
+            appears=first,  # asked for from the quarter's first day
         )
         for (account_id,) in rows
     ]
@@ -401,9 +437,10 @@ def _kickoff_checkins(session: Session, today: date, rule: dict[str, Any]) -> li
                 Reminder(
                     account_id,
                     f"checkin:{event_id}",
-                    tr("Check-in {days} days after the kickoff", days=days),
+                    REMINDER_TITLES["checkin_after_kickoff"].format(days=days),
                     "onboarding",
                     due,
+                    appears=due - timedelta(days=LOOKAHEAD_DAYS),
                 )
             )
     return result
@@ -422,9 +459,10 @@ def _onboarding_nps(session: Session, today: date, rule: dict[str, Any]) -> list
                 Reminder(
                     account_id,
                     f"nps:{start.isoformat()}",
-                    tr("Send the NPS survey ({months} months after onboarding)", months=months),
+                    REMINDER_TITLES["nps_after_onboarding"].format(months=months),
                     "follow_up",
                     due,
+                    appears=due - timedelta(days=LOOKAHEAD_DAYS),
                 )
             )
     return result
@@ -440,7 +478,7 @@ _RULE_FUNCTIONS = {
 
 def due_reminders(db: Database, today: date | None = None) -> list[Reminder]:
     """What the enabled rules ask for today (whether or not the tasks exist yet)."""
-    today = today or date.today()
+    today = today or clock.today()
     rules = get_rules(db)
     found: list[Reminder] = []
     with db.session() as session:
@@ -450,25 +488,72 @@ def due_reminders(db: Database, today: date | None = None) -> list[Reminder]:
     return found
 
 
+CHECKED_KEY = "reminders.checked_through"
+# A rule with more reminders waiting than this (the first start on a big book, a quarter's
+# QBRs, a changed renewal month) groups them in one reminder instead of one task each.
+GROUP_AT = 5
+
+
+def rules_checked_through(db: Database) -> date | None:
+    """The last day the rules ran on this book (None: never)."""
+    return _iso_day(get_setting(db, CHECKED_KEY))
+
+
+def _open_reminders(session: Session, wanted: list[Reminder]) -> list[Reminder]:
+    """``wanted`` less those that already have a task (open, done or snoozed), each once."""
+    existing = set(
+        tuple(row)
+        for row in session.execute(select(Task.account_id, Task.rule_key).where(Task.rule_key.is_not(None)))
+    )
+    fresh: dict[tuple[int, str], Reminder] = {}
+    for reminder in wanted:
+        key = (reminder.account_id, reminder.rule_key)
+        if key not in existing and key not in fresh:
+            fresh[key] = reminder
+    return list(fresh.values())
+
+
+def _to_create(waiting: list[Reminder], since: date) -> tuple[list[Reminder], set[str]]:
+    """Which waiting reminders become tasks now, and the rules that keep the rest grouped.
+
+    A rule with at most ``GROUP_AT`` waiting gets a task for each. A rule with more gets
+    one only for what became due after ``since`` (the last run), when that is at most
+    ``GROUP_AT``; the rest waits in the rule's grouped reminder.
+    """
+    by_rule: dict[str, list[Reminder]] = {}
+    for reminder in waiting:
+        by_rule.setdefault(reminder.rule, []).append(reminder)
+    create: list[Reminder] = []
+    grouped: set[str] = set()
+    for rule, items in by_rule.items():
+        if len(items) <= GROUP_AT:
+            create.extend(items)
+            continue
+        new = [r for r in items if r.appears is not None and r.appears > since]
+        if len(new) <= GROUP_AT:
+            create.extend(new)
+        if len(items) - (len(new) if len(new) <= GROUP_AT else 0) > 0:
+            grouped.add(rule)
+    return create, grouped
+
+
 def run_rules(db: Database, today: date | None = None, progress: Progress = SILENT) -> RulesResult:
-    """Create the tasks the rules ask for that do not exist yet; close answered QBR reminders."""
-    today = today or date.today()
+    """Create the tasks the rules ask for, never twice and never a flood; close held QBRs.
+
+    A rule with more than ``GROUP_AT`` reminders waiting (the first start on a 1,000-account
+    book asked for 400 tasks due today) creates tasks only for what became due since the
+    rules last ran on this book; the rest waits in the rule's one grouped reminder
+    (``reminder_groups``, shown in Today), where the CSM ticks, snoozes or opens each.
+    """
+    today = today or clock.today()
     wanted = due_reminders(db, today)
+    checked = rules_checked_through(db)
+    since = today if checked is None else min(checked, today)
     progress.step(0, max(len(wanted), 1), tr("Checking reminders"), force=True)
     created = 0
-    with db.transaction() as session:
-        existing = set(
-            tuple(row)
-            for row in session.execute(
-                select(Task.account_id, Task.rule_key).where(Task.rule_key.is_not(None))
-            )
-        )
-        fresh = {}
-        for reminder in wanted:
-            key = (reminder.account_id, reminder.rule_key)
-            if key not in existing and key not in fresh:
-                fresh[key] = reminder
-        for index, reminder in enumerate(fresh.values()):
+    with db.transaction(write_waiting(progress)) as session:
+        fresh, _grouped = _to_create(_open_reminders(session, wanted), since)
+        for index, reminder in enumerate(fresh):
             task = Task(
                 account_id=reminder.account_id,
                 title=reminder.title,
@@ -488,7 +573,104 @@ def run_rules(db: Database, today: date | None = None, progress: Progress = SILE
             if index % 500 == 0:
                 progress.step(index, len(fresh), tr("Creating reminders"))
         completed = _close_held_qbrs(session, today)
+        row = session.get(Setting, CHECKED_KEY)
+        if row is None:
+            session.add(Setting(key=CHECKED_KEY, value=today.isoformat()))
+        elif (rules_day := _iso_day(row.value)) is None or rules_day < today:
+            row.value = today.isoformat()
     return RulesResult(created=created, completed=completed, candidates=len(wanted))
+
+
+def _iso_day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class ReminderGroup:
+    """One grouped reminder: what a rule asks for that has no task yet."""
+
+    rule: str
+    items: list[tuple[Reminder, str]]  # (reminder, account name), soonest due first
+
+    @property
+    def title(self) -> str:
+        return tr(GROUP_TITLES[self.rule], n=len(self.items))
+
+
+def reminder_groups(db: Database, today: date | None = None) -> list[ReminderGroup]:
+    """Per rule with more than ``GROUP_AT`` waiting, the reminders that have no task yet."""
+    today = today or clock.today()
+    wanted = due_reminders(db, today)
+    with db.session() as session:
+        waiting = _open_reminders(session, wanted)
+        counts: dict[str, int] = {}
+        for reminder in waiting:
+            counts[reminder.rule] = counts.get(reminder.rule, 0) + 1
+        waiting = [r for r in waiting if counts[r.rule] > GROUP_AT]
+        ids = {r.account_id for r in waiting}
+        names = (
+            dict(session.execute(select(Account.id, Account.name).where(Account.id.in_(ids))).all())
+            if ids
+            else {}
+        )
+    groups: dict[str, list[tuple[Reminder, str]]] = {}
+    for reminder in waiting:
+        groups.setdefault(reminder.rule, []).append((reminder, names.get(reminder.account_id, "")))
+    return [
+        # Soonest due first; then by the key's date (a renewal's own day) and the account.
+        ReminderGroup(
+            rule,
+            sorted(groups[rule], key=lambda item: (item[0].due_date, item[0].rule_key, fold(item[1]))),
+        )
+        for rule in RULES
+        if rule in groups
+    ]
+
+
+def reminder_task(reminder: Reminder, *, status: str = "open", due_date: date | None = None) -> TaskData:
+    """The task of a grouped reminder the CSM acted on (ticked: done; snoozed: a later due date)."""
+    return TaskData(
+        account_id=reminder.account_id,
+        title=reminder.title,
+        due_date=due_date or reminder.due_date,
+        priority=reminder.priority,
+        kind=reminder.kind,
+        status=status,
+        origin="rule",
+        rule_key=reminder.rule_key,
+    )
+
+
+def display_title(task: TaskData) -> str:
+    """A task's title as shown: a rule's reminder is worded from its rule, in today's language.
+
+    Reminders used to be stored in the language the app ran in that day; their rule key says
+    what they are, so they read right in either language. Any other task shows its own title.
+    """
+    if task.origin != "rule" or not task.rule_key:
+        return task.title
+    return reminder_title(task.rule_key, task.title)
+
+
+def reminder_title(rule_key: str, stored: str = "") -> str:
+    prefix, _, value = rule_key.partition(":")
+    rule = RULE_OF_PREFIX.get(prefix)
+    if rule is None:
+        return stored
+    number = re.search(r"\d+", stored or "")
+    if rule == "renewal_plan":
+        renewal = _iso_day(value)
+        return tr(REMINDER_TITLES[rule], day=formatting.day(renewal)) if renewal else stored
+    if rule == "qbr_quarterly":
+        return tr(REMINDER_TITLES[rule], quarter=value)
+    if rule == "checkin_after_kickoff":
+        days = number.group() if number else DEFAULT_RULES[rule]["days"]
+        return tr(REMINDER_TITLES[rule], days=days)
+    months = number.group() if number else DEFAULT_RULES[rule]["months"]
+    return tr(REMINDER_TITLES[rule], months=months)
 
 
 def _close_held_qbrs(session: Session, today: date) -> int:
@@ -497,7 +679,7 @@ def _close_held_qbrs(session: Session, today: date) -> int:
     tasks = session.scalars(
         select(Task).where(Task.status == "open", Task.rule_key == f"qbr:{key}", Task.account_id.in_(held))
     ).all()
-    stamp = datetime.now().replace(microsecond=0)
+    stamp = clock.now()
     for task in tasks:
         task.status = "done"
         task.completed_at = stamp
@@ -530,6 +712,7 @@ class TodayAccount:
     health_score: float | None = None
     health_band: str | None = None
     health_trend: float | None = None
+    currency: str = "BRL"  # of mrr_cents: the account's own
 
     def days_without_touch(self, today: date) -> int | None:
         return None if self.last_touch_at is None else (today - self.last_touch_at.date()).days
@@ -544,6 +727,7 @@ class TodayView:
     health: list[TodayAccount] = field(default_factory=list)
     alerts: list[TodayTask] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
+    groups: list[ReminderGroup] = field(default_factory=list)  # grouped reminders, one per rule
 
 
 _ACCOUNT_COLUMNS = (
@@ -553,6 +737,7 @@ _ACCOUNT_COLUMNS = (
     Account.mrr_cents,
     Account.renewal_date,
     Account.last_touch_at,
+    Account.currency,
 )
 
 
@@ -568,15 +753,17 @@ def _today_account(row, cadence: int | None = None) -> TodayAccount:
         health_score=getattr(row, "health_score", None),
         health_band=getattr(row, "health_band", None),
         health_trend=getattr(row, "health_trend", None),
+        currency=row.currency or "BRL",
     )
 
 
 def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> TodayView:
     """Everything that needs the CSM today; each list holds at most ``limit`` items.
 
-    ``totals`` says how many there are in all, per section.
+    ``totals`` says how many there are in all, per section (the page asks again with a
+    bigger ``limit`` to show more). ``groups`` holds every grouped reminder whole.
     """
-    today = today or date.today()
+    today = today or clock.today()
     cadences = get_cadences(db)
     totals: dict[str, int] = {}
     with db.session() as session:
@@ -659,6 +846,8 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             )
         ]
         totals["health"] = session.scalar(select(func.count()).select_from(Account).where(health_cond))
+    groups = reminder_groups(db, today)
+    totals["groups"] = sum(len(g.items) for g in groups)
     return TodayView(
         today=today,
         tasks=tasks,
@@ -667,6 +856,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
         health=health,
         alerts=alerts,
         totals=totals,
+        groups=groups,
     )
 
 
@@ -678,7 +868,7 @@ def tasks_to_notify(
     db: Database, today: date | None = None, already: set[int] | None = None
 ) -> list[TodayTask]:
     """Open tasks due today or overdue that were not notified yet (``already`` = task ids)."""
-    today = today or date.today()
+    today = today or clock.today()
     already = already or set()
     with db.session() as session:
         rows = session.execute(
@@ -698,10 +888,10 @@ def notification_text(items: list[TodayTask], today: date) -> tuple[str, str] | 
         return None
     if len(items) == 1:
         item = items[0]
-        return item.account_name, item.task.title
+        return item.account_name, display_title(item.task)
     overdue = sum(1 for i in items if i.task.is_overdue(today))
     title = tr("{n} reminders due", n=len(items))
-    lines = [f"{i.account_name}: {i.task.title}" for i in items[:3]]
+    lines = [f"{i.account_name}: {display_title(i.task)}" for i in items[:3]]
     if len(items) > 3:
         lines.append(tr("and {n} more", n=len(items) - 3))
     if overdue:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import String, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from csdesk import vocab
+from csdesk import clock, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -77,7 +77,7 @@ assert _COLUMNS[-1] == "data" and _LIST_COLUMNS == _COLUMNS[:-1]
 
 def now() -> datetime:
     """The current moment as stored: local time, whole seconds."""
-    return datetime.now().replace(microsecond=0)
+    return clock.now()
 
 
 def _list_row(row: Sequence[Any]) -> EventData:

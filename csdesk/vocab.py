@@ -54,6 +54,8 @@ CONTACT_ROLE_LABELS = {
 
 HEALTH_BANDS = ("green", "yellow", "red")
 HEALTH_BAND_LABELS = {"green": "Healthy", "yellow": "At risk", "red": "Critical"}
+# An account without a score (too little of the model's weight present): its own group, not a band.
+HEALTH_NO_DATA = "No data"
 PLAN_STATUS_LABELS = {"on_track": "On track", "late": "Late", "done": "Done"}  # a success plan's state
 
 EVENT_KINDS = (
@@ -74,6 +76,7 @@ EVENT_KINDS = (
     "escalation",
     "expansion_opportunity",
     "advocacy",
+    "document",
 )
 MEETING_TYPES = ("kickoff", "training", "check_in", "qbr", "onboarding_review")
 # Kinds that count as a touch for "last touch" (something we did with the customer).
@@ -83,6 +86,14 @@ TICKET_SEVERITIES = ("low", "medium", "high", "critical")
 
 # "opening": an account first seen without a known start (csdesk.ledger), not a new logo.
 REVENUE_KINDS = ("new", "opening", "expansion", "contraction", "churn", "reactivation")
+REVENUE_KIND_LABELS = {
+    "new": "New customer",
+    "opening": "Opening balance",
+    "expansion": "Expansion",
+    "contraction": "Contraction",
+    "churn": "Churn",
+    "reactivation": "Reactivation",
+}
 
 MEASURES = (
     "logins",
@@ -119,6 +130,7 @@ EVENT_KIND_LABELS = {
     "escalation": "Escalation",
     "expansion_opportunity": "Expansion opportunity",
     "advocacy": "Referral / case study",
+    "document": "Document",
 }
 MEETING_TYPE_LABELS = {
     "kickoff": "Kickoff",

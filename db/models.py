@@ -7,6 +7,9 @@ Vocabulary columns hold the English keys listed in ``csdesk.vocab``.
 
 from __future__ import annotations
 
+import math
+import struct
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -187,12 +191,37 @@ class HealthModel(Base):
     )
 
 
+class HealthLayout(Base):
+    """The components (key, measure, weight) of the snapshots that share them: one row per model version.
+
+    Snapshots keep only their numbers (``HealthSnapshot.points`` / ``inputs``), in
+    this layout's order; the names are stored once here instead of once per row.
+    """
+
+    __tablename__ = "health_layouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # [{key, measure, weight}]
+    components: Mapped[list[Any]] = mapped_column(default=list)
+
+
+def pack_floats(values: Sequence[float | None]) -> bytes:
+    """float32 little-endian, NaN for None: the compact form of a snapshot's per-component numbers."""
+    return struct.pack(f"<{len(values)}f", *(math.nan if v is None else v for v in values))
+
+
+def unpack_floats(data: bytes | None, digits: int) -> list[float | None]:
+    if not data:
+        return []
+    return [None if math.isnan(v) else round(v, digits) for v in struct.unpack(f"<{len(data) // 4}f", data)]
+
+
 class HealthSnapshot(Base):
     __tablename__ = "health_snapshots"
     __table_args__ = (
         UniqueConstraint("account_id", "as_of", name="uq_health_account_day"),
         # Covers the portfolio's average health by day (AVG(score) GROUP BY as_of, optionally
-        # per segment) without reading the wide rows (their component breakdowns).
+        # per segment) without reading the rest of the rows.
         Index("ix_health_snapshots_as_of_score", "as_of", "account_id", "score"),
     )
 
@@ -202,9 +231,47 @@ class HealthSnapshot(Base):
     score: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(10))
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
-    # [{key, points (0-10) or None, weight, effective_weight, value, missing}]
-    components: Mapped[list[Any]] = mapped_column(default=list)
     model_id: Mapped[int | None] = mapped_column(ForeignKey("health_models.id", ondelete="SET NULL"))
+    # The breakdown as compact columns: the layout names the components, ``points`` (0-10)
+    # and ``inputs`` (the measured values) hold one float32 each in its order, NaN = missing.
+    layout_id: Mapped[int | None] = mapped_column(ForeignKey("health_layouts.id", ondelete="SET NULL"))
+    points: Mapped[bytes | None] = mapped_column(LargeBinary)
+    inputs: Mapped[bytes | None] = mapped_column(LargeBinary)
+    layout: Mapped[HealthLayout | None] = relationship(lazy="selectin")
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        """The breakdown: [{key, measure, weight, points, value, effective_weight, missing}]."""
+        layout = self.layout.components if self.layout is not None else []
+        points = unpack_floats(self.points, 2)
+        values = unpack_floats(self.inputs, 2)
+        present = sum(c["weight"] for c, p in zip(layout, points, strict=False) if p is not None)
+        out = []
+        for i, comp in enumerate(layout):
+            p = points[i] if i < len(points) else None
+            out.append(
+                comp
+                | {
+                    "points": p,
+                    "value": values[i] if p is not None and i < len(values) else None,
+                    "effective_weight": round(comp["weight"] / present, 4)
+                    if p is not None and present
+                    else 0.0,
+                    "missing": p is None,
+                }
+            )
+        return out
+
+    @components.setter
+    def components(self, components: Sequence[dict[str, Any]]) -> None:
+        """Store a breakdown given in the long form (tests and one-off writers; recompute writes in bulk)."""
+        self.layout = HealthLayout(
+            components=[
+                {"key": c["key"], "measure": c.get("measure", ""), "weight": c["weight"]} for c in components
+            ]
+        )
+        self.points = pack_floats([c.get("points") for c in components])
+        self.inputs = pack_floats([c.get("value") for c in components])
 
 
 class Measure(Base):
@@ -389,6 +456,9 @@ class ImportChange(Base):
     row_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(10))  # created | updated
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # column values before update
+    # The values the import wrote over them (schema 2; None for older runs): a value that
+    # differs from it at undo time was changed since, by hand or by a later import.
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ImportPreset(Base):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported where used: reading CURRENT_VERSION needs no SQLAl
     from sqlalchemy import Connection, Engine
     from sqlalchemy.exc import DBAPIError
 
-CURRENT_VERSION = 1
+CURRENT_VERSION = 2
 # The newest version shipped to users. Until a version ships, db/models.py may
 # still change under it without a migration step; when it ships, set this to
 # CURRENT_VERSION and store its fixture (tests/db/make_fixture.py), which is
@@ -32,8 +32,92 @@ RELEASED_VERSION = 1
 
 MigrationStep = Callable[["Connection"], None]
 
+
+def _import_changes_after(conn: Connection) -> None:
+    """v2: what an import wrote over each row it updated, so its undo can tell later hand edits."""
+    from sqlalchemy import text
+
+    conn.execute(text("ALTER TABLE import_changes ADD COLUMN after JSON"))
+
+def _v2_compact_health_history(conn: Connection) -> None:
+    """Health snapshots keep their breakdown as compact columns instead of ~1 KB of JSON each.
+
+    The component names (key, measure, weight) go once per distinct layout into
+    ``health_layouts``; each snapshot keeps a layout id and two float32 arrays
+    (points, input values; NaN = missing). Effective weights are derived on reading.
+    """
+    import json
+    import math
+    import struct
+
+    from sqlalchemy import JSON, Column, Integer, LargeBinary, MetaData, Table, text
+
+    dialect = conn.dialect
+    blob = LargeBinary().compile(dialect=dialect)
+    # Frozen here (not read from db.models, which may change later).
+    layouts = Table(
+        "health_layouts",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("components", JSON, nullable=False),
+    )
+    layouts.create(conn)
+    conn.execute(
+        text(
+            "ALTER TABLE health_snapshots ADD COLUMN layout_id INTEGER "
+            "REFERENCES health_layouts (id) ON DELETE SET NULL"
+        )
+    )
+    conn.execute(text(f"ALTER TABLE health_snapshots ADD COLUMN points {blob}"))
+    conn.execute(text(f"ALTER TABLE health_snapshots ADD COLUMN inputs {blob}"))
+
+    def pack(values: list) -> bytes:
+        return struct.pack(f"<{len(values)}f", *(math.nan if v is None else float(v) for v in values))
+
+    layout_ids: dict[str, int] = {}
+    last_id = 0
+    while True:
+        rows = conn.execute(
+            text("SELECT id, components FROM health_snapshots WHERE id > :last ORDER BY id LIMIT 5000"),
+            {"last": last_id},
+        ).all()
+        if not rows:
+            break
+        updates = []
+        for snapshot_id, stored in rows:
+            comps = json.loads(stored) if isinstance(stored, str) else (stored or [])
+            layout = [
+                {"key": c.get("key", ""), "measure": c.get("measure", ""), "weight": c.get("weight") or 0}
+                for c in comps
+            ]
+            key = json.dumps(layout, sort_keys=True)
+            if key not in layout_ids:
+                layout_ids[key] = conn.execute(
+                    layouts.insert().values(components=layout)
+                ).inserted_primary_key[0]
+            points = [None if c.get("missing") else c.get("points") for c in comps]
+            values = [None if p is None else c.get("value") for c, p in zip(comps, points, strict=True)]
+            updates.append(
+                {"id": snapshot_id, "layout": layout_ids[key], "points": pack(points), "inputs": pack(values)}
+            )
+        conn.execute(
+            text(
+                "UPDATE health_snapshots SET layout_id = :layout, points = :points, inputs = :inputs WHERE id = :id"
+            ),
+            updates,
+        )
+        last_id = rows[-1][0]
+    conn.execute(text("ALTER TABLE health_snapshots DROP COLUMN components"))
+
+
+def _v2(conn: Connection) -> None:
+    """Version 2: undo that tells hand edits apart, compact health history."""
+    _import_changes_after(conn)
+    _v2_compact_health_history(conn)
+
+
 # version reached -> step from the version before it
-MIGRATIONS: dict[int, MigrationStep] = {}
+MIGRATIONS: dict[int, MigrationStep] = {2: _v2}
 
 
 class SchemaError(Exception):
@@ -91,6 +175,7 @@ def upgrade(engine: Engine, location: str) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
+    from db.engine import DatabaseError, writing
     from db.models import Base, SchemaInfo
 
     with engine.connect() as conn:
@@ -98,11 +183,15 @@ def upgrade(engine: Engine, location: str) -> int:
             version = read_version(conn)
         except SchemaError as exc:
             raise SchemaError(f"{location}: {exc}. Nothing was changed.") from exc
+    writer = writing(engine)  # creating and upgrading wait for any other writer, then hold it off
     if version is None:
-        with engine.begin() as conn:
-            Base.metadata.create_all(conn)
-            conn.execute(SchemaInfo.__table__.insert().values(id=1, version=CURRENT_VERSION))
-        return 0
+        with writer.begin() as conn:
+            # Another CSDesk may have created it while this one waited for the write lock.
+            version = read_version(conn)
+            if version is None:
+                Base.metadata.create_all(conn)
+                conn.execute(SchemaInfo.__table__.insert().values(id=1, version=CURRENT_VERSION))
+                return 0
     if version > CURRENT_VERSION:
         raise SchemaError(
             f"{location}: was saved by a newer CSDesk (schema {version}, this one knows up to "
@@ -119,9 +208,13 @@ def upgrade(engine: Engine, location: str) -> int:
                 ) from exc
         for target in range(version + 1, CURRENT_VERSION + 1):
             try:
-                with engine.begin() as conn:
+                with writer.begin() as conn:
+                    if read_version(conn) >= target:
+                        continue  # another CSDesk took this step while this one waited
                     MIGRATIONS[target](conn)
                     conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
+            except DatabaseError:
+                raise  # waited too long for another writer: the engine's own message
             except DBAPIError as exc:
                 if _is_lock_error(exc):
                     raise  # the engine turns it into "locked by another program"

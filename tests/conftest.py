@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One fixed day for the whole suite and the commands it starts, whatever the
+# real date, time zone or uptime (csdesk.clock); set it yourself to try another.
+os.environ.setdefault("CSDESK_TODAY", "2026-11-25T10:00")
+# Likewise one locale: the system's language decides the default UI language
+# (tests that check that choice set it themselves), and Qt reads it at start.
+os.environ["LC_ALL"] = "C.UTF-8"
+os.environ.pop("LANGUAGE", None)
 
 import pytest
 

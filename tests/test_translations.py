@@ -91,3 +91,32 @@ def test_the_catalogue_is_read_again_only_when_a_po_file_changes(tmp_path, monke
         assert len(list(i18n.cache_dir().glob("translations-pt_BR-*.json"))) == 1  # the old one went
     finally:
         i18n.catalog.cache_clear()
+
+
+def test_the_system_language_decides_the_default_language(monkeypatch):
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+    assert i18n.system_language() == "pt_BR" == i18n.normalize_language(None)
+    monkeypatch.setenv("LC_ALL", "C")  # LC_ALL outranks LANG, as in every C library
+    assert i18n.system_language() == "en"
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+    assert i18n.system_language() == "en"
+
+
+def test_no_english_string_has_two_different_translations():
+    """Catalogues are merged: one msgid translated two ways would make one screen say the other's word."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for path in sorted((ROOT / "resources" / "translations" / "pt_BR").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id or not message.string:
+                    continue
+                if message.id in seen and seen[message.id][0] != message.string:
+                    clashes.append(f"{message.id!r}: {seen[message.id]} vs {message.string!r} in {path.name}")
+                seen.setdefault(message.id, (message.string, path.name))
+    assert not clashes, "\n".join(clashes)

@@ -29,7 +29,7 @@ def ui_language(settings: QSettings, override: str | None) -> str:
     saved = settings.value("ui/language", "", str)
     if saved in i18n.LANGUAGES:
         return saved
-    return "pt_BR" if QLocale.system().language() == QLocale.Language.Portuguese else "en"
+    return i18n.system_language()
 
 
 def install_qt_translations(app: QApplication, language: str) -> None:

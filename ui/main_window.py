@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHBoxLayout,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
@@ -32,7 +31,7 @@ from db import DatabaseError, open_database
 from db.engine import FULL_CHECK_MAX_BYTES, verify_integrity
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.navigation import History, MouseNavigation, Place
+from ui.navigation import History, MouseNavigation, Place, Sidebar
 from ui.workers import run_in_background
 
 if TYPE_CHECKING:
@@ -131,6 +130,16 @@ class LazyPages(Mapping[str, QWidget]):
             self._hooks.setdefault(key, []).append(hook)
 
 
+def _navigation_keys(key: str, media_key: Qt.Key) -> list[QKeySequence]:
+    """``key`` and the keyboard's own Back / Forward key, each bound once.
+
+    Not the platform's StandardKey.Back: on Linux and Windows it is Alt+Left again
+    (bound twice, Qt finds the shortcut ambiguous and runs neither) plus Backspace,
+    which would leave the page from any table.
+    """
+    return [QKeySequence(key), QKeySequence(media_key)]
+
+
 class MainWindow(QMainWindow):
     pageChanged = Signal(str)
     databaseOpened = Signal(str)  # location, after a successful swap
@@ -145,7 +154,7 @@ class MainWindow(QMainWindow):
         self.pages = LazyPages(self._build_page)
         self._account_page: QWidget | None = None
 
-        self.sidebar = QListWidget()
+        self.sidebar = Sidebar()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(190)
         self.sidebar.setIconSize(QSize(18, 18))
@@ -167,15 +176,17 @@ class MainWindow(QMainWindow):
         self._reminders = None
         self.context.hub.requestAccount.connect(self.open_account)
         self.context.hub.requestEvent.connect(self.open_account)
-        self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
+        self.sidebar.pageRequested.connect(self.show_page)
         context.hub.requestPage.connect(self.show_page)
         context.hub.requestImport.connect(self.open_import_wizard)
         self.setAcceptDrops(True)  # a CSV/XLSX dropped anywhere on the window opens the import wizard
         self._build_menus()
         self._build_navigation()
+        from ui.currency import install as install_currency
         from ui.health import install as install_health
 
         install_health(self)
+        install_currency(self)
         self._show_location()
         if book is not None and not book.loaded:  # they would slow the book's first load down
             book.bookLoaded.connect(self._start_background_work, Qt.ConnectionType.SingleShotConnection)
@@ -233,10 +244,7 @@ class MainWindow(QMainWindow):
             return
         widget = self.pages[key]
         self.stack.setCurrentWidget(widget)
-        keys = list(self.pages)
-        self.sidebar.blockSignals(True)
-        self.sidebar.setCurrentRow(keys.index(key))
-        self.sidebar.blockSignals(False)
+        self.sidebar.show_key(key)
         if not self._navigating:
             self.history.visit(Place(key))
         self.pageChanged.emit(key)
@@ -262,10 +270,7 @@ class MainWindow(QMainWindow):
         """Show an account's page (optionally at one timeline event)."""
         self.account_page.set_account(account_id, event_id or None)
         self.stack.setCurrentWidget(self.account_page)
-        self.sidebar.blockSignals(True)
-        self.sidebar.clearSelection()
-        self.sidebar.setCurrentRow(-1)
-        self.sidebar.blockSignals(False)
+        self.sidebar.show_key(None)
         if not self._navigating:
             self.history.visit(Place("account", account_id))
         self.pageChanged.emit("account")
@@ -290,12 +295,10 @@ class MainWindow(QMainWindow):
 
     def _build_navigation(self) -> None:
         self.back_action = QAction(tr("&Back"), self)
-        self.back_action.setShortcuts([QKeySequence("Alt+Left"), QKeySequence(QKeySequence.StandardKey.Back)])
+        self.back_action.setShortcuts(_navigation_keys("Alt+Left", Qt.Key.Key_Back))
         self.back_action.triggered.connect(self.go_back)
         self.forward_action = QAction(tr("&Forward"), self)
-        self.forward_action.setShortcuts(
-            [QKeySequence("Alt+Right"), QKeySequence(QKeySequence.StandardKey.Forward)]
-        )
+        self.forward_action.setShortcuts(_navigation_keys("Alt+Right", Qt.Key.Key_Forward))
         self.forward_action.triggered.connect(self.go_forward)
         for action in (self.back_action, self.forward_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -315,15 +318,10 @@ class MainWindow(QMainWindow):
 
     def _on_database_changed(self) -> None:
         # Account ids in the history belong to the old database.
-        self.history.places.clear()
-        self.history.index = -1
+        self.history.clear()
         current = self.stack.currentWidget()
         key = next((k for k, w in self.pages.built().items() if w is current), None)
         self.show_page(key or next(iter(self.pages)))
-
-    def _on_sidebar_row(self, row: int) -> None:
-        if row >= 0:
-            self.show_page(self.sidebar.item(row).data(Qt.ItemDataRole.UserRole))
 
     # Menus --------------------------------------------------------------------------
 
@@ -490,6 +488,11 @@ class MainWindow(QMainWindow):
         self.remember_database(db.location)
         self._show_location()
         self._verify_integrity()
+        if self._account_page is not None:
+            # Its account id belongs to the old database: drop it before anything reloads.
+            if self.stack.currentWidget() is self._account_page:
+                self.show_page(START_PAGE)
+            self._account_page.clear_account()
         self.context.hub.databaseChanged.emit()
         self.databaseOpened.emit(db.location)
         old.dispose()

@@ -41,15 +41,8 @@ def run_demo(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         progress = _progress_to_stderr()
-        summary = demo.generate(db, accounts=args.accounts, seed=args.seed, progress=progress)
-        # The demo book comes with its weekly health history, so scores and charts show at once.
-        from csdesk import health
-
-        health.recompute(db, progress=progress)
-        # ...and with success plans (get-well plans for the red accounts), for the plan tab and the QBR deck.
-        from csdesk import plans
-
-        plans.add_demo_plans(db, seed=args.seed)
+        # With its weekly health history and success plans, so scores and charts show at once.
+        summary = demo.create_book(db, accounts=args.accounts, seed=args.seed, progress=progress)
     finally:
         db.dispose()
     print(

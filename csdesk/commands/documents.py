@@ -7,7 +7,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from csdesk import documents, i18n
+from csdesk import clock, documents, i18n
 from csdesk.accounts import resolve_account
 from csdesk.cli import open_db
 from csdesk.documents.builder import check_format
@@ -34,7 +34,14 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--from", dest="start", metavar="DATE", help="period start (default: 90 days ago)")
     parser.add_argument("--to", dest="end", metavar="DATE", help="period end, included (default: today)")
     parser.add_argument("--template", metavar="NAME", help="a user template's name (default: the built-in)")
-    parser.add_argument("--no-event", action="store_true", help="do not record the QBR on the timeline")
+    parser.add_argument(
+        "--no-event", action="store_true", help="do not record the generated deck on the timeline"
+    )
+    parser.add_argument(
+        "--show-health",
+        action="store_true",
+        help="include the health score (an internal number: left out of customer documents by default)",
+    )
     parser.add_argument(
         "--held", action="store_true", help="kickoff: record on the timeline that it took place"
     )
@@ -55,7 +62,7 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def period_from_args(start: date | None, end: date | None) -> Period:
-    end = end or date.today()
+    end = end or clock.today()
     if start is None:
         return Period.quarter_to(end)
     if start > end:
@@ -75,10 +82,20 @@ def run_doc(args: argparse.Namespace) -> int:
     try:
         account = resolve_account(db, args.account)
         if kind == "follow_up_email" and not args.out:
-            sys.stdout.write(documents.follow_up_email(db, account.id, language, args.template))
+            sys.stdout.write(
+                documents.follow_up_email(db, account.id, language, args.template, show_health=args.show_health)
+            )
             return 0
         result = documents.generate(
-            db, kind, account.id, args.out, language, period, args.template, record_event=not args.no_event
+            db,
+            kind,
+            account.id,
+            args.out,
+            language,
+            period,
+            args.template,
+            record_event=not args.no_event,
+            show_health=args.show_health,
         )
         if kind == "kickoff" and args.held:
             documents.record_kickoff_held(db, account.id, language=language)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, timedelta
 
 from csdesk import formatting, health, metrics, vocab
 from csdesk.charts import CHART_NAMES
@@ -112,7 +112,7 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
 def account_health(db, account_id: int, name: str) -> dict:
     explanation = health.explain(db, account_id)
     snap = explanation.current
-    changes = health.changes(db, account_id, (7, 30))
+    trend = health.trend(db, account_id, (7, 30))
     if snap is None:
         return {
             "id": account_id,
@@ -125,6 +125,8 @@ def account_health(db, account_id: int, name: str) -> dict:
             "missing": [],
             "change_7d": None,
             "change_30d": None,
+            "change_7d_since": None,
+            "change_30d_since": None,
         }
     return {
         "id": account_id,
@@ -148,8 +150,11 @@ def account_health(db, account_id: int, name: str) -> dict:
             for c in snap.components
         ],
         "missing": explanation.missing_labels(),
-        "change_7d": changes[7],
-        "change_30d": changes[30],
+        "change_7d": trend[7].points if trend[7] else None,
+        "change_30d": trend[30].points if trend[30] else None,
+        # The day compared with: the nearest score on or before 7 (30) days back.
+        "change_7d_since": trend[7].since.isoformat() if trend[7] else None,
+        "change_30d_since": trend[30].since.isoformat() if trend[30] else None,
         "why": explanation.change_text(),
     }
 
@@ -191,7 +196,7 @@ def run_health(args: argparse.Namespace) -> int:
                     r["id"],
                     r["name"],
                     _num(r["score"]),
-                    health.band_label(r["band"]) if r["band"] else "",
+                    health.band_label(r["band"]),  # "No data" without a score
                     _signed(r["change_30d"]),
                 ]
                 for r in records
@@ -210,15 +215,23 @@ def _signed(value: float | None) -> str:
     return "" if value is None else health.signed(value)
 
 
+def _change(r: dict, days: int) -> str:
+    """'−3.0', or '−3.0 (since 16/11/2026)' when the score compared with is not exactly ``days`` back."""
+    text = _signed(r[f"change_{days}d"]) or "—"
+    since = r.get(f"change_{days}d_since")
+    if since and date.fromisoformat(r["as_of"]) - date.fromisoformat(since) != timedelta(days=days):
+        text += " " + tr("(since {day})", day=formatting.day(date.fromisoformat(since)))
+    return text
+
+
 def health_text(r: dict) -> str:
     if r["score"] is None:
-        return f"{r['name']}: {tr('no health score yet (no inputs, or never computed)')}"
+        return f"{r['name']}: {health.no_data_label()} · {tr('not enough inputs for a health score')}"
     lines = [
         f"{r['name']}: {formatting.number(r['score'], 1)} ({health.band_label(r['band'])}) · "
         f"{formatting.day(date.fromisoformat(r['as_of']))}"
         + ("" if r["complete"] else " · " + tr("incomplete")),
-        f"{tr('Change')}: 7 {tr('days')} {_signed(r['change_7d']) or '—'} · 30 {tr('days')} "
-        f"{_signed(r['change_30d']) or '—'}",
+        f"{tr('Change')}: 7 {tr('days')} {_change(r, 7)} · 30 {tr('days')} {_change(r, 30)}",
     ]
     if r.get("why"):
         lines.append(f"{tr('What moved (7 days)')}: {r['why']}")

@@ -33,6 +33,18 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
     parser.add_argument("--yes", action="store_true", help="import the valid rows even if some are rejected")
     parser.add_argument("--undo", metavar="RUN_ID", type=int, help="undo an import instead")
+    later = parser.add_mutually_exclusive_group()
+    later.add_argument(
+        "--keep-later-work",
+        action="store_true",
+        help="with --undo: keep what was done by hand since (accounts with notes, tasks, plans or "
+        "contacts stay, detached from the import; fields edited since keep their value)",
+    )
+    later.add_argument(
+        "--discard-later-work",
+        action="store_true",
+        help="with --undo: remove what was done by hand since on what the import made, too",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=run_import_command)
 
@@ -77,20 +89,67 @@ def _summary(prepared, result: ImportResult) -> str:
     return f"{head}\n{counts}"
 
 
+def _undo(args: argparse.Namespace) -> int:
+    """Undo one import; with work done by hand since, only when told what to do with it."""
+    mode = importing.KEEP if args.keep_later_work else importing.DISCARD if args.discard_later_work else None
+    db = open_db(args)
+    try:
+        plan = importing.plan_undo(db, args.undo)
+        if plan.blocked_by:
+            raise UserError(plan.blocked_message())
+        if plan.has_later_work and mode is None:
+            if args.format == "json":
+                write_json(plan.as_dict(), sys.stdout)
+            else:
+                for work in plan.later_work:
+                    print(work.describe())
+            raise importing.LaterWorkFound(plan)
+        importing.undo(db, args.undo, later_work=mode or importing.REFUSE, confirmed=plan)
+    finally:
+        db.dispose()
+    kept = mode == importing.KEEP and plan.has_later_work
+    if args.format == "json":
+        write_json(
+            {
+                "run_id": args.undo,
+                "undone": True,
+                "later_work": mode if plan.has_later_work else None,
+                "kept_accounts": [{"id": i, "name": n} for i, n in plan.kept_accounts] if kept else [],
+                "kept_fields": len(plan.edited_fields) if kept else 0,
+            },
+            sys.stdout,
+        )
+        return 0
+    print(tr("Import {id} undone.", id=args.undo))
+    if kept:
+        print(
+            tr(
+                "Kept: {accounts} account(s) with work added since (no longer part of the import), "
+                "{fields} field(s) edited since.",
+                accounts=len(plan.kept_accounts),
+                fields=len(plan.edited_fields),
+            )
+        )
+    elif plan.has_later_work:
+        print(tr("Discarded too: {work}.", work=plan.later_work_summary()))
+    return 0
+
+
+def _recompute_health(db, account_ids: list[int]) -> None:
+    """The imported accounts' scores, before anything reads them (no stale or invented health)."""
+    from csdesk import health
+    from csdesk.commands.demo import _progress_to_stderr
+
+    health.recompute(db, account_ids, progress=_progress_to_stderr())
+
+
 def run_import_command(args: argparse.Namespace) -> int:
     if args.undo is not None:
         if args.file:
             raise UserError(tr("Give either FILE or --undo RUN_ID, not both."))
-        db = open_db(args)
-        try:
-            importing.undo(db, args.undo)
-        finally:
-            db.dispose()
-        if args.format == "json":
-            write_json({"run_id": args.undo, "undone": True}, sys.stdout)
-        else:
-            print(tr("Import {id} undone.", id=args.undo))
-        return 0
+        return _undo(args)
+    if args.keep_later_work or args.discard_later_work:
+        raise UserError(tr("--keep-later-work and --discard-later-work go with --undo RUN_ID."))
     if not args.file:
         raise UserError(tr("Name the file to import (or --undo RUN_ID)."))
     options = importing.ImportOptions(
@@ -124,6 +183,8 @@ def run_import_command(args: argparse.Namespace) -> int:
             return 2
         if args.save_preset:
             importing.save_preset(db, args.save_preset, prepared)
+        if not args.dry_run and result.run_id is not None and result.account_ids:
+            _recompute_health(db, result.account_ids)
     finally:
         db.dispose()
     if args.format == "json":

@@ -138,7 +138,7 @@ def _task_record(item: tasks.TodayTask, today: date) -> dict:
         "task_id": t.id,
         "account_id": t.account_id,
         "account": item.account_name,
-        "title": t.title,
+        "title": tasks.display_title(t),
         "due_date": t.due_date.isoformat() if t.due_date else None,
         "overdue": t.is_overdue(today),
         "priority": t.priority,
@@ -181,6 +181,23 @@ def run_today(args: argparse.Namespace) -> int:
                 "no_recent_touch": [_account_record(a, today) for a in view.untouched],
                 "health": [_account_record(a, today) for a in view.health],
                 "totals": view.totals,
+                "grouped_reminders": [
+                    {
+                        "rule": g.rule,
+                        "title": g.title,
+                        "items": [
+                            {
+                                "account_id": r.account_id,
+                                "account": name,
+                                "title": tasks.reminder_title(r.rule_key, r.title),
+                                "due_date": r.due_date.isoformat(),
+                                "rule_key": r.rule_key,
+                            }
+                            for r, name in g.items
+                        ],
+                    }
+                    for g in view.groups
+                ],
             }
         )
         return 0
@@ -195,7 +212,13 @@ def run_today(args: argparse.Namespace) -> int:
     for item in view.tasks:
         due = formatting.day(item.task.due_date)
         flag = tr("overdue") if item.task.is_overdue(today) else tr("today")
-        out.write(f"  [{flag}] {due}  {item.account_name}: {item.task.title}\n")
+        out.write(f"  [{flag}] {due}  {item.account_name}: {tasks.display_title(item.task)}\n")
+    for group in view.groups:
+        out.write(f"  {group.title}\n")
+        for reminder, name in group.items:
+            out.write(
+                f"    {formatting.day(reminder.due_date)}  {name}: {tasks.reminder_title(reminder.rule_key, reminder.title)}\n"
+            )
     section(
         tr("Health alerts"),
         view.totals["alerts"] + view.totals["health"],

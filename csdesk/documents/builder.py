@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from csdesk import i18n, templates, timeline
+from csdesk import clock, i18n, templates, timeline
 from csdesk.documents import charts, context, markup
 from csdesk.documents.model import Document
 from csdesk.errors import UserError
@@ -127,15 +127,16 @@ def build_document(
     progress: Progress = SILENT,
     *,
     with_charts: bool = True,
+    show_health: bool = False,
 ) -> Document:
     kind = _kind(kind)
     language = i18n.normalize_language(language or i18n.current_language())
     progress.step(0, 4, tr("Reading the account", language), force=True)
-    data = context.build(db, account_id, language, period, today)
-    data_period = period or context.Period.quarter_to(today or date.today())
+    data = context.build(db, account_id, language, period, today, show_health=show_health)
+    data_period = period or context.Period.quarter_to(today or clock.today())
     template = templates.find_template(db, kind, language, template_name)
     progress.step(1, 4, tr("Filling in the template", language), force=True)
-    text = templates.render(template.body, data.data, language)
+    text = templates.render(template.body, data.data, language, progress=progress)
     doc = markup.parse(text, language)
     if with_charts:
         progress.step(2, 4, tr("Drawing the charts", language), force=True)
@@ -174,8 +175,12 @@ def generate(
     *,
     record_event: bool = True,
     today: date | None = None,
+    show_health: bool = False,
 ) -> GeneratedDocument:
-    """Write one document for one account; a QBR deck also goes on the timeline."""
+    """Write one document for one account; a QBR deck also goes on the timeline, as a document.
+
+    The health score, the CSM's internal reading, is in it only with ``show_health``.
+    """
     kind = _kind(kind)
     path = Path(out)
     fmt = check_format(kind, path.suffix)
@@ -183,10 +188,13 @@ def generate(
         raise UserError(tr("The folder {folder} does not exist.", folder=str(path.parent)))
     if kind == "follow_up_email":
         path.write_text(
-            follow_up_email(db, account_id, language, template_name, today=today), encoding="utf-8"
+            follow_up_email(db, account_id, language, template_name, today=today, show_health=show_health),
+            encoding="utf-8",
         )
         return GeneratedDocument(path, path.stem)
-    doc = build_document(db, kind, account_id, language, period, template_name, today, progress)
+    doc = build_document(
+        db, kind, account_id, language, period, template_name, today, progress, show_health=show_health
+    )
     progress.step(3, 4, tr("Writing {file}", doc.language, file=path.name), force=True)
     try:
         write(doc, path, fmt)
@@ -196,12 +204,15 @@ def generate(
         ) from exc
     event_id = None
     if record_event and kind == "qbr":
+        # A document, not a meeting: preparing the deck neither holds the QBR nor touches the customer.
         event_id = _record_event(
             db,
             account_id,
+            "document",
             "qbr",
             tr("QBR deck generated", doc.language),
             tr("File: {file}", doc.language, file=path.name),
+            when=datetime.combine(today, clock.now().time()) if today else None,
         )
     progress.step(4, 4, "", force=True)
     return GeneratedDocument(path, doc.title, event_id)
@@ -213,10 +224,11 @@ def follow_up_email(
     language: str | None = None,
     template_name: str | None = None,
     today: date | None = None,
+    show_health: bool = False,
 ) -> str:
     """The follow-up email after a meeting, as plain text (subject on the first line)."""
     language = i18n.normalize_language(language or i18n.current_language())
-    data = context.build(db, account_id, language, today=today)
+    data = context.build(db, account_id, language, today=today, show_health=show_health)
     template = templates.find_template(db, "follow_up_email", language, template_name)
     return templates.render(template.body, data.data, language).strip() + "\n"
 
@@ -224,20 +236,21 @@ def follow_up_email(
 def _record_event(
     db: Database,
     account_id: int,
+    kind: str,
     subkind: str,
     title: str,
     body: str | None = None,
     when: datetime | None = None,
 ) -> int:
-    """A meeting event on the timeline, through the timeline service when it is available."""
+    """An automatic event on the timeline: a meeting held, or a document generated (subkind: its kind)."""
     event = timeline.add_event(
         db,
         account_id,
-        kind="meeting",
+        kind=kind,
         subkind=subkind,
         title=title,
         body=body,
-        occurred_at=when or datetime.now().replace(microsecond=0),
+        occurred_at=when or clock.now(),
         source="auto",
     )
     return event.id
@@ -247,7 +260,9 @@ def record_kickoff_held(
     db: Database, account_id: int, when: datetime | None = None, language: str | None = None
 ) -> int:
     """The kickoff meeting took place: it goes on the timeline."""
-    return _record_event(db, account_id, "kickoff", tr("Kickoff meeting held", language), when=when)
+    return _record_event(
+        db, account_id, "meeting", "kickoff", tr("Kickoff meeting held", language), when=when
+    )
 
 
 def default_file_name(
@@ -258,5 +273,5 @@ def default_file_name(
     prefix = tr(FILE_PREFIX[kind], language)
     safe = "".join(ch if ch.isalnum() or ch in " .,-_&()" else " " for ch in account_name).strip()
     safe = " ".join(safe.split())[:80] or fold(account_name)[:80] or "account"
-    suffix = period.label(language) if (kind == "qbr" and period) else date.today().isoformat()
+    suffix = period.label(language) if (kind == "qbr" and period) else clock.today().isoformat()
     return f"{prefix} - {safe} - {suffix}.{fmt}"

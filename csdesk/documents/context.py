@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from csdesk import i18n, plans, vocab
+from csdesk import clock, i18n, plans, vocab
 from csdesk import metrics as portfolio_metrics
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -117,10 +117,16 @@ def build(
     language: str | None = None,
     period: Period | None = None,
     today: date | None = None,
+    *,
+    show_health: bool = False,
 ) -> AccountDocumentData:
-    """Everything about one account a document may show, for ``period``."""
+    """Everything about one account a document may show, for ``period``.
+
+    The health score is the CSM's internal reading of an account: documents
+    for the customer leave it out unless ``show_health`` asks for it.
+    """
     language = i18n.normalize_language(language or i18n.current_language())
-    today = today or date.today()
+    today = today or clock.today()
     period = period or Period.quarter_to(today)
     start_dt = datetime.combine(period.start, datetime.min.time())
     end_dt = datetime.combine(period.end, datetime.min.time())
@@ -216,6 +222,10 @@ def build(
 
     # Health: the latest snapshot wins over the denormalised column when both exist.
     latest = snapshots[-1] if snapshots else None
+    if latest is not None and latest.as_of < period.end - timedelta(days=8):
+        # Snapshots are weekly: none in the period's last week means no score then (No data),
+        # not the last score the account ever had.
+        latest, stored_score, stored_band = None, None, None
     score = latest.score if latest else stored_score
     band = (latest.band if latest else stored_band) or _band_of(score)
     history = [
@@ -246,7 +256,9 @@ def build(
     health = {
         "score": score,
         "band": band,
-        "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, band, language),
+        "band_label": i18n.label(vocab.HEALTH_BAND_LABELS, band, language)
+        if band
+        else i18n.tr(vocab.HEALTH_NO_DATA, language),
         "trend": trend,
         "at_start": at_start[-1] if at_start else (history[0][1] if history else None),
         "components": components,
@@ -298,6 +310,7 @@ def build(
         {
             "date": r.effective_date,
             "kind": r.kind,
+            "kind_label": i18n.label(vocab.REVENUE_KIND_LABELS, r.kind, language),
             "before_cents": r.mrr_before_cents,
             "after_cents": r.mrr_after_cents,
             "delta_cents": r.mrr_after_cents - r.mrr_before_cents,
@@ -338,6 +351,17 @@ def build(
 
     plan = plans.current_plan(db, account_id, "success")
     get_well = plans.current_plan(db, account_id, "get_well")
+    # Without a plan, documents propose the one the account's stage calls for.
+    proposal = (
+        None
+        if plan is not None
+        else plans.plan_from_template(
+            account_id, acc["segment"], language, today, acc["stage"], acc["renewal_date"]
+        )
+    )
+    acc["customer_since"] = acc["contract_start"] or next(
+        (r.effective_date for r in revenue if r.kind in ("new", "opening", "reactivation")), None
+    )
     by_role = {c["role"]: c for c in contacts if c["role"]}
     empty_contact = {"name": "", "role": None, "role_label": "", "job_title": "", "email": "", "phone": ""}
     data = {
@@ -349,14 +373,16 @@ def build(
         "health": health,
         "metrics": metrics,
         "plan": _plan_view(plan, today, language),
+        "proposal": _plan_view(proposal, today, language),
         "get_well": _plan_view(get_well, today, language),
+        "options": {"show_health": show_health},
         "period": {
             "start": period.start,
             "end": period.end - timedelta(days=1),
             "label": period.label(language),
         },
         "today": today,
-        "dates": _dates(today),
+        "dates": _dates(today, acc["renewal_date"]),
         "language": language,
         "labels": {
             "segments": dict(vocab.SEGMENT_LABELS),
@@ -391,6 +417,13 @@ def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[
     if plan is None:
         return None
     view = plans.plan_as_dict(plan, today)
+    # A template's fill-in hints are for the CSM, never for the customer's eyes.
+    view["outcomes"] = [o for o in view["outcomes"] if not plans.is_placeholder(o["required_outcome"])]
+    for o in view["outcomes"]:
+        if plans.is_placeholder(o["appropriate_experience"]):
+            o["appropriate_experience"] = None
+    if plans.is_placeholder(view.get("root_cause")):
+        view["root_cause"] = None
     view["state_label"] = i18n.label(vocab.PLAN_STATUS_LABELS, view["state"], language)
     for m in view["milestones"] + view["quick_wins"]:
         m["owner_label"] = i18n.label(plans.OWNER_SIDE_LABELS, m["owner_side"], language)
@@ -405,7 +438,7 @@ def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[
 
 def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str, Any]:
     """Made-up data for previews when no account is chosen (never stored)."""
-    today = today or date.today()
+    today = today or clock.today()
     plan = plans.plan_from_template(0, "high_touch", language, today - timedelta(days=30))
     view = _plan_view(plan, today, language)
     return {
@@ -421,6 +454,7 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "arr_cents": 123456 * 12,
             "currency": "BRL",
             "contract_start": today - timedelta(days=200),
+            "customer_since": today - timedelta(days=200),
             "renewal_date": today + timedelta(days=165),
             "days_to_renewal": 165,
             "stage": "ongoing_adoption",
@@ -510,18 +544,39 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "label": Period.quarter_to(today).label(language),
         },
         "today": today,
-        "dates": _dates(today),
+        "dates": _dates(today, today + timedelta(days=165)),
         "language": language,
         "labels": {},
+        "proposal": None,
+        "options": {"show_health": True},
     }
 
 
-def _dates(today: date) -> dict[str, date]:
+def next_review(today: date, renewal_date: date | None) -> tuple[date, bool]:
+    """The next success review: (date, whether it is the renewal conversation).
+
+    A quarter on, unless the renewal comes first: then the review is the renewal
+    conversation, a month before the renewal date (or just before it when that
+    is already close), never after it.
+    """
+    quarter = today + timedelta(days=91)
+    if renewal_date is None or renewal_date <= today or renewal_date > quarter:
+        return quarter, False
+    day = renewal_date - timedelta(days=30)
+    if day < today + timedelta(days=7):
+        day = max(today + timedelta(days=1), renewal_date - timedelta(days=1))
+    return day, True
+
+
+def _dates(today: date, renewal_date: date | None) -> dict[str, Any]:
     """Handy deadlines for next steps (templates cannot do date arithmetic)."""
+    review, is_renewal = next_review(today, renewal_date)
     return {
         "in_2_days": today + timedelta(days=2),
         "in_1_week": today + timedelta(days=7),
         "in_2_weeks": today + timedelta(days=14),
         "in_30_days": today + timedelta(days=30),
         "next_quarter": today + timedelta(days=91),
+        "next_review": review,
+        "next_review_is_renewal": is_renewal,
     }

@@ -60,6 +60,11 @@ def _runs(
             run.font.color.rgb = colour
 
 
+# Arial's mean glyph width at the 10 pt of table cells, in cm: what the column
+# layout reserves per character so names and e-mail addresses stay whole.
+CELL_CHAR_CM = 10 * 0.55 * 2.54 / 72
+
+
 def _setup(word) -> None:
     normal = word.styles["Normal"]
     normal.font.name = FONT
@@ -112,7 +117,7 @@ def write_docx(doc: Document, path: Path) -> Path:
                 table.style = "Table Grid"
                 table.alignment = WD_TABLE_ALIGNMENT.CENTER
                 table.autofit = False
-                widths = column_widths(block, 16.6, 10 * 0.62 * 2.54 / 72, 0.4)
+                widths = column_widths(block, 16.6, CELL_CHAR_CM, 0.4)
                 for c, w in enumerate(widths):
                     table.columns[c].width = Cm(w)
                     for cell in table.columns[c].cells:

@@ -130,9 +130,11 @@ def column_widths(table: Table, total: float, char_width: float, padding: float)
     cells = [[table.header[i], *(r[i] for r in table.rows)] for i in range(cols)]
     lengths = [min(45, max([4] + [len(plain(c)) for c in col])) for col in cells]
     widths = [total * n / sum(lengths) for n in lengths]
+    # A column may claim up to 60% of the table for its longest word, so an e-mail
+    # address or a long name is never broken mid-word while short columns can give way.
     need = [
         min(
-            total / cols,
+            total * 0.6,
             max(len(w) for col_text in col for w in (plain(col_text).split() or ["-"])) * char_width
             + padding,
         )
@@ -152,5 +154,11 @@ def column_widths(table: Table, total: float, char_width: float, padding: float)
             widths[i] -= (widths[i] - need[i]) * take
         for i in short:
             widths[i] = need[i]
+    # Still too wide: the widest column (an address, a long text) gives way first,
+    # so short words elsewhere are not broken; failing that, all shrink alike.
+    widest = max(range(cols), key=lambda i: widths[i])
+    excess = sum(widths) - total
+    if excess > 0 and widths[widest] - excess >= total * 0.3:
+        widths[widest] -= excess
     scale = total / sum(widths)
     return [w * scale for w in widths]

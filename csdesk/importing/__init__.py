@@ -21,9 +21,27 @@ from csdesk.importing.engine import (
 from csdesk.importing.prepare import ImportOptions, Prepared, RowError, load_mapping_file, prepare
 from csdesk.importing.presets import find_preset, list_presets, save_preset
 from csdesk.importing.reading import Table, read_table
-from csdesk.importing.runs import RunInfo, list_runs, undo
+from csdesk.importing.runs import (
+    DISCARD,
+    KEEP,
+    REFUSE,
+    LaterWork,
+    LaterWorkFound,
+    RunInfo,
+    UndoPlan,
+    list_runs,
+    plan_undo,
+    undo,
+)
 
 __all__ = [
+    "DISCARD",
+    "KEEP",
+    "REFUSE",
+    "LaterWork",
+    "LaterWorkFound",
+    "UndoPlan",
+    "plan_undo",
     "FIELDS",
     "KINDS",
     "KIND_LABELS",

@@ -52,14 +52,14 @@ from sqlalchemy import JSON, Date, DateTime, bindparam, func, insert, select, up
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from csdesk import formatting, ledger, vocab
+from csdesk import clock, formatting, ledger, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
 from csdesk.importing.prepare import Prepared, RowError, as_datetime, header_of, parse_columns
 from csdesk.importing.values import fast_name_key as name_key
 from csdesk.importing.values import name_keys
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold, normalize_domain
 from db import Database, bulk, search
 from db.models import (
@@ -1982,6 +1982,7 @@ def _write_updates(
                 "row_id": row_id,
                 "action": "updated",
                 "before": {k: _to_json(v) for k, v in before.items()},
+                "after": {k: _to_json(changed[k]) for k in before if k in changed},
             }
         )
     for columns, rows in grouped.items():
@@ -2029,7 +2030,7 @@ def run_import(
     Rows that cannot be imported raise :class:`RejectedRows` before anything is
     written, unless ``accept_rejects`` (the CLI's ``--yes``).
     """
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     table = prepared.table
     result = ImportResult(
         kind=prepared.kind,
@@ -2080,7 +2081,10 @@ def _no_cyclic_gc():
 
 def _run(db, prepared, result, as_of, dry_run, accept_rejects, progress) -> ImportResult:
     parsed = parse_columns(prepared, progress)
-    with db.engine.connect() as conn, _import_pragmas(conn, progress) as finish:
+    # A real import plans and writes in one transaction that takes the write lock first
+    # (waiting for another writer, cancellable); a dry run only reads, and never waits.
+    writer = db.connect(write=not dry_run, waiting=write_waiting(progress))
+    with writer as conn, _import_pragmas(conn, progress) as finish:
         return _plan_and_apply(
             db, conn, prepared, parsed, result, as_of, dry_run, accept_rejects, progress, finish
         )
@@ -2245,11 +2249,13 @@ def write_rejects_csv(path, errors: list[RowError]) -> None:
     """The rejected rows as a CSV report (row, column, value, reason) that Excel opens as it is."""
     import csv
 
+    from csdesk.exporting import neutralize
+
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow([tr("row"), tr("column"), tr("value"), tr("reason")])
         for error in errors:
-            writer.writerow([error.row, error.column, error.value, error.message])
+            writer.writerow([neutralize(v) for v in (error.row, error.column, error.value, error.message)])
 
 
 def rejects_report_path(result: ImportResult):

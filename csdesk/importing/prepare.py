@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from csdesk import currency
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
@@ -305,6 +306,17 @@ def _parser(prepared: Prepared, index: int, type_: str, key: str):
             return score
 
         return parse_score
+    if type_ == "currency":
+
+        def parse_currency(raw: str) -> str:
+            found = currency.recognise(raw)
+            if found is None:
+                raise V.ValueProblem(
+                    tr('"{value}" is not a currency; use a code such as BRL, USD or EUR.', value=raw)
+                )
+            return found
+
+        return parse_currency
     if type_ == "churn_reason":
         words = V.churn_reason_words()
         return lambda raw: (words.get(V.word_key(raw)), raw)
@@ -466,7 +478,72 @@ def parse_columns(
             for row_index, raw in enumerate(column):
                 if raw in bad and row_index not in errors:
                     errors[row_index] = RowError(table.row_numbers[row_index], header, raw, bad[raw])
+    _amount_currencies(
+        prepared, columns, errors, lambda done: cells[done] if cells else table.column(mapped[done][0])
+    )
     return columns, errors
+
+
+def _amount_currencies(
+    prepared: Prepared, columns: dict[str, list[Any]], errors: dict[int, RowError], cells_of
+) -> None:
+    """The currency written on the amounts (``US$ 1.000,00``) becomes the rows' currency.
+
+    For kinds with a currency field: a row whose amounts carry a mark (US$, €, USD, R$...)
+    gets that currency when the file has no currency column for it; a row whose mark and
+    currency column (or two amounts) disagree is rejected with the reason.
+    """
+    if not any(spec.key == "currency" for spec in D.FIELDS[prepared.kind]):
+        return
+    table = prepared.table
+    mapped = sorted(prepared.mapping.items())
+    stated = columns.get("currency")
+    currency_index = prepared.field_column("currency")
+    marks: list[str | None] | None = None
+    for done, (index, key) in enumerate(mapped):
+        if D.spec(prepared.kind, key).type != "money":
+            continue
+        found = currency.amount_currencies([raw.strip() for raw in cells_of(done)])
+        if not any(found):
+            continue
+        if marks is None:
+            marks = found
+            continue
+        for row, (mark, other) in enumerate(zip(marks, found, strict=True)):
+            if mark and other and mark != other and row not in errors:
+                errors[row] = RowError(
+                    table.row_numbers[row],
+                    table.headers[index],
+                    table.rows[row][index],
+                    tr(
+                        "This amount is in {other}, another amount of the row in {mark}.",
+                        other=other,
+                        mark=mark,
+                    ),
+                )
+            elif other and not mark:
+                marks[row] = other
+    if marks is None:
+        return
+    if stated is None:
+        columns["currency"] = marks
+        return
+    for row, (mark, code) in enumerate(zip(marks, stated, strict=True)):
+        if mark is None:
+            continue
+        if code is None:
+            stated[row] = mark
+        elif code != mark and row not in errors:
+            errors[row] = RowError(
+                table.row_numbers[row],
+                table.headers[currency_index],
+                table.rows[row][currency_index],
+                tr(
+                    "The amount is written in {mark} but the currency column says {code}; correct one of them.",
+                    mark=mark,
+                    code=code,
+                ),
+            )
 
 
 def header_of(prepared: Prepared, key: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from csdesk import i18n, vocab
+from csdesk import currency, i18n, vocab
 from csdesk.i18n import tr
 from csdesk.text import _NON_WORD, _SUFFIX_RE, LEGAL_SUFFIXES, fold, name_key
 
@@ -31,7 +31,7 @@ class ValueProblem(ValueError):
 
 # Numbers and money ------------------------------------------------------------
 
-_CURRENCY_RE = re.compile(r"(?i)(r\$|us\$|brl|usd|eur|€|\$|£)")
+_CURRENCY_RE = currency.MARK_RE  # R$, US$, U$, €, USD, EUR...: the currency is read by csdesk.currency
 _SPACES_RE = re.compile(r"[\s\u00a0\u202f']")
 
 

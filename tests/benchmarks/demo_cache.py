@@ -15,6 +15,8 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+from csdesk import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 SHAPING_CODE = ("csdesk/demo.py", "db/models.py", "db/schema.py", "db/search.py")
 
@@ -37,7 +39,7 @@ def demo_database(accounts: int = 50_000, seed: int = 1, today: date | None = No
     from csdesk.demo import generate
     from db import open_database
 
-    today = today or date.today()
+    today = today or clock.today()
     path = cache_dir() / f"demo-{accounts}-s{seed}-{today.isoformat()}-{_code_key()}.sqlite"
     if path.exists():
         return path

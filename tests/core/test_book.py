@@ -8,7 +8,7 @@ from datetime import date, datetime
 import numpy as np
 import pytest
 
-from csdesk import accounts
+from csdesk import accounts, clock
 from csdesk.book import BookFilter, compute_kpis, load_book, search_terms, sort_rows, visible_rows
 from csdesk.errors import UserError
 from db.models import Contact, TimelineEvent
@@ -146,7 +146,7 @@ def test_plan_column_follows_the_plans_rule(book_db):
     from csdesk import plans
 
     db, ids = book_db
-    today = date.today()
+    today = clock.today()
     m = plans.MilestoneData
 
     def plan(name, *milestones, status="active"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -37,6 +38,13 @@ def evil_columns():
 
 def test_neutralize():
     assert [neutralize(v) for v in EVIL] == ["'" + v for v in EVIL[:-1]] + ["fine"]
+    assert [neutralize(v) for v in (-12.5, -3, Decimal("-1.5"), None, date(2026, 1, 1))] == [
+        -12.5,
+        -3,
+        Decimal("-1.5"),
+        None,
+        date(2026, 1, 1),
+    ]
 
 
 def test_csv_pt_br_uses_semicolons_bom_and_decimal_commas(tmp_path):
@@ -57,17 +65,71 @@ def test_csv_english_uses_commas(tmp_path):
     assert text.splitlines()[2] == "'+1+1,1234.56,2026-11-25,0"
 
 
-def test_xlsx_keeps_numbers_and_dates_and_neutralises_text(tmp_path):
+def test_xlsx_keeps_numbers_and_dates_and_stores_formula_text_as_text(tmp_path):
     path = tmp_path / "out.xlsx"
-    write_xlsx(path, evil_columns(), "pt_BR")
+    columns = evil_columns()
+    columns[0] = ExportColumn("=Name", TEXT, EVIL)
+    write_xlsx(path, columns, "pt_BR")
     sheet = openpyxl.load_workbook(path).active
-    assert [c.value for c in sheet[1]] == ["Name", "MRR", "When", "Days"]
-    assert sheet["A2"].value == '\'=HYPERLINK("http://x")'
-    assert sheet["A2"].data_type == "s"
+    assert [c.value for c in sheet[1]] == ["=Name", "MRR", "When", "Days"]
+    assert sheet["A1"].data_type == "s" and sheet["A1"].font.b
+    # As typed, no visible quote, but text cells: never run (Excel's hidden quote prefix set).
+    assert [sheet.cell(row, 1).value for row in range(2, 9)] == EVIL
+    assert {sheet.cell(row, 1).data_type for row in range(2, 9)} == {"s"}
+    assert all(sheet.cell(row, 1).quotePrefix for row in range(2, 8))
+    assert not sheet["A8"].quotePrefix  # "fine" needs nothing
     assert sheet["B2"].value == -12.5 and sheet["B2"].data_type == "n"
     assert "R$" in sheet["B2"].number_format
     assert sheet["C2"].value.date() == date(2026, 11, 25) and sheet["C2"].is_date
-    assert sheet["D2"].value == -5
+    assert sheet["D2"].value == -5 and sheet["D2"].data_type == "n"
+
+
+def test_xlsx_has_no_formula_anywhere(tmp_path):
+    """What Excel reads: no <f> element, the text as an inline string."""
+    import zipfile
+
+    path = tmp_path / "out.xlsx"
+    write_xlsx(path, evil_columns(), "en")
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+    assert "<t>=HYPERLINK(&quot;http://x&quot;)</t>" in xml or '<t>=HYPERLINK("http://x")</t>' in xml
+
+
+def test_cli_accounts_csv_neutralises_formulas(db, db_path, capsys):
+    from csdesk.accounts import AccountData, create_account
+    from csdesk.cli import main
+
+    names = ['=HYPERLINK("http://x","clique")', "@SUM(A1)", "-1+2", "+x"]
+    for name in names:
+        create_account(db, AccountData(name=name, owner="=cmd|' /C calc'!A0", mrr_cents=123456))
+    create_account(db, AccountData(name="Padaria", external_id="\tX", source="hubspot"))
+    create_account(db, AccountData(name="Hotel", external_id="\rY", source="hubspot"))
+
+    assert main(["--db", str(db_path), "accounts", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert sorted(r["name"] for r in rows if r["name"].startswith("'")) == sorted("'" + n for n in names)
+    assert {r["owner"] for r in rows if r["owner"]} == {"'=cmd|' /C calc'!A0"}
+    assert {r["external_id"] for r in rows if r["external_id"]} == {"'\rY", "'\tX"}
+    assert {r["mrr"] for r in rows if r["name"].startswith("'")} == {"1234.56"}  # numbers untouched
+
+
+def test_rejected_rows_report_neutralises_formulas(db, tmp_path):
+    from csdesk import importing
+
+    path = tmp_path / "contas.csv"
+    path.write_text(
+        'Cliente;Mensalidade;Status\nAcme;R$ 10,00;Ativo\nBeta;=HYPERLINK("http://x");Ativo\n'
+        "Gama;-1+2;Ativo\nDelta;@SUM(A1);Ativo\n",
+        encoding="utf-8",
+    )
+    result = importing.run_import(db, importing.prepare(path), accept_rejects=True)
+    assert result.rejected == 3
+    report = tmp_path / "rejeitadas.csv"
+    importing.write_rejects_csv(report, result.errors)
+    with report.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert [r[2] for r in rows[1:]] == ['\'=HYPERLINK("http://x")', "'-1+2", "'@SUM(A1)"]
+    assert [r[0] for r in rows[1:]] == ["3", "4", "5"]
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])

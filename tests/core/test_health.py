@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from csdesk import health
+from csdesk import clock, health
 from csdesk.errors import UserError
 from db.models import Account, HealthSnapshot, Measure, Task, TimelineEvent
 from tests.support.health_data import add_accounts, add_surveys
@@ -100,7 +100,11 @@ def test_weekly_history_mondays_and_today(db, scored):
     with db.session() as s:
         days = s.scalars(select(HealthSnapshot.as_of).order_by(HealthSnapshot.as_of)).all()
     assert days[-1] == TODAY
-    assert all(d.weekday() == 0 for d in days[:-1])
+    # Mondays, plus the days the 7- and 30-day comparisons need exactly (30 days back
+    # only NPS, 30 % of the weight, was known: no score, so no row).
+    comparison = {TODAY - timedelta(days=7), TODAY - timedelta(days=30)}
+    assert TODAY - timedelta(days=7) in days and TODAY - timedelta(days=30) not in days
+    assert all(d.weekday() == 0 for d in days[:-1] if d not in comparison)
     assert days[0] >= TODAY - timedelta(weeks=health.HISTORY_WEEKS + 1)
     # Recomputing replaces: no duplicates, the same rows.
     health.recompute(db, today=TODAY, alerts=False)
@@ -115,8 +119,8 @@ def test_drop_and_red_alerts_become_tasks_once(db, scored):
         account = s.get(Account, scored)
         assert account.health_score == pytest.approx(30.0)
         assert account.health_band == "red"
-        # 30 days back (Monday 26/10) only NPS was known: 80.
-        assert account.health_trend == pytest.approx(30.0 - 80.0)
+        # 30 days back only NPS (30 % of the weight) was known: no score, so no 30-day trend.
+        assert account.health_trend is None
         tasks = s.scalars(select(Task).order_by(Task.rule_key)).all()
     assert result.alerts == 2
     assert [t.rule_key for t in tasks] == ["health_drop:2026-W48", "health_red:2026-11-23"]
@@ -153,6 +157,8 @@ def test_segment_model_applies_to_its_accounts(db):
         ],
     )
     add_measures(db, [(a, "logins", TODAY, 40.0), (b, "logins", TODAY, 40.0)])
+    # Usage alone is 25 % of the default model: adoption and key features make it 60 %.
+    add_measures(db, [(b, "active_users", TODAY, 8.0), (b, "key_feature_use", TODAY, 50.0)])
     health.recompute(db, today=TODAY, alerts=False)
     ea, eb = health.explain(db, a), health.explain(db, b)
     assert ea.model.segment == "high_touch" and len(ea.current.components) == 3
@@ -173,6 +179,11 @@ def test_churned_accounts_stop_at_churn_and_new_ones_start_at_contract(db):
         ],
     )
     add_measures(db, [(a, "logins", date(2026, 6, 1), 10.0), (b, "logins", date(2026, 11, 20), 10.0)])
+    add_measures(
+        db,
+        [(a, "active_users", date(2026, 6, 1), 4.0), (a, "key_feature_use", date(2026, 6, 1), 40.0)]
+        + [(b, "active_users", date(2026, 11, 20), 4.0), (b, "key_feature_use", date(2026, 11, 20), 40.0)],
+    )
     health.recompute(db, today=TODAY, alerts=False)
     ha, hb = health.history(db, a), health.history(db, b)
     assert ha and ha[-1].as_of <= date(2026, 6, 10)
@@ -234,7 +245,7 @@ def test_churned_accounts_have_no_current_score_nor_alerts(db):
     kpis = book_service.compute_kpis(book, np.arange(len(book)))
     assert kpis.scored_accounts == 1
     assert kpis.average_health == pytest.approx(accounts[active].health_score)
-    bands = dict((b, n) for b, n, _mrr in metrics.mrr_by_band(metrics.load_book(db), db, date.today()))
+    bands = dict((b, n) for b, n, _mrr in metrics.mrr_by_band(metrics.load_book(db), db, clock.today()))
     assert bands["red"] == 1
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from csdesk import charts, health, metrics
+from csdesk import charts, clock, health, metrics
 from csdesk.cli import main
 from db.models import Measure
 from tests.support.health_data import add_accounts, add_revenue
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _book(db):
@@ -34,8 +34,11 @@ def _book(db):
     )
     add_revenue(db, [(ids[1], TODAY - timedelta(days=10), "churn", 50_000, 0)])
     with db.session() as s, s.begin():
+        # Usage, adoption and key features: 60 % of the default model's weight, enough for a score.
         s.add_all(
-            Measure(account_id=a, metric="logins", as_of=TODAY - timedelta(days=2), value=30.0) for a in ids
+            Measure(account_id=a, metric=metric, as_of=TODAY - timedelta(days=2), value=value)
+            for a in ids
+            for metric, value in (("logins", 30.0), ("active_users", 4.0), ("key_feature_use", 40.0))
         )
     health.recompute(db)
     return ids

@@ -176,7 +176,7 @@ def test_today_view_sections(db):
     assert [a.name for a in view.untouched] == ["Nunca", "Alto parado"]
     assert {a.name for a in view.health} == {"Tech ok", "Alto recente"}
     assert [t.task.title for t in view.alerts] == ["Queda de 20 pontos"]
-    assert view.totals == {"tasks": 2, "alerts": 1, "renewals": 1, "untouched": 2, "health": 2}
+    assert view.totals == {"tasks": 2, "alerts": 1, "renewals": 1, "untouched": 2, "health": 2, "groups": 0}
 
     tasks.set_cadences(db, {"high_touch": 30})
     assert [a.name for a in tasks.today_view(db, TODAY).untouched] == ["Nunca"]
@@ -198,3 +198,109 @@ def test_notifications_name_each_due_task_once(db):
     title, message = tasks.notification_text(tasks.tasks_to_notify(db, TODAY), TODAY)
     assert title == "2 reminders due (1 overdue)" and "Acme: Velha" in message
     assert b.id
+
+
+def big_book(db, n=1000):
+    """``n`` active accounts: renewals one a day over the next year, a quarter of them high touch."""
+    from db.models import Account
+
+    with db.session() as s, s.begin():
+        s.add_all(
+            Account(
+                name=f"Conta {i:04d}",
+                name_key=f"conta {i:04d}",
+                segment=("high_touch", "mid_touch", "low_touch", "tech_touch")[i % 4],
+                status="active",
+                renewal_date=TODAY + timedelta(days=1 + i % 365),
+                contract_start=TODAY + timedelta(days=1 + i % 365) - timedelta(days=365),
+            )
+            for i in range(n)
+        )
+
+
+def open_rule_tasks(db):
+    with db.session() as s:
+        return s.query(Task).filter(Task.origin == "rule", Task.status == "open").count()
+
+
+def test_a_first_start_on_a_big_book_groups_the_backlog_instead_of_a_flood(db):
+    big_book(db)
+    result = tasks.run_rules(db, TODAY)
+    assert result.candidates > 300  # what the rules ask for: once 400 tasks due today
+    assert result.created == open_rule_tasks(db) <= tasks.GROUP_AT * len(tasks.RULES)
+    groups = {g.rule: g for g in tasks.reminder_groups(db, TODAY)}
+    assert {"renewal_plan", "qbr_quarterly", "nps_after_onboarding"} == set(groups)
+    renewals = groups["renewal_plan"]
+    assert renewals.title == f"Renewals to plan: {len(renewals.items)}" and len(renewals.items) > 200
+    assert len({r.account_id for r, _name in renewals.items}) == len(renewals.items)
+    assert renewals.items[0][1].startswith("Conta ")
+    # Every reminder is reachable: as a task or in its group, never both, never lost.
+    with db.session() as s:
+        keys = {(t.account_id, t.rule_key) for t in s.query(Task)}
+    grouped = {(r.account_id, r.rule_key) for g in groups.values() for r, _ in g.items}
+    assert not keys & grouped
+    assert len(keys) + len(grouped) == len(
+        {(r.account_id, r.rule_key) for r in tasks.due_reminders(db, TODAY)}
+    )
+    view = tasks.today_view(db, TODAY)
+    assert view.totals["groups"] == len(grouped) and len(view.groups) == 3
+
+    # The next day, only what newly became due becomes a task (about 3 renewals a day here).
+    before = open_rule_tasks(db)
+    nxt = tasks.run_rules(db, TODAY + timedelta(days=1))
+    assert 1 <= nxt.created == open_rule_tasks(db) - before <= tasks.GROUP_AT * len(tasks.RULES)
+    assert tasks.run_rules(db, TODAY + timedelta(days=1)).created == 0
+
+
+def test_acting_on_a_grouped_reminder_makes_it_a_task(db):
+    big_book(db, 60)
+    tasks.run_rules(db, TODAY)
+    group = next(g for g in tasks.reminder_groups(db, TODAY) if g.rule == "renewal_plan")
+    (first, _), (second, _) = group.items[:2]
+    done = tasks.create_task(db, tasks.reminder_task(first, status="done"))
+    later = tasks.create_task(db, tasks.reminder_task(second, due_date=TODAY + timedelta(days=7)))
+    assert done.rule_key == first.rule_key and done.origin == "rule"
+    left = next(g for g in tasks.reminder_groups(db, TODAY) if g.rule == "renewal_plan")
+    assert len(left.items) == len(group.items) - 2
+    assert tasks.get_task(db, later.id).due_date == TODAY + timedelta(days=7)
+    assert tasks.run_rules(db, TODAY).created == 0  # never twice
+
+
+def test_small_books_still_get_one_task_per_reminder(db):
+    renewing = account(db, "Renova", renewal_date=date(2027, 1, 10))
+    result = tasks.run_rules(db, TODAY)  # the first run: a backlog of one is no flood
+    assert result.created == 1 and tasks.reminder_groups(db, TODAY) == []
+    assert tasks.list_tasks(db, renewing)[0].rule_key == "renewal_plan:2027-01-10"
+
+
+def test_reminder_titles_follow_the_language_and_old_stored_titles_keep_working(db):
+    from csdesk import i18n
+
+    acme = account(db, "Acme", renewal_date=date(2027, 3, 1), contract_start=date(2026, 6, 1))
+    tasks.run_rules(db, TODAY)
+    renewal = next(t for t in tasks.list_tasks(db, acme) if t.kind == "renewal")
+    nps = next(t for t in tasks.list_tasks(db, acme) if t.rule_key.startswith("nps:"))
+    assert renewal.title == "Plan the renewal of 2027-03-01"  # stored: English, whatever the language
+    assert tasks.display_title(renewal) == "Plan the renewal of Mar 1, 2027"
+    i18n.set_language("pt_BR")
+    assert tasks.display_title(renewal) == "Planejar a renovação de 01/03/2027"
+    assert tasks.display_title(nps) == "Enviar a pesquisa de NPS (6 meses após o onboarding)"
+    # A reminder stored in Portuguese by an older CSDesk reads in English when the app does.
+    old = tasks.create_task(
+        db,
+        tasks.TaskData(
+            account_id=acme,
+            title="Check-in 45 dias após o kick-off",
+            origin="rule",
+            rule_key="checkin:99",
+            kind="onboarding",
+        ),
+    )
+    i18n.set_language("en")
+    assert tasks.display_title(old) == "Check-in 45 days after the kickoff"
+    manual = tasks.create_task(db, tasks.TaskData(account_id=acme, title="Ligar para a Joana"))
+    assert tasks.display_title(manual) == "Ligar para a Joana"
+    assert (
+        tasks.display_title(tasks.TaskData(account_id=acme, title="Alerta", origin="rule", rule_key="x:1"))
+        == "Alerta"
+    )

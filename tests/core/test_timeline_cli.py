@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from csdesk import accounts, tasks, timeline
+from csdesk import accounts, clock, tasks, timeline
 from csdesk.accounts import AccountData
 from csdesk.cli import main
 from csdesk.errors import UserError
@@ -133,7 +133,7 @@ def test_search_and_today(db_path, db, book, capsys):
     assert json.loads(capsys.readouterr().out)[0]["account"] == "Acme"
 
     tasks.create_task(
-        db, tasks.TaskData(account_id=book["Acme"], title="Ligar", due_date=date.today() - timedelta(days=1))
+        db, tasks.TaskData(account_id=book["Acme"], title="Ligar", due_date=clock.today() - timedelta(days=1))
     )
     assert run(db_path, "today", "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)

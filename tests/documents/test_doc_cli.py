@@ -40,7 +40,7 @@ def test_doc_qbr_writes_the_deck_and_records_the_event(book, db_path, tmp_path, 
         kinds = [
             (e.kind, e.subkind, e.source) for e in s.query(TimelineEvent).filter_by(account_id=account_id)
         ]
-    assert ("meeting", "qbr", "auto") in kinds
+    assert ("document", "qbr", "auto") in kinds
 
 
 def test_doc_refuses_unsupported_combinations_with_exit_2(book, db_path, tmp_path, capsys):

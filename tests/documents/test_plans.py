@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from csdesk import plans
+from csdesk import clock, plans
 from csdesk.accounts import AccountData, create_account
 from csdesk.errors import UserError
 
@@ -77,7 +77,7 @@ def test_set_milestone_marks_done_with_the_day(db, account):
     plan = plans.start_plan(db, account.id)
     plans.set_milestone(db, plan.milestones[0].id, status="done")
     stored = plans.get_plan(db, plan.id).milestones[0]
-    assert stored.status == "done" and stored.progress == 100 and stored.completed_on == date.today()
+    assert stored.status == "done" and stored.progress == 100 and stored.completed_on == clock.today()
     with pytest.raises(UserError):
         plans.set_milestone(db, plan.milestones[0].id, status="nope")
 

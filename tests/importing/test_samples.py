@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from csdesk import clock
 from db.models import Account, Measure, RevenueChange, SurveyResponse, TimelineEvent
 from tests.importing.conftest import AS_OF, import_json
 
@@ -232,7 +233,7 @@ def test_mrr_history_expansion(cli, db, samples):
 
 def test_as_of_is_today_by_default(cli, db, samples):
     code, data, _ = cli("import", str(samples / "planilha_carteira_pt-BR.csv"), "--format", "json")
-    assert code == 0 and data["as_of"] == date.today().isoformat()
+    assert code == 0 and data["as_of"] == clock.today().isoformat()
     assert AS_OF  # the other tests pin it
 
 

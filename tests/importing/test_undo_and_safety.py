@@ -54,7 +54,7 @@ def test_undo_restores_updates_and_deletes_creations(cli, db, samples):
     assert account(db, "Laboratório Cerrado EIRELI").status == "churned"
 
     code, _, err = cli("import", "--undo", str(second["run_id"]))
-    assert code == 2 and "later imports first" in err
+    assert code == 2 and "Import 3 (pipedrive_atividades_pt-BR.csv) changed the same rows" in err
 
     runs = importing.list_runs(db)
     cli("import", "--undo", str(runs[0].id))

@@ -238,6 +238,8 @@ def test_column_wise_parsing_gives_what_each_cell_parser_gives(tmp_path):
     assert set(prepared.mapping.values()) >= {"name", "cnpj", "mrr", "contract_start", "status"}
     columns, errors = parse_columns(prepared)
     expected_columns, expected_errors = per_cell(prepared)
+    # The amounts' R$ marks also give the rows a currency (csdesk.currency), beside the cells' values.
+    assert columns.pop("currency")[:5] == ["BRL", "BRL", None, None, "BRL"]
     assert columns == expected_columns
     assert errors == expected_errors and len(errors) > 5
     assert columns["mrr"][:3] == [123456, 123456, 123456]
@@ -257,5 +259,6 @@ def test_columns_of_mostly_distinct_cells_parse_as_each_cell_would(tmp_path):
     path.write_text("\r\n".join(lines), encoding="utf-8")
     prepared = importing.prepare(path)
     columns, errors = parse_columns(prepared)
+    assert set(columns.pop("currency")) == {"BRL"}  # R$ and "reais" both say BRL
     assert (columns, errors) == per_cell(prepared)
     assert len(errors) > 10 and columns["mrr"][1] == 101

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
+from csdesk import clock
 from csdesk.accounts import AccountData, ContactData, create_account, save_contact
 from db import Database
 from db.models import Account, TimelineEvent
 
-TODAY = date.today()
+TODAY = clock.today()
 
 # name, cnpj, domain, segment, stage, status, mrr_cents, renewal in days, health, band, touch days ago, nps, owner
 ROWS = [

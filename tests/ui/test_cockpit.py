@@ -3,17 +3,17 @@ add and close a task -> find an old note by a word. Plus models, safe notes, und
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt, QThreadPool, QUrl
 from PySide6.QtGui import QKeySequence
 
-from csdesk import accounts, tasks, timeline
+from csdesk import accounts, clock, tasks, timeline
 from csdesk.accounts import AccountData, ContactData
 from ui.timeline.model import IsHeaderRole
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def book(db):
         db, ContactData(account_id=acme, name="Joana Prado", role="champion", is_primary=True)
     )
     accounts.save_contact(db, ContactData(account_id=acme, name="Carlos Lima", role="decision_maker"))
-    now = datetime.now().replace(microsecond=0)
+    now = clock.now()
     timeline.add_event(
         db,
         acme,

@@ -9,7 +9,7 @@ from pptx import Presentation
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from csdesk import demo, formatting, plans, templates
+from csdesk import clock, demo, formatting, plans, templates
 from csdesk.accounts import get_account
 from tests.documents.conftest import TODAY, seed_account
 
@@ -148,7 +148,7 @@ def test_main_window_has_the_templates_page(qtbot, context):
 
 
 def test_book_shows_plan_status(qtbot, qtmodeltester, context, seeded):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from csdesk.book import load_book
     from ui.book.model import COLUMNS, BookModel
@@ -156,7 +156,7 @@ def test_book_shows_plan_status(qtbot, qtmodeltester, context, seeded):
     plans.save_plan(
         context.db,
         plans.PlanData(
-            2, "Late plan", milestones=(plans.MilestoneData("x", due_date=date.today() - timedelta(5)),)
+            2, "Late plan", milestones=(plans.MilestoneData("x", due_date=clock.today() - timedelta(5)),)
         ),
     )
     book = load_book(context.db)

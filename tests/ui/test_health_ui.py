@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from csdesk import health
+from csdesk import clock, health
 from db.models import Measure
 from tests.support.health_data import add_accounts, add_revenue, add_surveys
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture
@@ -40,6 +40,18 @@ def book(db):
         for a in ids:
             s.add(Measure(account_id=a, metric="logins", as_of=TODAY - timedelta(days=12), value=35.0))
             s.add(Measure(account_id=a, metric="logins", as_of=TODAY - timedelta(days=1), value=12.0))
+            # Adoption and key features: with usage, enough of the weight for a score.
+            for back in (12, 1):
+                s.add(
+                    Measure(
+                        account_id=a, metric="active_users", as_of=TODAY - timedelta(days=back), value=4.0
+                    )
+                )
+                s.add(
+                    Measure(
+                        account_id=a, metric="key_feature_use", as_of=TODAY - timedelta(days=back), value=50.0
+                    )
+                )
     add_surveys(db, [(ids[0], "nps", 9, datetime.combine(TODAY - timedelta(days=30), datetime.min.time()))])
     health.recompute(db)
     return ids

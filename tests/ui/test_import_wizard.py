@@ -191,8 +191,11 @@ def test_history_undo_through_the_hub(qtbot, qtmodeltester, context):
     qtbot.addWidget(dialog)
     qtmodeltester.check(dialog.model)
     assert dialog.undo_button.isEnabled()
+    dialog.undo_selected()
+    qtbot.waitUntil(lambda: dialog.confirm is not None and dialog.confirm.isVisible(), timeout=10000)
+    assert "removes 40 account(s)" in dialog.confirm.summary.text()
     with qtbot.waitSignal(context.hub.accountsChanged, timeout=10000):
-        dialog.undo_selected()
+        qtbot.mouseClick(dialog.confirm.undo_button, Qt.MouseButton.LeftButton)
     assert scalar(context.db, select(func.count()).select_from(Account)) == 0
     assert dialog.model.runs[0].status == "undone" and not dialog.undo_button.isEnabled()
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting, vocab
+from csdesk import clock, formatting, vocab
 from csdesk.accounts import ContactData
 from csdesk.i18n import label, tr
 from csdesk.overview import AccountOverview, account_overview
@@ -177,7 +177,7 @@ class AccountHeader(QFrame):
 
     def show_overview(self, overview: AccountOverview, today: date | None = None) -> None:
         a = overview.account
-        today = today or date.today()
+        today = today or clock.today()
         self.name.setText(a.name)
         parts = [label(vocab.SEGMENT_LABELS, a.segment) or tr("No segment")]
         for extra in (a.tier, a.industry, a.plan):
@@ -198,7 +198,9 @@ class AccountHeader(QFrame):
                 "padding: 2px 10px; font-weight: bold;"
             )
         else:
-            self.badge.setText(tr("No health score yet"))
+            self.badge.setText(
+                tr(vocab.HEALTH_NO_DATA) if a.status == "active" else tr("No health score yet")
+            )
             self.badge.setStyleSheet(
                 "color: palette(mid); border: 1px solid palette(mid); border-radius: 9px; padding: 2px 10px;"
             )
@@ -425,6 +427,18 @@ class AccountPage(QWidget):
         for tab in self.tab_widgets():
             if tab is not self.timeline_tab and hasattr(tab, "set_account"):
                 tab.set_account(account_id)
+
+    def clear_account(self) -> None:
+        """Show no account (another database was opened: the id means nothing there)."""
+        self._generation += 1  # an overview still on its way is dropped
+        self.account_id = None
+        self.overview = None
+        self.header.clear()
+        self.header.name.clear()
+        for tab in self.tab_widgets():
+            if hasattr(tab, "set_account"):
+                tab.set_account(None)
+        self.tabs.setCurrentWidget(self.timeline_tab)
 
     def reload_overview(self) -> None:
         if self.account_id is None:

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from csdesk import accounts, vocab
+from csdesk import accounts, clock, vocab
 from csdesk.accounts import AccountData, ContactData, FieldError
+from csdesk.currency import recognise as recognise_currency
 from csdesk.forms import InputError, format_day_input, format_money_input, parse_day, parse_money
 from csdesk.i18n import label, tr
 from csdesk.text import format_cnpj
@@ -265,7 +266,7 @@ class AccountDialog(QDialog):
         self.contract_start = DateEdit(d.contract_start)
         self.renewal_date = DateEdit(d.renewal_date)
         # A change of MRR or status is a dated revenue movement: when does it take effect?
-        self.effective_date = DateEdit(today or date.today())
+        self.effective_date = DateEdit(today or clock.today())
         self.effective_date.setObjectName("effectiveDate")
         self.tier = QLineEdit(d.tier or "")
         self.industry = QLineEdit(d.industry or "")
@@ -495,7 +496,8 @@ class AccountDialog(QDialog):
             churn_reason=self.churn_reason.currentData() if churned else None,
             owner=self.owner.text().strip() or None,
             mrr_cents=read("mrr_cents", lambda: parse_money(self.mrr.text()), 0),
-            currency=self.currency.text().strip().upper(),
+            currency=recognise_currency(self.currency.text())
+            or self.currency.text().strip().upper(),  # U$ -> USD
             contract_start=read("contract_start", self.contract_start.value),
             renewal_date=read("renewal_date", self.renewal_date.value),
             tier=self.tier.text().strip() or None,

@@ -66,7 +66,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("mrr", "MRR", _RIGHT, width=108),
     Column("arr", "ARR", _RIGHT, width=94),
     Column("renewal", "Renewal", _RIGHT, width=142),
-    Column("health", "Health", _CENTER, width=66),
+    Column("health", "Health", _CENTER, width=100),  # room for the grey "Sem dados" chip
     Column("last_touch", "Last touch", _RIGHT, width=124),
     Column("nps", "NPS", _CENTER, width=54),
     Column("owner", "Owner", width=120),
@@ -208,7 +208,11 @@ class BookModel(QAbstractTableModel):
         if key != "health":
             return self._tooltip(key, position) if role == _TOOLTIP else None
         if role == _BAND:
-            return self._lists["health_band"][position]
+            band = self._lists["health_band"][position]
+            # An active account without a score is its own (grey) group: No data.
+            if band is None and self._lists["status"][position] == "active":
+                return core.NO_SCORE
+            return band
         if role == _TREND:
             return _optional_float(self._lists["health_trend"][position])
         return self._tooltip(key, position)
@@ -240,7 +244,7 @@ class BookModel(QAbstractTableModel):
         if key == "health":
             score = _optional_float(lists["health_score"][p])
             if score is None:
-                return ""
+                return tr(vocab.HEALTH_NO_DATA) if lists["status"][p] == "active" else ""
             arrow = trend_arrow(lists["health_trend"][p])
             return f"{score:.0f} {arrow}".strip()
         if key == "last_touch":
@@ -306,7 +310,7 @@ class BookModel(QAbstractTableModel):
         if key == "health":
             score = _optional_float(lists["health_score"][p])
             if score is None:
-                return tr("No health score yet")
+                return tr("No data: too few of the health model's inputs for a score")
             trend = _optional_float(lists["health_trend"][p])
             text = f"{label(vocab.HEALTH_BAND_LABELS, lists['health_band'][p])} · {score:.0f}"
             if trend is not None:

@@ -200,7 +200,7 @@ class BookPage(QWidget):
         self.band_filter = self._filter_combo(
             [(tr("Health"), None)]
             + [(label(vocab.HEALTH_BAND_LABELS, b), b) for b in vocab.HEALTH_BANDS]
-            + [(tr("At risk or critical"), "yellow,red"), (tr("No score yet"), NO_SCORE)]
+            + [(tr("At risk or critical"), "yellow,red"), (tr(vocab.HEALTH_NO_DATA), NO_SCORE)]
         )
         self.renewal_filter = self._filter_combo(
             [(tr("Renewal"), None)] + [(tr("Renews in {n} d", n=n), n) for n in RENEWAL_CHOICES]
@@ -299,7 +299,12 @@ class BookPage(QWidget):
         self._reload_timer.start()
 
     def _on_database_changed(self) -> None:
+        # Another book: the last one's search, filters and selected row mean nothing here
+        # (a search kept across the switch showed "0 of 25 accounts" after an import).
         self.loaded = False
+        self._pending_select = None
+        self.table.selectionModel().clear()
+        self.set_filter(BookFilter())
         self.reload()
 
     def _show_snapshot_then_reload(self) -> None:
@@ -481,6 +486,10 @@ class BookPage(QWidget):
         finally:
             self._restoring = False
         if state:
+            # Filters, sort and columns come back at the next start; a search does not:
+            # typed to find one account, it would hide the whole book next time.
+            if isinstance(state.get("filter"), dict):
+                state["filter"] = {**state["filter"], "search": ""}
             self.apply_view_state(state)
         else:
             self.model.set_filter(self.current_filter())
@@ -758,13 +767,21 @@ class BookPage(QWidget):
         dialog.setValue(0)
         db = self.context.db
         job = run_in_background(
-            lambda progress: demo.generate(db, accounts=DEMO_ACCOUNTS, progress=progress),
+            # Accounts, then their health scores, then plans: the book opens with its health.
+            lambda progress: demo.create_book(db, accounts=DEMO_ACCOUNTS, progress=progress),
             lambda _result: self._on_demo_done(dialog),
             lambda error: (dialog.close(), show_error(self, error)),
             parent=self,
         )
-        job.progressed.connect(lambda done, total, _msg: dialog.setValue(int(done * 100 / max(total, 1))))
-        job.cancelled.connect(dialog.close)
+
+        def show_progress(done: int, total: int, message: str) -> None:
+            if message:
+                dialog.setLabelText(message)
+            dialog.setValue(int(done * 100 / max(total, 1)))
+
+        job.progressed.connect(show_progress)
+        # Cancelled while scoring, the accounts are there already: show them (Sem dados until a recompute).
+        job.cancelled.connect(lambda: (dialog.close(), self.context.hub.accountsChanged.emit([])))
         dialog.canceled.connect(job.cancel)
         self.demo_job = job
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting
-from csdesk.book import Kpis
+from csdesk import currency, formatting
+from csdesk.book import NO_SCORE, Kpis
 from csdesk.i18n import tr
 from ui.book.icons import icon
 from ui.book.model import BandRole
@@ -28,6 +28,7 @@ BAND_COLORS = {
     "green": (QColor("#17803d"), QColor("#dcf5e3")),
     "yellow": (QColor("#8a5a00"), QColor("#fdf0c8")),
     "red": (QColor("#b42318"), QColor("#fde1de")),
+    NO_SCORE: (QColor("#5d6675"), QColor("#eceff3")),  # No data: grey, never a band's colour
 }
 
 
@@ -106,7 +107,13 @@ class KpiCard(QFrame):
 
 
 class KpiHeader(QWidget):
-    """The portfolio figures of the rows the table shows."""
+    """The portfolio figures of the rows the table shows, in the base currency.
+
+    Accounts of a currency without an exchange rate are left out of the money
+    figures; a line under the cards says so and offers to set the rates.
+    """
+
+    ratesRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -118,15 +125,37 @@ class KpiHeader(QWidget):
             "renewals": KpiCard("renewals", tr("Renewals in 90 days")),
             "health": KpiCard("health", tr("Average health")),
         }
-        layout = QHBoxLayout(self)
+        self._kpis: Kpis | None = None
+        self.health_updating = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(6)
+        layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         for card in self.cards.values():
             # Equal stretch: the cards keep their widths when their texts change, so typing
             # in the search field does not re-lay out (and repaint) the whole page.
             layout.addWidget(card, 1)
+        outer.addLayout(layout)
+        self.unconverted = QLabel()
+        self.unconverted.setObjectName("kpiWarning")
+        self.unconverted.setTextFormat(Qt.TextFormat.RichText)
+        self.unconverted.setStyleSheet("color: #8a5a00;")
+        self.unconverted.linkActivated.connect(lambda _link: self.ratesRequested.emit())
+        self.unconverted.hide()
+        outer.addWidget(self.unconverted)
+        self._unconverted: tuple[tuple[str, int], ...] = ()
+
+    def set_health_updating(self, updating: bool) -> None:
+        """While scores are recomputed the health card says so instead of vouching for old ones."""
+        self.health_updating = updating
+        if self._kpis is not None:
+            self.show_kpis(self._kpis)
 
     def show_kpis(self, kpis: Kpis) -> None:
+        self._kpis = kpis
+
         def money(cents: int) -> str:
             return formatting.compact_money(cents, kpis.currency)
 
@@ -153,19 +182,35 @@ class KpiHeader(QWidget):
             formatting.number(kpis.renewals),
             tr("{mrr} MRR", mrr=money(kpis.renewals_mrr_cents)),
         )
+        no_data = max(0, kpis.active_accounts - kpis.scored_accounts)  # churned accounts have no score
         if kpis.average_health is None:
-            self.cards["health"].set("—", tr("no scores yet"))
+            self.cards["health"].set("—", tr("{n} with no data", n=formatting.number(no_data)))
         else:
-            self.cards["health"].set(
-                formatting.number(kpis.average_health, 0),
-                tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts)),
-            )
+            note = tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts))
+            if no_data > 0:
+                note += " · " + tr("{n} with no data", n=formatting.number(no_data))
+            self.cards["health"].set(formatting.number(kpis.average_health, 0), note)
+        if self.health_updating:
+            self.cards["health"].note.setText(tr("Computing health scores…"))
+        self._show_unconverted(kpis.unconverted)
         card = self.cards["at_risk"]
         alert = kpis.at_risk_mrr_cents > 0
         if card.property("alert") != alert:  # re-polishing restyles the card: only on a change
             card.setProperty("alert", alert)
             card.style().unpolish(card)
             card.style().polish(card)
+
+    def _show_unconverted(self, unconverted: tuple[tuple[str, int], ...]) -> None:
+        if unconverted == self._unconverted:  # typing in the search field: usually the same
+            return
+        self._unconverted = unconverted
+        if not unconverted:
+            self.unconverted.hide()
+            return
+        self.unconverted.setText(
+            f"⚠ {currency.unconverted_text(unconverted)} · <a href='rates'>{tr('Set exchange rates…')}</a>"
+        )
+        self.unconverted.show()
 
 
 class WelcomePage(QWidget):

@@ -7,15 +7,15 @@ result box are attributes, so tests replace them.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
-from csdesk import documents, i18n
+from csdesk import clock, documents, i18n
 from csdesk.accounts import get_account
 from csdesk.documents.context import Period
 from csdesk.i18n import tr
@@ -86,7 +86,24 @@ class DocumentActions(QObject):
         self.get_well_action.triggered.connect(lambda: self.start("get-well", ("docx", "pdf", "md")))
         self.email_action = QAction(tr("Follow-up email"), parent)
         self.email_action.triggered.connect(self.copy_follow_up)
+        # The health score is the CSM's internal number: customer documents leave it out unless asked.
+        self.health_action = QAction(tr("Show the health score in documents"), parent)
+        self.health_action.setCheckable(True)
+        self.health_action.setChecked(context.settings.value("documents/show_health", False, bool))
+        self.health_action.toggled.connect(self._on_show_health)
+        DocumentActions._instances.add(self)
         warm_up()
+
+    _instances: weakref.WeakSet[DocumentActions] = weakref.WeakSet()
+
+    def _on_show_health(self, on: bool) -> None:
+        """One setting for every page's documents menu."""
+        self.context.settings.setValue("documents/show_health", on)
+        for other in DocumentActions._instances:
+            if other is not self and other.health_action.isChecked() != on:
+                other.health_action.blockSignals(True)
+                other.health_action.setChecked(on)
+                other.health_action.blockSignals(False)
 
     def actions(self) -> list[QAction]:
         return [
@@ -95,6 +112,7 @@ class DocumentActions(QObject):
             self.plan_action,
             self.get_well_action,
             self.email_action,
+            self.health_action,
         ]
 
     def set_enabled(self, enabled: bool) -> None:
@@ -122,7 +140,7 @@ class DocumentActions(QObject):
         except Exception as exc:  # the account was deleted meanwhile
             show_error(self.parent_widget, exc)
             return
-        period = Period.quarter_to(date.today())
+        period = Period.quarter_to(clock.today())
         name = documents.default_file_name(kind, account.name, period, language, formats[0])
         path = self.ask_save_path(
             self.parent_widget, tr("Save document"), str(self._folder() / name), formats
@@ -132,10 +150,12 @@ class DocumentActions(QObject):
         if not Path(path).suffix:
             path += "." + formats[0]
         self.context.settings.setValue("documents/folder", str(Path(path).parent))
-        db = self.context.db
+        db, show_health = self.context.db, self.health_action.isChecked()
 
         def work(progress):
-            return documents.generate(db, kind, account_id, path, language, period, progress=progress)
+            return documents.generate(
+                db, kind, account_id, path, language, period, progress=progress, show_health=show_health
+            )
 
         self.job = run_in_background(
             work, lambda result: self._on_done(kind, account_id, result), self._on_failed, parent=self
@@ -154,7 +174,7 @@ class DocumentActions(QObject):
             tr("{file} is ready.", file=result.path.name),
             parent=self.parent_widget,
         )
-        open_button = box.addButton(tr("Open"), QMessageBox.ButtonRole.AcceptRole)
+        open_button = box.addButton(tr("Open file"), QMessageBox.ButtonRole.AcceptRole)
         open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.path))))
         if kind == "kickoff":
             held: QPushButton = box.addButton(tr("Record kickoff as held"), QMessageBox.ButtonRole.ActionRole)
@@ -176,9 +196,9 @@ class DocumentActions(QObject):
         account_id = self.account_id()
         if account_id is None or self.running:
             return
-        db, language = self.context.db, i18n.current_language()
+        db, language, show_health = self.context.db, i18n.current_language(), self.health_action.isChecked()
         self.job = run_in_background(
-            lambda _progress: documents.follow_up_email(db, account_id, language),
+            lambda _progress: documents.follow_up_email(db, account_id, language, show_health=show_health),
             self._on_email,
             self._on_failed,
             parent=self,

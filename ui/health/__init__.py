@@ -30,5 +30,12 @@ def install(window: MainWindow) -> None:
         tr("Recompute &health scores"), service.recompute_all
     )
     window.recompute_health_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+
+    # While scores are recomputed (after a demo, an import, a model change) the book says so.
+    def follow_recomputes(page) -> None:
+        service.started.connect(lambda: page.kpis.set_health_updating(True))
+        service.finished.connect(lambda _result: page.kpis.set_health_updating(False))
+
+    window.pages.when_built("book", follow_recomputes)
     # The portfolio page is built when first shown: give it the editor then.
     window.pages.when_built("portfolio", lambda page: setattr(page, "open_model_editor", open_editor))

@@ -40,18 +40,21 @@ class AccountHealthView:
     chart: AccountHealthData
     breakdown: BreakdownData
     explanation: health.Explanation
-    changes: dict[int, float | None]
+    changes: dict[int, health.Change | None]
+    coverage: health.Coverage | None = None  # only when there is no score: why not
 
 
 def load_account_health(db, account_id: int, language: str) -> AccountHealthView:
     from csdesk import charts
 
+    explanation = health.explain(db, account_id)
     return AccountHealthView(
         account_id=account_id,
         chart=charts.account_health_data(db, account_id),
         breakdown=charts.breakdown_data(db, account_id, language),
-        explanation=health.explain(db, account_id),
-        changes=health.changes(db, account_id, (7, 30)),
+        explanation=explanation,
+        changes=health.trend(db, account_id, (7, 30)),
+        coverage=health.coverage(db, account_id, language=language) if explanation.current is None else None,
     )
 
 
@@ -260,13 +263,31 @@ class AccountHealthTab(QWidget):
         snap = e.current
         if snap is None:
             self.score_label.setText("—")
-            self.band_label.setText(tr("No score"))
+            self.score_label.setStyleSheet(
+                f"font-size: 30px; font-weight: 700; color: {BAND_TEXT_COLORS[None]};"
+            )
+            self.band_label.setText(health.no_data_label())
             self.band_label.setStyleSheet(
                 f"font-size: 15px; font-weight: 600; color: {BAND_TEXT_COLORS[None]};"
             )
-            self.trend_label.setText(tr("No health score yet: recompute, or add usage, NPS or touches."))
+            cov = view.coverage
+            if cov is not None and not cov.enough:
+                self.trend_label.setText(
+                    tr(
+                        "No data, no score: the inputs present carry {present}% of the model's weight; "
+                        "a score needs {required}%.",
+                        present=formatting.number(cov.present, 0),
+                        required=formatting.number(cov.required, 0),
+                    )
+                )
+                self.missing_label.setText(
+                    tr("Missing inputs: {names}", names=", ".join(cov.missing_labels) or "—")
+                )
+                self.missing_label.show()
+            else:
+                self.trend_label.setText(tr("No health score yet: recompute, or add usage, NPS or touches."))
+                self.missing_label.hide()
             self.why_label.setText("")
-            self.missing_label.hide()
         else:
             color = BAND_TEXT_COLORS.get(snap.band, BAND_TEXT_COLORS[None])
             self.score_label.setText(formatting.number(snap.score, 1))
@@ -276,8 +297,21 @@ class AccountHealthTab(QWidget):
             parts = [tr("on {day}", day=formatting.day(snap.as_of))]
             for days in (7, 30):
                 change = view.changes.get(days)
-                if change is not None:
-                    parts.append(tr("{change} in {days} days", change=health.signed(change), days=days))
+                if change is None:
+                    continue
+                if change.exact:
+                    parts.append(
+                        tr("{change} in {days} days", change=health.signed(change.points), days=days)
+                    )
+                else:  # the nearest earlier score: say which
+                    parts.append(
+                        tr(
+                            "{change} since {day} ({days} days)",
+                            change=health.signed(change.points),
+                            day=formatting.day(change.since),
+                            days=change.actual_days,
+                        )
+                    )
             if not snap.complete:
                 parts.append(tr("incomplete"))
             self.trend_label.setText(" · ".join(parts))

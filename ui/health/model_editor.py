@@ -219,6 +219,25 @@ class HealthModelDialog(QDialog):
         bands.addWidget(self.red_note)
         bands.addStretch(1)
 
+        # No data, no score: the share of the weight the inputs present must carry.
+        self.min_weight = QDoubleSpinBox()
+        self.min_weight.setObjectName("minWeight")
+        self.min_weight.setRange(1, 100)
+        self.min_weight.setDecimals(0)
+        self.min_weight.setSuffix("%")
+        self.min_weight.valueChanged.connect(self._validate)
+        self.min_weight.setToolTip(
+            tr(
+                "Below this share of the weight present, an account has no score (No data) "
+                "instead of a score resting on one or two inputs."
+            )
+        )
+        min_row = QHBoxLayout()
+        min_row.addWidget(QLabel(tr("Score only with at least")))
+        min_row.addWidget(self.min_weight)
+        min_row.addWidget(QLabel(tr("of the weight present; below it: No data")))
+        min_row.addStretch(1)
+
         alerts = health.get_alert_settings(context.db)
         self.drop_points = QDoubleSpinBox()
         self.drop_points.setRange(1, 100)
@@ -275,6 +294,7 @@ class HealthModelDialog(QDialog):
         layout.addWidget(line)
         layout.addWidget(section(tr("Bands")))
         layout.addLayout(bands)
+        layout.addLayout(min_row)
         layout.addWidget(section(tr("Alerts (become risk tasks in Today)")))
         layout.addLayout(alert_row)
         layout.addWidget(self.errors)
@@ -299,7 +319,11 @@ class HealthModelDialog(QDialog):
             self._remove_row(row, validate=False)
         for comp in model.components:
             self._add_row(comp)
-        for spin, value in ((self.green, model.green), (self.yellow, model.yellow)):
+        for spin, value in (
+            (self.green, model.green),
+            (self.yellow, model.yellow),
+            (self.min_weight, model.min_weight),
+        ):
             spin.blockSignals(True)
             spin.setValue(value)
             spin.blockSignals(False)
@@ -368,6 +392,7 @@ class HealthModelDialog(QDialog):
             green=self.green.value(),
             yellow=self.yellow.value(),
             id=own.id if own else None,
+            min_weight=self.min_weight.value(),
         )
         errors += health.validate_model(model) if not errors or components else []
         return (model if not errors else None), errors

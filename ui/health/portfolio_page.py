@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting, health, metrics, vocab
+from csdesk import clock, formatting, health, metrics, vocab
 from csdesk.i18n import current_language, label, tr
 from ui.book.widgets import KpiCard
 from ui.context import AppContext
@@ -79,7 +79,7 @@ def load_portfolio(db, start: date, end: date, segment: str | None) -> Portfolio
     return PortfolioData(
         metrics=m,
         months=months,
-        renewals=metrics.renewals_by_month(db, date.today(), 12, segment),
+        renewals=metrics.renewals_by_month(db, clock.today(), 12, segment),
         bands=health.band_split(db, segment),
         average=health.average_series(db, month_from, None, segment),
         green=model.green,
@@ -215,7 +215,7 @@ class PortfolioPage(QWidget):
         self.schedule_reload()
 
     def _apply_preset(self, key: str) -> None:
-        period = preset_period(key, date.today())
+        period = preset_period(key, clock.today())
         if period is not None:
             self.set_period(*period)
 

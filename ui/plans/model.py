@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from csdesk import formatting, i18n, plans
+from csdesk import clock, formatting, i18n, plans
 from csdesk.forms import InputError, parse_day
 from csdesk.i18n import tr
 
@@ -57,12 +56,12 @@ class PlanPartModel(QAbstractTableModel):
         super().__init__(parent)
         self.fields = fields
         self.items: list[Any] = []
-        self.today = date.today()
+        self.today = clock.today()
 
     def set_items(self, items: list[Any]) -> None:
         self.beginResetModel()
         self.items = list(items)
-        self.today = date.today()
+        self.today = clock.today()
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802

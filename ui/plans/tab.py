@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import i18n, plans, vocab
+from csdesk import clock, i18n, plans, vocab
 from csdesk.i18n import tr
 from ui.context import AppContext
 from ui.documents.actions import DocumentActions
@@ -240,7 +240,7 @@ class SuccessPlanTab(QWidget):
             for model in (self.milestones, self.outcomes, self.criteria):
                 model.set_items([])
             return
-        state = plans.plan_status(plan, date.today())
+        state = plans.plan_status(plan, clock.today())
         self.state_label.setText(i18n.label(vocab.PLAN_STATUS_LABELS, state))
         self.state_label.setStyleSheet(f"color: {STATE_COLOURS[state]}; font-weight: bold")
         self.progress.setValue(round(plan.progress * 100))
@@ -291,11 +291,11 @@ class SuccessPlanTab(QWidget):
         if self.plan is None:
             return
         if key == "milestones":
-            item = plans.MilestoneData(tr("New milestone"), due_date=date.today() + timedelta(days=30))
+            item = plans.MilestoneData(tr("New milestone"), due_date=clock.today() + timedelta(days=30))
         elif key == "outcomes":
             item = plans.OutcomeData(tr("New desired outcome"))
         else:
-            item = plans.CriterionData(tr("New criterion"), due_date=date.today() + timedelta(days=90))
+            item = plans.CriterionData(tr("New criterion"), due_date=clock.today() + timedelta(days=90))
         self._save(replace(self.plan, **{key: (*getattr(self.plan, key), item)}))
 
     def remove_item(self, key: str, view: QTableView) -> None:

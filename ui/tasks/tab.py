@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -19,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting, tasks, vocab
+from csdesk import clock, formatting, tasks, vocab
 from csdesk.i18n import label, tr
 from ui.context import AppContext
 from ui.errors import show_error
@@ -41,12 +39,12 @@ class TasksModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._tasks: list[tasks.TaskData] = []
-        self.today = date.today()
+        self.today = clock.today()
 
     def set_tasks(self, items: list[tasks.TaskData]) -> None:
         self.beginResetModel()
         self._tasks = list(items)
-        self.today = date.today()
+        self.today = clock.today()
         self.endResetModel()
 
     def task_at(self, row: int) -> tasks.TaskData | None:
@@ -85,7 +83,7 @@ class TasksModel(QAbstractTableModel):
             return Qt.CheckState.Checked if task.status == "done" else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
-                return task.title
+                return tasks.display_title(task)
             if column == 2:
                 return formatting.day(task.due_date)
             if column == 3:
@@ -214,7 +212,7 @@ class TasksTab(QWidget):
     def _on_reset(self) -> None:
         items = [self.model.task_at(r) for r in range(self.model.rowCount())]
         open_count = sum(1 for t in items if t and t.status == "open")
-        overdue = sum(1 for t in items if t and t.is_overdue(date.today()))
+        overdue = sum(1 for t in items if t and t.is_overdue(clock.today()))
         text = tr("{n} open", n=open_count)
         if overdue:
             text += " · " + tr("{n} overdue", n=overdue)

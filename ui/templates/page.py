@@ -2,7 +2,9 @@
 
 The preview renders the template in the sandbox against a chosen account's
 data (read in the background once per account) or made-up sample data, and
-shows the result as the documents will read; a mistake shows its line.
+shows the result as the documents will read; a mistake shows its line. The
+render runs in the background within the template limits; Stop, or any new
+edit, cancels it.
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ class TemplateListModel(QAbstractListModel):
 
 class TemplatesPage(QWidget):
     previewRendered = Signal()  # the preview shows the current template (tests)
+    previewStopped = Signal()  # Stop interrupted the preview's render
 
     def __init__(self, context: AppContext):
         super().__init__()
@@ -81,6 +84,7 @@ class TemplatesPage(QWidget):
         self.data_job = None
         self.render_job = None
         self._render_generation = 0
+        self.limits = templates.LIMITS  # what a preview may spend (tests lower or raise it)
 
         self.kind_filter = QComboBox()
         self.kind_filter.addItem(tr("All kinds"), None)
@@ -138,6 +142,10 @@ class TemplatesPage(QWidget):
         self.account_combo.setMinimumContentsLength(22)
         self.account_combo.addItem(tr("Sample data"), None)
         self.account_combo.currentIndexChanged.connect(self._on_account_chosen)
+        self.stop_button = QPushButton(tr("Stop"))
+        self.stop_button.setToolTip(tr("Stop filling in the preview"))
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop_preview)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #C8443A")
@@ -149,6 +157,7 @@ class TemplatesPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("Preview with")))
         top.addWidget(self.account_combo, 1)
+        top.addWidget(self.stop_button)
         preview_layout.addLayout(top)
         preview_layout.addWidget(self.error_label)
         preview_layout.addWidget(self.preview, 1)
@@ -305,10 +314,11 @@ class TemplatesPage(QWidget):
         return None
 
     def render_preview(self) -> None:
-        """Render the preview in the background (compiling a big template takes a second)."""
+        """Render the preview in the background; a render still running is cancelled first."""
         self.preview_timer.stop()
         self._render_generation += 1
         generation = self._render_generation
+        self._cancel_render()  # a new edit supersedes the running preview
         if self.current is None:
             self.preview.clear()
             return
@@ -317,11 +327,11 @@ class TemplatesPage(QWidget):
         if data is None:
             self.error_label.setText(tr("Reading the account…"))
             return
-        body, plain = self.editor.toPlainText(), self.current.kind == "follow_up_email"
+        body, plain, limits = self.editor.toPlainText(), self.current.kind == "follow_up_email", self.limits
 
-        def work(_progress) -> tuple[str, str]:
+        def work(progress) -> tuple[str, str]:
             try:
-                text = templates.render(body, data, language)
+                text = templates.render(body, data, language, limits=limits, progress=progress)
             except TemplateRenderError as exc:
                 return "error", str(exc)
             return "text", text if plain else to_markdown(parse(text, language), {})
@@ -340,7 +350,31 @@ class TemplatesPage(QWidget):
                 self.preview.setMarkdown(text)
             self.previewRendered.emit()
 
-        self.render_job = run_in_background(work, done, lambda exc: show_error(self, exc), parent=self)
+        job = run_in_background(work, done, lambda exc: show_error(self, exc), parent=self)
+        job.cancelled.connect(lambda: self._on_render_cancelled(generation))
+        job.done.connect(lambda: self._on_render_done(generation))
+        self.render_job = job
+        self.stop_button.setEnabled(True)
+
+    def stop_preview(self) -> None:
+        """Stop the preview's render (Stop button); the error line says so once it stopped."""
+        if self.render_job is not None and self.render_job.running:
+            self.render_job.cancel()
+            self.stop_button.setEnabled(False)
+
+    def _cancel_render(self) -> None:
+        if self.render_job is not None and self.render_job.running:
+            self.render_job.cancel()
+        self.stop_button.setEnabled(False)
+
+    def _on_render_cancelled(self, generation: int) -> None:
+        if generation == self._render_generation:  # stopped, not replaced by a newer render
+            self.error_label.setText(tr("Preview stopped."))
+            self.previewStopped.emit()
+
+    def _on_render_done(self, generation: int) -> None:
+        if generation == self._render_generation:
+            self.stop_button.setEnabled(False)
 
     def preview_text(self) -> str:
         return self.preview.toPlainText()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import i18n, tasks, timeline, vocab
+from csdesk import clock, i18n, tasks, timeline, vocab
 from csdesk.accounts import ValidationError
 from csdesk.i18n import label, tr
 from ui.timeline.icons import kind_icon
@@ -164,7 +164,7 @@ class TaskDialog(QDialog):
         self.title = QLineEdit(task.title if task else "")
         self.title.setPlaceholderText(tr("What needs doing"))
         self.has_due = QCheckBox(tr("Due on"))
-        due = task.due_date if task and task.due_date else date.today()
+        due = task.due_date if task and task.due_date else clock.today()
         self.due = QDateEdit(QDate(due.year, due.month, due.day))
         self.due.setCalendarPopup(True)
         self.due.setDisplayFormat(date_format())

@@ -26,6 +26,7 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
     "escalation": ("#dc2626", "⚠"),
     "expansion_opportunity": ("#16a34a", "↗"),
     "advocacy": ("#9333ea", "❝"),
+    "document": ("#475569", "▤"),
 }
 DEFAULT_STYLE = ("#64748b", "•")
 

@@ -112,7 +112,13 @@ class SearchPage(QWidget):
         context.hub.timelineChanged.connect(
             lambda _a: self.run_search() if self.query.text().strip() else None
         )
+        context.hub.databaseChanged.connect(self._on_database_changed)
         self.status.setText(tr("Type a word: accents and capitals do not matter; word beginnings match."))
+
+    def _on_database_changed(self) -> None:
+        # The hits belong to the last database: opening one would ask for an account it lacks.
+        self.query.clear()
+        self.run_search()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)

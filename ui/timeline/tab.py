@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import timeline, vocab
+from csdesk import clock, timeline, vocab
 from csdesk.i18n import label, tr
 from ui.context import AppContext
 from ui.errors import show_error
@@ -74,7 +74,7 @@ class TimelineTab(QWidget):
         self.period = QComboBox()
         for key, text, _days in PERIODS:
             self.period.addItem(tr(text), key)
-        today = date.today()
+        today = clock.today()
         self.start = QDateEdit(_qdate(today - timedelta(days=90)))
         self.end = QDateEdit(_qdate(today))
         for edit in (self.start, self.end):
@@ -247,7 +247,7 @@ class TimelineTab(QWidget):
         else:
             days = next(d for k, _t, d in PERIODS if k == period)
             if days:
-                start = date.today() - timedelta(days=days)
+                start = clock.today() - timedelta(days=days)
         current = self.current_event()
         self.model.set_filter(TimelineFilter(kinds=kinds, start=start, end=end, text=self.search.text()))
         if current:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon
 
+from csdesk import clock
 from ui.context import AppContext
 from ui.workers import run_in_background
 
@@ -60,7 +61,7 @@ class ReminderService(QObject):
         self.timer.stop()
 
     def tick(self) -> None:
-        if self.last_rules_day != date.today():
+        if self.last_rules_day != clock.today():
             self.run_rules()
         else:
             self.check_due()
@@ -81,7 +82,7 @@ class ReminderService(QObject):
 
     def _on_rules_done(self, result: tasks.RulesResult) -> None:
         self._running = False
-        self.last_rules_day = date.today()
+        self.last_rules_day = clock.today()
         if result.created or result.completed:
             self.context.hub.tasksChanged.emit(0)
         self.rulesRan.emit(result)
@@ -102,7 +103,7 @@ class ReminderService(QObject):
         from csdesk import tasks
 
         fresh = [i for i in items if i.task.id not in self.announced]
-        text = tasks.notification_text(fresh, date.today())
+        text = tasks.notification_text(fresh, clock.today())
         if text is None:
             return None
         self.announced.update(i.task.id for i in fresh)

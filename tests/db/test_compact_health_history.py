@@ -1,0 +1,107 @@
+"""Schema 2: health snapshots keep their breakdown as compact columns; a schema-1 book upgrades with it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from csdesk import health
+from db import open_database
+
+V1 = Path(__file__).parent / "fixtures" / "v1.sqlite"
+
+BREAKDOWN = [
+    {
+        "key": "usage",
+        "measure": "logins",
+        "weight": 60,
+        "points": 7.0,
+        "value": 2.5,
+        "effective_weight": 0.75,
+        "missing": False,
+    },
+    {
+        "key": "nps",
+        "measure": "nps",
+        "weight": 20,
+        "points": 10.0,
+        "value": 9.33,
+        "effective_weight": 0.25,
+        "missing": False,
+    },
+    {
+        "key": "support",
+        "measure": "tickets",
+        "weight": 20,
+        "points": None,
+        "value": None,
+        "effective_weight": 0.0,
+        "missing": True,
+    },
+]
+
+
+def test_a_schema_1_breakdown_upgrades_to_compact_columns(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    shutil.copyfile(V1, path)
+    conn = sqlite3.connect(path)
+    account_id = conn.execute("SELECT id FROM accounts WHERE external_id = 'HS-1'").fetchone()[0]
+    for day in ("2026-01-11", "2026-01-18"):
+        conn.execute(
+            "INSERT INTO health_snapshots (account_id, as_of, score, band, complete, components) "
+            "VALUES (?, ?, 77.5, 'yellow', 0, ?)",
+            (account_id, day, json.dumps(BREAKDOWN)),
+        )
+    conn.commit()
+    conn.close()
+
+    db = open_database(path)
+    try:
+        history = health.history(db, account_id, start=date(2026, 1, 10))
+        assert [s.as_of for s in history] == [date(2026, 1, 11), date(2026, 1, 18)]
+        comps = {c.key: c for c in history[-1].components}
+        assert (comps["usage"].points, comps["usage"].value, comps["usage"].weight) == (7.0, 2.5, 60)
+        assert comps["nps"].value == pytest.approx(9.33)
+        assert comps["usage"].effective_weight == pytest.approx(0.75)
+        assert comps["support"].missing and comps["support"].points is None
+        assert history[-1].missing == ("support",)
+    finally:
+        db.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(health_snapshots)")}
+        layouts = conn.execute("SELECT COUNT(*) FROM health_layouts").fetchone()[0]
+    finally:
+        conn.close()
+    assert "components" not in columns and {"layout_id", "points", "inputs"} <= columns
+    assert layouts == 2  # the fixture's empty breakdown and this one: names stored once, not per row
+
+
+def test_a_recomputed_history_reads_back_its_breakdown(db):
+    from db.models import Account, Measure
+
+    with db.session() as s, s.begin():
+        account = Account(
+            name="A", name_key="a", status="active", contract_start=date(2025, 1, 1), licensed_users=10
+        )
+        s.add(account)
+        s.flush()
+        s.add_all(
+            Measure(account_id=account.id, metric=m, as_of=date(2026, 11, 20), value=v)
+            for m, v in (("logins", 25.0), ("active_users", 7.0), ("key_feature_use", 55.0))
+        )
+        account_id = account.id
+    health.recompute(db, today=date(2026, 11, 25), alerts=False)
+    stored = health.explain(db, account_id).current
+    now = health.score_now(db, account_id, today=date(2026, 11, 25))
+    assert stored.score == now.score
+    for a, b in zip(stored.components, now.components, strict=True):
+        assert (a.key, a.missing) == (b.key, b.missing)
+        assert a.points == pytest.approx(b.points, abs=0.01) if b.points is not None else a.points is None
+        assert a.value == pytest.approx(b.value, abs=0.01) if b.value is not None else a.value is None
+        assert a.effective_weight == pytest.approx(b.effective_weight, abs=1e-4)
