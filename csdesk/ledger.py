@@ -527,6 +527,29 @@ def remove(session: Session, change_id: int, event_id: int | None = None) -> Non
         setattr(account, name, value)
 
 
+def remove_hand_movements_since(session: Session, run_id: int, account_ids: Sequence[int]) -> set[int]:
+    """Delete the movements made by hand (or by later runs already undone) on ``account_ids`` since
+    import ``run_id``, with their timeline events; returns the accounts."""
+    first = session.scalar(select(func.min(RevenueChange.id)).where(RevenueChange.import_run_id == run_id))
+    if first is None or not account_ids:
+        return set()
+    later = session.execute(
+        select(
+            RevenueChange.id, RevenueChange.account_id, RevenueChange.effective_date, RevenueChange.kind
+        ).where(
+            RevenueChange.account_id.in_(list(account_ids)),
+            RevenueChange.import_run_id.is_(None),
+            RevenueChange.id > first,
+        )
+    ).all()
+    for change_id, account_id, day, kind in later:
+        event = event_of(session, Movement(change_id, account_id, day, kind, 0, 0))
+        session.execute(delete(RevenueChange).where(RevenueChange.id == change_id))
+        if event is not None:
+            session.execute(delete(TimelineEvent).where(TimelineEvent.id == event[0]))
+    return {account_id for _id, account_id, _day, _kind in later}
+
+
 def remove_run(session: Session, run_id: int) -> set[int]:
     """Delete the movements an import wrote; returns their accounts."""
     accounts = set(

@@ -618,6 +618,13 @@ def undo(
         }
         _restore_updated_rows(session, run_id, skip, touched)
         progress.step(1, 3, tr("Undoing the import…"))
+        if not keep:  # a discarded hand edit of MRR or status takes its movements with it
+            edited = [
+                i
+                for (t, i), columns in changed_since.items()
+                if t == "accounts" and columns & REVENUE_COLUMNS
+            ]
+            touched.update(ledger.remove_hand_movements_since(session, run_id, edited))
         touched.update(ledger.remove_run(session, run_id))  # its revenue movements leave through the ledger
         for model in CHILD_MODELS:
             touched.update(session.scalars(select(model.account_id).where(model.import_run_id == run_id)))
