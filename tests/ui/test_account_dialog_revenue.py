@@ -109,3 +109,29 @@ def test_churn_in_the_dialog_takes_its_reason_and_date(qtbot, monkeypatch, page,
     context.undo_stack.undo()
     assert accounts.get_account(db, account_id).status == "active"
     assert kinds(db, account_id) == [("new", START)]
+
+
+def test_indicadores_header_adds_up_after_importing_the_samples(qtbot, context, db):
+    from csdesk import importing
+    from tests.importing.conftest import SAMPLES
+    from ui.health.portfolio_page import PortfolioPage
+
+    for name in ("hubspot_companies_pt-BR.csv", "planilha_carteira_pt-BR.csv", "historico_mrr.csv"):
+        prepared = importing.prepare(SAMPLES / name)
+        importing.run_import(db, prepared, as_of=date(2026, 11, 25), accept_rejects=True)
+    page = PortfolioPage(context)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.data is not None, timeout=15_000)
+    first = page.data
+    page.set_period(date(2025, 12, 1), date(2026, 11, 25))
+    qtbot.waitUntil(
+        lambda: page.data is not first and page.period() == (date(2025, 12, 1), date(2026, 11, 25)),
+        timeout=15_000,
+    )
+    m = page.data.metrics
+    assert m.accounts_start + m.new_accounts + m.reactivated_accounts - m.churned_accounts == m.accounts_end
+    assert m.bridge_end == m.mrr_end and m.grr <= 1
+    assert m.new_accounts == 0  # every sample customer signed before December 2025
+    assert page.cards["accounts"].value.text() == f"{m.accounts_start} → {m.accounts_end}"
+    assert page.cards["accounts"].note.text() == f"0 new, {m.churned_accounts} churned"
