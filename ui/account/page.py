@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import clock, formatting, vocab
 from csdesk.accounts import ContactData
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from csdesk.overview import AccountOverview, account_overview
 from ui.context import AppContext
 from ui.errors import show_error
@@ -112,8 +112,8 @@ def renewal_countdown(days: int | None) -> str:
     if days == 0:
         return tr("today")
     if days > 0:
-        return tr("in {n} days", n=days)
-    return tr("{n} days ago", n=-days)
+        return plural(days, "in {n} day", "in {n} days")
+    return plural(-days, "{n} day ago", "{n} days ago")
 
 
 class AccountHeader(QFrame):

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import formatting, i18n, vocab
 from csdesk.book import NO_SCORE, Book, BookFilter, load_book, load_snapshot, save_snapshot, snapshot_path
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from ui.book.icons import icon
 from ui.book.model import COLUMNS, AccountIdRole, BookModel
 from ui.book.widgets import HealthDelegate, KpiHeader, WelcomePage
@@ -417,10 +417,14 @@ class BookPage(QWidget):
         shown, total = self.model.rowCount(), len(self.model.book)
         self.kpis.show_kpis(self.model.kpis())
         if shown == total:
-            count = tr("{n} accounts", n=formatting.number(total))
+            count = plural(total, "{n} account", "{n} accounts", n=formatting.number(total))
         else:
-            count = tr(
-                "{shown} of {total} accounts", shown=formatting.number(shown), total=formatting.number(total)
+            count = plural(
+                total,
+                "{shown} of {total} account",
+                "{shown} of {total} accounts",
+                shown=formatting.number(shown),
+                total=formatting.number(total),
             )
         # The last session's snapshot is on screen until the database's rows arrive.
         self.count_label.setText(count if self.loaded else f"{count} · {tr('updating…')}")
@@ -731,7 +735,14 @@ class BookPage(QWidget):
             window = self.window()
             if hasattr(window, "statusBar"):
                 window.statusBar().showMessage(
-                    tr("{n} accounts exported to {path}", n=formatting.number(count), path=path), 8000
+                    plural(
+                        count,
+                        "{n} account exported to {path}",
+                        "{n} accounts exported to {path}",
+                        n=formatting.number(count),
+                        path=path,
+                    ),
+                    8000,
                 )
             self.exportFinished.emit(path)
 

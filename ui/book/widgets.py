@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import currency, formatting
 from csdesk.book import NO_SCORE, Kpis
-from csdesk.i18n import tr
+from csdesk.i18n import plural, tr
 from ui.book.icons import icon
 from ui.book.model import BandRole
 
@@ -164,17 +164,21 @@ class KpiHeader(QWidget):
 
         self.cards["accounts"].set(
             formatting.number(kpis.accounts),
-            tr("{n} active", n=formatting.number(kpis.active_accounts)),
+            plural(
+                kpis.active_accounts, "{n} active", "{n} active", n=formatting.number(kpis.active_accounts)
+            ),
         )
         self.cards["mrr"].set(money(kpis.mrr_cents), tr("active accounts"), exact(kpis.mrr_cents))
         self.cards["arr"].set(money(kpis.arr_cents), tr("MRR × 12"), exact(kpis.arr_cents))
         share = kpis.at_risk_mrr_cents / kpis.mrr_cents if kpis.mrr_cents else None
         self.cards["at_risk"].set(
             money(kpis.at_risk_mrr_cents),
-            tr(
+            plural(
+                kpis.at_risk_accounts,
+                "{share} of MRR · {n} account",
                 "{share} of MRR · {n} accounts",
                 share=formatting.percent(share, 0) or "0%",
-                n=kpis.at_risk_accounts,
+                n=formatting.number(kpis.at_risk_accounts),
             ),
             exact(kpis.at_risk_mrr_cents),
         )
@@ -186,7 +190,8 @@ class KpiHeader(QWidget):
         if kpis.average_health is None:
             self.cards["health"].set("—", tr("{n} with no data", n=formatting.number(no_data)))
         else:
-            note = tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts))
+            scored = kpis.scored_accounts
+            note = plural(scored, "{n} scored account", "{n} scored accounts", n=formatting.number(scored))
             if no_data > 0:
                 note += " · " + tr("{n} with no data", n=formatting.number(no_data))
             self.cards["health"].set(formatting.number(kpis.average_health, 0), note)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import clock, timeline, vocab
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline import undo
@@ -266,9 +266,9 @@ class TimelineTab(QWidget):
         self.empty.setVisible(shown == 0)
         if total:
             self.count_label.setText(
-                tr("{n} events", n=total)
+                plural(total, "{n} event", "{n} events")
                 if shown == total
-                else tr("{shown} of {n} events", shown=shown, n=total)
+                else plural(total, "{shown} of {n} event", "{shown} of {n} events", shown=shown)
             )
         if total and not self.complete:
             self.count_label.setText(tr("Loading…"))

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import clock, formatting, tasks, vocab
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from csdesk.text import fold
 from ui.context import AppContext
 from ui.errors import show_error
@@ -83,15 +83,15 @@ def _checkable(item: QStandardItem) -> QStandardItem:
 def ago_text(days: int | None) -> str:
     if days is None:
         return tr("never touched")
-    return tr("{n} days without a touch", n=days)
+    return plural(days, "{n} day without a touch", "{n} days without a touch")
 
 
 def due_text(due: date, today: date) -> str:
     if due < today:
-        return tr("overdue by {n} days", n=(today - due).days)
+        return plural((today - due).days, "overdue by {n} day", "overdue by {n} days")
     if due == today:
         return tr("due today")
-    return tr("in {n} days", n=(due - today).days)
+    return plural((due - today).days, "in {n} day", "in {n} days")
 
 
 def _task_row(entry: tasks.TodayTask, today: date) -> list[QStandardItem]:
@@ -231,7 +231,7 @@ def build_today_model(
             when.setForeground(RED)
         head.appendRow(
             [
-                _item(tr("Renewal in {n} days", n=days), a.account_id),
+                _item(plural(days, "Renewal in {n} day", "Renewal in {n} days"), a.account_id),
                 _item(a.name, a.account_id),
                 when,
                 _item(
@@ -478,7 +478,7 @@ class TodayPage(QWidget):
             health=t.get("health", 0) + t.get("alerts", 0),
         )
         if t.get("groups"):
-            text += " · " + tr("{n} grouped reminders", n=t["groups"])
+            text += " · " + plural(t["groups"], "{n} grouped reminder", "{n} grouped reminders")
         self.summary.setText(text)
         self._update_actions()
         self.loaded.emit()
