@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QPushButton,
     QStackedWidget,
+    QStyleOptionHeader,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -54,6 +55,29 @@ DEMO_ACCOUNTS = 300
 VIEWS_KEY = "book/views"
 STATE_KEY = "book/state"
 HEADER_KEY = "book/header"
+
+
+class BookHeader(QHeaderView):
+    """The table's header, its sort arrow pointing the way the values grow: ▲ ascending, ▼ descending.
+
+    Qt hands the style ``SortDown`` for an ascending sort (an old Windows
+    convention), so every style draws ▼ over A→Z: the arrow is flipped here.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader, logical_index: int) -> None:  # noqa: N802
+        super().initStyleOptionForIndex(option, logical_index)
+        option.sortIndicator = self.sort_arrow(logical_index)
+
+    def sort_arrow(self, logical_index: int) -> QStyleOptionHeader.SortIndicator:
+        """The arrow drawn on a section: up for ascending, down for descending, none when unsorted."""
+        if not self.isSortIndicatorShown() or self.sortIndicatorSection() != logical_index:
+            return QStyleOptionHeader.SortIndicator.None_
+        if self.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
+            return QStyleOptionHeader.SortIndicator.SortUp
+        return QStyleOptionHeader.SortIndicator.SortDown
 
 
 class BookTable(QTableView):
@@ -228,6 +252,7 @@ class BookPage(QWidget):
 
         self.table = BookTable()
         self.table.setObjectName("bookTable")
+        self.table.setHorizontalHeader(BookHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
