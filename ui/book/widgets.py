@@ -22,6 +22,7 @@ from csdesk.book import NO_SCORE, Kpis
 from csdesk.i18n import plural, tr
 from ui.book.icons import icon
 from ui.book.model import BandRole
+from ui.layouts import CardGrid, ElidedLabel
 
 # Text colour and chip background per health band.
 BAND_COLORS = {
@@ -85,11 +86,12 @@ class KpiCard(QFrame):
         super().__init__(parent)
         self.setObjectName("kpiCard")
         self.setProperty("kpi", key)
-        self.caption = QLabel(caption)
+        # Elided (whole text in the tooltip) only when even three cards a row leave too little room.
+        self.caption = ElidedLabel(caption)
         self.caption.setObjectName("kpiCaption")
-        self.value = QLabel("—")
+        self.value = ElidedLabel("—")
         self.value.setObjectName("kpiValue")
-        self.note = QLabel(" ")
+        self.note = ElidedLabel(" ")
         self.note.setObjectName("kpiNote")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -103,7 +105,12 @@ class KpiCard(QFrame):
         """Show ``value`` (``exact``, when it was shortened, in the tooltip)."""
         self.value.setText(value)
         self.note.setText(note or " ")
-        self.setToolTip(exact if exact and exact != value else "")
+        exact = exact if exact and exact != value else ""
+        self.setToolTip(exact)
+        self.value.set_hint(exact)
+
+    def labels(self) -> tuple[ElidedLabel, ElidedLabel, ElidedLabel]:
+        return self.caption, self.value, self.note
 
 
 class KpiHeader(QWidget):
@@ -130,14 +137,13 @@ class KpiHeader(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
-        layout = QHBoxLayout()
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
+        # Six in a row, or 3 × 2 on a small window; equal widths that do not follow the
+        # texts, so typing in the search field does not re-lay out the whole page.
+        self.grid_widget = QWidget()
+        self.grid = CardGrid(self.grid_widget, columns=(6, 3, 2), spacing=12)
         for card in self.cards.values():
-            # Equal stretch: the cards keep their widths when their texts change, so typing
-            # in the search field does not re-lay out (and repaint) the whole page.
-            layout.addWidget(card, 1)
-        outer.addLayout(layout)
+            self.grid.addWidget(card)
+        outer.addWidget(self.grid_widget)
         self.unconverted = QLabel()
         self.unconverted.setObjectName("kpiWarning")
         self.unconverted.setTextFormat(Qt.TextFormat.RichText)
