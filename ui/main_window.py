@@ -44,6 +44,7 @@ MAX_RECENT = 8
 DATABASE_FILTER = "CSDesk (*.sqlite *.db *.csdesk);;*"
 LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
 PAGE_KEY = "main_window/page"
+SIDEBAR_WIDTH = 172  # "Carteira de clientes" and room to spare; every page fits beside it at 1024 px
 START_PAGE = "book"  # the book of business, until the user leaves the app on another page
 
 
@@ -156,7 +157,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar = Sidebar()
         self.sidebar.setObjectName("sidebar")
-        self.sidebar.setFixedWidth(190)
+        self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
         self.sidebar.setIconSize(QSize(18, 18))
         self.stack = QStackedWidget()
         central = QWidget()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -364,6 +364,8 @@ class TodayPage(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setRootIsDecorated(True)
         self.view.header().setStretchLastSection(True)
+        self.view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.view.installEventFilter(self)  # column widths follow the window (_size_columns)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.hint = QLabel(
@@ -462,12 +464,7 @@ class TodayPage(QWidget):
                 if key:
                     # A grouped reminder starts folded: one row, not hundreds; an account, open.
                     self.view.setExpanded(child.index(), state.get(key, not key.startswith("groups/")))
-        header = self.view.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        width = max(self.view.viewport().width(), 700)
-        self.view.setColumnWidth(0, int(width * 0.38))
-        self.view.setColumnWidth(1, int(width * 0.25))
-        self.view.setColumnWidth(2, 100)
+        self._size_columns()
         self.title.setText(tr("Today, {day}", day=formatting.day(view.today)))
         t = view.totals
         text = tr(
@@ -594,6 +591,18 @@ class TodayPage(QWidget):
         if not self.exec_dialog(dialog):
             return 0
         return self.snooze_selected(until=dialog.chosen())
+
+    def _size_columns(self) -> None:
+        """What and account get their shares of the width (a 1920 px window widens them, not Detail)."""
+        width = max(self.view.viewport().width(), 700)
+        self.view.setColumnWidth(0, int(width * 0.38))
+        self.view.setColumnWidth(1, int(width * 0.25))
+        self.view.setColumnWidth(2, 100)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self._size_columns()
+        return super().eventFilter(watched, event)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
