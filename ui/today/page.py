@@ -595,8 +595,8 @@ class TodayPage(QWidget):
     def _size_columns(self) -> None:
         """What and account get their shares of the width (a 1920 px window widens them, not Detail)."""
         width = max(self.view.viewport().width(), 700)
-        self.view.setColumnWidth(0, int(width * 0.38))
-        self.view.setColumnWidth(1, int(width * 0.25))
+        self.view.setColumnWidth(0, int(width * 0.44))
+        self.view.setColumnWidth(1, int(width * 0.24))
         self.view.setColumnWidth(2, 100)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
