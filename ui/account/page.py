@@ -53,7 +53,9 @@ class Sparkline(QWidget):
         self.points = list(points)
         self.color = QColor(color or "#64748b")
         self.setToolTip(
-            tr("Health over the last {n} scores", n=len(points)) if points else tr("No health scores yet")
+            plural(len(points), "Health over the last {n} score", "Health over the last {n} scores")
+            if points
+            else tr("No health scores yet")
         )
         self.update()
 

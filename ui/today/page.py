@@ -553,7 +553,7 @@ class TodayPage(QWidget):
         if not count:
             return 0
         stack = self.context.undo_stack
-        stack.beginMacro(tr("Complete {n} tasks", n=count))
+        stack.beginMacro(plural(count, "Complete {n} task", "Complete {n} tasks"))
         try:
             for task in found:
                 if task.status == "open":
@@ -574,7 +574,11 @@ class TodayPage(QWidget):
         if not count:
             return 0
         stack = self.context.undo_stack
-        stack.beginMacro(tr("Snooze {n} tasks until {day}", n=count, day=formatting.day(day)))
+        stack.beginMacro(
+            plural(
+                count, "Snooze {n} task until {day}", "Snooze {n} tasks until {day}", day=formatting.day(day)
+            )
+        )
         try:
             for task in found:
                 undo.edit_task(self.context, replace(task, due_date=day))
