@@ -18,7 +18,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-PAGES = (("today", "today"), ("book", "book"), ("account", None), ("portfolio", "portfolio"), ("templates", "templates"))
+PAGES = (
+    ("today", "today"),
+    ("book", "book"),
+    ("account", None),
+    ("portfolio", "portfolio"),
+    ("templates", "templates"),
+    ("search", "search"),
+)
 
 
 def _settle(app, seconds: float = 0.6) -> None:
@@ -34,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out")
     parser.add_argument("--lang", default="pt-BR")
     parser.add_argument("--sizes", default="1024x700,1920x1080")
-    parser.add_argument("--pages", default=",".join(p for p, _ in PAGES))
+    parser.add_argument("--pages", default="today,book,account,portfolio,templates")
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings

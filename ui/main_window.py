@@ -151,7 +151,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication) and not app.styleSheet():
             app.setStyleSheet(load_style_sheet())
-        self.resize(1360, 820)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QSize(1360, 820)
+        self.resize(min(1360, room.width()), min(820, room.height()))  # a 1024 × 700 laptop: all of it
         self.pages = LazyPages(self._build_page)
         self._account_page: QWidget | None = None
 
