@@ -121,6 +121,7 @@ def test_indicadores_header_adds_up_after_importing_the_samples(qtbot, context, 
         importing.run_import(db, prepared, as_of=date(2026, 11, 25), accept_rejects=True)
     page = PortfolioPage(context)
     qtbot.addWidget(page)
+    page.resize(1300, 900)  # room for the charts' layout
     page.show()
     qtbot.waitUntil(lambda: page.data is not None, timeout=15_000)
     first = page.data
