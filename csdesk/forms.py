@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from csdesk import i18n
+from csdesk import i18n, limits
 from csdesk.formatting import decimal_to_cents
 from csdesk.i18n import tr
 
@@ -54,7 +54,10 @@ def parse_money(text: str, language: str | None = None) -> int:
     if len(fraction) > 2 or (fraction and not fraction.isdigit()):
         raise InputError(tr("Use at most two decimal places (cents)."))
     number = "".join(groups) + ("." + fraction if fraction else "")
-    return sign * decimal_to_cents(number)
+    cents = sign * decimal_to_cents(number)
+    if not limits.amount_ok(cents):
+        raise InputError(limits.too_large_amount(text))
+    return cents
 
 
 def parse_day(text: str) -> date | None:
