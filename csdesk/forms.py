@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from csdesk import i18n, limits
 from csdesk.formatting import decimal_to_cents
@@ -54,10 +55,9 @@ def parse_money(text: str, language: str | None = None) -> int:
     if len(fraction) > 2 or (fraction and not fraction.isdigit()):
         raise InputError(tr("Use at most two decimal places (cents)."))
     number = "".join(groups) + ("." + fraction if fraction else "")
-    cents = sign * decimal_to_cents(number)
-    if not limits.amount_ok(cents):
+    if not limits.amount_ok(Decimal(number) * 100):  # before rounding: 29 digits would not round
         raise InputError(limits.too_large_amount(text))
-    return cents
+    return sign * decimal_to_cents(number)
 
 
 def parse_day(text: str) -> date | None:

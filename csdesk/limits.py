@@ -10,6 +10,8 @@ compression ratios are sane; rows, columns and cells are counted as they are rea
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from csdesk import formatting
 from csdesk.i18n import tr
 
@@ -48,13 +50,14 @@ def preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
 
 
-def amount_ok(cents: int) -> bool:
-    """Whether an amount in cents is within ``MAX_AMOUNT_CENTS`` either way."""
+def amount_ok(cents: int | Decimal) -> bool:
+    """Whether an amount in cents (a Decimal before rounding) is within ``MAX_AMOUNT_CENTS``."""
     return -MAX_AMOUNT_CENTS <= cents <= MAX_AMOUNT_CENTS
 
 
 def megabytes(size: int) -> str:
-    return f"{size / MIB:,.0f}" if size >= 10 * MIB else f"{size / MIB:,.1f}"
+    """A size in MB as messages show it (``256``, ``1.5``), in the current language."""
+    return formatting.number(size / MIB, 0 if size >= 10 * MIB else 1)
 
 
 def too_large_amount(value: str) -> str:

@@ -29,6 +29,7 @@ from datetime import date, datetime, time
 from itertools import chain, islice
 from pathlib import Path
 
+from csdesk import formatting
 from csdesk import limits as L
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -158,7 +159,7 @@ def _too_many_rows(path: Path, sheet: str | None) -> UserError:
             "{where} has more than {limit} rows (Excel's limit). "
             "Split it into smaller files and import each.",
             where=where,
-            limit=f"{L.MAX_ROWS:,}",
+            limit=formatting.number(L.MAX_ROWS),
         ),
     )
 
@@ -183,8 +184,8 @@ def long_cell_message(length: int) -> str:
     return tr(
         "this cell has {length} characters, more than the {limit} a cell may hold (Excel's limit). "
         'Shorten it; if it holds several lines of the file, a quote (") is not closed.',
-        length=f"{length:,}",
-        limit=f"{L.MAX_CELL_CHARS:,}",
+        length=formatting.number(length),
+        limit=formatting.number(L.MAX_CELL_CHARS),
     )
 
 
@@ -220,9 +221,7 @@ def check_workbook(data: bytes, path: Path) -> None:
     """
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))  # the end-of-directory record
     if end < 0 or len(data) < end + 22:
-        raise file_error(
-            path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem="zip")
-        )
+        raise file_error(path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem="zip"))
     entries = int.from_bytes(data[end + 10 : end + 12], "little")
     if entries > L.MAX_ZIP_ENTRIES:  # 0xFFFF: a ZIP64 archive, never a spreadsheet
         raise file_error(
@@ -230,7 +229,7 @@ def check_workbook(data: bytes, path: Path) -> None:
             tr(
                 "this workbook has {count} parts, more than any spreadsheet; it may be a zip bomb. "
                 "Open it in Excel, save it again and import the new copy.",
-                count=f"{entries:,}",
+                count=formatting.number(entries),
             ),
         )
     try:
@@ -247,7 +246,7 @@ def check_workbook(data: bytes, path: Path) -> None:
                 tr(
                     "this workbook has {count} parts, more than any spreadsheet; it may be a zip bomb. "
                     "Open it in Excel, save it again and import the new copy.",
-                    count=f"{len(infos):,}",
+                    count=formatting.number(len(infos)),
                 ),
             )
         types = _part_types(archive)
@@ -265,7 +264,7 @@ def check_workbook(data: bytes, path: Path) -> None:
                         "no spreadsheet does, it may be a zip bomb. Open it in Excel, save it again "
                         "(or as CSV) and import the new copy.",
                         part=name,
-                        ratio=f"{size // packed:,}",
+                        ratio=formatting.number(size // packed),
                         size=L.megabytes(size),
                     ),
                 )
@@ -523,8 +522,8 @@ def _sheet_records(
                     "columns, or split the sheet, and import again.",
                     sheet=name,
                     row=number,
-                    limit=f"{L.MAX_CELLS:,}",
-                    columns=f"{L.MAX_COLUMNS:,}",
+                    limit=formatting.number(L.MAX_CELLS),
+                    columns=formatting.number(L.MAX_COLUMNS),
                 ),
             )
         records.append(["" if v is None else _cell_text(v) for v in row])

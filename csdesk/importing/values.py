@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from csdesk import currency, i18n, limits, vocab
+from csdesk import currency, formatting, i18n, limits, vocab
 from csdesk.i18n import tr
 from csdesk.text import _NON_WORD, _SUFFIX_RE, LEGAL_SUFFIXES, fold, name_key
 
@@ -113,7 +113,7 @@ def parse_cents(raw: str, style: str = "point") -> int:
         if len(digits) <= 18 and int(digits) <= limits.MAX_AMOUNT_CENTS:
             return int(digits)
     value = parse_decimal(raw, style)
-    if abs(value) > Decimal(limits.MAX_AMOUNT_CENTS) / 100:
+    if not limits.amount_ok(value * 100):
         raise ValueProblem(limits.too_large_amount(raw))
     return int((value * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
@@ -124,7 +124,7 @@ def _within_quantity(value: Decimal, raw: str) -> Decimal:
             tr(
                 "{value} is more than {limit}, the largest number accepted. Check for extra digits.",
                 value=limits.preview(raw.strip()),
-                limit=f"{limits.MAX_QUANTITY:,}",
+                limit=formatting.number(limits.MAX_QUANTITY),
             )
         )
     return value
