@@ -23,6 +23,8 @@ MAX_FILE_BYTES = 256 * MIB  # a 1M-row CRM export with ~30 columns is ~250 MB of
 MAX_ROWS = 1_048_576  # Excel's own limit, header and title lines included
 MAX_COLUMNS = 16_384  # Excel's own limit (column XFD)
 MAX_CELL_CHARS = 32_767  # Excel's own limit per cell; a longer cell rejects its row
+# A CSV value longer than this refuses the file: it is an unclosed quote swallowing the lines after it.
+MAX_CSV_FIELD_CHARS = 1_048_576
 # Cells held while reading (a row counts up to its last cell): 1M rows of 30 columns.
 MAX_CELLS = 32 * 2**20
 

@@ -24,6 +24,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import chain, islice
@@ -213,6 +214,41 @@ def _part_types(archive: zipfile.ZipFile) -> dict[str, str]:
     return types
 
 
+_ROW_TAGS = (b"<row", b":row ", b":row>")  # <row ...>, and <x:row ...> for a prefixed namespace
+
+
+def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """Refuse a sheet with more than ``MAX_ROWS`` row tags, counted in its unpacked XML (C loops,
+    1 MiB at a time) before a row is parsed: a sheet of 3 million small rows is refused in
+    a second, not after a million rows went through the XML parser.
+
+    Text holding "<row" (a comment) can only make the count larger; a row is never missed.
+    """
+    count = 0
+    carry = b""
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(L.MIB):
+                block = carry + chunk
+                # Tags wholly inside the carried bytes were counted with the block before.
+                count += sum(block.count(tag) - carry.count(tag) for tag in _ROW_TAGS)
+                if count > L.MAX_ROWS:
+                    raise file_error(
+                        path,
+                        tr(
+                            "{where} has more than {limit} rows (Excel's limit). "
+                            "Split it into smaller files and import each.",
+                            where=tr("the part {part} of this workbook", part=info.filename),
+                            limit=formatting.number(L.MAX_ROWS),
+                        ),
+                    )
+                carry = block[-5:]  # a tag cut by the 1 MiB boundary is counted with the next block
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise file_error(
+            path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem=exc)
+        ) from exc
+
+
 def check_workbook(data: bytes, path: Path) -> None:
     """Refuse a workbook whose zip directory declares too much to unpack, before opening it.
 
@@ -295,6 +331,12 @@ def check_workbook(data: bytes, path: Path) -> None:
                         limit=L.megabytes(L.MAX_XLSX_PART_BYTES),
                     ),
                 )
+        if total <= L.MAX_XLSX_UNPACKED_BYTES:
+            for info in infos:
+                if types.get(info.filename) == _WORKSHEET_TYPE or info.filename.lower().startswith(
+                    "xl/worksheets/sheet"
+                ):
+                    _count_rows(archive, info, path)
         if total > L.MAX_XLSX_UNPACKED_BYTES:
             raise file_error(
                 path,
@@ -401,9 +443,10 @@ def read_csv_text(
     found = long_cells if long_cells is not None else {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
-    # The csv module refuses fields over 128 KiB, for the whole file; a long cell is the
-    # row's problem (mark_long_cells), and the file's size is already bounded.
-    field_limit = csv.field_size_limit(max(csv.field_size_limit(), L.MAX_FILE_BYTES))
+    # The csv module refuses fields over its limit, for the whole file: set to MAX_CSV_FIELD_CHARS
+    # (far above a cell's limit, which only rejects the row), it stops an unclosed quote that
+    # would swallow the rest of the file into one value (and the rows after it).
+    field_limit = csv.field_size_limit(L.MAX_CSV_FIELD_CHARS)
     try:
         while True:
             chunk = list(islice(reader, 5000))
@@ -416,6 +459,8 @@ def read_csv_text(
             mark_long_cells(chunk, start, found)
             progress.step(len(records), len(records) * 2, tr("Reading the file…"))
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise _unclosed_value(text, path, delimiter) from exc
         raise file_error(path, tr("row {row}: {problem}", row=reader.line_num, problem=str(exc))) from exc
     finally:
         csv.field_size_limit(field_limit)
@@ -429,6 +474,26 @@ def read_csv_text(
             numbers.append(line)
             line = again.line_num + 1
     return records, numbers, delimiter
+
+
+def _unclosed_value(text: str, path: Path, delimiter: str) -> UserError:
+    """The error for a value over the csv limit, naming the line where its record starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    start = 1
+    try:
+        for _record in reader:
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    return file_error(
+        path,
+        tr(
+            'row {row}: a value of more than {limit} characters starts here; a quote (") is probably '
+            "not closed. Close it (or remove it) and import again.",
+            row=start,
+            limit=formatting.number(L.MAX_CSV_FIELD_CHARS),
+        ),
+    )
 
 
 # XLSX -------------------------------------------------------------------------

@@ -462,3 +462,34 @@ def test_a_normal_workbook_passes_the_checks(db, tmp_path):
     table = importing.read_table(path)
     assert len(table.rows) == 3000 and not table.long_cells
     assert sys.getsizeof(table.rows[0][0]) < 1000
+
+
+def test_rows_are_counted_before_they_are_parsed(cli, db, book, tmp_path, monkeypatch, no_openpyxl):
+    # Row tags are counted in the unpacked XML, across the 1 MiB blocks it is read in (the
+    # random padding moves the tags over the block boundaries), prefixed tags included.
+    monkeypatch.setattr(limits, "MAX_ROWS", 30_000)
+    rng = random.Random(5)
+
+    def rows(count: int, prefix: str = ""):
+        for n in range(1, count + 1):
+            pad = "".join(rng.choices("abc", k=rng.randint(0, 60)))
+            yield f'<{prefix}row r="{n}"><{prefix}c r="A{n}" t="inlineStr"><{prefix}is><{prefix}t>{pad}</{prefix}t>'
+            yield f"</{prefix}is></{prefix}c></{prefix}row>"
+
+    path = write_xlsx(tmp_path / "muitas.xlsx", rows(30_001))
+    refused_by_cli(cli, path, "xl/worksheets/sheet1.xml", "30,000 rows")
+    path = write_xlsx(tmp_path / "prefixo.xlsx", rows(30_001, "x:"))
+    refused_by_cli(cli, path, "30,000 rows")
+    # Exactly the limit: the count lets it through to openpyxl (which this test forbids).
+    path = write_xlsx(tmp_path / "exatas.xlsx", rows(30_000))
+    with pytest.raises(AssertionError, match="the workbook was opened"):
+        importing.read_table(path)
+
+
+def test_a_csv_value_swallowing_the_file_refuses_it_naming_where_it_starts(cli, db, book, tmp_path):
+    path = tmp_path / "aspas.csv"
+    lines = "".join(f"Conta {i};R$ 10,00\r\n" for i in range(60_000))
+    path.write_text(f'Cliente;Mensalidade\r\nGama;R$ 1,00\r\n"Delta;R$ 2,00\r\n{lines}', encoding="utf-8")
+    before = snapshot(db)
+    refused_by_cli(cli, path, "row 3:", "quote", "1,048,576 characters")
+    assert snapshot(db) == before
