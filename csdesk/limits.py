@@ -10,6 +10,7 @@ compression ratios are sane; rows, columns and cells are counted as they are rea
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from csdesk import formatting
@@ -58,8 +59,8 @@ def amount_ok(cents: int | Decimal) -> bool:
 
 
 def megabytes(size: int) -> str:
-    """A size in MB as messages show it (``256``, ``1.5``), in the current language."""
-    return formatting.number(size / MIB, 0 if size >= 10 * MIB else 1)
+    """A size in MB as messages show it, rounded up to a tenth (a byte over 256 MB is 256.1)."""
+    return formatting.number(math.ceil(size * 10 / MIB) / 10, 0 if size % MIB == 0 else 1)
 
 
 def too_large_amount(value: str) -> str:

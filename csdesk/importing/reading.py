@@ -460,6 +460,7 @@ def read_csv_text(
             progress.step(len(records), len(records) * 2, tr("Reading the file…"))
     except csv.Error as exc:
         if "field limit" in str(exc):
+            reader = records = None  # type: ignore[assignment]  # free its buffer before reading again
             raise _unclosed_value(text, path, delimiter) from exc
         raise file_error(path, tr("row {row}: {problem}", row=reader.line_num, problem=str(exc))) from exc
     finally:

@@ -332,7 +332,7 @@ def test_a_file_over_the_size_limit_is_refused_from_its_size(cli, db, book, tmp_
     with path.open("wb") as handle:  # sparse: no disk used, and reading it would say "binary"
         handle.truncate(limits.MAX_FILE_BYTES + 1)
     before = snapshot(db)
-    refused_by_cli(cli, path, "256 MB", "Split it")
+    refused_by_cli(cli, path, "256.1 MB, more than the 256 MB", "Split it")
     assert snapshot(db) == before
 
 
