@@ -130,7 +130,13 @@ def read_file_bytes(path: Path) -> bytes:
         if info.st_size > L.MAX_FILE_BYTES:
             raise _too_big(path, info.st_size)
         try:
-            data = handle.read(L.MAX_FILE_BYTES + 1)  # a file growing while read stops here
+            data = handle.read(info.st_size + 1)  # what the file holds, not a buffer of the limit
+            if len(data) > info.st_size:  # it grew while read (or is a /proc file): up to the limit
+                parts, size = [data], len(data)
+                while size <= L.MAX_FILE_BYTES and (more := handle.read(L.MIB)):
+                    parts.append(more)
+                    size += len(more)
+                data = b"".join(parts)
         except OSError as exc:
             raise UserError(
                 tr("{file}: cannot be read ({problem}).", file=str(path), problem=exc.strerror)

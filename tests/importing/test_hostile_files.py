@@ -493,3 +493,17 @@ def test_a_csv_value_swallowing_the_file_refuses_it_naming_where_it_starts(cli, 
     before = snapshot(db)
     refused_by_cli(cli, path, "row 3:", "quote", "1,048,576 characters")
     assert snapshot(db) == before
+
+
+def test_a_file_growing_past_the_limit_while_read_is_refused(tmp_path, monkeypatch):
+    # /proc files say they are empty and hold text: read past their size, up to the limit.
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 4 * 2**20)
+    path = Path(f"/proc/{os.getpid()}/maps")
+    if not path.exists():
+        pytest.skip("no /proc")
+    from csdesk.importing.reading import read_file_bytes
+
+    assert path.stat().st_size == 0 and len(read_file_bytes(path)) > 0
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 16)
+    with pytest.raises(UserError, match="more than the"):
+        read_file_bytes(path)
