@@ -507,3 +507,16 @@ def test_a_file_growing_past_the_limit_while_read_is_refused(tmp_path, monkeypat
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 16)
     with pytest.raises(UserError, match="more than the"):
         read_file_bytes(path)
+
+
+def test_a_long_cell_made_of_short_lines_is_found(tmp_path):
+    # A quoted value of many short lines: no line is long, the cell is.
+    path = tmp_path / "linhas.csv"
+    value = "\n".join("linha curta" for _ in range(4000))  # 47,999 characters
+    path.write_text(f'Cliente,Notas\r\nGama,ok\r\nDelta,"{value}"\r\nEpsilon,ok\r\n', encoding="utf-8")
+    table = importing.read_table(path)
+    assert table.long_cells == {1: (1, len(value))}
+    assert table.row_numbers == [2, 3, 4003]
+    # And a long line with no line break in the whole file (old Mac line ends) is found too.
+    path.write_text(f"Cliente,Notas\rGama,ok\rDelta,{'x' * 40_000}\r", encoding="utf-8")
+    assert importing.read_table(path).long_cells == {1: (1, 40_000)}
