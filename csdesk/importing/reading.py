@@ -158,8 +158,11 @@ def _too_big(path: Path, size: int) -> UserError:
     )
 
 
-def _too_many_rows(path: Path, sheet: str | None) -> UserError:
-    where = tr('sheet "{sheet}"', sheet=sheet) if sheet else tr("the file")
+def _too_many_rows(path: Path, sheet: str | None, part: str | None = None) -> UserError:
+    if part:
+        where = tr("the part {part} of this workbook", part=part)
+    else:
+        where = tr('sheet "{sheet}"', sheet=sheet) if sheet else tr("the file")
     return file_error(
         path,
         tr(
@@ -224,14 +227,16 @@ _ROW_TAGS = (b"<row", b":row ", b":row>")  # <row ...>, and <x:row ...> for a pr
 
 
 def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
-    """Refuse a sheet with more than ``MAX_ROWS`` row tags, counted in its unpacked XML (C loops,
-    1 MiB at a time) before a row is parsed: a sheet of 3 million small rows is refused in
-    a second, not after a million rows went through the XML parser.
+    """Refuse a sheet with more than ``MAX_ROWS`` rows from its unpacked XML (C loops, 1 MiB
+    at a time), before a row is parsed: the row tags are counted, and the last row's number
+    is read (rows come in order; the reader would fill a gap up to it with empty rows). A
+    sheet of 3 million rows, or of one row numbered 2,000,000, is refused in a second.
 
     Text holding "<row" (a comment) can only make the count larger; a row is never missed.
     """
     count = 0
     carry = b""
+    last = b""  # the start of the last row tag seen
     try:
         with archive.open(info) as part:
             while chunk := part.read(L.MIB):
@@ -239,20 +244,21 @@ def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> 
                 # Tags wholly inside the carried bytes were counted with the block before.
                 count += sum(block.count(tag) - carry.count(tag) for tag in _ROW_TAGS)
                 if count > L.MAX_ROWS:
-                    raise file_error(
-                        path,
-                        tr(
-                            "{where} has more than {limit} rows (Excel's limit). "
-                            "Split it into smaller files and import each.",
-                            where=tr("the part {part} of this workbook", part=info.filename),
-                            limit=formatting.number(L.MAX_ROWS),
-                        ),
-                    )
+                    raise _too_many_rows(path, None, info.filename)
+                at = max(block.rfind(b"<row "), block.rfind(b":row "))
+                if at >= 0:
+                    last = block[at : at + 200]
                 carry = block[-5:]  # a tag cut by the 1 MiB boundary is counted with the next block
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
         raise file_error(
             path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem=exc)
         ) from exc
+    number = _ROW_NUMBER_RE.match(last)
+    if number and int(number.group(1)) > L.MAX_ROWS:
+        raise _too_many_rows(path, None, info.filename)
+
+
+_ROW_NUMBER_RE = re.compile(rb'[<:]row\s[^>]*?\br\s*=\s*["\'](\d{1,15})["\']')
 
 
 def check_workbook(data: bytes, path: Path) -> None:

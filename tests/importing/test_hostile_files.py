@@ -257,10 +257,21 @@ def test_a_zip_with_too_many_parts_is_refused(cli, db, book, tmp_path, no_openpy
 # Workbooks refused while read: rows and columns ------------------------------------
 
 
-def test_a_sheet_with_more_rows_than_excel_is_refused(cli, db, book, tmp_path):
-    # Two rows on disk; the second one says it is row 1,048,577 (the reader fills the gap).
+def test_a_sheet_with_more_rows_than_excel_is_refused(cli, db, book, tmp_path, no_openpyxl):
+    # Two rows on disk; the second one says it is row 1,048,577 (the reader would fill the gap).
     rows = [*accounts_rows(["Gama"]), row(limits.MAX_ROWS + 1, cell(f"A{limits.MAX_ROWS + 1}", "Delta"))]
     path = write_xlsx(tmp_path / "linhas.xlsx", rows)
+    before = snapshot(db)
+    refused_by_cli(cli, path, "xl/worksheets/sheet1.xml", "1,048,576 rows")
+    assert snapshot(db) == before
+
+
+def test_rows_out_of_order_are_counted_while_read(cli, db, book, tmp_path):
+    # The last row tag says row 4, so the count before parsing lets it through; the reader
+    # fills the gap up to row 1,048,577 with empty rows, and the count while reading stops it.
+    far = limits.MAX_ROWS + 1
+    rows = [*accounts_rows(["Gama"]), row(far, cell(f"A{far}", "Delta")), row(4, cell("A4", "Eta"))]
+    path = write_xlsx(tmp_path / "desordem.xlsx", rows)
     before = snapshot(db)
     refused_by_cli(cli, path, 'sheet "Contas"', "1,048,576 rows")
     assert snapshot(db) == before
