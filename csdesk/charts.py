@@ -683,7 +683,7 @@ def mrr_bridge_figure(
         # Losses are labelled under their bar, so neighbouring labels never collide.
         below = kind == "down"
         ax.annotate(
-            sign + compact_money(abs(value), language),
+            sign + compact_money(abs(value), language, m.base_currency),
             (i, bottom if below else bottom + height),
             textcoords="offset points",
             xytext=(0, -3 if below else 3),

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, select
 
-from csdesk import clock
+from csdesk import clock, currency
 from csdesk.ledger import ACTIVATING, BASE_CURRENCY
 from db import Database
 from db.bulk import day_number, fetch_numeric
@@ -76,6 +76,8 @@ class PortfolioMetrics:
     reactivation_mrr: int = 0
     history_complete_from: date | None = None  # None: every account's history is known
     base_currency: str = BASE_CURRENCY
+    # (currency, accounts) left out of every figure for want of an exchange rate on the period's end
+    unconverted: tuple[tuple[str, int], ...] = ()
 
     def bridge_steps(self) -> tuple[tuple[str, int], ...]:
         """The movements between MRR at start and at end, signed, in the bridge's order."""
@@ -143,6 +145,7 @@ class PortfolioMetrics:
             "reactivated_accounts": self.reactivated_accounts,
             "reactivation_mrr": money(self.reactivation_mrr),
             "base_currency": self.base_currency,
+            "accounts_without_rate": dict(self.unconverted),
             "history_complete_from": (
                 None if self.history_complete_from is None else self.history_complete_from.isoformat()
             ),
@@ -208,6 +211,8 @@ class Book:
     sur_score: np.ndarray
     segment: str | None = None
     history_complete_from: date | None = None
+    currency_of: np.ndarray | None = None  # object: each account's contract currency
+    rates: currency.Rates | None = None  # None: every amount is already in the base
     _first_active: np.ndarray | None = field(default=None, repr=False)
     _rev_key: np.ndarray | None = field(default=None, repr=False)
     _rev_first: np.ndarray | None = field(default=None, repr=False)
@@ -272,6 +277,28 @@ class Book:
             mrr = np.repeat(self.mrr_now[:, None], len(days), axis=1)
         return np.where(active, mrr, 0)
 
+    @property
+    def base_currency(self) -> str:
+        return self.rates.base if self.rates is not None else BASE_CURRENCY
+
+    def in_base(self, day: date, *cents: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Each account's amounts in the base currency at ``day``'s rate, and the mask of accounts priced.
+
+        One rate per account for all the amounts of a period (those of its end), so a
+        period's movements still reconcile; an account without a rate is left out.
+        """
+        everyone = np.ones(len(self.ids), dtype=bool)
+        if self.rates is None or self.currency_of is None:
+            return (*cents, everyone)
+        if not len(self.ids) or not (self.currency_of != self.rates.base).any():
+            return (*cents, everyone)
+        converted = []
+        priced = everyone
+        for amounts in cents:
+            value, priced = self.rates.to_base_array(amounts, self.currency_of, day)
+            converted.append(value)
+        return (*converted, priced)
+
     def active_at(self, day: date) -> pd.Series:
         """Whether each account is a customer at the end of ``day`` (by account id)."""
         return pd.Series(self.active_on(_day_numbers([day]))[:, 0], index=pd.Index(self.ids, name="id"))
@@ -302,6 +329,7 @@ def load_book(db: Database, segment: str | None = None, account_id: int | None =
             day_number(Account.churn_date),
             Account.churn_reason,
             Account.mrr_cents,
+            Account.currency,
         ).order_by(Account.id)
         rev_q = select(
             RevenueChange.account_id,
@@ -329,14 +357,21 @@ def load_book(db: Database, segment: str | None = None, account_id: int | None =
         acc_rows = session.execute(acc_q).all()
         rev = fetch_numeric(session, rev_q, 6)
         sur = fetch_numeric(session, sur_q, 4)
-    return build_book(acc_rows, rev, sur, segment)
+    return build_book(acc_rows, rev, sur, segment, currency.load_rates(db))
 
 
-def build_book(acc_rows, rev: np.ndarray, sur: np.ndarray, segment: str | None = None) -> Book:
-    """A Book from account rows (id, segment, status, start day, churn day, reason, MRR) and
-    numeric revenue (account, day, kind code, before, after, id) and survey (account, is NPS,
-    score, day) arrays."""
-    cols = list(zip(*acc_rows, strict=True)) if acc_rows else [()] * 7
+def build_book(
+    acc_rows,
+    rev: np.ndarray,
+    sur: np.ndarray,
+    segment: str | None = None,
+    rates: currency.Rates | None = None,
+) -> Book:
+    """A Book from account rows (id, segment, status, start day, churn day, reason, MRR[, currency])
+    and numeric revenue (account, day, kind code, before, after, id) and survey (account, is NPS,
+    score, day) arrays; amounts are converted into the base currency of ``rates`` when given."""
+    width = len(acc_rows[0]) if acc_rows else 8
+    cols = list(zip(*acc_rows, strict=True)) if acc_rows else [()] * width
     ids = np.array(cols[0], dtype=np.int64)
     order = np.argsort(ids, kind="stable")
     ids = ids[order]
@@ -415,6 +450,10 @@ def build_book(acc_rows, rev: np.ndarray, sur: np.ndarray, segment: str | None =
         sur_score=sur[:, 2],
         segment=segment,
         history_complete_from=history_complete_from,
+        currency_of=(
+            np.array([c or currency.DEFAULT_BASE for c in col(7)], dtype=object) if width > 7 else None
+        ),
+        rates=rates,
     )
 
 
@@ -441,8 +480,18 @@ def compute_periods(book: Book, periods: Sequence[tuple[date, date]]) -> list[Po
 
 def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetrics:
     b, e = column[start - timedelta(days=1)], column[end]
-    cohort, active_end = active[:, b], active[:, e]
-    mrr_start_s, mrr_end_s = mrr[:, b], mrr[:, e]
+    mrr_start_s, mrr_end_s, priced = book.in_base(end, mrr[:, b], mrr[:, e])
+    # Accounts without an exchange rate are left out of every figure, counts included.
+    cohort, active_end = active[:, b] & priced, active[:, e] & priced
+    unpriced = ~priced & (active[:, b] | active[:, e])
+    unconverted = (
+        tuple(
+            (str(code), int(n))
+            for code, n in zip(*np.unique(book.currency_of[unpriced], return_counts=True), strict=True)
+        )
+        if unpriced.any()
+        else ()
+    )
     s_n, e_n = _day_numbers([start, end])
 
     # Cohort accounts by their net change between start and end.
@@ -517,6 +566,8 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
         reactivated_accounts=reactivated_accounts,
         reactivation_mrr=reactivation_mrr,
         history_complete_from=book.history_complete_from,
+        base_currency=book.base_currency,
+        unconverted=unconverted,
     )
 
 
@@ -553,8 +604,8 @@ def mrr_by_band(book: Book, db: Database, day: date) -> tuple[tuple[str | None, 
     """(band, accounts, MRR) of the accounts active at ``day``: green, yellow, red, then unscored."""
     days = _day_numbers([day])
     active = book.active_on(days)
-    mrr = book.mrr_on(days, active)[:, 0]
-    active = active[:, 0]
+    mrr, priced = book.in_base(day, book.mrr_on(days, active)[:, 0])
+    active = active[:, 0] & priced
     bands = bands_at(db, day, pd.Index(book.ids[active])).to_numpy(dtype=object)
     mrr = mrr[active]
     result = []

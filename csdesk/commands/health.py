@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, timedelta
 
-from csdesk import formatting, health, metrics, vocab
+from csdesk import currency, formatting, health, metrics, vocab
 from csdesk.charts import CHART_NAMES
 from csdesk.cli import open_db
 from csdesk.errors import UserError
@@ -71,8 +71,10 @@ def run_metrics(args: argparse.Namespace) -> int:
 
 def metrics_text(m: metrics.PortfolioMetrics) -> str:
     pct = formatting.percent
-    money = formatting.money
     na = tr("n/a (no base)")
+
+    def money(cents: int) -> str:
+        return formatting.money(cents, m.base_currency)
 
     def rate(value: float | None) -> str:
         return na if value is None else pct(value, 2)
@@ -97,6 +99,8 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         f"({tr('{n} answers: {p} promoters, {s} passives, {d} detractors', n=m.nps_responses, p=m.promoters, s=m.passives, d=m.detractors)})",
         f"CSAT: {na if m.csat is None else pct(m.csat, 1)} ({plural(m.csat_responses, '{n} answer', '{n} answers')})",
     ]
+    if m.unconverted:
+        lines.append("⚠ " + currency.unconverted_text(m.unconverted))
     if m.churn_by_reason:
         lines.append(tr("Churn by reason") + ":")
         for reason, n, mrr in m.churn_by_reason:

@@ -80,9 +80,11 @@ def test_metrics_json_keys_and_values(db, db_path, capsys):
         "reactivated_accounts",
         "reactivation_mrr",
         "base_currency",
+        "accounts_without_rate",
         "history_complete_from",
     ]
     assert data["base_currency"] == "BRL" and data["history_complete_from"] is None
+    assert data["accounts_without_rate"] == {}
     assert data["reactivated_accounts"] == 0 and data["reactivation_mrr"] == 0
     assert data["accounts_start"] == 2 and data["churned_accounts"] == 1
     assert data["logo_churn_rate"] == 0.5

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from csdesk import accounts, ledger, metrics
+from csdesk import accounts, currency, ledger, metrics
 from csdesk.cli import main
 from db.models import Account, RevenueChange, TimelineEvent
 
@@ -154,7 +154,11 @@ def test_csdesk_update_records_movements_and_prints_the_account(db, db_path, two
     assert code == 0 and json.loads(out)["status"] == "active"
     assert moves(db, a)[-1] == ("reactivation", date(2026, 6, 1), 0, 1_500_000, None)
     m = metrics.compute(db, date(2026, 5, 1), date(2026, 6, 30))
-    assert (m.reactivated_accounts, m.reactivation_mrr, m.new_accounts) == (1, 1_500_000, 0)
+    # Now in US$ with no exchange rate: left out of the totals, and named.
+    assert m.reactivated_accounts == 0 and m.unconverted == (("USD", 1),)
+    currency.set_rate(db, "USD", "5", date(2026, 1, 1))
+    m = metrics.compute(db, date(2026, 5, 1), date(2026, 6, 30))
+    assert (m.reactivated_accounts, m.reactivation_mrr, m.new_accounts) == (1, 5 * 1_500_000, 0)
 
 
 def test_csdesk_update_churn_reason_as_free_text_is_the_detail(db, db_path, two, capsys):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import clock, formatting, health, metrics, vocab
+from csdesk import clock, currency, formatting, health, metrics, vocab
 from csdesk.i18n import current_language, label, tr
 from ui.book.widgets import KpiCard
 from ui.context import AppContext
@@ -287,6 +287,8 @@ class PortfolioPage(QWidget):
             subtitle += " · " + tr(
                 "history complete from {date}", date=formatting.day(m.history_complete_from)
             )
+        if m.unconverted:
+            subtitle += " · ⚠ " + currency.unconverted_text(m.unconverted)
         self.subtitle.setText(subtitle)
         c = self.cards
         # start + new + reactivated − churned = end, always.
@@ -310,8 +312,8 @@ class PortfolioPage(QWidget):
             tr("{p} promoters · {s} passives · {d} detractors", p=m.promoters, s=m.passives, d=m.detractors)
         )
         c["mrr"].set(
-            formatting.money(m.mrr_end, decimals=False),
-            tr("start {mrr}", mrr=formatting.money(m.mrr_start, decimals=False)),
+            formatting.money(m.mrr_end, m.base_currency, decimals=False),
+            tr("start {mrr}", mrr=formatting.money(m.mrr_start, m.base_currency, decimals=False)),
         )
         c["revenue_churn"].set(pct(m.revenue_churn_rate, 2), tr("(churn + contraction) ÷ start"))
         c["net_churn"].set(
@@ -321,7 +323,7 @@ class PortfolioPage(QWidget):
             else tr("(churn + contraction − expansion) ÷ start"),
         )
         c["grr"].set(pct(m.grr), tr("expansion not counted"))
-        c["nrr"].set(pct(m.nrr), tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, decimals=False)))
+        c["nrr"].set(pct(m.nrr), tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, m.base_currency, decimals=False)))
         c["nps"].set(
             na if m.nps is None else formatting.number(m.nps, 0),
             tr("{p} P · {s} N · {d} D", p=m.promoters, s=m.passives, d=m.detractors),
@@ -330,18 +332,18 @@ class PortfolioPage(QWidget):
         at_risk = m.mrr_at_risk
         total_end = sum(b[2] for b in m.mrr_by_band) or 0
         c["at_risk"].set(
-            formatting.money(at_risk, decimals=False),
+            formatting.money(at_risk, m.base_currency, decimals=False),
             tr("{share} of MRR (yellow, red)", share=pct(at_risk / total_end if total_end else None, 0)),
         )
         if m.churn_by_reason:
             reason, n, mrr = m.churn_by_reason[0]
             name = label(vocab.CHURN_REASON_LABELS, reason) if reason else tr("Not given")
             c["churn_reason"].set(
-                name, tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, decimals=False))
+                name, tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, m.base_currency, decimals=False))
             )
             c["churn_reason"].setToolTip(
                 "\n".join(
-                    f"{label(vocab.CHURN_REASON_LABELS, r) if r else tr('Not given')}: {k} · {formatting.money(v)}"
+                    f"{label(vocab.CHURN_REASON_LABELS, r) if r else tr('Not given')}: {k} · {formatting.money(v, m.base_currency)}"
                     for r, k, v in m.churn_by_reason
                 )
             )
