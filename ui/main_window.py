@@ -184,9 +184,11 @@ class MainWindow(QMainWindow):
         self._build_navigation()
         from ui.currency import install as install_currency
         from ui.health import install as install_health
+        from ui.help import install as install_help
 
         install_health(self)
         install_currency(self)
+        install_help(self)
         self._show_location()
         if book is not None and not book.loaded:  # they would slow the book's first load down
             book.bookLoaded.connect(self._start_background_work, Qt.ConnectionType.SingleShotConnection)
