@@ -846,6 +846,8 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             )
         ]
         totals["health"] = session.scalar(select(func.count()).select_from(Account).where(health_cond))
+        # An empty book gets the ways to start, not an empty list (the Today page's welcome).
+        totals["accounts"] = session.scalar(select(func.count()).select_from(Account))
     groups = reminder_groups(db, today)
     totals["groups"] = sum(len(g.items) for g in groups)
     return TodayView(
