@@ -87,6 +87,13 @@ def test_shortcuts_come_from_the_real_actions(qtbot, window):
     assert rows["Undo"] == QKeySequence(QKeySequence.StandardKey.Undo).toString(native)
     assert rows["Import"] == QKeySequence("Ctrl+I").toString(native)
     assert "Alt+Left" in rows["Back"]
+    # Pages not opened yet count too: the account page's and Today's own actions.
+    assert rows["Add contact"] == QKeySequence("Ctrl+Shift+C").toString(native)
+    assert rows["Complete selected"] == QKeySequence("Ctrl+Return").toString(native)
+    table = window.help_dialog.shortcuts
+    where = {table.item(r, 0).text(): table.item(r, 2).text() for r in range(table.rowCount())}
+    assert where["Add contact"] == "Account page" and where["Complete selected"] == "Today"
+    assert where["Undo"] == "Edit"
     # A new action (or a changed key) shows up without anyone editing a list.
     extra = QAction("&Brand new thing", window)
     extra.setShortcut(QKeySequence("Ctrl+Alt+J"))
@@ -168,3 +175,17 @@ def test_frozen_build_ships_and_prefers_its_own_qt_catalogue(qapp, qt_english, t
 def test_no_quick_win_left_in_english():
     i18n.set_language("pt_BR")
     assert i18n.tr("Quick win") == "Vitória rápida"
+
+
+def test_document_save_dialog_in_portuguese(qtbot, qapp, qt_english, monkeypatch):
+    from ui.documents.actions import ask_save_path
+
+    app_module.install_qt_translations(qapp, "pt_BR")
+    real = QFileDialog.getSaveFileName
+
+    def widget_dialog(*args, **kwargs):
+        return real(*args, options=QFileDialog.Option.DontUseNativeDialog)
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", widget_dialog)
+    seen = labels_of_next_file_dialog(qtbot, lambda: ask_save_path(None, "QBR", "qbr.pptx", ("pptx", "pdf")))
+    assert seen["lookInLabel"] == "Procurar em:" and seen["fileTypeLabel"] == "Arquivos do tipo:"

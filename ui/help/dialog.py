@@ -52,21 +52,40 @@ def _plain(text: str) -> str:
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").rstrip(".").strip()
 
 
-def _where(action: QAction, window: QWidget) -> str:
+def _where(action: QAction, places: dict[int, str]) -> str:
+    """The menu that shows the action, else the page (or dialog) it belongs to."""
     for widget in action.associatedObjects():
         if isinstance(widget, QMenu) and widget.title():
             return _plain(widget.title())
     parent = action.parent()
-    while parent is not None and parent is not window:
-        title = parent.property("helpTitle") if hasattr(parent, "property") else None
-        if title:
-            return str(title)
+    while parent is not None:
+        if id(parent) in places:
+            return places[id(parent)]
         parent = parent.parent()
     return ""
 
 
+def _places(window: QWidget) -> dict[int, str]:
+    """Every page of the main window, built now if it was not yet, by its sidebar title."""
+    places: dict[int, str] = {}
+    pages = getattr(window, "pages", None)
+    if pages is None:
+        return places
+    from ui.main_window import page_factories
+
+    titles = {key: title for key, title, _factory in page_factories()}
+    for key in list(pages):
+        page = pages[key]  # a page not opened yet is built: its shortcuts are real too
+        places[id(page)] = titles.get(key, key)
+    account_page = getattr(window, "account_page", None)
+    if account_page is not None:
+        places[id(account_page)] = tr("Account page")
+    return places
+
+
 def window_shortcuts(window: QWidget) -> list[Shortcut]:
-    """Every QAction of ``window`` (menus, pages built so far, the account page) that has a shortcut."""
+    """Every QAction of ``window`` (its menus and every page) that has a shortcut."""
+    places = _places(window)
     seen: set[tuple[str, str]] = set()
     found: list[Shortcut] = []
     for action in window.findChildren(QAction):
@@ -81,7 +100,7 @@ def window_shortcuts(window: QWidget) -> list[Shortcut]:
         if (text, keys) in seen:
             continue
         seen.add((text, keys))
-        found.append(Shortcut(text, keys, _where(action, window)))
+        found.append(Shortcut(text, keys, _where(action, places)))
     return sorted(found, key=lambda s: (s.where == "", s.where.casefold(), s.action.casefold()))
 
 

@@ -36,7 +36,7 @@ from ui.workers import run_in_background
 HitRole = Qt.ItemDataRole.UserRole + 10
 RESULT_LIMIT = 200
 MATCH_COLOR = QColor(250, 204, 21, 120)  # a marker pen over the text, readable on light and selected rows
-SNIPPET_BEFORE = 40  # characters of context before the first match in the second line
+SNIPPET_BEFORE = 24  # a match further into the note than this starts the line near it
 
 # Period filter: key and how many days back from today it starts (None = any time).
 PERIODS = (("any", None), ("7d", 7), ("30d", 30), ("90d", 90), ("365d", 365))
@@ -58,12 +58,13 @@ def period_start(key: str, today: date) -> date | None:
 
 
 def snippet(text: str, wanted: list[str], width: int = 120) -> str:
-    """One line of ``text`` that shows its first match (the note's start when none)."""
+    """One line of ``text`` that shows its first match early (the row is narrow: the account and
+    kind come first), or the note's start when nothing in it matches."""
     flat = " ".join(plain_preview(line, 10_000) for line in (text or "").splitlines() if line.strip())
     spans = timeline.match_spans(flat, wanted)
-    if not spans or spans[0][0] < width - 20:
+    if not spans or spans[0][0] <= SNIPPET_BEFORE:
         return flat if len(flat) <= width else flat[: width - 1] + "…"
-    start = max(0, spans[0][0] - SNIPPET_BEFORE)
+    start = flat.rfind(" ", 0, spans[0][0] - SNIPPET_BEFORE // 2) + 1  # from a word's start
     piece = flat[start : start + width - 1]
     return "…" + piece + ("…" if start + width - 1 < len(flat) else "")
 
