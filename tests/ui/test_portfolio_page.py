@@ -61,4 +61,6 @@ def test_presets_are_distinct_in_december(page):
 def test_empty_book_cards_show_a_dash_not_undefined(page):
     assert page.cards["grr"].value.text() == "—"
     assert page.cards["nps"].value.text() == "—"
-    assert "Import the MRR history" in " ".join(t.get_text() for t in page.charts["bridge"].figure.axes[0].texts)
+    assert "Import the MRR history" in " ".join(
+        t.get_text() for t in page.charts["bridge"].figure.axes[0].texts
+    )

@@ -503,7 +503,7 @@ class TodayPage(QWidget):
         )
         if t.get("groups"):
             text += " · " + tr("{n} grouped reminders", n=t["groups"])
-        empty_book = t.get("accounts", 1) == 0
+        empty_book = view.accounts == 0
         self.welcome.setVisible(empty_book)
         self.content.setVisible(not empty_book)
         nothing = not any(t.get(k) for k in ("tasks", "renewals", "untouched", "health", "alerts", "groups"))
