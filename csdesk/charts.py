@@ -651,6 +651,11 @@ def average_health_figure(
     )
     low = max(0, min(values) - 15)
     ax.set_ylim(low, 100)
+    # A band label below the visible scores ("Crítico" at 30 when the axis starts at 55) would
+    # make the layout keep an empty strip for it under the chart.
+    for text in list(ax.texts):
+        if text.get_transform() == ax.get_yaxis_transform() and text.get_position()[1] < low:
+            text.remove()
     ax.set_xlim(xs[0], xs[-1] + 2)
     _date_axis(ax, days, language)
     ax.set_ylabel(tr("Average score", language))

@@ -137,3 +137,17 @@ def test_renewals_legend_never_covers_the_figures_on_the_bars(size):
     legend = fig.legends[0].get_window_extent(renderer)
     for text in fig.axes[0].texts:
         assert not legend.overlaps(text.get_window_extent(renderer)), text.get_text()
+
+
+def test_average_health_fills_its_figure_when_red_is_off_the_axis():
+    from datetime import timedelta
+
+    series = [(date(2026, 1, 1) + timedelta(days=7 * i), 70.0 + i % 5, 100) for i in range(48)]
+    fig = charts.average_health_figure(series, "pt_BR", 80, 60, size=(5, 4.6))
+    drawn(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts if t.get_text() in ("Saudável", "Em risco", "Crítico")] == [
+        "Saudável",
+        "Em risco",
+    ]
+    assert ax.get_position().y0 < 0.2  # the plot reaches down near the bottom, no blank strip
