@@ -137,3 +137,34 @@ def test_edit_and_delete_need_a_selection(page):
 
 def test_model_passes_the_model_tester(qtmodeltester, page):
     qtmodeltester.check(page.contacts_tab.model)
+
+
+def test_delete_key_in_the_main_window_deletes_the_contact_not_the_account(
+    qtbot, monkeypatch, context, account_id
+):
+    from PySide6.QtCore import Qt
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    try:
+        page = window.account_page
+        with qtbot.waitSignal(page.overviewLoaded, timeout=5000):
+            window.open_account(account_id)
+        tab = page.contacts_tab
+        page.tabs.setCurrentWidget(tab)
+        tab.view.selectRow(0)
+        tab.view.setFocus()
+        asked = []
+        monkeypatch.setattr(
+            QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No
+        )
+        qtbot.keyClick(tab.view, Qt.Key.Key_Delete)
+        assert asked and "Ana Souza" in asked[0]
+    finally:
+        window.reminders.stop()
+        QThreadPool.globalInstance().waitForDone(5000)
