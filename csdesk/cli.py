@@ -71,8 +71,22 @@ def database_location(args: argparse.Namespace) -> str:
 
 
 def open_db(args: argparse.Namespace) -> Database:
-    """Open the database named by ``--db`` (or the default one) for a command."""
-    return open_database(database_location(args))
+    """Open the database named by ``--db`` (or the default one) for a command.
+
+    A command that writes while another program does waits its turn, as long
+    as it takes (Ctrl+C stops it), saying so once on stderr.
+    """
+    database = open_database(database_location(args))
+    said = False
+
+    def waiting() -> None:
+        nonlocal said
+        if not said:
+            said = True
+            print(f"csdesk: {i18n.tr('Waiting for another CSDesk…')}", file=sys.stderr, flush=True)
+
+    database.waiting = waiting
+    return database
 
 
 def _gui_arguments(argv: list[str]) -> argparse.Namespace | None:

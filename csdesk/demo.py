@@ -29,7 +29,7 @@ from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
 from csdesk import clock, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold, name_key
 from db import Database, search
 from db.models import (
@@ -1323,7 +1323,11 @@ def generate(
     counts = dict.fromkeys([name for name, _ in _TABLES] + ["measures"], 0)
     churned = 0
     mrr_total = 0
-    with db.engine.begin() as conn, search.bulk_insert(conn):
+    with (
+        db.connect(write=True, waiting=write_waiting(progress)) as conn,
+        conn.begin(),
+        search.bulk_insert(conn),
+    ):
         if conn.execute(select(func.count()).select_from(Account)).scalar():
             raise UserError(tr("The database already has accounts; create the demo book in a new database."))
         next_contact = (conn.execute(select(func.max(Contact.id))).scalar() or 0) + 1

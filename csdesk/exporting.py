@@ -194,6 +194,15 @@ BOOK_EXPORT_HEADERS = {
     "plan": ("Success plan",),
 }
 STATUS_LABELS = {"active": "Active", "churned": "Churned"}
+# Who each row is, whatever the table shows: a spreadsheet row without its CNPJ and
+# domain cannot be matched back to the CRM (both columns are hidden by default).
+IDENTITY_KEYS = ("name", "cnpj", "domain")
+
+
+def export_keys(keys: Sequence[str]) -> list[str]:
+    """The table's visible column ``keys`` with the account's name, CNPJ and domain leading."""
+    rest = [k for k in keys if k not in IDENTITY_KEYS]
+    return list(IDENTITY_KEYS) + rest
 
 
 def _labels(values: np.ndarray, labels: dict[str, str], language: str) -> list[str | None]:
@@ -227,7 +236,10 @@ def _currencies(book: Book, rows: np.ndarray) -> list[str]:
 def book_columns(
     book: Book, rows: np.ndarray, keys: Sequence[str], language: str | None = None
 ) -> list[ExportColumn]:
-    """The visible ``rows`` of the book, with the table's visible column ``keys``, ready to write."""
+    """The visible ``rows`` of the book, with the table's visible column ``keys``, ready to write.
+
+    Name, CNPJ and domain always come first (:func:`export_keys`).
+    """
     language = language or i18n.current_language()
     f = _RowsView(book, rows)
 
@@ -236,7 +248,7 @@ def book_columns(
 
     out: list[ExportColumn] = []
     codes = _currencies(book, rows)
-    for key in keys:
+    for key in export_keys(keys):
         if key not in BOOK_EXPORT_HEADERS:
             continue
         h = headers(key)

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from csdesk import clock, formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
@@ -372,10 +372,12 @@ def _ensure_default(session: Session) -> None:
 
 def list_models(db: Database) -> list[Model]:
     """The default model first, then one per segment; creates the default on first use."""
-    with db.transaction() as session:
-        _ensure_default(session)
-        rows = session.scalars(select(HealthModel)).all()
-        models = [_model_from_row(r) for r in rows]
+    with db.session() as session:  # reading never waits for another writer
+        models = [_model_from_row(r) for r in session.scalars(select(HealthModel))]
+    if not any(m.segment is None for m in models):
+        with db.transaction() as session:
+            _ensure_default(session)
+            models = [_model_from_row(r) for r in session.scalars(select(HealthModel))]
     order = {None: -1} | {s: i for i, s in enumerate(vocab.SEGMENTS)}
     return sorted(models, key=lambda m: order.get(m.segment, 99))
 
@@ -922,7 +924,7 @@ def recompute(
     latest_rows: list[dict[str, Any]] = []
     drops: list[_Drop] = []
     reds: list[tuple[int, date | None, str | None]] = []
-    with db.transaction() as session:
+    with db.transaction(write_waiting(progress)) as session:
         stmt = delete(HealthSnapshot).where(HealthSnapshot.as_of >= days[0])
         if account_ids is not None:
             stmt = stmt.where(HealthSnapshot.account_id.in_([int(i) for i in inputs.ids]))

@@ -22,6 +22,8 @@ LANGUAGES = ("pt_BR", "en")
 DEFAULT_LANGUAGE = "pt_BR"
 
 _current = "en"
+_CATALOG_FORMAT = 2  # part of the cache key: 2 keeps both forms of a plural message
+_PLURAL_SEPARATOR = "\x04"  # between the two forms of a plural message (gettext's context mark)
 
 
 def system_language() -> str:
@@ -64,7 +66,9 @@ def catalog(language: str) -> dict[str, str]:
         return {}
     files = sorted(folder.glob("*.po"))
     stats = [(f.name, f.stat()) for f in files]
-    stamp = hashlib.sha1(repr([(name, st.st_size, st.st_mtime_ns) for name, st in stats]).encode())
+    stamp = hashlib.sha1(
+        repr([_CATALOG_FORMAT] + [(name, st.st_size, st.st_mtime_ns) for name, st in stats]).encode()
+    )
     cached = cache_dir() / f"translations-{language}-{stamp.hexdigest()[:16]}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
@@ -82,10 +86,16 @@ def _read_catalog(files: list[Path], language: str) -> dict[str, str]:
     for po_file in files:
         with po_file.open("rb") as handle:
             for message in read_po(handle, locale=language):
-                if message.id and message.string and not message.fuzzy:
-                    key = message.id if isinstance(message.id, str) else message.id[0]
-                    value = message.string if isinstance(message.string, str) else message.string[0]
-                    messages[key] = value
+                if not message.id or not message.string or message.fuzzy:
+                    continue
+                if isinstance(message.id, str):
+                    messages[message.id] = message.string
+                    continue
+                # A plural message (msgid_plural, msgstr[0], msgstr[1]) is kept under
+                # plural_key(): the English forms may be the same word ("{n} overdue").
+                forms = [message.string] if isinstance(message.string, str) else list(message.string)
+                if all(forms):
+                    messages[plural_key(*message.id[:2])] = _PLURAL_SEPARATOR.join(forms[:2])
     return messages
 
 
@@ -106,6 +116,37 @@ def tr(text: str, language: str | None = None, /, **values: object) -> str:
     language = language or _current
     translated = catalog(language).get(text, text) if language != "en" else text
     return translated.format(**values) if values else translated
+
+
+def plural_form(n: int, language: str | None = None) -> int:
+    """0 for the singular, 1 for the plural: English ``n != 1``, pt-BR ``n > 1`` (0 and 1 are singular)."""
+    language = language or _current
+    if language == "pt_BR":
+        return int(abs(n) > 1)
+    return int(abs(n) != 1)
+
+
+def plural_key(singular: str, plural_text: str) -> str:
+    """The catalogue key of a plural message."""
+    return f"{singular}{_PLURAL_SEPARATOR}{plural_text}"
+
+
+def plural(n: int, singular: str, plural_text: str, language: str | None = None, /, **values: object) -> str:
+    """The translated form a count needs: ``plural(n, "{n} account", "{n} accounts")``.
+
+    ``{n}`` is filled with ``n`` unless given (pass ``n=formatting.number(n)`` for
+    thousands separators). A .po file holds each pair as one plural message
+    (msgid, msgid_plural, msgstr[0] singular, msgstr[1] plural).
+    """
+    language = language or _current
+    values.setdefault("n", n)
+    form = plural_form(n, language)
+    forms = (singular, plural_text)
+    if language != "en":
+        translated = catalog(language).get(plural_key(singular, plural_text))
+        if translated:
+            forms = tuple(translated.split(_PLURAL_SEPARATOR, 1))  # type: ignore[assignment]
+    return forms[min(form, len(forms) - 1)].format(**values)
 
 
 def label(labels: dict[str, str], key: str | None, language: str | None = None) -> str:

@@ -34,9 +34,49 @@ def _renderer() -> MarkdownIt:
         return f"<span>[{html.escape(alt or 'image')}]</span>"
 
     md.add_render_rule("image", image)
+    md.core.ruler.push("task_lists", _task_lists)
+    md.add_render_rule("task_box", _task_box)
     md.enable("table")
     md.enable("strikethrough")
     return md
+
+
+_TASK = re.compile(r"^\[([ xX])\](?:\s+|$)")
+TASK_OPEN, TASK_DONE = "☐", "☑"
+
+
+def _task_lists(state) -> None:
+    """``- [ ] item`` / ``- [x] item``: the item starts with a box, never a form control.
+
+    The box is a character, not an ``<input>``: the note viewer runs nothing, and
+    a ticked box is text, so nothing in a note can change it by a click.
+    """
+    from markdown_it.token import Token
+
+    tokens = state.tokens
+    for i in range(2, len(tokens)):
+        inline = tokens[i]
+        if (
+            inline.type != "inline"
+            or tokens[i - 1].type != "paragraph_open"
+            or tokens[i - 2].type != "list_item_open"
+            or not inline.children
+            or inline.children[0].type != "text"
+        ):
+            continue
+        first = inline.children[0]
+        match = _TASK.match(first.content)
+        if not match:
+            continue
+        first.content = first.content[match.end() :]
+        box = Token("task_box", "", 0)
+        box.meta = {"done": match.group(1) != " "}
+        inline.children.insert(0, box)
+        tokens[i - 2].attrSet("class", "task")
+
+
+def _task_box(renderer, tokens, idx, options, env) -> str:
+    return f'<span class="task-box">{TASK_DONE if tokens[idx].meta["done"] else TASK_OPEN}</span> '
 
 
 def render_markdown(text: str | None) -> str:
@@ -46,6 +86,7 @@ def render_markdown(text: str | None) -> str:
     return _renderer().render(text)
 
 
+_TASK_LINE = re.compile(r"^(\s*[-*+]\s+)\[([ xX])\]")
 _MD_NOISE = re.compile(r"[*_`#>~]|!\[|\]\([^)]*\)|\[")
 
 
@@ -54,6 +95,7 @@ def plain_preview(text: str | None, length: int = 160) -> str:
     if not text:
         return ""
     for line in text.splitlines():
+        line = _TASK_LINE.sub(lambda m: m.group(1) + (TASK_OPEN if m.group(2) == " " else TASK_DONE), line)
         line = _MD_NOISE.sub("", line).strip(" -\t")
         if line:
             return line if len(line) <= length else line[: length - 1] + "…"

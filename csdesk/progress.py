@@ -12,6 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from csdesk.i18n import tr
+
 
 class Cancelled(Exception):
     """The user cancelled; the work's transaction must roll back."""
@@ -81,3 +83,20 @@ class Progress:
 
 
 SILENT = Progress()
+
+
+def write_waiting(progress: Progress) -> Callable[[], None] | None:
+    """What a write transaction calls while another program writes to the database.
+
+    It reports "Waiting for another CSDesk…" and raises :class:`Cancelled` when
+    the user cancels, so a job waits as long as it takes but never past Cancel.
+    None for ``SILENT``: nothing to report to, nobody to cancel (the database's
+    own default applies: the CLI's note on stderr, else a bounded wait).
+    """
+    if progress is SILENT:
+        return None
+
+    def waiting() -> None:
+        progress.step(0, 0, tr("Waiting for another CSDesk…"), force=True)
+
+    return waiting

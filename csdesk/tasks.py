@@ -24,7 +24,7 @@ from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
 from csdesk.health import qbr_meeting
 from csdesk.i18n import tr
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold
 from db import Database
 from db.models import Account, Setting, Task, TimelineEvent
@@ -551,7 +551,7 @@ def run_rules(db: Database, today: date | None = None, progress: Progress = SILE
     since = today if checked is None else min(checked, today)
     progress.step(0, max(len(wanted), 1), tr("Checking reminders"), force=True)
     created = 0
-    with db.transaction() as session:
+    with db.transaction(write_waiting(progress)) as session:
         fresh, _grouped = _to_create(_open_reminders(session, wanted), since)
         for index, reminder in enumerate(fresh):
             task = Task(

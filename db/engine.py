@@ -4,6 +4,16 @@ Problems of the user's world (not a database, locked, read-only, corrupt,
 newer schema) raise :class:`DatabaseError` with a message that names the file
 and what to do; the file is never modified in those cases.
 
+A file path is opened exactly as given: it never passes through URL parsing,
+so ``?``, ``#`` and ``%`` in a name are plain characters. Only text that starts
+with ``scheme://`` is taken as a SQLAlchemy URL.
+
+Writers wait their turn; readers never wait. Every write transaction takes the
+write lock when it begins (SQLite: ``BEGIN IMMEDIATE``), before its first read,
+and waits for another program's write transaction to end, calling a
+``waiting`` callback meanwhile (which may raise to give up). Readers see the
+last committed state (WAL) while someone writes.
+
 Opening an up-to-date SQLite file needs only the standard ``sqlite3`` module:
 SQLAlchemy (a third of a second to import) is loaded when the first session or
 engine is asked for, so the window can show the book before that.
@@ -12,20 +22,32 @@ engine is asked for, so the window can show the book before that.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 FULL_CHECK_MAX_BYTES = 64 * 1024 * 1024  # files up to this size are fully checked on open
+# A writer retries the write lock every slice, calling its ``waiting`` callback in between
+# (so a GUI job reports and can be cancelled, and Ctrl+C reaches the CLI).
+WRITE_WAIT_SLICE_MS = 100
+# A writer nobody can cancel (no ``waiting`` callback) gives up after this long.
+WRITE_WAIT_SECONDS = 300.0
+
+Waiting = Callable[[], None]
+"""Called while a write transaction waits for another program's; raises to stop waiting."""
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")  # two letters at least: C:// is a Windows path
 
 
 class DatabaseError(Exception):
@@ -35,10 +57,15 @@ class DatabaseError(Exception):
 class Database:
     """An open, migrated database: its engine and sessions, created on first use."""
 
-    def __init__(self, url: str, location: str, sqlite_path: Path | None, engine: Engine | None = None):
-        self.url = url
+    def __init__(
+        self, url: str | None, location: str, sqlite_path: Path | None, engine: Engine | None = None
+    ):
+        self.url = url  # the SQLAlchemy URL given; None for a file given by its path
         self.location = location  # a file path for SQLite, else the URL without password
         self.sqlite_path = sqlite_path  # None for in-memory and server databases
+        # What write transactions call while they wait for another program, when their
+        # caller gives nothing: the CLI says so on stderr (and waits until Ctrl+C).
+        self.waiting: Waiting | None = None
         self._engine = engine
         self._sessions: sessionmaker[Session] | None = None
         self._lock = threading.Lock()  # the GUI and background jobs may ask first at once
@@ -47,7 +74,7 @@ class Database:
     def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = _create_engine(self.url)
+                self._engine = _create_engine(self.url, self.sqlite_path)
             return self._engine
 
     @property
@@ -65,17 +92,27 @@ class Database:
         return self.sessions()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, waiting: Waiting | None = None) -> Iterator[Session]:
         """A session inside one write transaction, committed on success.
 
-        On SQLite it takes the write lock at BEGIN: a transaction that reads and
-        then writes must not find, at its first write, that another connection
-        (a background job, the GUI) committed meanwhile — SQLite would fail it
-        at once instead of waiting.
+        It takes the write lock at BEGIN, waiting for another program's write
+        transaction to end (``waiting`` is called meanwhile; see :func:`writing`):
+        a transaction that reads and then writes must not find, at its first
+        write, that another connection committed meanwhile — SQLite would fail
+        it at once instead of waiting.
         """
-        with self.sessions(bind=self.engine.execution_options(csdesk_write=True)) as session:
+        with self.sessions(bind=writing(self.engine, waiting or self.waiting)) as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def connect(self, *, write: bool = False, waiting: Waiting | None = None) -> Iterator[Connection]:
+        """A Core connection, closed afterwards; with ``write``, its transactions take
+        the write lock when they begin, as :meth:`transaction` does."""
+        with self.engine.connect() as conn:
+            if write:
+                writing(conn, waiting or self.waiting)
+            yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
@@ -100,12 +137,21 @@ class Database:
                 self._engine.dispose()
 
 
-def to_url(path_or_url: str | os.PathLike[str]) -> str:
-    """A plain path becomes a SQLite URL; a SQLAlchemy URL is kept as it is."""
-    text = os.fspath(path_or_url)
-    if "://" in text:
-        return text
-    return "sqlite:///" + str(Path(text).expanduser().resolve())
+def is_url(text: str) -> bool:
+    """True for a SQLAlchemy URL (``scheme://...``), False for a file path."""
+    return _URL.match(text) is not None
+
+
+def writing(bind, waiting: Waiting | None = None):
+    """``bind`` (an engine or a connection) set so its transactions take the write lock.
+
+    The lock is taken when the transaction begins, waiting for another
+    program's write transaction to end. ``waiting`` is called every
+    ``WRITE_WAIT_SLICE_MS`` meanwhile and may raise to stop waiting; without it
+    the wait ends after ``WRITE_WAIT_SECONDS`` with a :class:`DatabaseError`.
+    A connection is changed in place; an engine gives a new one.
+    """
+    return bind.execution_options(csdesk_write=True, csdesk_waiting=waiting)
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -120,23 +166,72 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _create_engine(url: str) -> Engine:
-    from sqlalchemy import create_engine, event
+def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
+    """The engine of a URL, or of a SQLite file given by its path (``url`` None)."""
+    from sqlalchemy import URL, create_engine, event
 
-    engine = create_engine(url)
+    # URL.create takes the path as it is: a URL string would be parsed (``?`` starts
+    # a query, ``%41`` is decoded), and the driver gets the file name unchanged.
+    engine = create_engine(
+        url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path))
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
+    # Another engine (PostgreSQL: an advisory lock, pg_try_advisory_xact_lock in the same
+    # loop) takes its write lock in its own "begin" listener, reading the same options.
     return engine
 
 
 def _begin_sqlite(conn) -> None:
-    immediate = conn.get_execution_options().get("csdesk_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if not options.get("csdesk_write", False):
+        conn.exec_driver_sql("BEGIN")  # readers never wait: WAL gives them the last commit
+        return
+    _begin_immediate(conn.connection.driver_connection, options.get("csdesk_waiting"))
 
 
-def _check_sqlite_file(path: Path, create: bool) -> None:
-    """Refuse, without touching it, a file that is not a usable SQLite database."""
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc)
+    return "locked" in message or "busy" in message
+
+
+def _begin_immediate(raw: sqlite3.Connection, waiting: Waiting | None) -> None:
+    """BEGIN IMMEDIATE, retried in short slices until the write lock is free.
+
+    The busy timeout alone would wait inside one SQLite call that nothing can
+    interrupt, and then fail; here each slice returns to Python, which reports
+    (``waiting``), lets the user cancel, and waits as long as it takes.
+    """
+    started = time.monotonic()
+    raw.execute(f"PRAGMA busy_timeout={WRITE_WAIT_SLICE_MS}")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+            if waiting is not None:
+                waiting()
+            elif time.monotonic() - started >= WRITE_WAIT_SECONDS:
+                path = next((row[2] for row in raw.execute("PRAGMA database_list") if row[1] == "main"), "")
+                raise DatabaseError(
+                    f"{path or 'the database'}: another program has been writing to it for "
+                    f"{round(WRITE_WAIT_SECONDS)} s. Try again when it has finished; nothing was changed."
+                )
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def _check_sqlite_file(path: Path, create: bool) -> bool:
+    """Refuse, without writing to it, a file that is not a usable CSDesk database.
+
+    Returns True for an up-to-date CSDesk book, which needs no migration and no
+    DDL and so opens with ``sqlite3`` alone; False for a new, empty or older
+    one (SQLAlchemy's path).
+    """
     if not path.exists():
         if not create:
             raise DatabaseError(f"{path}: no such database. Choose an existing file or create a new one.")
@@ -144,37 +239,99 @@ def _check_sqlite_file(path: Path, create: bool) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(path.parent, os.W_OK):
             raise DatabaseError(f"{path.parent}: folder is read-only; choose a folder you can write to.")
-        return
+        return False
     if path.is_dir():
         raise DatabaseError(f"{path}: is a folder, not a CSDesk database.")
     try:
         with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+            header = handle.read(HEADER_BYTES)
     except OSError as exc:
         raise DatabaseError(f"{path}: cannot be read ({exc.strerror}). Check its permissions.") from exc
-    if path.stat().st_size == 0:
-        return  # an empty file is a new database
-    if header != SQLITE_HEADER:
+    size = path.stat().st_size
+    if size == 0:
+        return False  # an empty file is a new database
+    if header[: len(SQLITE_HEADER)] != SQLITE_HEADER:
         raise DatabaseError(f"{path}: is not a CSDesk database (not an SQLite file). Nothing was changed.")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise DatabaseError(
             f"{path}: is read-only. Copy it to a folder you can write to, or change its permissions."
         )
-    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    _raise_if_truncated(path, header, size)
+    with _probe(path) as probe:
+        try:
+            # Reading the schema catches a damaged first page; a full scan would cost
+            # ~5 ms per MB, so big books get it in the background (verify_integrity).
+            names = {row[0] for row in probe.execute("SELECT name FROM sqlite_master")}
+            if names and "schema_info" not in names:
+                # Decided here, read-only: SQLAlchemy's connection would switch the file to WAL.
+                raise DatabaseError(
+                    f"{path}: is not a CSDesk database (it has tables but no schema version). "
+                    "Nothing was changed."
+                )
+            if size <= FULL_CHECK_MAX_BYTES:
+                _raise_if_damaged(path, probe)
+            return _is_current_book(probe, names)
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise DatabaseError(f"{path}: is locked by another program. Close it and try again.") from exc
+            raise DatabaseError(f"{path}: cannot be opened ({exc}). Nothing was changed.") from exc
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(
+                f"{path}: is damaged or not a database ({exc}). Nothing was changed."
+            ) from exc
+
+
+HEADER_BYTES = 100
+
+
+def _raise_if_truncated(path: Path, header: bytes, size: int) -> None:
+    """Refuse a file shorter than the page count its header records (a copy cut short).
+
+    Checked from the header alone, so even a big file is refused before SQLite
+    opens it. Skipped while a -wal or -journal file may hold the missing pages.
+    """
+    if len(header) < HEADER_BYTES:
+        raise DatabaseError(f"{path}: is damaged (shorter than an SQLite header). Nothing was changed.")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The page count is valid only when written by the same change as the change counter.
+    valid = header[24:28] == header[92:96] and pages > 0
+    if not valid or size >= pages * page_size:
+        return
+    if any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-journal")):
+        return
+    raise DatabaseError(
+        f"{path}: is damaged ({size} bytes where its header records {pages * page_size}: "
+        "a copy cut short?). Restore it from a backup; nothing was changed."
+    )
+
+
+@contextmanager
+def _probe(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that only reads ``path`` and leaves nothing beside it.
+
+    Opening a WAL-mode file creates its -wal and -shm files. A read-write
+    connection removes them when it closes; a read-only one would leave them
+    behind. So the probe is read-write but ``query_only``, except when a -wal
+    file is already there (another program has the file open, or stopped
+    without closing it): then it is read-only, which never copies someone
+    else's log into the file.
+    """
+    if Path(f"{path}-wal").exists():
+        connection = sqlite3.connect(
+            path.absolute().as_uri() + "?mode=ro",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+        )
+    else:
+        connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
-        # Reading the schema catches a damaged first page; a full scan would cost
-        # ~5 ms per MB, so big books get it in the background (verify_integrity).
-        probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        if path.stat().st_size <= FULL_CHECK_MAX_BYTES:
-            _raise_if_damaged(path, probe)
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseError(f"{path}: is locked by another program. Close it and try again.") from exc
-        raise DatabaseError(f"{path}: cannot be opened ({exc}). Nothing was changed.") from exc
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path}: is damaged or not a database ({exc}). Nothing was changed.") from exc
+        connection.execute("PRAGMA query_only=1")
+        yield connection
     finally:
-        probe.close()
+        connection.close()
 
 
 def _raise_if_damaged(path: Path, connection: sqlite3.Connection) -> None:
@@ -192,61 +349,47 @@ def verify_integrity(path: str | os.PathLike[str]) -> None:
     Slow on a big book (seconds): the GUI runs it in the background after opening.
     """
     path = Path(path)
-    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        _raise_if_damaged(path, probe)
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path}: is damaged ({exc}). Restore it from a backup.") from exc
-    finally:
-        probe.close()
+    with _probe(path) as probe:
+        try:
+            _raise_if_damaged(path, probe)
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseError(f"{path}: is damaged ({exc}). Restore it from a backup.") from exc
 
 
-def _is_current_sqlite_book(path: Path) -> bool:
-    """True for an existing CSDesk file at the current schema with everything installed.
+def _is_current_book(connection: sqlite3.Connection, names: set[str]) -> bool:
+    """True for a CSDesk file at the current schema with everything installed, in WAL mode.
 
-    Such a file needs no migration and no DDL, so it opens with ``sqlite3`` alone.
-    Taking and releasing the write lock checks that no other program holds it.
+    It takes no write lock: a book another program is writing to opens (and
+    reads) at once; writers wait for their turn when they begin.
     """
     from db import schema, search
 
-    if not path.is_file() or path.stat().st_size == 0:
+    if "schema_info" not in names or not search.installed_in(names):
         return False
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    try:
-        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-        if "schema_info" not in names or not search.installed_in(names):
-            return False
-        row = connection.execute("SELECT version FROM schema_info").fetchone()
-        if row is None or row[0] != schema.CURRENT_VERSION:
-            return False
-        if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            return False
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseError(f"{path}: is locked by another program. Close it and try again.") from exc
-        return False  # let the full open explain it
-    finally:
-        connection.close()
+    row = connection.execute("SELECT version FROM schema_info").fetchone()
+    if row is None or row[0] != schema.CURRENT_VERSION:
+        return False
+    return connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
 
 
 def open_database(path_or_url: str | os.PathLike[str], *, create: bool = True) -> Database:
-    """Open (creating if asked) and migrate a database to the current schema."""
-    url = to_url(path_or_url)
-    path = _sqlite_file(url)
-    if path is not None:
-        _check_sqlite_file(path, create)
-        if _is_current_sqlite_book(path):
-            return Database(url, str(path), path)
+    """Open (creating if asked) and migrate a database to the current schema.
+
+    A path is taken as it is (no URL decoding); ``scheme://...`` is a SQLAlchemy URL.
+    """
+    text = os.fspath(path_or_url)
+    if is_url(text):
+        url: str | None = text
+        path = _sqlite_file(text)
+    else:
+        url, path = None, Path(text).expanduser().resolve()
+    if path is not None and _check_sqlite_file(path, create):
+        return Database(url, str(path), path)
     return _open_with_sqlalchemy(url, path)
 
 
 def _sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL; None for in-memory and server databases."""
-    if url.startswith("sqlite:///") and "?" not in url:  # what to_url makes of a path
-        return Path(url.removeprefix("sqlite:///"))
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -255,7 +398,7 @@ def _sqlite_file(url: str) -> Path | None:
     return None
 
 
-def _open_with_sqlalchemy(url: str, sqlite_path: Path | None) -> Database:
+def _open_with_sqlalchemy(url: str | None, sqlite_path: Path | None) -> Database:
     """Create, upgrade or install what a database lacks (this needs SQLAlchemy)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
@@ -263,13 +406,16 @@ def _open_with_sqlalchemy(url: str, sqlite_path: Path | None) -> Database:
     from db import schema, search
 
     location = str(sqlite_path) if sqlite_path else make_url(url).render_as_string(hide_password=True)
-    engine = _create_engine(url)
+    engine = _create_engine(url, sqlite_path)
     try:
         schema.upgrade(engine, location)
-        search.install(engine)
+        search.install(writing(engine))
     except schema.SchemaError as exc:
         engine.dispose()
         raise DatabaseError(str(exc)) from exc
+    except DatabaseError:
+        engine.dispose()
+        raise
     except DBAPIError as exc:
         engine.dispose()
         message = str(exc.orig) if exc.orig else str(exc)

@@ -175,6 +175,7 @@ def upgrade(engine: Engine, location: str) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
+    from db.engine import DatabaseError, writing
     from db.models import Base, SchemaInfo
 
     with engine.connect() as conn:
@@ -182,11 +183,15 @@ def upgrade(engine: Engine, location: str) -> int:
             version = read_version(conn)
         except SchemaError as exc:
             raise SchemaError(f"{location}: {exc}. Nothing was changed.") from exc
+    writer = writing(engine)  # creating and upgrading wait for any other writer, then hold it off
     if version is None:
-        with engine.begin() as conn:
-            Base.metadata.create_all(conn)
-            conn.execute(SchemaInfo.__table__.insert().values(id=1, version=CURRENT_VERSION))
-        return 0
+        with writer.begin() as conn:
+            # Another CSDesk may have created it while this one waited for the write lock.
+            version = read_version(conn)
+            if version is None:
+                Base.metadata.create_all(conn)
+                conn.execute(SchemaInfo.__table__.insert().values(id=1, version=CURRENT_VERSION))
+                return 0
     if version > CURRENT_VERSION:
         raise SchemaError(
             f"{location}: was saved by a newer CSDesk (schema {version}, this one knows up to "
@@ -203,9 +208,13 @@ def upgrade(engine: Engine, location: str) -> int:
                 ) from exc
         for target in range(version + 1, CURRENT_VERSION + 1):
             try:
-                with engine.begin() as conn:
+                with writer.begin() as conn:
+                    if read_version(conn) >= target:
+                        continue  # another CSDesk took this step while this one waited
                     MIGRATIONS[target](conn)
                     conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
+            except DatabaseError:
+                raise  # waited too long for another writer: the engine's own message
             except DBAPIError as exc:
                 if _is_lock_error(exc):
                     raise  # the engine turns it into "locked by another program"

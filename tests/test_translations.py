@@ -25,6 +25,52 @@ def tr_literals() -> dict[str, Path]:
     return found
 
 
+def plural_literals() -> dict[tuple[str, str], Path]:
+    """(singular, plural) of plural(n, "...", "...") calls in csdesk/ and ui/."""
+    found: dict[tuple[str, str], Path] = {}
+    for package in ("csdesk", "ui"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == "plural"
+                    and len(node.args) >= 3
+                    and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args[1:3])
+                ):
+                    found.setdefault((node.args[1].value, node.args[2].value), path)
+    return found
+
+
+def test_every_plural_string_has_both_pt_br_forms():
+    catalog = i18n.catalog("pt_BR")
+    found = plural_literals()
+    assert ("{n} scored account", "{n} scored accounts") in found
+    missing = sorted(
+        f"{path.relative_to(ROOT)}: {pair!r}"
+        for pair, path in found.items()
+        if i18n.plural_key(*pair) not in catalog
+    )
+    assert not missing, "missing pt-BR plural messages (msgid_plural, msgstr[0], msgstr[1]):\n" + "\n".join(
+        missing
+    )
+
+
+def test_plural_picks_the_form_of_each_language():
+    one, many = "{n} scored account", "{n} scored accounts"
+    assert i18n.plural(1, one, many, "en") == "1 scored account"
+    assert i18n.plural(0, one, many, "en") == "0 scored accounts"
+    assert i18n.plural(2, one, many, "en") == "2 scored accounts"
+    assert i18n.plural(1, one, many, "pt_BR") == "1 conta pontuada"
+    assert i18n.plural(0, one, many, "pt_BR") == "0 conta pontuada"  # pt-BR: 0 and 1 are singular
+    assert i18n.plural(2, one, many, "pt_BR") == "2 contas pontuadas"
+    assert i18n.plural(1234, one, many, "pt_BR", n="1.234") == "1.234 contas pontuadas"
+    # Same English word, two Portuguese forms.
+    assert i18n.plural(1, "{n} overdue", "{n} overdue", "pt_BR") == "1 atrasada"
+    assert i18n.plural(3, "{n} overdue", "{n} overdue", "pt_BR") == "3 atrasadas"
+    # Not in the catalogue: the English forms.
+    assert i18n.plural(1, "{n} widget", "{n} widgets", "pt_BR") == "1 widget"
+
+
 def vocabulary_labels() -> set[str]:
     labels = set()
     for name in dir(vocab):

@@ -44,6 +44,7 @@ MAX_RECENT = 8
 DATABASE_FILTER = "CSDesk (*.sqlite *.db *.csdesk);;*"
 LANGUAGE_NAMES = {"pt_BR": "Português (Brasil)", "en": "English"}
 PAGE_KEY = "main_window/page"
+SIDEBAR_WIDTH = 172  # "Carteira de clientes" and room to spare; every page fits beside it at 1024 px
 START_PAGE = "book"  # the book of business, until the user leaves the app on another page
 
 
@@ -150,13 +151,15 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication) and not app.styleSheet():
             app.setStyleSheet(load_style_sheet())
-        self.resize(1360, 820)
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QSize(1360, 820)
+        self.resize(min(1360, room.width()), min(820, room.height()))  # a 1024 × 700 laptop: all of it
         self.pages = LazyPages(self._build_page)
         self._account_page: QWidget | None = None
 
         self.sidebar = Sidebar()
         self.sidebar.setObjectName("sidebar")
-        self.sidebar.setFixedWidth(190)
+        self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
         self.sidebar.setIconSize(QSize(18, 18))
         self.stack = QStackedWidget()
         central = QWidget()

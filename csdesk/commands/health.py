@@ -9,7 +9,7 @@ from csdesk import formatting, health, metrics, vocab
 from csdesk.charts import CHART_NAMES
 from csdesk.cli import open_db
 from csdesk.errors import UserError
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from csdesk.output import write_json, write_table
 
 
@@ -93,7 +93,7 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         f"GRR: {rate(m.grr)}   NRR: {rate(m.nrr)}",
         f"NPS: {na if m.nps is None else formatting.number(m.nps, 1)} "
         f"({tr('{n} answers: {p} promoters, {s} passives, {d} detractors', n=m.nps_responses, p=m.promoters, s=m.passives, d=m.detractors)})",
-        f"CSAT: {na if m.csat is None else pct(m.csat, 1)} ({tr('{n} answers', n=m.csat_responses)})",
+        f"CSAT: {na if m.csat is None else pct(m.csat, 1)} ({plural(m.csat_responses, '{n} answer', '{n} answers')})",
     ]
     if m.churn_by_reason:
         lines.append(tr("Churn by reason") + ":")

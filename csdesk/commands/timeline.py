@@ -10,7 +10,7 @@ from csdesk import formatting, tasks, timeline, vocab
 from csdesk.accounts import resolve_account
 from csdesk.cli import open_db
 from csdesk.errors import UserError
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from csdesk.output import write_json, write_table
 
 LOG_KINDS = ("note", "call", "meeting", "email")
@@ -235,13 +235,17 @@ def run_today(args: argparse.Namespace) -> int:
         days = (a.renewal_date - today).days if a.renewal_date else 0
         out.write(
             f"  {formatting.day(a.renewal_date)}  "
-            + tr("in {n} days", n=days)
+            + plural(days, "in {n} day", "in {n} days")
             + f"  {a.name}  {formatting.money(a.mrr_cents)}\n"
         )
     section(tr("No touch for longer than the cadence"), view.totals["untouched"], len(view.untouched))
     for a in view.untouched:
         days = a.days_without_touch(today)
-        since = tr("never touched") if days is None else tr("{n} days without a touch", n=days)
+        since = (
+            tr("never touched")
+            if days is None
+            else plural(days, "{n} day without a touch", "{n} days without a touch")
+        )
         out.write(f"  {a.name} ({label(vocab.SEGMENT_LABELS, a.segment)}): {since}\n")
     return 0
 

@@ -54,7 +54,7 @@ from csdesk.importing import detect as D
 from csdesk.importing.prepare import Prepared, RowError, as_datetime, header_of, parse_columns
 from csdesk.importing.values import fast_name_key as name_key
 from csdesk.importing.values import name_keys
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold, normalize_domain
 from db import Database, bulk, search
 from db.models import (
@@ -2111,7 +2111,10 @@ def _no_cyclic_gc():
 
 def _run(db, prepared, result, as_of, dry_run, accept_rejects, progress) -> ImportResult:
     parsed = parse_columns(prepared, progress)
-    with db.engine.connect() as conn, _import_pragmas(conn, progress) as finish:
+    # A real import plans and writes in one transaction that takes the write lock first
+    # (waiting for another writer, cancellable); a dry run only reads, and never waits.
+    writer = db.connect(write=not dry_run, waiting=write_waiting(progress))
+    with writer as conn, _import_pragmas(conn, progress) as finish:
         return _plan_and_apply(
             db, conn, prepared, parsed, result, as_of, dry_run, accept_rejects, progress, finish
         )

@@ -23,7 +23,7 @@ from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing.detect import FIELDS
 from csdesk.importing.engine import TABLES, _to_json, restore_value
-from csdesk.progress import SILENT, Progress
+from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.models import (
     Account,
@@ -588,7 +588,7 @@ def undo(
     """
     if later_work not in LATER_WORK_MODES:
         raise ValueError(f"later_work must be one of {LATER_WORK_MODES}")
-    with db.transaction() as session:
+    with db.transaction(write_waiting(progress)) as session:
         run = _run(session, run_id)
         progress.step(0, 3, tr("Undoing the import…"), force=True)
         plan, changed_since = _plan(session, run)

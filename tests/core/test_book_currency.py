@@ -110,13 +110,16 @@ def test_an_export_of_several_currencies_names_each_rows_currency(mixed, tmp_pat
     export_book(path, book, rows, ["name", "mrr", "arr"], "en")
     sheet = openpyxl.load_workbook(path).active
     lines = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert lines[0] == ["Account", "MRR", "Currency", "ARR"]
-    assert ["Acme", 100, "USD", 1200] in lines and ["Padaria", 1000, "BRL", 12000] in lines
-    assert "R$" not in sheet["B2"].number_format  # US$ are never shown as R$
+    assert lines[0] == ["Account", "CNPJ", "Domain", "MRR", "Currency", "ARR"]
+    without_ids = [r[:1] + r[3:] for r in lines]  # CNPJ and domain follow the name
+    assert ["Acme", 100, "USD", 1200] in without_ids and ["Padaria", 1000, "BRL", 12000] in without_ids
+    assert "R$" not in sheet["D2"].number_format  # US$ are never shown as R$
     only_reais = visible_rows(book, BookFilter(search="padaria"))
     export_book(path, book, only_reais, ["name", "mrr"], "en")
     sheet = openpyxl.load_workbook(path).active
-    assert [c.value for c in sheet[1]] == ["Account", "MRR"] and "R$" in sheet["B2"].number_format
+    assert [c.value for c in sheet[1]] == ["Account", "CNPJ", "Domain", "MRR"] and "R$" in sheet[
+        "D2"
+    ].number_format
 
 
 def test_the_portfolio_split_by_band_converts_or_leaves_out_foreign_mrr(mixed):

@@ -143,6 +143,33 @@ def test_export_book_writes_visible_rows_in_order(db, tmp_path, suffix):
         lines = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     else:
         lines = [[c.value for c in r] for r in openpyxl.load_workbook(path).active.iter_rows()]
-    assert lines[0] == ["Account", "MRR", "Renewal date", "Days to renewal", "Health score", "Health band"]
+    assert lines[0] == [
+        "Account",
+        "CNPJ",
+        "Domain",
+        "MRR",
+        "Renewal date",
+        "Days to renewal",
+        "Health score",
+        "Health band",
+    ]
     assert [line[0] for line in lines[1:]] == ["Padaria Pitanga Ltda", "Padaria do Zé"]
-    assert lines[1][5] == "Healthy"
+    assert lines[1][7] == "Healthy"
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_export_book_always_identifies_each_account_by_cnpj_and_domain(db, tmp_path, suffix):
+    """CNPJ and domain are hidden in the table by default; the export has them anyway, once."""
+    make_book(db)
+    book = load_book(db)
+    rows = visible_rows(book, BookFilter(search="padaria", status="all"), "name")
+    path = tmp_path / f"book.{suffix}"
+    export_book(path, book, rows, ["mrr", "domain", "name", "owner"], "pt_BR")
+    if suffix == "csv":
+        lines = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    else:
+        lines = [[c.value for c in r] for r in openpyxl.load_workbook(path).active.iter_rows()]
+    assert lines[0] == ["Conta", "CNPJ", "Domínio", "MRR", "Responsável"]
+    by_name = {line[0]: line for line in lines[1:]}
+    assert by_name["Padaria Pitanga Ltda"][1:3] == ["11.222.333/0001-81", "pitanga.com.br"]
+    assert by_name["Padaria do Zé"][1] in ("", None) and by_name["Padaria do Zé"][2] == "padariaze.com.br"

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from db import DatabaseError, open_database
+from db.engine import verify_integrity
 from db.schema import CURRENT_VERSION
 
 
@@ -84,7 +85,6 @@ def test_read_only_file_is_refused(db_path):
 def test_verify_integrity_finds_damage_in_data_pages_of_big_files(tmp_path, monkeypatch):
     """Big files are fully scanned in the background (open reads only the schema)."""
     import db.engine
-    from db.engine import verify_integrity
 
     path = tmp_path / "big.sqlite"
     open_database(path).dispose()
@@ -158,3 +158,56 @@ db.dispose()
         [sys.executable, "-c", script, str(db_path)], capture_output=True, text=True, cwd=root, check=True
     )
     assert result.stdout.split("\n")[:3] == ["Padaria Pitanga", "False", "1"]
+
+
+ODD_NAMES = [
+    "q?mode=ro.sqlite",
+    "a%20b.sqlite",
+    "c%41.sqlite",
+    "h#x.sqlite",
+    "file:b.sqlite",
+    "sqlite:x.sqlite",
+]
+
+
+@pytest.mark.parametrize("name", ODD_NAMES)
+def test_a_path_opens_exactly_that_file(tmp_path, name):
+    """No URL interpretation of a path: ?, #, % and colons are plain characters of a name."""
+    folder = tmp_path / "books"
+    folder.mkdir()
+    path = folder / name
+    db = open_database(path)
+    with db.transaction() as session:
+        session.execute(text("INSERT INTO settings (key, value) VALUES ('who', :name)"), {"name": name})
+    db.dispose()
+    reopened = open_database(path, create=False)
+    try:
+        assert reopened.location == str(path)
+        with reopened.session() as session:
+            assert session.execute(text("SELECT value FROM settings WHERE key = 'who'")).scalar() == name
+    finally:
+        reopened.dispose()
+    verify_integrity(path)
+    assert sorted(p.name for p in folder.iterdir()) == [name]
+
+
+@pytest.mark.parametrize("name", ["q?mode=ro.sqlite", "a%20b.sqlite", "h#x.sqlite"])
+def test_the_cli_opens_odd_names_exactly(tmp_path, monkeypatch, capsys, name):
+    from csdesk.cli import main
+
+    monkeypatch.chdir(tmp_path)  # a relative path, as typed
+    for _ in range(2):  # creating it, then opening it
+        assert main(["--db", name, "accounts", "--format", "json"]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "data") == [name]
+
+
+def test_a_sqlalchemy_url_is_still_a_url(tmp_path):
+    path = tmp_path / "by url.sqlite"
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert db.sqlite_path == path and db.location == str(path)
+        with db.session() as session:
+            assert session.execute(text("SELECT version FROM schema_info")).scalar() == CURRENT_VERSION
+    finally:
+        db.dispose()
+    assert path.is_file()

@@ -82,16 +82,63 @@ def test_read_only_folder_is_refused_for_a_new_database(tmp_path, monkeypatch):
     assert not (tmp_path / "new.sqlite").exists()
 
 
-def test_truncated_database_is_refused_and_untouched(tmp_path):
+@pytest.mark.parametrize("journal", ["DELETE", "WAL"])
+@pytest.mark.parametrize("header_count", ["kept", "stale"])
+def test_truncated_database_is_refused_and_untouched(tmp_path, journal, header_count):
+    """Refused from the page count in its header, or (when that count is stale) by SQLite's own
+    reading; either way no -wal or -shm file is left beside it."""
     path = tmp_path / "book.sqlite"
-    make_book(path, "DELETE")
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 3])
+    make_book(path, journal)
+    data = bytearray(path.read_bytes()[: len(path.read_bytes()) // 3])
+    if header_count == "stale":
+        data[92:96] = (int.from_bytes(data[92:96], "big") + 1).to_bytes(4, "big")
+    path.write_bytes(bytes(data))
     before = files(path)
     with pytest.raises(DatabaseError) as info:
         open_database(path)
     assert str(path) in str(info.value) and "nothing was changed" in str(info.value).lower()
     assert files(path) == before
+
+
+@pytest.mark.parametrize("journal", ["DELETE", "WAL"])
+def test_another_applications_sqlite_file_is_refused_byte_for_byte_untouched(tmp_path, journal):
+    path = tmp_path / "invoices.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode={journal}")
+    conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)")
+    conn.executemany("INSERT INTO invoices (total) VALUES (?)", [(i,) for i in range(100)])
+    conn.commit()
+    conn.close()
+    before = files(path)
+    assert list(before) == ["invoices.db"]
+    with pytest.raises(DatabaseError, match="not a CSDesk database") as info:
+        open_database(path)
+    assert "nothing was changed" in str(info.value).lower()
+    assert files(path) == before  # the header too: not switched to WAL
+
+
+def test_a_foreign_file_with_a_log_left_beside_it_keeps_both(tmp_path):
+    """A -wal file left by a program that stopped without closing is not copied into the file."""
+    import shutil
+
+    running = tmp_path / "running.db"
+    owner = sqlite3.connect(running, isolation_level=None)
+    owner.execute("PRAGMA journal_mode=WAL")
+    owner.execute("PRAGMA wal_autocheckpoint=0")
+    owner.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    owner.execute("INSERT INTO invoices DEFAULT VALUES")
+    path = tmp_path / "invoices.db"
+    try:
+        for suffix in ("", "-wal", "-shm"):  # what a crash leaves behind
+            shutil.copyfile(f"{running}{suffix}", f"{path}{suffix}")
+    finally:
+        owner.close()
+    main_file, log = path.read_bytes(), Path(f"{path}-wal").read_bytes()
+    assert log  # the table and its row are only in the log
+    with pytest.raises(DatabaseError, match="not a CSDesk database"):
+        open_database(path)
+    assert path.read_bytes() == main_file
+    assert Path(f"{path}-wal").read_bytes() == log
 
 
 def test_garbage_after_a_sqlite_header_is_refused_and_untouched(tmp_path):

@@ -269,7 +269,11 @@ def test_export_visible_rows_csv_and_xlsx(qtbot, page, db, tmp_path):
             page.export_to(str(path))
     with csv_path.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
-    assert lines[0][:3] == ["Account", "Segment", "Stage"]
+    # Book → Export: the account's CNPJ and domain come along although the table hides them.
+    assert page.table.horizontalHeader().isSectionHidden(col("cnpj"))
+    assert lines[0][:5] == ["Account", "CNPJ", "Domain", "Segment", "Stage"]
+    assert lines[1][:3] == ["Café Paraíso S/A", "", "cafeparaiso.com"]
+    assert "11.222.333/0001-81" in [line[1] for line in lines]
     assert "ARR" not in lines[0]
     assert len(lines) == 7
     assert lines[1][0] == "Café Paraíso S/A"  # highest MRR first

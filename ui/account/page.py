@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import clock, formatting, vocab
 from csdesk.accounts import ContactData
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from csdesk.overview import AccountOverview, account_overview
 from ui.account.contacts import ContactsModel, ContactsTab  # noqa: F401 - re-exported
 from ui.context import AppContext
@@ -51,7 +51,9 @@ class Sparkline(QWidget):
         self.points = list(points)
         self.color = QColor(color or "#64748b")
         self.setToolTip(
-            tr("Health over the last {n} scores", n=len(points)) if points else tr("No health scores yet")
+            plural(len(points), "Health over the last {n} score", "Health over the last {n} scores")
+            if points
+            else tr("No health scores yet")
         )
         self.update()
 
@@ -110,8 +112,8 @@ def renewal_countdown(days: int | None) -> str:
     if days == 0:
         return tr("today")
     if days > 0:
-        return tr("in {n} days", n=days)
-    return tr("{n} days ago", n=-days)
+        return plural(days, "in {n} day", "in {n} days")
+    return plural(-days, "{n} day ago", "{n} days ago")
 
 
 class AccountHeader(QFrame):

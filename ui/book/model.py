@@ -219,6 +219,10 @@ class BookModel(QAbstractTableModel):
 
     # Cells ----------------------------------------------------------------------
 
+    def display_at(self, key: str, position: int) -> str:
+        """The text of column ``key`` for the book's row at ``position`` (shown or not)."""
+        return self._display(key, position)
+
     def _display(self, key: str, p: int) -> str:
         lists = self._lists
         if key == "name":

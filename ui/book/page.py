@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QProgressDialog,
     QPushButton,
     QStackedWidget,
+    QStyleOptionHeader,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -35,12 +37,13 @@ from PySide6.QtWidgets import (
 
 from csdesk import formatting, i18n, vocab
 from csdesk.book import NO_SCORE, Book, BookFilter, load_book, load_snapshot, save_snapshot, snapshot_path
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from ui.book.icons import icon
 from ui.book.model import COLUMNS, AccountIdRole, BookModel
 from ui.book.widgets import HealthDelegate, KpiHeader, WelcomePage
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.layouts import FitComboBox, FlowRow
 from ui.workers import run_in_background
 
 if TYPE_CHECKING:
@@ -50,16 +53,45 @@ RENEWAL_CHOICES = (30, 60, 90, 180)
 NO_TOUCH_CHOICES = (14, 30, 60, 90)
 RELOAD_DELAY_MS = 150
 DEMO_ACCOUNTS = 300
+MAX_TEXT_COLUMN = 240  # an owner column fitted to its longest name stops here
 
 VIEWS_KEY = "book/views"
 STATE_KEY = "book/state"
 HEADER_KEY = "book/header"
 
 
+class BookHeader(QHeaderView):
+    """The table's header, its sort arrow pointing the way the values grow: ▲ ascending, ▼ descending.
+
+    Qt hands the style ``SortDown`` for an ascending sort (an old Windows
+    convention), so every style draws ▼ over A→Z: the arrow is flipped here.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader, logical_index: int) -> None:  # noqa: N802
+        super().initStyleOptionForIndex(option, logical_index)
+        option.sortIndicator = self.sort_arrow(logical_index)
+
+    def sort_arrow(self, logical_index: int) -> QStyleOptionHeader.SortIndicator:
+        """The arrow drawn on a section: up for ascending, down for descending, none when unsorted."""
+        if not self.isSortIndicatorShown() or self.sortIndicatorSection() != logical_index:
+            return QStyleOptionHeader.SortIndicator.None_
+        if self.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
+            return QStyleOptionHeader.SortIndicator.SortUp
+        return QStyleOptionHeader.SortIndicator.SortDown
+
+
 class BookTable(QTableView):
     """The accounts table; Enter opens the current account like a double-click."""
 
     openRequested = Signal(QModelIndex)
+    resized = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -185,7 +217,7 @@ class BookPage(QWidget):
         self.search.setPlaceholderText(tr("Search name, CNPJ, domain or owner  (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search", "#8a94a6"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search.setMinimumWidth(200)
+        self.search.setMinimumWidth(240)
         self.search.textChanged.connect(self._on_filters_edited)
 
         self.status_filter = self._filter_combo(
@@ -212,9 +244,10 @@ class BookPage(QWidget):
         clear.setDefaultAction(self.clear_filters_action)
         clear.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
 
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
-        filters.addWidget(self.search, 1)
+        # One line on a wide window; on a small one the filters wrap under the search field.
+        self.filter_bar = QWidget()
+        filters = FlowRow(self.filter_bar, spacing=6, line_spacing=8)
+        filters.add(self.search, stretch=1)
         for combo in (
             self.status_filter,
             self.segment_filter,
@@ -223,11 +256,12 @@ class BookPage(QWidget):
             self.renewal_filter,
             self.touch_filter,
         ):
-            filters.addWidget(combo)
-        filters.addWidget(clear)
+            filters.add(combo)
+        filters.add(clear)
 
         self.table = BookTable()
         self.table.setObjectName("bookTable")
+        self.table.setHorizontalHeader(BookHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -244,7 +278,8 @@ class BookPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
+        # The extra width of a wide window goes to the account names (_fill_width), not the last column.
+        header.setStretchLastSection(False)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         # Saved a moment later, not per click or keystroke: QSettings writes its file each time.
@@ -255,6 +290,8 @@ class BookPage(QWidget):
             header.resizeSection(i, column.width)
             header.setSectionHidden(i, not column.visible)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.resized.connect(self._fill_width)
+        header.sectionResized.connect(self._on_section_resized)
         self.table.doubleClicked.connect(self._on_open)
         self.table.openRequested.connect(self._on_open)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -274,20 +311,85 @@ class BookPage(QWidget):
         layout.setSpacing(14)
         layout.addLayout(top)
         layout.addWidget(self.kpis)
-        layout.addLayout(filters)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label)
 
     def _filter_combo(self, items: list[tuple[str, Any]]) -> QComboBox:
-        combo = QComboBox()
+        combo = FitComboBox()
         combo.setObjectName("filterCombo")
         for text, data in items:
             combo.addItem(text, data)
-        # Sized to a short label, not the longest item: the filter row must fit 1360 px.
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(9)
         combo.currentIndexChanged.connect(self._on_filters_edited)
         return combo
+
+    # Column widths ----------------------------------------------------------------------
+
+    def column_text_widths(self) -> dict[int, int]:
+        """Per column, the width its title (bold, with the sort arrow) and widest amount need."""
+        header = self.table.horizontalHeader()
+        bold = QFont(header.font())
+        bold.setBold(True)
+        titles = QFontMetrics(bold)
+        cells = QFontMetrics(self.table.font())
+        needed: dict[int, int] = {}
+        for i in range(len(COLUMNS)):
+            title = str(self.model.headerData(i, Qt.Orientation.Horizontal) or "")
+            needed[i] = titles.horizontalAdvance(title) + 40  # padding and the sort arrow
+        # Labels of a small vocabulary and the owners' names fit whole; account names take the rest.
+        texts = {
+            "segment": [label(vocab.SEGMENT_LABELS, k) for k in vocab.SEGMENTS],
+            "stage": [label(vocab.STAGE_LABELS, k) for k in vocab.STAGES],
+            "plan": [label(vocab.PLAN_STATUS_LABELS, k) for k in vocab.PLAN_STATUS_LABELS],
+            "owner": self.model.book.owners()[:200],
+        }
+        for key, values in texts.items():
+            widest = max((cells.horizontalAdvance(v) for v in values), default=0) + 24
+            i = self._column_index(key)
+            needed[i] = max(needed[i], min(widest, MAX_TEXT_COLUMN))
+        lists = self.model.book.lists if len(self.model.book) else {}
+        for key, cents_key in (("mrr", "mrr_cents"), ("arr", "arr_cents")):
+            if cents_key in lists and len(lists[cents_key]):
+                widest = int(np.argmax(np.abs(np.asarray(lists[cents_key], dtype=float))))
+                text = self.model.display_at(key, widest)
+                needed[self._column_index(key)] = max(
+                    needed[self._column_index(key)], cells.horizontalAdvance(text) + 24
+                )
+        return needed
+
+    def fit_columns(self) -> None:
+        """Widen the columns whose title or amounts would be cut ("ano de suces", "R$ 1.017....")."""
+        header = self.table.horizontalHeader()
+        self._fitting = True
+        try:
+            for i, width in self.column_text_widths().items():
+                if header.sectionSize(i) < width:
+                    header.resizeSection(i, width)
+        finally:
+            self._fitting = False
+        self._fill_width()
+
+    def _on_section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index != self._column_index("name"):
+            self._fill_width()
+
+    def _fill_width(self) -> None:
+        """Give the width the columns leave free to the account names (never less than their default)."""
+        if getattr(self, "_fitting", False):
+            return
+        header = self.table.horizontalHeader()
+        name = self._column_index("name")
+        others = sum(
+            header.sectionSize(i) for i in range(len(COLUMNS)) if i != name and not header.isSectionHidden(i)
+        )
+        free = self.table.viewport().width() - others
+        width = max(COLUMNS[name].width, free)
+        if header.sectionSize(name) != width:
+            self._fitting = True
+            try:
+                header.resizeSection(name, width)
+            finally:
+                self._fitting = False
 
     @staticmethod
     def _column_index(key: str) -> int:
@@ -357,6 +459,7 @@ class BookPage(QWidget):
         self.loaded = True
         self.model.set_book(book)
         self.stack.setCurrentWidget(self.welcome if len(book) == 0 else self.content)
+        self.fit_columns()
         if selected is not None:
             self.select_account(selected)
         self.bookLoaded.emit()
@@ -417,10 +520,14 @@ class BookPage(QWidget):
         shown, total = self.model.rowCount(), len(self.model.book)
         self.kpis.show_kpis(self.model.kpis())
         if shown == total:
-            count = tr("{n} accounts", n=formatting.number(total))
+            count = plural(total, "{n} account", "{n} accounts", n=formatting.number(total))
         else:
-            count = tr(
-                "{shown} of {total} accounts", shown=formatting.number(shown), total=formatting.number(total)
+            count = plural(
+                total,
+                "{shown} of {total} account",
+                "{shown} of {total} accounts",
+                shown=formatting.number(shown),
+                total=formatting.number(total),
             )
         # The last session's snapshot is on screen until the database's rows arrive.
         self.count_label.setText(count if self.loaded else f"{count} · {tr('updating…')}")
@@ -731,7 +838,14 @@ class BookPage(QWidget):
             window = self.window()
             if hasattr(window, "statusBar"):
                 window.statusBar().showMessage(
-                    tr("{n} accounts exported to {path}", n=formatting.number(count), path=path), 8000
+                    plural(
+                        count,
+                        "{n} account exported to {path}",
+                        "{n} accounts exported to {path}",
+                        n=formatting.number(count),
+                        path=path,
+                    ),
+                    8000,
                 )
             self.exportFinished.emit(path)
 

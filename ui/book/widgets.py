@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 
 from csdesk import currency, formatting
 from csdesk.book import NO_SCORE, Kpis
-from csdesk.i18n import tr
+from csdesk.i18n import plural, tr
 from ui.book.icons import icon
 from ui.book.model import BandRole
+from ui.layouts import CardGrid, ElidedLabel
 
 # Text colour and chip background per health band.
 BAND_COLORS = {
@@ -85,11 +86,12 @@ class KpiCard(QFrame):
         super().__init__(parent)
         self.setObjectName("kpiCard")
         self.setProperty("kpi", key)
-        self.caption = QLabel(caption)
+        # Elided (whole text in the tooltip) only when even three cards a row leave too little room.
+        self.caption = ElidedLabel(caption)
         self.caption.setObjectName("kpiCaption")
-        self.value = QLabel("—")
+        self.value = ElidedLabel("—")
         self.value.setObjectName("kpiValue")
-        self.note = QLabel(" ")
+        self.note = ElidedLabel(" ")
         self.note.setObjectName("kpiNote")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -103,7 +105,12 @@ class KpiCard(QFrame):
         """Show ``value`` (``exact``, when it was shortened, in the tooltip)."""
         self.value.setText(value)
         self.note.setText(note or " ")
-        self.setToolTip(exact if exact and exact != value else "")
+        exact = exact if exact and exact != value else ""
+        self.setToolTip(exact)
+        self.value.set_hint(exact)
+
+    def labels(self) -> tuple[ElidedLabel, ElidedLabel, ElidedLabel]:
+        return self.caption, self.value, self.note
 
 
 class KpiHeader(QWidget):
@@ -130,14 +137,13 @@ class KpiHeader(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
-        layout = QHBoxLayout()
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(12)
+        # Six in a row, or 3 × 2 on a small window; equal widths that do not follow the
+        # texts, so typing in the search field does not re-lay out the whole page.
+        self.grid_widget = QWidget()
+        self.grid = CardGrid(self.grid_widget, columns=(6, 3, 2), spacing=12)
         for card in self.cards.values():
-            # Equal stretch: the cards keep their widths when their texts change, so typing
-            # in the search field does not re-lay out (and repaint) the whole page.
-            layout.addWidget(card, 1)
-        outer.addLayout(layout)
+            self.grid.addWidget(card)
+        outer.addWidget(self.grid_widget)
         self.unconverted = QLabel()
         self.unconverted.setObjectName("kpiWarning")
         self.unconverted.setTextFormat(Qt.TextFormat.RichText)
@@ -164,17 +170,21 @@ class KpiHeader(QWidget):
 
         self.cards["accounts"].set(
             formatting.number(kpis.accounts),
-            tr("{n} active", n=formatting.number(kpis.active_accounts)),
+            plural(
+                kpis.active_accounts, "{n} active", "{n} active", n=formatting.number(kpis.active_accounts)
+            ),
         )
         self.cards["mrr"].set(money(kpis.mrr_cents), tr("active accounts"), exact(kpis.mrr_cents))
         self.cards["arr"].set(money(kpis.arr_cents), tr("MRR × 12"), exact(kpis.arr_cents))
         share = kpis.at_risk_mrr_cents / kpis.mrr_cents if kpis.mrr_cents else None
         self.cards["at_risk"].set(
             money(kpis.at_risk_mrr_cents),
-            tr(
+            plural(
+                kpis.at_risk_accounts,
+                "{share} of MRR · {n} account",
                 "{share} of MRR · {n} accounts",
                 share=formatting.percent(share, 0) or "0%",
-                n=kpis.at_risk_accounts,
+                n=formatting.number(kpis.at_risk_accounts),
             ),
             exact(kpis.at_risk_mrr_cents),
         )
@@ -186,7 +196,8 @@ class KpiHeader(QWidget):
         if kpis.average_health is None:
             self.cards["health"].set("—", tr("{n} with no data", n=formatting.number(no_data)))
         else:
-            note = tr("{n} scored accounts", n=formatting.number(kpis.scored_accounts))
+            scored = kpis.scored_accounts
+            note = plural(scored, "{n} scored account", "{n} scored accounts", n=formatting.number(scored))
             if no_data > 0:
                 note += " · " + tr("{n} with no data", n=formatting.number(no_data))
             self.cards["health"].set(formatting.number(kpis.average_health, 0), note)

@@ -26,6 +26,7 @@ from ui.book.widgets import KpiCard
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.health.chart_view import ChartView
+from ui.layouts import CardGrid, FlowRow
 from ui.workers import run_in_background
 
 
@@ -88,6 +89,17 @@ KPIS = (
 )
 
 
+def _group(*widgets: QWidget) -> QWidget:
+    """Widgets kept together on one line of a wrapping bar (a label and its field)."""
+    group = QWidget()
+    row = QHBoxLayout(group)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(8)
+    for widget in widgets:
+        row.addWidget(widget)
+    return group
+
+
 class PortfolioPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -119,28 +131,24 @@ class PortfolioPage(QWidget):
         self.model_button = QPushButton(tr("Health model…"))
         self.model_button.clicked.connect(self._open_model_editor)
 
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel(tr("Period")))
-        bar.addWidget(self.preset)
-        bar.addWidget(QLabel(tr("from")))
-        bar.addWidget(self.start_edit)
-        bar.addWidget(QLabel(tr("to")))
-        bar.addWidget(self.end_edit)
-        bar.addSpacing(12)
-        bar.addWidget(QLabel(tr("Segment")))
-        bar.addWidget(self.segment)
-        bar.addStretch(1)
-        bar.addWidget(self.model_button)
+        # Period, dates, segment and the model button wrap as groups on a narrow window.
+        bar_widget = QWidget()
+        bar = FlowRow(bar_widget, spacing=16, line_spacing=8)
+        bar.add(_group(QLabel(tr("Period")), self.preset))
+        bar.add(_group(QLabel(tr("from")), self.start_edit, QLabel(tr("to")), self.end_edit))
+        bar.add(_group(QLabel(tr("Segment")), self.segment))
+        bar.add(QWidget(), stretch=1)  # pushes the model button to the right end of its line
+        bar.add(self.model_button)
 
+        # Six cards a row, or 4, 3 or 2 (never sideways off the page); a text elides, with
+        # its whole in the tooltip, only when even two a row leave too little room.
         self.cards: dict[str, KpiCard] = {}
-        cards = QGridLayout()
-        cards.setSpacing(10)
-        for i, (key, caption) in enumerate(KPIS):
+        cards_widget = QWidget()
+        cards = CardGrid(cards_widget, columns=(6, 4, 3, 2), spacing=10)
+        for key, caption in KPIS:
             card = KpiCard(key, tr(caption))
-            card.note.setWordWrap(True)
-            card.setMinimumWidth(120)
             self.cards[key] = card
-            cards.addWidget(card, i // 6, i % 6)
+            cards.addWidget(card)
 
         self.charts = {
             "bands": ChartView("bands", min_height=260),
@@ -165,8 +173,8 @@ class PortfolioPage(QWidget):
         body.setSpacing(12)
         body.addWidget(title)
         body.addWidget(self.subtitle)
-        body.addLayout(bar)
-        body.addLayout(cards)
+        body.addWidget(bar_widget)
+        body.addWidget(cards_widget)
         body.addLayout(grid)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)

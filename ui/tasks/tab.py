@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import clock, formatting, tasks, vocab
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline import undo
@@ -213,9 +213,9 @@ class TasksTab(QWidget):
         items = [self.model.task_at(r) for r in range(self.model.rowCount())]
         open_count = sum(1 for t in items if t and t.status == "open")
         overdue = sum(1 for t in items if t and t.is_overdue(clock.today()))
-        text = tr("{n} open", n=open_count)
+        text = plural(open_count, "{n} open", "{n} open")
         if overdue:
-            text += " · " + tr("{n} overdue", n=overdue)
+            text += " · " + plural(overdue, "{n} overdue", "{n} overdue")
         self.summary.setText(text if items else "")
         self.view.setVisible(bool(items))
         self.empty.setVisible(not items)

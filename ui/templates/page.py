@@ -128,6 +128,7 @@ class TemplatesPage(QWidget):
         self.editor.textChanged.connect(self._schedule_preview)
         self.hint = QLabel()
         self.hint.setObjectName("emptyHint")
+        self.hint.setWordWrap(True)  # a long hint wraps: the page fits a 1024 px window
         editor_box = QWidget()
         editor_layout = QVBoxLayout(editor_box)
         editor_layout.setContentsMargins(0, 0, 0, 0)

@@ -8,7 +8,6 @@ from PySide6.QtCore import QDate, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDateEdit,
     QDialog,
     QHBoxLayout,
@@ -21,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import clock, timeline, vocab
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.layouts import FitComboBox
 from ui.timeline import undo
 from ui.timeline.dialogs import EventDialog, date_format
 from ui.timeline.icons import kind_icon
@@ -66,12 +66,13 @@ class TimelineTab(QWidget):
         self._pending_event: int | None = None
         self.show_error = show_error
 
-        self.kind_filter = QComboBox()
+        # As wide as the choice shown (not the longest one): the row fits a 1024 px window.
+        self.kind_filter = FitComboBox()
         self.kind_filter.addItem(tr("All kinds"), None)
         self.kind_filter.addItem(tr("Touchpoints only"), "touch")
         for key in vocab.EVENT_KINDS:
             self.kind_filter.addItem(kind_icon(key), label(vocab.EVENT_KIND_LABELS, key), key)
-        self.period = QComboBox()
+        self.period = FitComboBox()
         for key, text, _days in PERIODS:
             self.period.addItem(tr(text), key)
         today = clock.today()
@@ -266,9 +267,9 @@ class TimelineTab(QWidget):
         self.empty.setVisible(shown == 0)
         if total:
             self.count_label.setText(
-                tr("{n} events", n=total)
+                plural(total, "{n} event", "{n} events")
                 if shown == total
-                else tr("{shown} of {n} events", shown=shown, n=total)
+                else plural(total, "{shown} of {n} event", "{shown} of {n} events", shown=shown)
             )
         if total and not self.complete:
             self.count_label.setText(tr("Loading…"))

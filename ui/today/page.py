@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import clock, formatting, tasks, vocab
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 from csdesk.text import fold
 from ui.context import AppContext
 from ui.errors import show_error
@@ -83,15 +83,15 @@ def _checkable(item: QStandardItem) -> QStandardItem:
 def ago_text(days: int | None) -> str:
     if days is None:
         return tr("never touched")
-    return tr("{n} days without a touch", n=days)
+    return plural(days, "{n} day without a touch", "{n} days without a touch")
 
 
 def due_text(due: date, today: date) -> str:
     if due < today:
-        return tr("overdue by {n} days", n=(today - due).days)
+        return plural((today - due).days, "overdue by {n} day", "overdue by {n} days")
     if due == today:
         return tr("due today")
-    return tr("in {n} days", n=(due - today).days)
+    return plural((due - today).days, "in {n} day", "in {n} days")
 
 
 def _task_row(entry: tasks.TodayTask, today: date) -> list[QStandardItem]:
@@ -231,7 +231,7 @@ def build_today_model(
             when.setForeground(RED)
         head.appendRow(
             [
-                _item(tr("Renewal in {n} days", n=days), a.account_id),
+                _item(plural(days, "Renewal in {n} day", "Renewal in {n} days"), a.account_id),
                 _item(a.name, a.account_id),
                 when,
                 _item(
@@ -364,6 +364,8 @@ class TodayPage(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setRootIsDecorated(True)
         self.view.header().setStretchLastSection(True)
+        self.view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.view.installEventFilter(self)  # column widths follow the window (_size_columns)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.hint = QLabel(
@@ -486,12 +488,7 @@ class TodayPage(QWidget):
                 if key:
                     # A grouped reminder starts folded: one row, not hundreds; an account, open.
                     self.view.setExpanded(child.index(), state.get(key, not key.startswith("groups/")))
-        header = self.view.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        width = max(self.view.viewport().width(), 700)
-        self.view.setColumnWidth(0, int(width * 0.38))
-        self.view.setColumnWidth(1, int(width * 0.25))
-        self.view.setColumnWidth(2, 100)
+        self._size_columns()
         self.title.setText(tr("Today, {day}", day=formatting.day(view.today)))
         t = view.totals
         text = tr(
@@ -502,7 +499,7 @@ class TodayPage(QWidget):
             health=t.get("health", 0) + t.get("alerts", 0),
         )
         if t.get("groups"):
-            text += " · " + tr("{n} grouped reminders", n=t["groups"])
+            text += " · " + plural(t["groups"], "{n} grouped reminder", "{n} grouped reminders")
         empty_book = view.accounts == 0
         self.welcome.setVisible(empty_book)
         self.content.setVisible(not empty_book)
@@ -585,7 +582,7 @@ class TodayPage(QWidget):
         if not count:
             return 0
         stack = self.context.undo_stack
-        stack.beginMacro(tr("Complete {n} tasks", n=count))
+        stack.beginMacro(plural(count, "Complete {n} task", "Complete {n} tasks"))
         try:
             for task in found:
                 if task.status == "open":
@@ -606,7 +603,11 @@ class TodayPage(QWidget):
         if not count:
             return 0
         stack = self.context.undo_stack
-        stack.beginMacro(tr("Snooze {n} tasks until {day}", n=count, day=formatting.day(day)))
+        stack.beginMacro(
+            plural(
+                count, "Snooze {n} task until {day}", "Snooze {n} tasks until {day}", day=formatting.day(day)
+            )
+        )
         try:
             for task in found:
                 undo.edit_task(self.context, replace(task, due_date=day))
@@ -623,6 +624,18 @@ class TodayPage(QWidget):
         if not self.exec_dialog(dialog):
             return 0
         return self.snooze_selected(until=dialog.chosen())
+
+    def _size_columns(self) -> None:
+        """What and account get their shares of the width (a 1920 px window widens them, not Detail)."""
+        width = max(self.view.viewport().width(), 700)
+        self.view.setColumnWidth(0, int(width * 0.44))
+        self.view.setColumnWidth(1, int(width * 0.24))
+        self.view.setColumnWidth(2, 100)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.view and event.type() == QEvent.Type.Resize:
+            self._size_columns()
+        return super().eventFilter(watched, event)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
