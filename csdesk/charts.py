@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from csdesk import clock, formatting, vocab
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -793,9 +793,11 @@ def nps_figure(
         size,
         tr("NPS by month", language),
         tr(
-            "line: NPS · bars: % of answers ({n} answers)",
+            "line: NPS · bars: % of answers ({answers})",
             language,
-            n=formatting.number(answers, 0, language),
+            answers=plural(
+                answers, "{n} answer", "{n} answers", language, n=formatting.number(answers, 0, language)
+            ),
         )
         if rows
         else None,
