@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 
-from csdesk import vocab
+from csdesk import clock, ledger, vocab
 from csdesk.currency import recognise as recognise_currency
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -150,9 +150,14 @@ def _clean(data: AccountData) -> AccountData:
     )
 
 
-def _apply(account: Account, data: AccountData) -> None:
+# The columns the revenue ledger keeps (csdesk.ledger.record): set through it, never directly.
+LEDGER_FIELDS = ("mrr_cents", "status", "churn_date", "churn_reason")
+
+
+def _apply(account: Account, data: AccountData, *, skip: tuple[str, ...] = ()) -> None:
     for name in _ACCOUNT_FIELDS:
-        setattr(account, name, getattr(data, name))
+        if name not in skip:
+            setattr(account, name, getattr(data, name))
     account.name_key = name_key(data.name)
     if data.status == "churned":
         account.stage = "churned"
@@ -162,20 +167,55 @@ def _summary(account: Account) -> AccountSummary:
     return AccountSummary(**{name: getattr(account, name) for name in _SUMMARY_FIELDS})
 
 
-def create_account(db: Database, data: AccountData) -> AccountSummary:
+def create_account(db: Database, data: AccountData, today: date | None = None) -> AccountSummary:
+    """A new account; a paying one enters the revenue ledger (new logo at its contract start,
+    else an opening balance today)."""
     data = _clean(data)
     errors = validate_account(data)
     if errors:
         raise ValidationError(errors)
+    today = today or clock.today()
     with db.transaction() as session:
         account = Account(id=data.id) if data.id else Account()
         _apply(account, data)
         session.add(account)
         session.flush()
+        if data.status == "active" and data.mrr_cents > 0:
+            start = data.contract_start
+            on = start if start is not None and start <= today else today
+            ledger.record(session, account, on=on, mrr=data.mrr_cents, status="active", state=ledger.NEVER)
         return _summary(account)
 
 
-def update_account(db: Database, data: AccountData) -> AccountSummary:
+@dataclass(frozen=True)
+class EditResult:
+    """A saved account and the revenue movement its edit recorded (None: MRR and status unchanged)."""
+
+    account: AccountSummary
+    movement: ledger.Recorded | None = None
+
+
+def update_account(
+    db: Database,
+    data: AccountData,
+    *,
+    effective: date | None = None,
+    reason_detail: str | None = None,
+    today: date | None = None,
+) -> AccountSummary:
+    return edit_account(db, data, effective=effective, reason_detail=reason_detail, today=today).account
+
+
+def edit_account(
+    db: Database,
+    data: AccountData,
+    *,
+    effective: date | None = None,
+    reason_detail: str | None = None,
+    today: date | None = None,
+) -> EditResult:
+    """Save an account; a change of its MRR or status is a movement of the revenue ledger dated
+    ``effective`` (a churn: its churn date, else ``effective``; default today)."""
     if data.id is None:
         raise ValueError("update_account needs an id")
     data = _clean(data)
@@ -186,7 +226,40 @@ def update_account(db: Database, data: AccountData) -> AccountSummary:
         account = session.get(Account, data.id)
         if account is None:
             raise UserError(tr("Account {id} no longer exists.", id=data.id))
-        _apply(account, data)
+        moved = None
+        if data.mrr_cents != (account.mrr_cents or 0) or data.status != account.status:
+            churning = data.status == "churned" and account.status != "churned"
+            on = (data.churn_date if churning else None) or effective or today or clock.today()
+            moved = ledger.record(
+                session,
+                account,
+                on=on,
+                mrr=data.mrr_cents,
+                status=data.status,
+                reason=data.churn_reason,
+                reason_detail=reason_detail,
+            )
+        if moved is not None:
+            _apply(account, data, skip=LEDGER_FIELDS)
+            if account.status == "churned":
+                account.stage = "churned"
+        else:
+            _apply(account, data)
+        session.flush()
+        return EditResult(_summary(account), moved)
+
+
+def revert_edit(db: Database, before: AccountData, movement: ledger.Recorded | None) -> AccountSummary:
+    """Undo :func:`edit_account`: its movement leaves the ledger, the account gets ``before`` back."""
+    if before.id is None:
+        raise ValueError("revert_edit needs an id")
+    with db.transaction() as session:
+        if movement is not None:
+            ledger.remove(session, movement.change_id, movement.event_id)
+        account = session.get(Account, before.id)
+        if account is None:
+            raise UserError(tr("Account {id} no longer exists.", id=before.id))
+        _apply(account, _clean(before))
         session.flush()
         return _summary(account)
 
@@ -393,7 +466,10 @@ def restore_account(db: Database, snapshot: AccountSnapshot) -> None:
             raise UserError(tr("Account {id} already exists.", id=snapshot.account_id))
         for table_name, rows in snapshot.tables:
             table = Base.metadata.tables[table_name]
-            session.execute(table.insert(), [dict(row) for row in rows])
+            if table_name == "revenue_changes":  # the account's movements, back as they were
+                ledger.insert_movements(session.connection(), [dict(row) for row in rows])
+            else:
+                session.execute(table.insert(), [dict(row) for row in rows])
 
 
 @dataclass(frozen=True)

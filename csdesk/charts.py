@@ -305,7 +305,7 @@ def account_health_data(
         elif subkind == "qbr":
             events.append(ChartEvent(at.date(), "qbr", title))
     for day, kind, before, after in revenue:
-        if kind == "new":
+        if kind in ("new", "opening"):  # an account's first movement is no event on its chart
             continue
         tag = "churn" if kind == "churn" else "revenue_up" if after > before else "revenue_down"
         events.append(ChartEvent(day, tag, formatting.money(after - before)))
@@ -665,21 +665,34 @@ def average_health_figure(
 def mrr_bridge_figure(
     m: PortfolioMetrics, language: str | None = None, size: tuple[float, float] = (10, 4.0)
 ) -> Figure:
-    """Waterfall: MRR at start, + new, + expansion, − contraction, − churn, MRR at end."""
+    """Waterfall: MRR at start, + new, + reactivation, + expansion, − contraction, − churn, MRR at end.
+
+    The steps add up: start + movements = end (PortfolioMetrics.bridge_steps)."""
     fig, ax = _axes(
         size,
         tr("MRR bridge", language),
         f"{formatting.day(m.start, language)} – {formatting.day(m.end, language)}",
     )
-    if not (m.mrr_start or m.mrr_end or m.new_mrr or m.expansion_mrr or m.contraction_mrr or m.churned_mrr):
+    if not (m.mrr_start or m.mrr_end or any(value for _kind, value in m.bridge_steps())):
         _empty(ax, language, tr("Import the MRR history to see the MRR bridge", language))
         return fig
+    names = {
+        "new": tr("New", language),
+        "reactivation": tr("Reactivation", language),
+        "expansion": tr("Expansion", language),
+        "contraction": tr("Contraction", language),
+        "churn": tr("Churn", language),
+    }
     steps = [
         (tr("MRR at start", language), m.mrr_start, "total"),
-        (tr("New", language), m.new_mrr, "up"),
-        (tr("Expansion", language), m.expansion_mrr, "up"),
-        (tr("Contraction", language), -m.contraction_mrr, "down"),
-        (tr("Churn", language), -m.churned_mrr, "down"),
+        *(
+            (
+                names[kind],
+                value,
+                "up" if value >= 0 and kind in ("new", "reactivation", "expansion") else "down",
+            )
+            for kind, value in m.bridge_steps()
+        ),
         (tr("MRR at end", language), m.mrr_end, "total"),
     ]
     level = 0
@@ -695,7 +708,7 @@ def mrr_bridge_figure(
             level += value
         peak = max(peak, bottom + height)
         ax.bar(i, height, bottom=bottom, color=color, width=0.6)
-        sign = "" if kind == "total" else ("+" if value >= 0 else "−")
+        sign = "" if kind == "total" else ("+" if kind == "up" else "−")
         # Losses are labelled under their bar, so neighbouring labels never collide.
         below = kind == "down"
         ax.annotate(
@@ -713,7 +726,7 @@ def mrr_bridge_figure(
             ax.plot([i + 0.3, i + 0.7], [level, level], color="#9AA5B1", linewidth=0.8, linestyle=":")
     ax.set_xticks(range(len(steps)), [s[0] for s in steps], fontsize=9, color=INK)
     # Movements are small next to the totals: start the axis near the lowest level, as bridges do.
-    levels = [m.mrr_start, m.mrr_end, m.mrr_start + m.new_mrr + m.expansion_mrr - m.contraction_mrr]
+    levels = [m.mrr_start, m.mrr_end, m.mrr_start + sum(v for _k, v in m.bridge_steps()[:4])]
     floor = min(levels)
     spread = max(peak - floor, 1)
     bottom_limit = max(0, floor - spread * 1.5)

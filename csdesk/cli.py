@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "csdesk.commands.imports",
     "csdesk.commands.rates",
     "csdesk.commands.templates",
+    "csdesk.commands.update",
 )
 
 log = logging.getLogger(__name__)

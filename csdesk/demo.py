@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
 
-from csdesk import clock, vocab
+from csdesk import clock, ledger, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress, write_waiting
@@ -1340,7 +1340,12 @@ def generate(
             for name, model in _TABLES:
                 batch = getattr(rows, name)
                 if batch:
-                    _write(conn, model, batch)
+                    if model is RevenueChange:  # the ledger is written by its one service
+                        ledger.insert_movements(
+                            conn, batch, lambda c, _table, rows, m=model: _write(c, m, rows)
+                        )
+                    else:
+                        _write(conn, model, batch)
                     counts[name] += len(batch)
             _write_measures(conn, rows.measures)
             counts["measures"] += len(rows.measures)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
-from csdesk import i18n
+from csdesk import i18n, limits
 from csdesk.formatting import decimal_to_cents
 from csdesk.i18n import tr
 
@@ -54,6 +55,8 @@ def parse_money(text: str, language: str | None = None) -> int:
     if len(fraction) > 2 or (fraction and not fraction.isdigit()):
         raise InputError(tr("Use at most two decimal places (cents)."))
     number = "".join(groups) + ("." + fraction if fraction else "")
+    if not limits.amount_ok(Decimal(number) * 100):  # before rounding: 29 digits would not round
+        raise InputError(limits.too_large_amount(text))
     return sign * decimal_to_cents(number)
 
 

@@ -6,10 +6,18 @@ is the state at the end of the day before ``start``; movements dated within
 count in retention metrics; accounts new in the period never count as
 expansion, their MRR is new MRR.
 
-Everything is computed from ``RevenueChange`` rows plus the accounts' contract
-start, status and churn date (accounts without revenue rows get a synthetic
-"new" at contract start and "churn" at churn date), and from survey answers.
-A rate whose denominator is empty is ``None`` (undefined), never zero.
+Everything is computed from the revenue ledger (``csdesk.ledger``) plus the
+accounts' contract start, status and churn date (accounts without revenue rows
+get a synthetic "new" at contract start and "churn" at churn date), and from
+survey answers. A rate whose denominator is empty is ``None`` (undefined), never zero.
+
+The movements of a period come from each account's state at start and at end,
+so they always reconcile: start + new + reactivation + expansion − contraction −
+churn = end. Cohort accounts are judged by their net change; an account that was
+a customer before and is one again at the end is a reactivation, not a new logo.
+An opening balance (an account first seen without a known start) stands for the
+account's state before its date too: ``history_complete_from`` says from which
+date the book's history is complete.
 """
 
 from __future__ import annotations
@@ -23,11 +31,10 @@ import pandas as pd
 from sqlalchemy import case, func, select
 
 from csdesk import clock
+from csdesk.ledger import ACTIVATING, BASE_CURRENCY
 from db import Database
 from db.bulk import day_number, fetch_numeric
 from db.models import Account, HealthSnapshot, RevenueChange, SurveyResponse
-
-ACTIVATING = ("new", "reactivation")
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,32 @@ class PortfolioMetrics:
     churn_by_reason: tuple[tuple[str | None, int, int], ...] = ()
     # (band or None, accounts, MRR in cents) for the accounts active at end
     mrr_by_band: tuple[tuple[str | None, int, int], ...] = ()
+    reactivated_accounts: int = 0
+    reactivation_mrr: int = 0
+    history_complete_from: date | None = None  # None: every account's history is known
+    base_currency: str = BASE_CURRENCY
+
+    def bridge_steps(self) -> tuple[tuple[str, int], ...]:
+        """The movements between MRR at start and at end, signed, in the bridge's order."""
+        return (
+            ("new", self.new_mrr),
+            ("reactivation", self.reactivation_mrr),
+            ("expansion", self.expansion_mrr),
+            ("contraction", -self.contraction_mrr),
+            ("churn", -self.churned_mrr),
+        )
+
+    @property
+    def bridge_end(self) -> int:
+        """start + new + reactivation + expansion − contraction − churn (equals ``mrr_end``)."""
+        return (
+            self.mrr_start
+            + self.new_mrr
+            + self.reactivation_mrr
+            + self.expansion_mrr
+            - self.contraction_mrr
+            - self.churned_mrr
+        )
 
     @property
     def arr_end(self) -> int:
@@ -107,6 +140,12 @@ class PortfolioMetrics:
             "nps_responses": self.nps_responses,
             "csat": rate(self.csat),
             "csat_responses": self.csat_responses,
+            "reactivated_accounts": self.reactivated_accounts,
+            "reactivation_mrr": money(self.reactivation_mrr),
+            "base_currency": self.base_currency,
+            "history_complete_from": (
+                None if self.history_complete_from is None else self.history_complete_from.isoformat()
+            ),
         }
 
 
@@ -130,6 +169,13 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 _OFFSET = 1 << 23  # day numbers shifted positive, so (account, day) packs into one sortable int64
 _STRIDE = 1 << 24
+_BEFORE_ALL = -_OFFSET + 1  # the day an opening balance stands for: before any period
+_NEVER = _OFFSET - 1
+
+
+def money_sum(cents: np.ndarray, mask: np.ndarray | None = None) -> int:
+    """The one place the metrics add up money (in the base currency)."""
+    return int(cents.sum() if mask is None else cents[mask].sum())
 
 
 def _day_numbers(days) -> np.ndarray:
@@ -161,6 +207,8 @@ class Book:
     sur_nps: np.ndarray  # bool: NPS (else CSAT)
     sur_score: np.ndarray
     segment: str | None = None
+    history_complete_from: date | None = None
+    _first_active: np.ndarray | None = field(default=None, repr=False)
     _rev_key: np.ndarray | None = field(default=None, repr=False)
     _rev_first: np.ndarray | None = field(default=None, repr=False)
     _ev_key: np.ndarray | None = field(default=None, repr=False)
@@ -183,6 +231,12 @@ class Book:
             # Before its first event an account is in the opposite state of that event.
             self.default_active = self.default_active.copy()
             self.default_active[ev_pos[starts]] = ~self._ev_active[starts]
+        # The first day each account was a customer (before any day when it always was).
+        first_active = np.full(n, _NEVER, dtype=np.int64)
+        act = self.rev_kind == 1
+        np.minimum.at(first_active, self.rev_pos[act], self.rev_day[act])
+        first_active[self.default_active] = _BEFORE_ALL - 1
+        self._first_active = first_active
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -229,11 +283,16 @@ class Book:
         return pd.Series(self.mrr_on(days, act)[:, 0], index=pd.Index(self.ids, name="id"))
 
 
-_KIND_CODE = case((RevenueChange.kind.in_(ACTIVATING), 1), (RevenueChange.kind == "churn", 2), else_=0)
+_KIND_CODE = case(
+    (RevenueChange.kind == "opening", 3),
+    (RevenueChange.kind.in_(ACTIVATING), 1),
+    (RevenueChange.kind == "churn", 2),
+    else_=0,
+)
 
 
-def load_book(db: Database, segment: str | None = None) -> Book:
-    """Accounts, revenue movements and survey answers of the book (or one segment)."""
+def load_book(db: Database, segment: str | None = None, account_id: int | None = None) -> Book:
+    """Accounts, revenue movements and survey answers of the book (or one segment, or one account)."""
     with db.session() as session:
         acc_q = select(
             Account.id,
@@ -258,6 +317,10 @@ def load_book(db: Database, segment: str | None = None) -> Book:
             SurveyResponse.score,
             day_number(SurveyResponse.answered_at),
         ).where(SurveyResponse.kind.in_(("nps", "csat")))
+        if account_id is not None:
+            acc_q = acc_q.where(Account.id == account_id)
+            rev_q = rev_q.where(RevenueChange.account_id == account_id)
+            sur_q = sur_q.where(SurveyResponse.account_id == account_id)
         if segment:
             acc_q = acc_q.where(Account.segment == segment)
             ids = select(Account.id).where(Account.segment == segment)
@@ -297,9 +360,15 @@ def build_book(acc_rows, rev: np.ndarray, sur: np.ndarray, segment: str | None =
         else (np.zeros(len(rev), dtype=bool))
     )
     rev, rev_pos = rev[known], rev_pos[known]
-    parts = [
-        (rev_pos, rev[:, 1].astype(np.int64), rev[:, 2].astype(np.int64), rev[:, 3], rev[:, 4], rev[:, 5])
-    ]
+    rev_days, rev_kinds = rev[:, 1].astype(np.int64), rev[:, 2].astype(np.int64)
+    opening = rev_kinds == 3
+    history_complete_from = (
+        date(1970, 1, 1) + timedelta(days=int(rev_days[opening].max())) if opening.any() else None
+    )
+    # An opening balance stands for the account's state before its date too: not a new logo.
+    rev_days = np.where(opening, _BEFORE_ALL, rev_days)
+    rev_kinds = np.where(opening, 1, rev_kinds)
+    parts = [(rev_pos, rev_days, rev_kinds, rev[:, 3], rev[:, 4], rev[:, 5])]
     # Accounts with no revenue history: their contract start is a "new", their churn date a "churn".
     bare = np.ones(len(ids), dtype=bool)
     bare[rev_pos] = False
@@ -345,6 +414,7 @@ def build_book(acc_rows, rev: np.ndarray, sur: np.ndarray, segment: str | None =
         sur_nps=sur[:, 1] == 1,
         sur_score=sur[:, 2],
         segment=segment,
+        history_complete_from=history_complete_from,
     )
 
 
@@ -365,41 +435,38 @@ def compute_periods(book: Book, periods: Sequence[tuple[date, date]]) -> list[Po
     days = _day_numbers(bounds)
     active = book.active_on(days)
     mrr = book.mrr_on(days, active)
-    delta = book.rev_after - book.rev_before
-    is_churn = (book.rev_kind == 2) | (book.rev_after == 0)
-    gain, loss = delta > 0, delta < 0
     n_reasons = len(book.reasons)
-    return [
-        _period(book, s, e, active, mrr, column, delta, is_churn, gain, loss, n_reasons) for s, e in periods
-    ]
+    return [_period(book, s, e, active, mrr, column, n_reasons) for s, e in periods]
 
 
-def _period(
-    book, start, end, active, mrr, column, delta, is_churn, gain, loss, n_reasons
-) -> PortfolioMetrics:
+def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetrics:
     b, e = column[start - timedelta(days=1)], column[end]
     cohort, active_end = active[:, b], active[:, e]
     mrr_start_s, mrr_end_s = mrr[:, b], mrr[:, e]
     s_n, e_n = _day_numbers([start, end])
-    in_period = (book.rev_day >= s_n) & (book.rev_day <= e_n)
-    moves = in_period & cohort[book.rev_pos]
-    churned_mrr = int(-delta[moves & is_churn & loss].sum())
-    contraction_mrr = int(-delta[moves & ~is_churn & loss].sum())
-    expansion_mrr = int(delta[moves & gain].sum())
 
-    newcomers = ~cohort
-    activated = np.zeros(len(book.ids), dtype=bool)
-    activated[book.rev_pos[in_period & (book.rev_kind == 1)]] = True
-    new_accounts = int((newcomers & activated).sum())
-    new_still_active = int((newcomers & active_end).sum())
-    new_mrr = int(mrr_end_s[newcomers].sum())
+    # Cohort accounts by their net change between start and end.
+    up = cohort & (mrr_end_s > mrr_start_s)
+    gone = cohort & (mrr_end_s == 0) & (mrr_start_s > 0)
+    down = cohort & (mrr_end_s > 0) & (mrr_end_s < mrr_start_s)
+    expansion_mrr = money_sum(mrr_end_s - mrr_start_s, up)
+    contraction_mrr = money_sum(mrr_start_s - mrr_end_s, down)
+    churned_mrr = money_sum(mrr_start_s, gone)
+    # Customers at the end that were not at the start: new logos, or back after leaving.
+    arrived = ~cohort & active_end
+    returning = arrived & (book._first_active < s_n)
+    joined = arrived & ~returning
+    new_accounts = int(joined.sum())
+    reactivated_accounts = int(returning.sum())
+    new_mrr = money_sum(mrr_end_s, joined)
+    reactivation_mrr = money_sum(mrr_end_s, returning)
 
     accounts_start = int(cohort.sum())
     accounts_end = int(active_end.sum())
     churned_mask = cohort & ~active_end
     churned_accounts = int(churned_mask.sum())
-    mrr_start = int(mrr_start_s.sum())
-    mrr_end = int(mrr_end_s.sum())
+    mrr_start = money_sum(mrr_start_s)
+    mrr_end = money_sum(mrr_end_s)
 
     codes = book.reason_code[churned_mask]
     counts = np.bincount(codes, minlength=n_reasons)
@@ -425,9 +492,8 @@ def _period(
         new_accounts=new_accounts,
         churned_accounts=churned_accounts,
         logo_churn_rate=_ratio(churned_accounts, accounts_start),
-        # New logos still active at the end are the "new accounts" the formula subtracts:
-        # a new logo that also left within the period is in neither count.
-        customer_retention_rate=_ratio(accounts_end - new_still_active, accounts_start),
+        # The accounts at the end less those that arrived in the period: the cohort retained.
+        customer_retention_rate=_ratio(accounts_end - new_accounts - reactivated_accounts, accounts_start),
         mrr_start=mrr_start,
         mrr_end=mrr_end,
         new_mrr=new_mrr,
@@ -448,6 +514,9 @@ def _period(
         csat_satisfied=satisfied,
         churn_by_reason=churn_by_reason,
         mrr_by_band=(),
+        reactivated_accounts=reactivated_accounts,
+        reactivation_mrr=reactivation_mrr,
+        history_complete_from=book.history_complete_from,
     )
 
 

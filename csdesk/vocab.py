@@ -84,7 +84,8 @@ TOUCH_KINDS = ("meeting", "call", "email", "note")
 CHANNELS = ("email", "phone", "video", "in_person", "in_app", "chat")
 TICKET_SEVERITIES = ("low", "medium", "high", "critical")
 
-REVENUE_KINDS = ("new", "expansion", "contraction", "churn", "reactivation")
+# "opening": an account first seen without a known start (csdesk.ledger), not a new logo.
+REVENUE_KINDS = ("new", "opening", "expansion", "contraction", "churn", "reactivation")
 REVENUE_KIND_LABELS = {
     "new": "New customer",
     "opening": "Opening balance",

@@ -82,11 +82,13 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         + (f" · {label(vocab.SEGMENT_LABELS, m.segment)}" if m.segment else ""),
         "",
         f"{tr('Accounts at start')}: {m.accounts_start}   {tr('at end')}: {m.accounts_end}   "
-        f"{tr('new')}: {m.new_accounts}   {tr('churned')}: {m.churned_accounts}",
+        f"{tr('new')}: {m.new_accounts}   {tr('reactivated')}: {m.reactivated_accounts}   "
+        f"{tr('churned')}: {m.churned_accounts}",
         f"{tr('Logo churn')}: {rate(m.logo_churn_rate)}   {tr('Customer retention')}: "
         f"{rate(m.customer_retention_rate)}",
         f"{tr('MRR at start')}: {money(m.mrr_start)}   {tr('MRR at end')}: {money(m.mrr_end)}",
-        f"  + {tr('New')}: {money(m.new_mrr)}   + {tr('Expansion')}: {money(m.expansion_mrr)}   "
+        f"  + {tr('New')}: {money(m.new_mrr)}   + {tr('Reactivation')}: {money(m.reactivation_mrr)}   "
+        f"+ {tr('Expansion')}: {money(m.expansion_mrr)}   "
         f"− {tr('Contraction')}: {money(m.contraction_mrr)}   − {tr('Churn')}: {money(m.churned_mrr)}",
         f"{tr('Revenue churn')}: {rate(m.revenue_churn_rate)}   {tr('Net revenue churn')}: "
         f"{rate(m.net_revenue_churn_rate)}",

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from csdesk import clock, i18n, plans, vocab
+from csdesk import metrics as portfolio_metrics
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from db import Database
@@ -318,6 +319,9 @@ def build(
         for r in revenue
         if r.effective_date >= period.start
     ]
+    account_metrics = portfolio_metrics.compute_book(
+        portfolio_metrics.load_book(db, account_id=account_id), period.start, period.end - timedelta(days=1)
+    )
     metrics = {
         "nps": {**_nps(nps_scores), "last": acc["last_nps"]},
         "csat": {
@@ -335,10 +339,14 @@ def build(
         "meetings": meetings,
         "wins": wins,
         "revenue": moves,
-        "expansion_cents": sum(m["delta_cents"] for m in moves if m["delta_cents"] > 0),
-        "mrr_at_start_cents": next(
-            (r.mrr_after_cents for r in reversed(revenue) if r.effective_date < period.start), None
-        ),
+        # The account's movements of the period as the portfolio metrics count them: they reconcile.
+        "expansion_cents": account_metrics.expansion_mrr,
+        "mrr_at_start_cents": account_metrics.mrr_start if account_metrics.accounts_start else None,
+        "mrr_bridge": {
+            "start_cents": account_metrics.mrr_start,
+            "steps": [{"kind": kind, "cents": cents} for kind, cents in account_metrics.bridge_steps()],
+            "end_cents": account_metrics.mrr_end,
+        },
     }
 
     plan = plans.current_plan(db, account_id, "success")
@@ -519,6 +527,14 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "revenue": [],
             "expansion_cents": 0,
             "mrr_at_start_cents": 123456,
+            "mrr_bridge": {
+                "start_cents": 123456,
+                "steps": [
+                    {"kind": kind, "cents": 0}
+                    for kind in ("new", "reactivation", "expansion", "contraction", "churn")
+                ],
+                "end_cents": 123456,
+            },
         },
         "plan": view,
         "get_well": None,

@@ -8,20 +8,25 @@ inside the same transaction as the planning, and records an ImportRun, the
 before-values of every updated row (ImportChange) and ``import_run_id`` on
 every created row, so :func:`csdesk.importing.runs.undo` restores it all.
 
-Revenue rules (what a file implies, dated as noted):
-- a new account with MRR = "new" revenue at its contract start (if known and
-  not after the as-of date), else at the as-of date;
+Revenue: every change of MRR or status is a movement decided by the revenue
+ledger (:mod:`csdesk.ledger`), the same rule as every other path:
+- a new account with MRR: "new" revenue at its contract start (if known and
+  not after the as-of date), else an opening balance at the as-of date;
 - in a newer export, MRR up / down = expansion / contraction at the as-of
-  date; status to churned = churn at the file's churn date, else the as-of
-  date; churned to active = reactivation at the as-of date;
+  date; status to churned (or MRR to 0) = churn of the last MRR above zero at
+  the file's churn date, else the as-of date; churned to active = reactivation;
+  a newly known contract start re-dates the account's first movement; an export
+  older than an account's movements leaves its MRR and status alone;
 - a won deal for an unknown organisation creates the account with "new"
-  revenue at the won date; for an existing account it is expansion at the won
-  date only if won after the account's MRR was last set (``mrr_as_of``, its
-  revenue history, or its creation): older won deals are already in that MRR
-  and go on the timeline only. Lost and open deals never change MRR: they go
-  on the timeline of existing accounts as expansion opportunities;
-- an MRR history produces the movements between its points and sets the
-  account's MRR from its latest point.
+  revenue at the won date; for an existing account it is expansion (or the
+  reactivation of a churned one) at the won date only if won after the
+  account's MRR was last set (``mrr_as_of``, its revenue history, or its
+  creation): older won deals are already in that MRR and go on the timeline
+  only. Lost and open deals never change MRR: they go on the timeline of
+  existing accounts as expansion opportunities;
+- an MRR history is merged into the account's movements (dated history wins,
+  ``ledger.merge_history``) and sets the account's MRR and status from its
+  latest point.
 Each revenue change is also a timeline event (kind revenue_change, source import).
 """
 
@@ -47,7 +52,7 @@ from sqlalchemy import JSON, Date, DateTime, bindparam, func, insert, select, up
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from csdesk import clock, formatting, vocab
+from csdesk import clock, formatting, ledger, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
@@ -510,9 +515,11 @@ class Plan:
     updates: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     touched: set[Target] = field(default_factory=set)
-    # "New revenue" of accounts the import creates, (account, day, MRR): one revenue change and
-    # one timeline event each, written in bulk (see _write_new_revenue).
-    new_revenue: list[tuple[Target, date, int]] = field(default_factory=list)
+    # The first movement (new / opening, see csdesk.ledger) of accounts the import creates,
+    # (account, day, MRR) by kind: one revenue change and one timeline event each, written in bulk.
+    first_revenue: dict[str, list[tuple[Target, date, int]]] = field(
+        default_factory=lambda: {kind: [] for kind in ledger.FIRST_KINDS}
+    )
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -543,13 +550,7 @@ class Planner:
         self.n = len(self.table.rows)
         # Accounts' revenue changes follow from the accounts' state, so need no key to deduplicate.
         self.keyed = prepared.kind != "accounts"
-        self.titles = {
-            "new": tr("New revenue: MRR {after}"),
-            "expansion": tr("Expansion: MRR {before} → {after} (+{delta})"),
-            "contraction": tr("Contraction: MRR {before} → {after} (-{delta})"),
-            "churn": tr("Churn: MRR {before} lost"),
-            "reactivation": tr("Reactivation: MRR {after}"),
-        }
+        self.titles = ledger.titles()
 
     def release(self, between: Callable[[], None]) -> None:
         """Free the planned rows, a container at a time, calling ``between()`` after each."""
@@ -564,7 +565,7 @@ class Planner:
             book._by_name or {},
             *plan.inserts.values(),
             plan.updates,
-            plan.new_revenue,
+            *plan.first_revenue.values(),
             plan.touched,
             book.new,
             self.columns,
@@ -678,7 +679,7 @@ class Planner:
         extra: dict[str, Any] | None = None,
     ) -> None:
         if (
-            kind == "new"
+            kind in ledger.FIRST_KINDS
             and before == 0
             and after > 0
             and reason is None
@@ -688,7 +689,7 @@ class Planner:
             and on.__class__ is date
         ):
             # The bulk of a big accounts file: noted compactly, its rows built when written.
-            self.plan.new_revenue.append((target, on, after))
+            self.plan.first_revenue[kind].append((target, on, after))
             self.plan.touched.add(target)
             return
         if key is None and self.keyed:
@@ -710,41 +711,9 @@ class Planner:
         extra: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The revenue change and its timeline event, as rows to insert."""
-        change = {
-            "account_id": target,
-            "effective_date": on,
-            "kind": kind,
-            "mrr_before_cents": before,
-            "mrr_after_cents": after,
-            "reason": (reason or None) and reason[:300],
-            "source": "import",
-            "import_key": key,
-        }
-        money = formatting.money
-        if kind in ("new", "reactivation"):
-            title = self.titles[kind].format(after=money(after))
-        elif kind == "churn":
-            title = self.titles[kind].format(before=money(before))
-        else:
-            title = self.titles[kind].format(
-                before=money(before), after=money(after), delta=money(abs(after - before))
-            )
-        data = {"mrr_before_cents": before, "mrr_after_cents": after, **(extra or {})}
-        event = {
-            "account_id": target,
-            "occurred_at": as_datetime(on),
-            "kind": "revenue_change",
-            "subkind": kind,
-            "title": title[:300],
-            "body": reason,
-            "channel": None,
-            "severity": None,
-            "source": "import",
-            "contact_id": None,
-            "data": data,
-            "import_key": key,
-        }
-        return change, event
+        return ledger.movement_rows(
+            target, kind, before, after, on, reason=reason, key=key, extra=extra, templates=self.titles
+        )
 
     def _identity(self, target: Target) -> str:
         if isinstance(target, NewAccount):
@@ -812,7 +781,11 @@ def plan_accounts(p: Planner) -> None:
     direct_items = list(direct.items())
     starts, renewals = direct.get("contract_start"), direct.get("renewal_date")
     row_numbers = p.table.row_numbers
-    new_revenue, touched = plan.new_revenue.append, plan.touched.add
+    first_revenue, touched = plan.first_revenue, plan.touched.add
+    first_movement = ledger.first_movement
+    redates: list[tuple[int, date]] = []
+    last_days: dict[int, date] | None = None  # each account's latest movement, read when first needed
+    stale = 0
     created = unchanged = 0
     for i in p.rows(tr("Matching accounts…")):
         name = names[i]
@@ -892,18 +865,12 @@ def plan_accounts(p: Planner) -> None:
             seen[target] = row_numbers[i]
             created += 1
             if values["mrr_cents"]:
-                start_day = (
-                    values["contract_start"]
-                    if values["contract_start"] and values["contract_start"] <= as_of
-                    else as_of
-                )
-                if status == "churned" and values["churn_date"] < start_day:
-                    start_day = values["churn_date"]
+                kind, start_day = first_movement(values["contract_start"], values["churn_date"], as_of)
                 if start_day.__class__ is date and values["mrr_cents"] > 0:  # revenue()'s own shortcut
-                    new_revenue((target, start_day, values["mrr_cents"]))
+                    first_revenue[kind].append((target, start_day, values["mrr_cents"]))
                     touched(target)
                 else:
-                    p.revenue(target, "new", 0, values["mrr_cents"], start_day)
+                    p.revenue(target, kind, 0, values["mrr_cents"], start_day)
                 if status == "churned":
                     p.revenue(
                         target,
@@ -960,11 +927,15 @@ def plan_accounts(p: Planner) -> None:
             if merged != (row.get("custom_fields") or {}):
                 changes["custom_fields"] = merged
         old_mrr, old_status = row["mrr_cents"] or 0, row["status"]
+        new_status = status or old_status
+        if mrr == 0 and old_mrr > 0 and (new_status == "churned" or old_status == "active"):
+            # A CRM shows a cancelled account at MRR 0, and a paying customer at 0 has left:
+            # the account keeps the MRR it had, the churn carries it (csdesk.ledger).
+            mrr, new_status = None, "churned"
         new_mrr = old_mrr if mrr is None else mrr
         if new_mrr != old_mrr:
             changes["mrr_cents"] = new_mrr
             changes["mrr_as_of"] = as_of
-        new_status = status or old_status
         if new_status != old_status:
             changes["status"] = new_status
             if new_status == "churned":
@@ -983,22 +954,56 @@ def plan_accounts(p: Planner) -> None:
                 changes["churn_reason"] = reason[0]
         if new_status == "churned" and changes.get("stage", "churned") != "churned":
             del changes["stage"]  # a churned account stays at the churned stage, whatever the sheet's phase
+        was = ledger.row_state(old_status, old_mrr)
+        if old_status == "active" and new_status == "churned" and new_mrr > 0:
+            was = ledger.State(True, new_mrr, new_mrr, True)  # the export's last MRR is the one lost
+        move = ledger.classify(was, new_status == "active", new_mrr if new_status == "active" else 0)
+        on = (changes.get("churn_date") if move and move[0] == "churn" else None) or as_of
+        if move is not None and isinstance(target, int):
+            if last_days is None:
+                last_days = ledger.last_days(p.session)
+            if last_days.get(target, date.min) > on:
+                # An export older than the account's revenue history: dated history wins.
+                if "status" in changes:
+                    changes.pop("stage", None)  # the stage followed the status
+                for column in ("mrr_cents", "mrr_as_of", "status", "churn_date", "churn_reason"):
+                    changes.pop(column, None)
+                move = None
+                stale += 1
         if not changes:
             plan.count("unchanged")
             continue
         book.set(target, changes)
         plan.touched.add(target)
         plan.count("updated")
-        if old_status == "active" and new_status == "churned":
+        if isinstance(target, int) and changes.get("contract_start"):
+            redates.append((target, changes["contract_start"]))
+        if move is not None:
+            kind, before, after = move
             p.revenue(
-                target, "churn", new_mrr, 0, changes["churn_date"], reason=reason[1] if reason else None
+                target, kind, before, after, on, reason=reason[1] if reason and kind == "churn" else None
             )
-        elif old_status == "churned" and new_status == "active":
-            p.revenue(target, "reactivation", 0, new_mrr, as_of)
-        elif new_status == "active" and new_mrr != old_mrr:
-            p.revenue(target, "expansion" if new_mrr > old_mrr else "contraction", old_mrr, new_mrr, as_of)
     plan.unchanged += unchanged
     plan.created += created
+    if stale:
+        plan.warnings.append(
+            tr(
+                "{count} accounts have revenue history newer than this file's date: their MRR and status were kept.",
+                count=stale,
+            )
+        )
+    if redates:
+        _plan_redates(p, redates)
+
+
+def _plan_redates(p: Planner, wanted: list[tuple[int, date]]) -> None:
+    """A contract start now known re-dates an account's first movement (csdesk.ledger.redate_first)."""
+    moves = ledger.movements_of(p.session, [target for target, _start in wanted])
+    for target, start in wanted:
+        for table_name, row_id, values, before in ledger.redate_first(
+            p.session, moves.get(target, []), start
+        ):
+            p.plan.updates.append((table_name, row_id, values, before))
 
 
 def _mostly_known(book: Book, source: str, exts: list[Any], cnpjs: list[Any], domains: list[Any]) -> bool:
@@ -1113,23 +1118,22 @@ def _plan_new_accounts(p: Planner, names: list[str], keys: list[str], reason_hea
     book.add_new(targets, columns, p.progress.heartbeat)
     plan.created += count
 
-    new_revenue, touched = plan.new_revenue.append, plan.touched.add
+    first_revenue, touched = plan.first_revenue, plan.touched.add
+    first_movement = ledger.first_movement
+    starts, churn_days = columns["contract_start"], columns["churn_date"]
     for position, target in enumerate(targets):
         if not position % 8192:
             p.progress.heartbeat()
         mrr = columns["mrr_cents"][position]
         if not mrr:
             continue
-        start = columns["contract_start"][position]
-        start_day = start if start and start <= as_of else as_of
         gone = churned[position]
-        if gone and columns["churn_date"][position] < start_day:
-            start_day = columns["churn_date"][position]
+        kind, start_day = first_movement(starts[position], churn_days[position] if gone else None, as_of)
         if start_day.__class__ is date and mrr > 0:  # revenue()'s own shortcut
-            new_revenue((target, start_day, mrr))
+            first_revenue[kind].append((target, start_day, mrr))
             touched(target)
         else:
-            p.revenue(target, "new", 0, mrr, start_day)
+            p.revenue(target, kind, 0, mrr, start_day)
         if gone:
             why = reason[position]
             p.revenue(
@@ -1359,18 +1363,17 @@ def plan_deals(p: Planner) -> None:
                 data={**data, "applied": False},
             )
         else:
-            before = row["mrr_cents"] or 0
-            book.set(target, {"mrr_cents": before + value})
-            p.revenue(
-                target,
-                "expansion",
-                before,
-                before + value,
-                won_on,
-                reason=title,
-                key=key,
-                extra={"deal": title},
-            )
+            # Expansion of a customer; a churned account that signs again is a reactivation.
+            state = ledger.row_state(row["status"], row["mrr_cents"])
+            kind, before, after = ledger.classify(state, True, (state.mrr if state.active else 0) + value)
+            changes = {
+                **ledger.account_values(ledger.after(state, kind, before, after), won_on),
+                "mrr_as_of": won_on,
+            }
+            if row["status"] == "churned":
+                changes["stage"] = "ongoing_adoption"
+            book.set(target, {k: v for k, v in changes.items() if row.get(k) != v})
+            p.revenue(target, kind, before, after, won_on, reason=title, key=key, extra={"deal": title})
         plan.count("created")
     if skipped:
         plan.warnings.append(
@@ -1584,14 +1587,7 @@ def plan_usage(p: Planner) -> None:
 
 
 def plan_mrr(p: Planner) -> None:
-    history: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for account_id, on, after in p.session.execute(
-        select(
-            RevenueChange.account_id, RevenueChange.effective_date, RevenueChange.mrr_after_cents
-        ).order_by(RevenueChange.effective_date, RevenueChange.id)
-    ):
-        history[account_id].append((on, after))
-    points: dict[Target, list[tuple[date, int, int]]] = defaultdict(list)
+    points: dict[Target, list[tuple[date, int]]] = defaultdict(list)
     seen: dict[tuple[Target, date], int] = {}
     for i in p.rows(tr("Matching MRR history…")):
         target = p.resolve_account(i)
@@ -1611,46 +1607,52 @@ def plan_mrr(p: Planner) -> None:
             p.reject(i, "date", tr("The same account and date as row {row}.", row=seen[(target, day)]))
             continue
         seen[(target, day)] = p.table.row_numbers[i]
-        points[target].append((day, mrr, i))
+        points[target].append((day, mrr))
+    stored = ledger.movements_of(p.session, [t for t in points if isinstance(t, int)])
     for target, series in points.items():
         series.sort()
-        known = history.get(target, []) if isinstance(target, int) else []
-        prev: int | None = None
-        prev_day: date | None = None
-        for day, mrr, _i in series:
-            # The MRR just before this point: the later of our previous point and the stored history.
-            stored = [(d, a) for d, a in known if d <= day and (prev_day is None or d >= prev_day)]
-            if stored:
-                prev = stored[-1][1]
-            if prev is None:
-                kind = "new" if not known and mrr > 0 else None
-                before = 0
-            elif mrr == prev:
-                kind = None
-                before = prev
-            else:
-                before = prev
-                if prev == 0:
-                    kind = "reactivation" if mrr > 0 else None
-                elif mrr == 0:
-                    kind = "churn"
-                else:
-                    kind = "expansion" if mrr > prev else "contraction"
-            if kind:
-                p.revenue(target, kind, before, mrr, day)
-                p.plan.count("created")
-            else:
-                p.plan.count("unchanged")
-            prev, prev_day = mrr, day
-        last_day, last_mrr, _ = series[-1]
-        latest_stored = known[-1][0] if known else date.min
         row = p.book.get(target)
-        if last_day >= latest_stored and row["mrr_cents"] != last_mrr:
-            changes: dict[str, Any] = {"mrr_cents": last_mrr, "mrr_as_of": last_day}
-            if last_mrr == 0 and row["status"] == "active":
-                changes.update(status="churned", stage="churned", churn_date=last_day)
-            elif last_mrr > 0 and row["status"] == "churned":
-                changes.update(status="active", churn_date=None, churn_reason=None, stage="ongoing_adoption")
+        moves = stored.get(target, []) if isinstance(target, int) else []
+        fallback = ledger.row_state(row["status"], row["mrr_cents"]) if row.get("mrr_cents") else ledger.NEVER
+        merged = ledger.merge_history(
+            moves, series, fallback=fallback, start_known=row.get("contract_start") is not None
+        )
+        for move, values in merged.updates:
+            before = {
+                "effective_date": move.day,
+                "mrr_before_cents": move.before,
+                "mrr_after_cents": move.after,
+            }
+            p.plan.updates.append(("revenue_changes", move.id, values, {k: before[k] for k in values}))
+            if "effective_date" in values:
+                event = ledger.event_of(p.session, move)
+                if event is not None:
+                    event_id, event_title, occurred = event
+                    p.plan.updates.append(
+                        (
+                            "timeline_events",
+                            event_id,
+                            {
+                                "occurred_at": as_datetime(values["effective_date"]),
+                                "title": ledger.title(move.kind, 0, values["mrr_after_cents"])[:300],
+                            },
+                            {"occurred_at": occurred, "title": event_title},
+                        )
+                    )
+        for kind, before, after, day in merged.inserts:
+            p.revenue(target, kind, before, after, day)
+        p.plan.created += len(merged.inserts)
+        p.plan.unchanged += len(series) - len(merged.inserts)
+        if merged.inserts or merged.updates:
+            p.plan.touched.add(target)
+        if not merged.latest_is_history or merged.final_day is None:
+            continue
+        values = ledger.account_values(merged.final, merged.final_day, row.get("churn_reason"))
+        changes = {k: v for k, v in values.items() if row.get(k) != v}
+        if changes:
+            changes["mrr_as_of"] = merged.final_day
+            if "status" in changes:
+                changes["stage"] = "churned" if not merged.final.active else "ongoing_adoption"
             p.book.set(target, changes)
             p.plan.touched.add(target)
 
@@ -1799,7 +1801,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
         1,
         len(book.new)
         + sum(len(r) for r in plan.inserts.values())
-        + 2 * len(plan.new_revenue)
+        + 2 * sum(map(len, plan.first_revenue.values()))
         + len(plan.updates)
         + len(book.original),
     )
@@ -1837,14 +1839,24 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
     changes_rows: list[dict[str, Any]] = []
     _write_updates(session, "accounts", book.account_updates(), run_id, changes_rows, step)
 
-    derived = _new_revenue_sql(conn, planner, run_id) if plan.new_revenue else None
-    if plan.new_revenue and derived is None:  # other databases: the rows as any others, first
-        expanded = [
-            planner.revenue_rows(target, "new", 0, after, on) for target, on, after in plan.new_revenue
-        ]
-        for position, table_name in enumerate(("revenue_changes", "timeline_events")):
-            plan.inserts[table_name][:0] = [pair[position] for pair in expanded]
-    tables = [*(derived or {}), *(name for name in plan.inserts if name not in (derived or {}))]
+    # First movements written by SQL made per kind (SQLite); elsewhere the rows as any others, first.
+    derived: dict[str, list[tuple[tuple[str, RowSQL], list[tuple[Target, date, int]]]]] = {}
+    for kind, entries in plan.first_revenue.items():
+        if not entries:
+            continue
+        sql = (
+            ledger.first_movement_sql(kind, run_id, _money_sql, _sql_literal)
+            if conn.dialect.name == "sqlite"
+            else None
+        )
+        if sql is None:
+            expanded = [planner.revenue_rows(target, kind, 0, after, on) for target, on, after in entries]
+            for position, table_name in enumerate(("revenue_changes", "timeline_events")):
+                plan.inserts[table_name][:0] = [pair[position] for pair in expanded]
+        else:
+            for table_name, table_sql in sql.items():
+                derived.setdefault(table_name, []).append((table_sql, entries))
+    tables = [*derived, *(name for name in plan.inserts if name not in derived)]
     for table_name in tables:
         table = TABLES[table_name]
         rows = plan.inserts.get(table_name, [])
@@ -1853,15 +1865,18 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             if isinstance(target, NewAccount):
                 row["account_id"] = target.id
             row["import_run_id"] = run_id
-        adding = len(rows) + (len(plan.new_revenue) if derived else 0)
+        adding = len(rows) + sum(len(entries) for _sql, entries in derived.get(table_name, ()))
         with ExitStack() as stack:
             if table_name == "timeline_events" and adding > 500:
                 stack.enter_context(search.bulk_insert(conn, indexed))
             stack.enter_context(bulk.deferred_indexes(conn, table_name, adding, reindexed))
-            if derived:
-                _write_new_revenue(conn, derived[table_name], plan.new_revenue, step)
+            for table_sql, entries in derived.get(table_name, ()):
+                _write_first_revenue(conn, table_sql, entries, step)
             for _start, chunk in _chunks(rows):
-                _insert_rows(conn, table, chunk)
+                if table_name == "revenue_changes":
+                    ledger.insert_movements(conn, chunk, _insert_rows)
+                else:
+                    _insert_rows(conn, table, chunk)
                 step(len(chunk))
 
     updates_by_table: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
@@ -1905,51 +1920,6 @@ def _money_sql(value: str) -> str | None:
 RowSQL = Callable[[int], str]  # the VALUES tuple of the row whose parameters start after the given one
 
 
-def _new_revenue_sql(conn: Connection, planner: Planner, run_id: int) -> dict[str, tuple[str, RowSQL]] | None:
-    """INSERTs (SQLite) writing a "new revenue" change and its timeline event from
-    (account id, day, MRR): title, JSON data and dates made by SQLite, as ``revenue_rows`` would.
-
-    A 100k-account file creates 100k of each; building and binding every column of every
-    row in Python was a third of the import. None where that is not possible (other
-    databases, a translation whose title has another shape): the rows are then built as usual.
-    """
-    if conn.dialect.name != "sqlite":
-        return None
-    template = planner.titles["new"]
-    head, _, tail = template.partition("{after}")
-    if _money_sql("?3") is None or "{" in head + tail or "}" in head + tail:
-        return None
-    if _sql_literal(head) is None or _sql_literal(tail) is None:  # too long for a literal
-        return None
-    run = int(run_id)
-
-    def change(before: int) -> str:
-        account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
-        return f"({account}, {day}, 'new', 0, {mrr}, NULL, 'import', {run}, NULL)"
-
-    def event(before: int) -> str:
-        account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
-        title = f"{_sql_literal(head)} || {_money_sql(mrr)} || {_sql_literal(tail)}"
-        data = f"'{{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || {mrr} || '}}'"
-        return (
-            f"({account}, {day} || ' 00:00:00.000000', 'revenue_change', 'new', {title}, NULL, NULL, NULL, "
-            f"'import', NULL, {run}, {data}, NULL)"
-        )
-
-    return {
-        "revenue_changes": (
-            "INSERT INTO revenue_changes (account_id, effective_date, kind, mrr_before_cents, "
-            "mrr_after_cents, reason, source, import_run_id, import_key)",
-            change,
-        ),
-        "timeline_events": (
-            "INSERT INTO timeline_events (account_id, occurred_at, kind, subkind, title, body, channel, "
-            "severity, source, contact_id, import_run_id, data, import_key)",
-            event,
-        ),
-    }
-
-
 ROWS_PER_STATEMENT = 500
 MAX_PARAMETERS = 30_000  # under SQLite's smallest default limit (32,766)
 MAX_STATEMENT_CHARS = 250_000  # well under SQLite's statement length limit
@@ -1972,7 +1942,7 @@ def _insert_values(conn: Connection, head: str, row: RowSQL, width: int, params:
         conn.exec_driver_sql(f"{head} VALUES {row(0)}", list(params[full:]))
 
 
-def _write_new_revenue(
+def _write_first_revenue(
     conn: Connection,
     sql: tuple[str, RowSQL],
     entries: list[tuple[Target, date, int]],

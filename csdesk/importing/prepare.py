@@ -17,7 +17,8 @@ from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
 from csdesk.importing import values as V
-from csdesk.importing.reading import Table, column_letter, read_table
+from csdesk.importing.reading import Table, column_letter, long_cell_message, read_file_bytes, read_table
+from csdesk.limits import MAX_AMOUNT_CENTS, preview
 from csdesk.progress import SILENT, Progress
 from csdesk.text import normalize_domain
 
@@ -154,9 +155,7 @@ def _mapping_from_headers(table: Table, kind: str, by_header: dict[str, str | No
 def load_mapping_file(path: str | Path) -> dict[str, Any]:
     """A mapping JSON: ``{"Header": "field", ...}`` or ``{"kind":..., "columns": {...}, ...}``."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except FileNotFoundError as exc:
-        raise UserError(tr("{file}: no such file.", file=str(path))) from exc
+        data = json.loads(read_file_bytes(Path(path)).decode("utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(
             tr("{file}: is not a valid JSON mapping ({problem}).", file=str(path), problem=exc)
@@ -251,7 +250,7 @@ def _parser(prepared: Prepared, index: int, type_: str, key: str):
     if type_ == "int":
         return lambda raw: V.parse_int(raw, style)
     if type_ in ("number",):
-        return lambda raw: float(V.parse_decimal(raw, style))
+        return lambda raw: V.parse_number(raw, style)
     if type_ in DATE_TYPES:
         order = prepared.date_orders.get(index, "dmy")
         if order == "ambiguous":
@@ -396,8 +395,10 @@ def _cents_column(texts: list[str], style: str) -> list[Any] | None:
     if not matched:
         return out
     digits = _digits_only([texts[i] for i in matched])
+    most = MAX_AMOUNT_CENTS
     for i, number in zip(matched, digits, strict=True):
-        out[i] = int(number)
+        if len(number) <= 18 and int(number) <= most:  # beyond: parse_cents says why not
+            out[i] = int(number)
     return out
 
 
@@ -428,7 +429,7 @@ def parse_columns(
     """
     table = prepared.table
     columns: dict[str, list[Any]] = {}
-    errors: dict[int, RowError] = {}
+    errors = long_cell_errors(table)
     mapped = sorted(prepared.mapping.items())
     progress.step(0, len(mapped), tr("Reading values…"))
     # One transposition of the mapped cells (C), rather than a pass over the rows per column.
@@ -544,6 +545,19 @@ def _amount_currencies(
                     code=code,
                 ),
             )
+
+
+def long_cell_errors(table: Table) -> dict[int, RowError]:
+    """The rows holding a cell over the length limit (cut while reading), each rejected."""
+    return {
+        i: RowError(
+            table.row_numbers[i],
+            table.headers[column],
+            preview(table.rows[i][column]),
+            long_cell_message(length),
+        )
+        for i, (column, length) in sorted(table.long_cells.items())
+    }
 
 
 def header_of(prepared: Prepared, key: str) -> str:

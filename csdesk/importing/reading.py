@@ -7,6 +7,12 @@ the first one holding a table), dates as ISO text. Report footers
 (Salesforce's "Grand Totals", "Confidential Information", copyright lines and
 their pt-BR forms) and total rows are stripped. Row numbers are the ones the
 user sees in the file or sheet (the header is row 1 in a plain CSV).
+
+Nothing is read that cannot be read safely (see ``csdesk.limits``): only regular
+files (a pipe or a device would hang or never end), no bigger than the limit; a
+workbook only after its zip directory shows sane sizes and compression ratios;
+rows, columns and cells are counted as they are read. A cell longer than Excel's
+limit is cut to it and its row rejected (``Table.long_cells``), not the file.
 """
 
 from __future__ import annotations
@@ -14,13 +20,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
+from csdesk import formatting
+from csdesk import limits as L
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
@@ -55,6 +66,8 @@ class Table:
     sha256: str = ""
     stripped: int = 0  # footer / total lines removed
     footer: str = ""  # the stripped footer's text, a hint of the source CRM
+    # Rows holding a cell longer than MAX_CELL_CHARS (cut to it): row index -> (column, length).
+    long_cells: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -79,6 +92,273 @@ def column_letter(index: int) -> str:
 
 def file_error(path: Path, message: str) -> UserError:
     return UserError(f"{path.name}: {message}")
+
+
+# Limits -----------------------------------------------------------------------
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file within ``MAX_FILE_BYTES``, else a UserError.
+
+    The file is opened without blocking (a FIFO would wait for a writer) and checked on
+    its open descriptor, so what is read is what was checked; a device (``/dev/zero``)
+    or a pipe is refused before a byte is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise UserError(tr("{file}: no such file.", file=str(path))) from exc
+    except IsADirectoryError as exc:
+        raise UserError(tr("{file}: is a folder, not a file.", file=str(path))) from exc
+    except OSError as exc:
+        raise UserError(
+            tr("{file}: cannot be read ({problem}).", file=str(path), problem=exc.strerror)
+        ) from exc
+    with open(fd, "rb", buffering=0) as handle:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError(tr("{file}: is a folder, not a file.", file=str(path)))
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(
+                tr(
+                    "{file}: is not a regular file (it is a pipe, device or socket). "
+                    "Save the export as a file and import that file.",
+                    file=str(path),
+                )
+            )
+        if info.st_size > L.MAX_FILE_BYTES:
+            raise _too_big(path, info.st_size)
+        try:
+            data = handle.read(info.st_size + 1)  # what the file holds, not a buffer of the limit
+            if len(data) > info.st_size:  # it grew while read (or is a /proc file): up to the limit
+                parts, size = [data], len(data)
+                while size <= L.MAX_FILE_BYTES and (more := handle.read(L.MIB)):
+                    parts.append(more)
+                    size += len(more)
+                data = b"".join(parts)
+        except OSError as exc:
+            raise UserError(
+                tr("{file}: cannot be read ({problem}).", file=str(path), problem=exc.strerror)
+            ) from exc
+    if len(data) > L.MAX_FILE_BYTES:
+        raise _too_big(path, len(data))
+    return data
+
+
+def _too_big(path: Path, size: int) -> UserError:
+    return file_error(
+        path,
+        tr(
+            "the file has {size} MB, more than the {limit} MB an import reads. "
+            "Split it into smaller files (by segment or CSM, say) and import each.",
+            size=L.megabytes(size),
+            limit=L.megabytes(L.MAX_FILE_BYTES),
+        ),
+    )
+
+
+def _too_many_rows(path: Path, sheet: str | None, part: str | None = None) -> UserError:
+    if part:
+        where = tr("the part {part} of this workbook", part=part)
+    else:
+        where = tr('sheet "{sheet}"', sheet=sheet) if sheet else tr("the file")
+    return file_error(
+        path,
+        tr(
+            "{where} has more than {limit} rows (Excel's limit). "
+            "Split it into smaller files and import each.",
+            where=where,
+            limit=formatting.number(L.MAX_ROWS),
+        ),
+    )
+
+
+def mark_long_cells(part: list[list[str]], start: int, found: dict[int, tuple[int, int]]) -> None:
+    """Cut the cells of ``part`` (records from index ``start``) longer than ``MAX_CELL_CHARS``
+    to it, noting each such record (index -> first long column, its length) in ``found``.
+
+    One C-level pass finds the longest cell; rows are looked at only if one is too long.
+    """
+    if not part or max(map(len, chain.from_iterable(part)), default=0) <= L.MAX_CELL_CHARS:
+        return
+    for offset, record in enumerate(part):
+        for column, cell in enumerate(record):
+            if len(cell) > L.MAX_CELL_CHARS:
+                found.setdefault(start + offset, (column, len(cell)))
+                record[column] = cell[: L.MAX_CELL_CHARS]
+
+
+def long_cell_message(length: int) -> str:
+    """Why a row with an over-long cell is rejected, and what to do."""
+    return tr(
+        "this cell has {length} characters, more than the {limit} a cell may hold (Excel's limit). "
+        'Shorten it; if it holds several lines of the file, a quote (") is not closed.',
+        length=formatting.number(length),
+        limit=formatting.number(L.MAX_CELL_CHARS),
+    )
+
+
+_SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_PART_NAME_RE = re.compile(r"<(?:\w+:)?Override\b[^>]*>", re.S)
+_PART_ATTR_RE = re.compile(r'\b(PartName|ContentType)\s*=\s*["\']([^"\']*)["\']')
+_STREAMED = (".png", ".jpg", ".jpeg", ".gif", ".emf", ".wmf", ".bin", ".tif", ".tiff", ".bmp")
+
+
+def _part_types(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Part name -> content type, from ``[Content_Types].xml`` (the overrides only)."""
+    try:
+        info = archive.getinfo("[Content_Types].xml")
+    except KeyError:
+        return {}
+    if info.file_size > L.MIB:
+        return {}  # refused below as an oversized part
+    text = archive.read(info).decode("utf-8", "replace")
+    types: dict[str, str] = {}
+    for tag in _PART_NAME_RE.findall(text):
+        attrs = dict(_PART_ATTR_RE.findall(tag))
+        if "PartName" in attrs and "ContentType" in attrs:
+            types[attrs["PartName"].lstrip("/")] = attrs["ContentType"]
+    return types
+
+
+_ROW_TAGS = (b"<row", b":row ", b":row>")  # <row ...>, and <x:row ...> for a prefixed namespace
+
+
+def _count_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """Refuse a sheet with more than ``MAX_ROWS`` rows from its unpacked XML (C loops, 1 MiB
+    at a time), before a row is parsed: the row tags are counted, and the last row's number
+    is read (rows come in order; the reader would fill a gap up to it with empty rows). A
+    sheet of 3 million rows, or of one row numbered 2,000,000, is refused in a second.
+
+    Text holding "<row" (a comment) can only make the count larger; a row is never missed.
+    """
+    count = 0
+    carry = b""
+    last = b""  # the start of the last row tag seen
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(L.MIB):
+                block = carry + chunk
+                # Tags wholly inside the carried bytes were counted with the block before.
+                count += sum(block.count(tag) - carry.count(tag) for tag in _ROW_TAGS)
+                if count > L.MAX_ROWS:
+                    raise _too_many_rows(path, None, info.filename)
+                at = max(block.rfind(b"<row "), block.rfind(b":row "))
+                if at >= 0:
+                    last = block[at : at + 200]
+                carry = block[-5:]  # a tag cut by the 1 MiB boundary is counted with the next block
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise file_error(
+            path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem=exc)
+        ) from exc
+    number = _ROW_NUMBER_RE.match(last)
+    if number and int(number.group(1)) > L.MAX_ROWS:
+        raise _too_many_rows(path, None, info.filename)
+
+
+_ROW_NUMBER_RE = re.compile(rb'[<:]row\s[^>]*?\br\s*=\s*["\'](\d{1,15})["\']')
+
+
+def check_workbook(data: bytes, path: Path) -> None:
+    """Refuse a workbook whose zip directory declares too much to unpack, before opening it.
+
+    Python's zip reader never unpacks more than a part's declared size (a part that lies
+    fails its CRC check), so the declared sizes bound what the reader can produce.
+    """
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))  # the end-of-directory record
+    if end < 0 or len(data) < end + 22:
+        raise file_error(path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem="zip"))
+    entries = int.from_bytes(data[end + 10 : end + 12], "little")
+    if entries > L.MAX_ZIP_ENTRIES:  # 0xFFFF: a ZIP64 archive, never a spreadsheet
+        raise file_error(
+            path,
+            tr(
+                "this workbook has {count} parts, more than any spreadsheet; it may be a zip bomb. "
+                "Open it in Excel, save it again and import the new copy.",
+                count=formatting.number(entries),
+            ),
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise file_error(
+            path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem=exc)
+        ) from exc
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > L.MAX_ZIP_ENTRIES:
+            raise file_error(
+                path,
+                tr(
+                    "this workbook has {count} parts, more than any spreadsheet; it may be a zip bomb. "
+                    "Open it in Excel, save it again and import the new copy.",
+                    count=formatting.number(len(infos)),
+                ),
+            )
+        types = _part_types(archive)
+        total = 0
+        for info in infos:
+            size, name = info.file_size, info.filename
+            total += size
+            kind = types.get(name, "")
+            packed = max(info.compress_size, 1)
+            if size > L.ZIP_RATIO_FROM_BYTES and size > L.MAX_ZIP_RATIO * packed:
+                raise file_error(
+                    path,
+                    tr(
+                        "the part {part} of this workbook unpacks to {ratio} times its size ({size} MB); "
+                        "no spreadsheet does, it may be a zip bomb. Open it in Excel, save it again "
+                        "(or as CSV) and import the new copy.",
+                        part=name,
+                        ratio=formatting.number(size // packed),
+                        size=L.megabytes(size),
+                    ),
+                )
+            if kind == _SHARED_STRINGS_TYPE or name.lower().endswith("sharedstrings.xml"):
+                if size > L.MAX_SHARED_STRINGS_BYTES:
+                    raise file_error(
+                        path,
+                        tr(
+                            "the workbook's table of texts has {size} MB, more than the {limit} MB "
+                            "an import reads. Save the sheet as CSV and import that file.",
+                            size=L.megabytes(size),
+                            limit=L.megabytes(L.MAX_SHARED_STRINGS_BYTES),
+                        ),
+                    )
+            elif (
+                kind != _WORKSHEET_TYPE
+                and not name.lower().startswith("xl/worksheets/")
+                and not name.lower().endswith(_STREAMED)
+                and size > L.MAX_XLSX_PART_BYTES
+            ):
+                raise file_error(
+                    path,
+                    tr(
+                        "the part {part} of this workbook has {size} MB, more than the {limit} MB "
+                        "an import reads. Save the sheet as CSV and import that file.",
+                        part=name,
+                        size=L.megabytes(size),
+                        limit=L.megabytes(L.MAX_XLSX_PART_BYTES),
+                    ),
+                )
+        if total <= L.MAX_XLSX_UNPACKED_BYTES:
+            for info in infos:
+                if types.get(info.filename) == _WORKSHEET_TYPE or info.filename.lower().startswith(
+                    "xl/worksheets/sheet"
+                ):
+                    _count_rows(archive, info, path)
+        if total > L.MAX_XLSX_UNPACKED_BYTES:
+            raise file_error(
+                path,
+                tr(
+                    "this workbook unpacks to {size} MB, more than the {limit} MB an import reads. "
+                    "Save the sheet you need as CSV (or alone in a workbook) and import that file.",
+                    size=L.megabytes(total),
+                    limit=L.megabytes(L.MAX_XLSX_UNPACKED_BYTES),
+                ),
+            )
 
 
 # Encoding ---------------------------------------------------------------------
@@ -160,23 +440,48 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 
 def read_csv_text(
-    text: str, path: Path, progress: Progress = SILENT
+    text: str,
+    path: Path,
+    progress: Progress = SILENT,
+    long_cells: dict[int, tuple[int, int]] | None = None,
 ) -> tuple[list[list[str]], list[int], str]:
-    """All records with their first line numbers, and the delimiter."""
+    """All records with their first line numbers, and the delimiter.
+
+    Cells longer than ``MAX_CELL_CHARS`` are cut and noted in ``long_cells`` (record index
+    -> column, length); more than ``MAX_ROWS`` records refuse the file.
+    """
     head = text[:20000].splitlines()[: MAX_HEADER_SEARCH + 5]
     delimiter = sniff_delimiter(head)
+    found = long_cells if long_cells is not None else {}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     records: list[list[str]] = []
+    # The csv module refuses fields over its limit, for the whole file: set to MAX_CSV_FIELD_CHARS
+    # (far above a cell's limit, which only rejects the row), it stops an unclosed quote that
+    # would swallow the rest of the file into one value (and the rows after it).
+    field_limit = csv.field_size_limit(L.MAX_CSV_FIELD_CHARS)
     try:
         while True:
             chunk = list(islice(reader, 5000))
             if not chunk:
                 break
             records.extend(chunk)
+            if len(records) > L.MAX_ROWS:
+                raise _too_many_rows(path, None)
             progress.step(len(records), len(records) * 2, tr("Reading the file…"))
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            reader = records = None  # type: ignore[assignment]  # free its buffer before reading again
+            raise _unclosed_value(text, path, delimiter) from exc
         raise file_error(path, tr("row {row}: {problem}", row=reader.line_num, problem=str(exc))) from exc
-    if reader.line_num == len(records):
+    finally:
+        csv.field_size_limit(field_limit)
+    one_line_records = reader.line_num == len(records)
+    # A record on one line holds only cells shorter than its line: with no long line, no
+    # record needs looking at (the usual case, found in a few hundred C-level searches).
+    if not (one_line_records and _no_long_lines(text)):
+        for start in range(0, len(records), 5000):
+            mark_long_cells(records[start : start + 5000], start, found)
+    if one_line_records:
         numbers = list(range(1, len(records) + 1))  # no line breaks inside values: record n is line n
     else:
         numbers = []
@@ -186,6 +491,36 @@ def read_csv_text(
             numbers.append(line)
             line = again.line_num + 1
     return records, numbers, delimiter
+
+
+def _no_long_lines(text: str) -> bool:
+    """True if no run of ``MAX_CELL_CHARS`` characters in ``text`` is free of a line break.
+
+    Such a run would hold a whole block of half that size starting at a multiple of it;
+    each block is searched for a ``\n``, and the search stops at the first one.
+    """
+    step = L.MAX_CELL_CHARS // 2
+    return all(text.find("\n", start, start + step) >= 0 for start in range(0, len(text) - step + 1, step))
+
+
+def _unclosed_value(text: str, path: Path, delimiter: str) -> UserError:
+    """The error for a value over the csv limit, naming the line where its record starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    start = 1
+    try:
+        for _record in reader:
+            start = reader.line_num + 1
+    except csv.Error:
+        pass
+    return file_error(
+        path,
+        tr(
+            'row {row}: a value of more than {limit} characters starts here; a quote (") is probably '
+            "not closed. Close it (or remove it) and import again.",
+            row=start,
+            limit=formatting.number(L.MAX_CSV_FIELD_CHARS),
+        ),
+    )
 
 
 # XLSX -------------------------------------------------------------------------
@@ -209,11 +544,18 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int], str, list[str]]:
+def read_xlsx(
+    data: bytes,
+    path: Path,
+    sheet: str | None,
+    long_cells: dict[int, tuple[int, int]] | None = None,
+) -> tuple[list[list[str]], list[int], str, list[str]]:
     from openpyxl import load_workbook
 
+    check_workbook(data, path)
+    found = long_cells if long_cells is not None else {}
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise file_error(
             path, tr("this XLSX file is damaged or not a workbook ({problem}).", problem=exc)
@@ -226,11 +568,8 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int]
             )
         candidates = [sheet] if sheet else names
         for name in candidates:
-            records: list[list[str]] = []
-            numbers: list[int] = []
-            for number, row in enumerate(book[name].iter_rows(values_only=True), start=1):
-                records.append([_cell_text(v) for v in row])
-                numbers.append(number)
+            found.clear()
+            records, numbers = _sheet_records(book[name], path, name, found)
             if _find_header(records) is not None:
                 return records, numbers, name, names
         if sheet:
@@ -246,6 +585,46 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int]
         )
     finally:
         book.close()
+
+
+def _sheet_records(
+    worksheet, path: Path, name: str, found: dict[int, tuple[int, int]]
+) -> tuple[list[list[str]], list[int]]:
+    """A sheet's rows as text, counted as they come: rows, columns and cells within the limits.
+
+    The sheet's declared dimension is ignored: it may lie, and openpyxl would pad every
+    row to it (a one-cell sheet declaring A1:XFD1000000 is 16 billion cells).
+    """
+    worksheet.reset_dimensions()
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    cells = 0
+    start = 0
+    for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        if number > L.MAX_ROWS:
+            raise _too_many_rows(path, name)
+        width = len(row)
+        cells += width
+        if width > L.MAX_COLUMNS or cells > L.MAX_CELLS:
+            raise file_error(
+                path,
+                tr(
+                    'sheet "{sheet}", row {row}: more than {limit} cells in the sheet or {columns} in a row '
+                    "(a cell far to the right, or a sheet too big for one import). Delete the empty "
+                    "columns, or split the sheet, and import again.",
+                    sheet=name,
+                    row=number,
+                    limit=formatting.number(L.MAX_CELLS),
+                    columns=formatting.number(L.MAX_COLUMNS),
+                ),
+            )
+        records.append(["" if v is None else _cell_text(v) for v in row])
+        numbers.append(number)
+        if len(records) - start >= 5000:
+            mark_long_cells(records[start:], start, found)
+            start = len(records)
+    mark_long_cells(records[start:], start, found)
+    return records, numbers
 
 
 # Shared -----------------------------------------------------------------------
@@ -270,17 +649,8 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
     """Read ``path`` (CSV or XLSX) into a :class:`Table`, or raise a UserError saying what is wrong."""
     path = Path(path)
     progress.step(0, 1, tr("Reading the file…"), force=True)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise UserError(tr("{file}: no such file.", file=str(path))) from exc
-    except IsADirectoryError as exc:
-        raise UserError(tr("{file}: is a folder, not a file.", file=str(path))) from exc
-    except OSError as exc:
-        raise UserError(
-            tr("{file}: cannot be read ({problem}).", file=str(path), problem=exc.strerror)
-        ) from exc
-    if not data.strip():
+    data = read_file_bytes(path)
+    if not data or data.isspace():  # not data.strip(): no copy of a big file
         raise file_error(path, tr("the file is empty. Export it again with its header row and data."))
     progress.step(0, 1, tr("Reading the file…"))
     digest = hashlib.sha256(data).hexdigest()
@@ -288,9 +658,11 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
     encoding = delimiter = ""
     sheet_name: str | None = None
     sheets: list[str] = []
+    long_cells: dict[int, tuple[int, int]] = {}  # record index -> (column, length)
     if data.startswith(b"PK\x03\x04"):
-        records, numbers, sheet_name, sheets = read_xlsx(path, sheet)
+        records, numbers, sheet_name, sheets = read_xlsx(data, path, sheet, long_cells)
         encoding = "xlsx"
+        del data
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raise file_error(path, tr("old Excel (.xls) files cannot be read: save it as .xlsx or CSV."))
     else:
@@ -298,13 +670,25 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
             raise file_error(path, tr("--sheet is only for XLSX workbooks; this is a text file."))
         text, encoding = decode(data, path)
         progress.step(0, 1, tr("Reading the file…"), force=True)
-        records, numbers, delimiter = read_csv_text(text, path, progress)
-    del data
+        del data
+        records, numbers, delimiter = read_csv_text(text, path, progress, long_cells)
+        del text
 
     header_index = _find_header(records)
     if header_index is None:
         raise file_error(
             path, tr("no header row found: the first lines do not hold at least two column names.")
+        )
+    if header_index in long_cells:
+        column, length = long_cells[header_index]
+        raise file_error(
+            path,
+            tr(
+                "row {row}, column {column}: {problem}",
+                row=numbers[header_index],
+                column=column_letter(column),
+                problem=long_cell_message(length),
+            ),
         )
     header_record = records[header_index]
     headers = [h.strip() for h in header_record]
@@ -342,6 +726,7 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
     footer = " ".join(c.strip() for record in body[end:] for c in record if c.strip())
     rows: list[list[str]] = []
     row_numbers: list[int] = []
+    table_long: dict[int, tuple[int, int]] = {}
     for count, (record, number) in enumerate(zip(body[:end], body_numbers[:end], strict=True)):
         if not count % 8192:
             progress.step(end + count, end * 2, tr("Reading the file…"))
@@ -392,6 +777,8 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
         ):
             stripped += 1
             continue  # a summary report's total row
+        if long_cells and header_index + 1 + count in long_cells:
+            table_long[len(rows)] = long_cells[header_index + 1 + count]
         rows.append(record)
         row_numbers.append(number)
     if not rows:
@@ -410,4 +797,5 @@ def read_table(path: str | Path, sheet: str | None = None, progress: Progress = 
         sha256=digest,
         stripped=stripped,
         footer=footer,
+        long_cells=table_long,
     )

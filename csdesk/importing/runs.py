@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
-from csdesk import clock
+from csdesk import clock, ledger
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing.detect import FIELDS
@@ -42,8 +42,8 @@ from db.models import (
 REFUSE, KEEP, DISCARD = "refuse", "keep", "discard"
 LATER_WORK_MODES = (REFUSE, KEEP, DISCARD)
 
-# Rows an import creates on an account (its undo deletes them); revenue_changes stay
-# listed here until the revenue ledger owns their removal.
+# Rows an import creates on an account (its undo deletes them; its revenue movements are
+# removed by the revenue ledger first, csdesk.ledger.remove_run, and are listed for the rest).
 CHILD_MODELS = (TimelineEvent, RevenueChange, Measure, SurveyResponse, Task, Contact)
 
 # Account columns kept up by services from other rows, never typed by hand: a later
@@ -618,6 +618,14 @@ def undo(
         }
         _restore_updated_rows(session, run_id, skip, touched)
         progress.step(1, 3, tr("Undoing the import…"))
+        if not keep:  # a discarded hand edit of MRR or status takes its movements with it
+            edited = [
+                i
+                for (t, i), columns in changed_since.items()
+                if t == "accounts" and columns & REVENUE_COLUMNS
+            ]
+            touched.update(ledger.remove_hand_movements_since(session, run_id, edited))
+        touched.update(ledger.remove_run(session, run_id))  # its revenue movements leave through the ledger
         for model in CHILD_MODELS:
             touched.update(session.scalars(select(model.account_id).where(model.import_run_id == run_id)))
             session.execute(delete(model).where(model.import_run_id == run_id))

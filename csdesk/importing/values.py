@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from csdesk import currency, i18n, vocab
+from csdesk import currency, formatting, i18n, limits, vocab
 from csdesk.i18n import tr
 from csdesk.text import _NON_WORD, _SUFFIX_RE, LEGAL_SUFFIXES, fold, name_key
 
@@ -104,20 +104,42 @@ _FAST_CENTS = {
 
 
 def parse_cents(raw: str, style: str = "point") -> int:
+    """An amount in cents, within ``MAX_AMOUNT_CENTS`` either way (else a ValueProblem)."""
     fast = _FAST_CENTS.get(style)
     match = fast.fullmatch(raw) if fast is not None else None
     if match is not None:
         units, cents = match.groups()
-        return int(units.replace(".", "").replace(",", "") + cents)
+        digits = units.replace(".", "").replace(",", "") + cents
+        if len(digits) <= 18 and int(digits) <= limits.MAX_AMOUNT_CENTS:
+            return int(digits)
     value = parse_decimal(raw, style)
+    if not limits.amount_ok(value * 100):
+        raise ValueProblem(limits.too_large_amount(raw))
     return int((value * 100).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
+def _within_quantity(value: Decimal, raw: str) -> Decimal:
+    if abs(value) > limits.MAX_QUANTITY:
+        raise ValueProblem(
+            tr(
+                "{value} is more than {limit}, the largest number accepted. Check for extra digits.",
+                value=limits.preview(raw.strip()),
+                limit=formatting.number(limits.MAX_QUANTITY),
+            )
+        )
+    return value
+
+
 def parse_int(raw: str, style: str = "point") -> int:
-    value = parse_decimal(raw, style)
+    value = _within_quantity(parse_decimal(raw, style), raw)
     if value != value.to_integral_value():
         raise ValueProblem(tr('"{value}" is not a whole number.', value=raw))
     return int(value)
+
+
+def parse_number(raw: str, style: str = "point") -> float:
+    """A count or measure, within ``MAX_QUANTITY`` either way (never an infinite float)."""
+    return float(_within_quantity(parse_decimal(raw, style), raw))
 
 
 # Dates ------------------------------------------------------------------------

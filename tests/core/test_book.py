@@ -118,7 +118,9 @@ def test_snapshot_and_restore_bring_back_contacts_and_events(book_db):
     db, ids = book_db
     account_id = ids["Café Paraíso S/A"]
     snapshot = accounts.snapshot_account(db, account_id)
-    assert snapshot.count("contacts") == 1 and snapshot.count("timeline_events") == 1
+    # Its timeline: the event logged, and the revenue movement of its creation (csdesk.ledger).
+    assert snapshot.count("contacts") == 1 and snapshot.count("timeline_events") == 2
+    assert snapshot.count("revenue_changes") == 1
     accounts.delete_account(db, account_id)
     with pytest.raises(UserError):
         accounts.get_account(db, account_id)
@@ -127,7 +129,7 @@ def test_snapshot_and_restore_bring_back_contacts_and_events(book_db):
     assert restored.name == "Café Paraíso S/A" and restored.health_band == "red"
     with db.session() as session:
         assert session.query(Contact).filter_by(account_id=account_id).count() == 1
-        assert session.query(TimelineEvent).filter_by(account_id=account_id).count() == 1
+        assert session.query(TimelineEvent).filter_by(account_id=account_id).count() == 2
     with pytest.raises(UserError):
         accounts.restore_account(db, snapshot)
 

@@ -77,7 +77,13 @@ def test_metrics_json_keys_and_values(db, db_path, capsys):
         "nps_responses",
         "csat",
         "csat_responses",
+        "reactivated_accounts",
+        "reactivation_mrr",
+        "base_currency",
+        "history_complete_from",
     ]
+    assert data["base_currency"] == "BRL" and data["history_complete_from"] is None
+    assert data["reactivated_accounts"] == 0 and data["reactivation_mrr"] == 0
     assert data["accounts_start"] == 2 and data["churned_accounts"] == 1
     assert data["logo_churn_rate"] == 0.5
     assert data["mrr_start"] == 1500.0 and data["churned_mrr"] == 500.0

@@ -167,14 +167,16 @@ def test_new_revenue_written_in_bulk_is_what_the_row_by_row_path_writes(
     i18n.set_language(language)
     written = []
     used: list[object] = []
-    real = engine._new_revenue_sql
+    from csdesk import ledger
+
+    real = ledger.first_movement_sql
 
     def recorded(*args):
         used.append(real(*args))
         return used[-1]
 
     for name, bulk_sql in (("bulk", recorded), ("rows", lambda *args: None)):
-        monkeypatch.setattr(engine, "_new_revenue_sql", bulk_sql)
+        monkeypatch.setattr(ledger, "first_movement_sql", bulk_sql)
         db = open_database(tmp_path / f"{name}.sqlite")
         try:
             importing.run_import(

@@ -222,8 +222,9 @@ def mrr_hand_edit(cli, db, tmp_path):
     second = import_json(
         cli, write(tmp_path / "nova.csv", "Padaria Pitanga;R$ 1.500,00;Ativo;Ana Souza;High Touch")
     )
-    assert revenue_rows(db, "Padaria Pitanga") == [("new", 0, 100000), ("expansion", 100000, 150000)]
-    hand_edit(db, "Padaria Pitanga", mrr_cents=180000)
+    # First seen without a contract start: an opening balance (csdesk.ledger).
+    assert revenue_rows(db, "Padaria Pitanga") == [("opening", 0, 100000), ("expansion", 100000, 150000)]
+    hand_edit(db, "Padaria Pitanga", mrr_cents=180000)  # a movement of the ledger too
     return second["run_id"]
 
 
@@ -232,7 +233,11 @@ def test_a_kept_hand_edited_mrr_keeps_the_movement_it_builds_on(cli, db, tmp_pat
     code, _, err = cli("import", "--undo", str(run_id), "--keep-later-work")
     assert code == 0, err
     assert by_name(db, "Padaria Pitanga").mrr_cents == 180000
-    assert revenue_rows(db, "Padaria Pitanga") == [("new", 0, 100000), ("expansion", 100000, 150000)]
+    assert revenue_rows(db, "Padaria Pitanga") == [
+        ("opening", 0, 100000),
+        ("expansion", 100000, 150000),
+        ("expansion", 150000, 180000),
+    ]
 
 
 def test_a_discarded_hand_edited_mrr_goes_back_with_its_movement(cli, db, tmp_path):
@@ -240,7 +245,7 @@ def test_a_discarded_hand_edited_mrr_goes_back_with_its_movement(cli, db, tmp_pa
     code, _, err = cli("import", "--undo", str(run_id), "--discard-later-work")
     assert code == 0, err
     assert by_name(db, "Padaria Pitanga").mrr_cents == 100000
-    assert revenue_rows(db, "Padaria Pitanga") == [("new", 0, 100000)]
+    assert revenue_rows(db, "Padaria Pitanga") == [("opening", 0, 100000)]  # the hand movement went too
 
 
 def test_the_refusal_in_json_carries_the_plan(cli, db, tmp_path):

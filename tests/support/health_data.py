@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from csdesk import ledger
 from csdesk.text import name_key
 from db import Database
-from db.models import Account, RevenueChange, SurveyResponse
+from db.models import Account, SurveyResponse
 
 
 def add_accounts(db: Database, specs: list[dict]) -> list[int]:
@@ -23,10 +24,20 @@ def add_accounts(db: Database, specs: list[dict]) -> list[int]:
 
 
 def add_revenue(db: Database, rows: list[tuple[int, date, str, int, int]]) -> None:
+    """Movements as given (no rule applied), through the ledger's writer."""
     with db.session() as session, session.begin():
-        session.add_all(
-            RevenueChange(account_id=a, effective_date=d, kind=k, mrr_before_cents=b, mrr_after_cents=af)
-            for a, d, k, b, af in rows
+        ledger.insert_movements(
+            session.connection(),
+            [
+                {
+                    "account_id": a,
+                    "effective_date": d,
+                    "kind": k,
+                    "mrr_before_cents": b,
+                    "mrr_after_cents": af,
+                }
+                for a, d, k, b, af in rows
+            ],
         )
 
 

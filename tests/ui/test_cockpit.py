@@ -124,7 +124,13 @@ def test_csm_flow_from_today_to_a_found_note(qtbot, window, context, book, monke
     titles = [model.data(model.index(r)) for r in range(model.rowCount())]
     headers = [t for r, t in enumerate(titles) if model.data(model.index(r), IsHeaderRole)]
     events = [t for r, t in enumerate(titles) if not model.data(model.index(r), IsHeaderRole)]
-    assert events == ["Convite para a QBR", "Erro na emissão de nota", "Notas do kickoff"]
+    # The account's creation with MRR is its first revenue movement, dated at the contract start.
+    assert events == [
+        "Convite para a QBR",
+        "Erro na emissão de nota",
+        "New revenue: MRR R$1,500.00",
+        "Notas do kickoff",
+    ]
     assert len(headers) >= 2 and model.data(model.index(0), IsHeaderRole)
 
     # Log a call with Ctrl+N; the dialog's date defaults to now.
@@ -260,7 +266,7 @@ def test_timeline_filters(qtbot, window, context, book):
     tab = window.account_page.timeline_tab
     with qtbot.waitSignal(tab.loaded, timeout=5000):
         context.hub.requestAccount.emit(book["acme"])
-    assert tab.model.visible_count() == 3
+    assert tab.model.visible_count() == 4  # with the revenue movement of its creation
     tab.kind_filter.setCurrentIndex(tab.kind_filter.findData("ticket"))
     assert tab.model.visible_count() == 1
     tab.kind_filter.setCurrentIndex(tab.kind_filter.findData("touch"))

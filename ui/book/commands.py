@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 from PySide6.QtGui import QUndoCommand
 
@@ -89,6 +90,8 @@ class EditAccountCommand(ServiceCommand):
         changed: list[ContactData],
         removed: list[int],
         report: Reporter,
+        effective: date | None = None,
+        reason_detail: str | None = None,
     ):
         super().__init__(context, tr('Edit "{name}"', name=after.name), report)
         self.before, self.after = before, after
@@ -99,10 +102,15 @@ class EditAccountCommand(ServiceCommand):
         self.created_ids: list[int] = []
         self.created_snapshots: list[ContactSnapshot] = []
         self.removed_snapshots: list[ContactSnapshot] = []
+        self.effective = effective
+        self.reason_detail = reason_detail
+        self.movement = None
 
     def do(self) -> None:
         db = self.context.db
-        accounts.update_account(db, self.after)
+        self.movement = accounts.edit_account(
+            db, self.after, effective=self.effective, reason_detail=self.reason_detail
+        ).movement
         self.removed_snapshots = [accounts.snapshot_contact(db, cid) for cid in self.removed]
         for contact_id in self.removed:
             accounts.delete_contact(db, contact_id)
@@ -128,7 +136,8 @@ class EditAccountCommand(ServiceCommand):
             accounts.restore_contact(db, snapshot)
         for contact in sorted(self.contacts_before, key=lambda c: c.is_primary):
             accounts.save_contact(db, contact)
-        accounts.update_account(db, self.before)
+        accounts.revert_edit(db, self.before, self.movement)  # its revenue movement leaves the ledger
+        self.movement = None
 
 
 class DeleteAccountsCommand(ServiceCommand):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from csdesk import accounts, vocab
+from csdesk import accounts, clock, vocab
 from csdesk.accounts import AccountData, ContactData, FieldError
 from csdesk.currency import recognise as recognise_currency
 from csdesk.forms import InputError, format_day_input, format_money_input, parse_day, parse_money
@@ -216,6 +216,7 @@ class AccountEdit:
     data: AccountData
     contacts: list[ContactData] = field(default_factory=list)  # new (id None) or changed
     removed: list[int] = field(default_factory=list)  # contact ids
+    effective: date | None = None  # when a change of MRR or status takes effect
 
 
 class AccountDialog(QDialog):
@@ -227,6 +228,7 @@ class AccountDialog(QDialog):
         contacts: list[ContactData] | None = None,
         owners: list[str] | None = None,
         parent: QWidget | None = None,
+        today: date | None = None,
     ):
         super().__init__(parent)
         self.original = data or AccountData(name="", currency="BRL")
@@ -263,6 +265,9 @@ class AccountDialog(QDialog):
         self.currency.setFixedWidth(70)
         self.contract_start = DateEdit(d.contract_start)
         self.renewal_date = DateEdit(d.renewal_date)
+        # A change of MRR or status is a dated revenue movement: when does it take effect?
+        self.effective_date = DateEdit(today or clock.today())
+        self.effective_date.setObjectName("effectiveDate")
         self.tier = QLineEdit(d.tier or "")
         self.industry = QLineEdit(d.industry or "")
         self.plan = QLineEdit(d.plan or "")
@@ -289,6 +294,7 @@ class AccountDialog(QDialog):
             "owner": FieldBox(self.owner),
             "mrr_cents": FieldBox(money_row),
             "contract_start": FieldBox(self.contract_start),
+            "effective_date": FieldBox(self.effective_date),
             "renewal_date": FieldBox(self.renewal_date),
             "tier": FieldBox(self.tier),
             "industry": FieldBox(self.industry),
@@ -312,6 +318,9 @@ class AccountDialog(QDialog):
         left.addRow(self.churn_reason_label, self.boxes["churn_reason"])
         right = QFormLayout()
         right.addRow(tr("MRR"), self.boxes["mrr_cents"])
+        self.effective_label = QLabel(tr("Effective date"))
+        self.effective_label.setToolTip(tr("When the change of MRR or status takes effect."))
+        right.addRow(self.effective_label, self.boxes["effective_date"])
         right.addRow(tr("Contract start"), self.boxes["contract_start"])
         right.addRow(tr("Renewal date"), self.boxes["renewal_date"])
         right.addRow(tr("Tier"), self.boxes["tier"])
@@ -373,7 +382,10 @@ class AccountDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(buttons)
         self.status.currentIndexChanged.connect(self._update_churn_fields)
+        self.status.currentIndexChanged.connect(self._update_effective_field)
+        self.mrr.textChanged.connect(self._update_effective_field)
         self._update_churn_fields()
+        self._update_effective_field()
         self.name.setFocus()
 
     # Contacts ---------------------------------------------------------------------
@@ -431,6 +443,31 @@ class AccountDialog(QDialog):
             self.boxes["churn_reason"],
         ):
             widget.setVisible(churned)
+
+    def _revenue_changed(self) -> bool:
+        """Whether the form changes the account's MRR or status (a movement of the revenue ledger)."""
+        if self.is_new:
+            return False
+        if self.status.currentData() != self.original.status:
+            return True
+        try:
+            return parse_money(self.mrr.text()) != self.original.mrr_cents
+        except InputError:
+            return False
+
+    def _churning(self) -> bool:
+        return (
+            not self.is_new and self.original.status != "churned" and self.status.currentData() == "churned"
+        )
+
+    def _update_effective_field(self) -> None:
+        # A churn takes effect on its churn date (offered as the effective date): one date, not two.
+        churning = self._churning()
+        if churning and not self.churn_date.text().strip():
+            self.churn_date.setText(self.effective_date.text())
+        changed = self._revenue_changed() and not churning
+        self.effective_label.setVisible(changed)
+        self.boxes["effective_date"].setVisible(changed)
 
     def _read(self) -> tuple[AccountData | None, list[FieldError]]:
         """The form's account, and the errors of fields that could not even be read."""
@@ -500,11 +537,24 @@ class AccountDialog(QDialog):
         self.show_errors(errors)
         if errors:
             return
+        effective = None
+        if self._revenue_changed() and not self._churning():
+            try:
+                effective = self.effective_date.value()
+            except InputError as exc:
+                self.show_errors([FieldError("effective_date", str(exc))])
+                return
         self._result = data
+        self._effective = effective
         super().accept()
 
     def result_edit(self) -> AccountEdit:
         """The account as typed, its new and changed contacts, and those removed."""
         originals = {c.id: c for c in self.original_contacts}
         changed = [c for c in self.contacts_model.contacts if c.id is None or originals.get(c.id) != c]
-        return AccountEdit(data=self._result, contacts=changed, removed=list(self.removed_contacts))
+        return AccountEdit(
+            data=self._result,
+            contacts=changed,
+            removed=list(self.removed_contacts),
+            effective=getattr(self, "_effective", None),
+        )

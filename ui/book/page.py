@@ -776,7 +776,14 @@ class BookPage(QWidget):
             return
         self.context.undo_stack.push(
             EditAccountCommand(
-                self.context, before, edit.data, contacts, edit.contacts, edit.removed, self.report
+                self.context,
+                before,
+                edit.data,
+                contacts,
+                edit.contacts,
+                edit.removed,
+                self.report,
+                effective=edit.effective,
             )
         )
 

@@ -272,18 +272,30 @@ class PortfolioPage(QWidget):
         def pct(value: float | None, digits: int = 1) -> str:
             return na if value is None else formatting.percent(value, digits)
 
-        self.subtitle.setText(
-            tr(
-                "{start} to {end} · state at start = end of {before}",
-                start=formatting.day(m.start),
-                end=formatting.day(m.end),
-                before=formatting.day(m.start - timedelta(days=1)),
-            )
+        subtitle = tr(
+            "{start} to {end} · state at start = end of {before}",
+            start=formatting.day(m.start),
+            end=formatting.day(m.end),
+            before=formatting.day(m.start - timedelta(days=1)),
         )
+        if m.history_complete_from is not None and m.history_complete_from > m.start:
+            # Accounts first seen without a start count as customers since before the period.
+            subtitle += " · " + tr(
+                "history complete from {date}", date=formatting.day(m.history_complete_from)
+            )
+        self.subtitle.setText(subtitle)
         c = self.cards
+        # start + new + reactivated − churned = end, always.
         c["accounts"].set(
             f"{m.accounts_start} → {m.accounts_end}",
-            tr("{new} new, {churned} churned", new=m.new_accounts, churned=m.churned_accounts),
+            tr(
+                "{new} new, {back} reactivated, {churned} churned",
+                new=m.new_accounts,
+                back=m.reactivated_accounts,
+                churned=m.churned_accounts,
+            )
+            if m.reactivated_accounts
+            else tr("{new} new, {churned} churned", new=m.new_accounts, churned=m.churned_accounts),
         )
         c["logo_churn"].set(
             pct(m.logo_churn_rate, 2),
