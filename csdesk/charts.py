@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from csdesk import clock, formatting, vocab
-from csdesk.i18n import label, tr
+from csdesk.i18n import label, plural, tr
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -127,19 +127,25 @@ def _money_yaxis(ax, language: str | None) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
 
 
-def _empty(ax, language: str | None) -> None:
+def _empty(ax, language: str | None, hint: str | None = None) -> None:
+    """No axes, no R$ 0 ticks: what is missing and what to do about it."""
     ax.text(
         0.5,
         0.5,
-        tr("No data for this period", language),
+        hint or tr("No data for this period", language),
         transform=ax.transAxes,
         ha="center",
         va="center",
         color=MUTED,
-        fontsize=11,
+        fontsize=10.5,
+        wrap=True,
     )
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_ylabel("")
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 def _date_axis(ax, days: Sequence[date], language: str | None) -> None:
@@ -571,6 +577,14 @@ def band_distribution_figure(
 ) -> Figure:
     """Green / yellow / red (and unscored) split by number of accounts and by MRR."""
     fig = _figure(*size)
+    if not any(s.accounts for s in splits):
+        fig, ax = _axes(size, tr("Accounts by band", language))
+        _empty(
+            ax,
+            language,
+            tr("No accounts yet: import a CRM export or add an account to see them by health band", language),
+        )
+        return fig
     axes = fig.subplots(1, 2)
     total_n = sum(s.accounts for s in splits) or 1
     total_m = sum(s.mrr_cents for s in splits) or 1
@@ -611,7 +625,14 @@ def average_health_figure(
     """The portfolio's average Health Score week by week."""
     fig, ax = _axes(size, tr("Average Health Score", language))
     if not series:
-        _empty(ax, language)
+        _empty(
+            ax,
+            language,
+            tr(
+                "No health scores in this period: import usage, NPS or tickets to score the accounts",
+                language,
+            ),
+        )
         return fig
     _band_background(ax, green, yellow, language)
     days = [s[0] for s in series]
@@ -630,6 +651,11 @@ def average_health_figure(
     )
     low = max(0, min(values) - 15)
     ax.set_ylim(low, 100)
+    # A band label below the visible scores ("Crítico" at 30 when the axis starts at 55) would
+    # make the layout keep an empty strip for it under the chart.
+    for text in list(ax.texts):
+        if text.get_transform() == ax.get_yaxis_transform() and text.get_position()[1] < low:
+            text.remove()
     ax.set_xlim(xs[0], xs[-1] + 2)
     _date_axis(ax, days, language)
     ax.set_ylabel(tr("Average score", language))
@@ -647,6 +673,9 @@ def mrr_bridge_figure(
         tr("MRR bridge", language),
         f"{formatting.day(m.start, language)} – {formatting.day(m.end, language)}",
     )
+    if not (m.mrr_start or m.mrr_end or any(value for _kind, value in m.bridge_steps())):
+        _empty(ax, language, tr("Import the MRR history to see the MRR bridge", language))
+        return fig
     names = {
         "new": tr("New", language),
         "reactivation": tr("Reactivation", language),
@@ -725,7 +754,11 @@ def nrr_grr_figure(
     fig, ax = _axes(size, tr("NRR and GRR by month", language))
     pts = [(m.start, m.nrr, m.grr) for m in months if m.nrr is not None]
     if not pts:
-        _empty(ax, language)
+        _empty(
+            ax,
+            language,
+            tr("NRR and GRR need MRR at the start of a month: import the MRR history to see them", language),
+        )
         return fig
     labels = [month_label(p[0], language) for p in pts]
     xs = list(range(len(pts)))
@@ -767,14 +800,30 @@ def nps_figure(
     months: Sequence[PortfolioMetrics], language: str | None = None, size: tuple[float, float] = (10, 3.8)
 ) -> Figure:
     """NPS of each month, with promoters / passives / detractors as stacked shares."""
+    rows = [m for m in months if m.nps_responses]
+    answers = sum(m.nps_responses for m in rows)
     fig, ax = _axes(
         size,
         tr("NPS by month", language),
-        tr("bars: promoters, passives and detractors (% of answers); line: NPS", language),
+        tr(
+            "line: NPS · bars: % of answers ({answers})",
+            language,
+            answers=plural(
+                answers, "{n} answer", "{n} answers", language, n=formatting.number(answers, 0, language)
+            ),
+        )
+        if rows
+        else None,
     )
-    rows = [m for m in months if m.nps_responses]
     if not rows:
-        _empty(ax, language)
+        _empty(
+            ax,
+            language,
+            tr(
+                "No NPS answers in this period: import survey answers or record an NPS on a timeline",
+                language,
+            ),
+        )
         return fig
     xs = list(range(len(rows)))
     pro = [m.promoters / m.nps_responses * 100 for m in rows]
@@ -794,18 +843,25 @@ def nps_figure(
     ax.set_ylabel(tr("% of answers", language))
     ax2 = ax.twinx()
     nps = [m.nps for m in rows]
-    ax2.plot(xs, nps, color=INK, marker="o", linewidth=2, label="NPS")
-    for x, v, m in zip(xs, nps, rows, strict=True):
+    ax2.plot(xs, nps, color=INK, marker="o", linewidth=2, label="NPS", zorder=3)
+    # One short number per point, on a white chip: neighbours never overlap, bars stay readable.
+    # The answers behind each month are in the x labels' place only when there is room.
+    for i, (x, v) in enumerate(zip(xs, nps, strict=True)):
+        prev_v = nps[i - 1] if i else v
+        above = v >= prev_v or i == 0
         ax2.annotate(
-            f"{formatting.number(v, 0, language)}\n(n={m.nps_responses})",
+            formatting.number(v, 0, language),
             (x, v),
             textcoords="offset points",
-            xytext=(0, 7),
+            xytext=(0, 8 if above else -9),
             ha="center",
+            va="bottom" if above else "top",
             fontsize=7.5,
             color=INK,
+            zorder=4,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
         )
-    ax2.set_ylim(-100, 130)
+    ax2.set_ylim(-110, 125)
     ax2.set_ylabel("NPS", color=MUTED)
     ax2.tick_params(colors=MUTED, labelsize=9)
     for side in ("top",):
@@ -814,11 +870,10 @@ def nps_figure(
     _month_ticks(ax, xs, [month_label(m.start, language) for m in rows])
     handles, names = ax.get_legend_handles_labels()
     h2, n2 = ax2.get_legend_handles_labels()
-    ax.legend(
+    fig.legend(
         handles[::-1] + h2,
         names[::-1] + n2,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.16 if len(xs) > 8 else -0.1),
+        loc="outside lower center",
         ncol=4,
         frameon=False,
         fontsize=8,
@@ -829,20 +884,44 @@ def nps_figure(
 def renewals_figure(
     months: Sequence[RenewalMonth], language: str | None = None, size: tuple[float, float] = (10, 3.8)
 ) -> Figure:
-    """MRR up for renewal each month; the part at risk (yellow or red) highlighted."""
+    """MRR up for renewal each month, split by health band: the yellow and red parts are the risk."""
+    empty = not months or not any(m.accounts for m in months)
     fig, ax = _axes(
         size,
         tr("Renewals by month", language),
-        tr("MRR renewing (accounts on top); at risk = yellow or red band", language),
+        None if empty else tr("MRR renewing (accounts on top), by health band", language),
     )
-    if not months or not any(m.accounts for m in months):
-        _empty(ax, language)
+    if empty:
+        _empty(
+            ax,
+            language,
+            tr(
+                "No renewals in the next 12 months: add renewal dates to the accounts (or import them)",
+                language,
+            ),
+        )
         return fig
     xs = list(range(len(months)))
+    red = [m.critical_mrr_cents for m in months]
+    yellow = [m.at_risk_mrr_cents - m.critical_mrr_cents for m in months]
     safe = [m.mrr_cents - m.at_risk_mrr_cents for m in months]
-    risk = [m.at_risk_mrr_cents for m in months]
     ax.bar(xs, safe, color=ACCENT, width=0.6, label=tr("Healthy or unscored", language))
-    ax.bar(xs, risk, bottom=safe, color=BAND_COLORS["red"], width=0.6, label=tr("At risk", language))
+    ax.bar(
+        xs,
+        yellow,
+        bottom=safe,
+        color=BAND_COLORS["yellow"],
+        width=0.6,
+        label=label(vocab.HEALTH_BAND_LABELS, "yellow", language),
+    )
+    ax.bar(
+        xs,
+        red,
+        bottom=[a + b for a, b in zip(safe, yellow, strict=True)],
+        color=BAND_COLORS["red"],
+        width=0.6,
+        label=label(vocab.HEALTH_BAND_LABELS, "red", language),
+    )
     for x, m in zip(xs, months, strict=True):
         if m.accounts:
             ax.text(
@@ -858,7 +937,8 @@ def renewals_figure(
     ax.set_ylim(0, max(m.mrr_cents for m in months) * 1.3)
     _month_ticks(ax, xs, [month_label(m.month, language) for m in months])
     ax.set_ylabel(tr("MRR", language))
-    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    # Below the months, not over the bars' figures.
+    fig.legend(loc="outside lower center", frameon=False, fontsize=8, ncol=3)
     return fig
 
 

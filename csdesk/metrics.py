@@ -653,6 +653,7 @@ class RenewalMonth:
     accounts: int
     mrr_cents: int
     at_risk_mrr_cents: int  # of accounts in the yellow or red band
+    critical_mrr_cents: int = 0  # the red band's part of it
 
 
 def renewals_by_month(
@@ -666,6 +667,7 @@ def renewals_by_month(
             day_number(Account.renewal_date),
             func.coalesce(Account.mrr_cents, 0),
             case((Account.health_band.in_(("yellow", "red")), 1), else_=0),
+            case((Account.health_band == "red", 1), else_=0),
         ).where(
             Account.status == "active",
             Account.renewal_date >= first,
@@ -673,14 +675,21 @@ def renewals_by_month(
         )
         if segment:
             query = query.where(Account.segment == segment)
-        rows = fetch_numeric(session, query, 3)
+        rows = fetch_numeric(session, query, 4)
     bounds = _day_numbers([add_months(first, i) for i in range(months + 1)])
     month = np.searchsorted(bounds, rows[:, 0].astype(np.int64), side="right") - 1
     counts = np.bincount(month, minlength=months)
     mrr = np.bincount(month, weights=rows[:, 1], minlength=months)
     risky = np.bincount(month, weights=rows[:, 1] * rows[:, 2], minlength=months)
+    critical = np.bincount(month, weights=rows[:, 1] * rows[:, 3], minlength=months)
     return [
-        RenewalMonth(add_months(first, i), int(counts[i]), int(round(mrr[i])), int(round(risky[i])))
+        RenewalMonth(
+            add_months(first, i),
+            int(counts[i]),
+            int(round(mrr[i])),
+            int(round(risky[i])),
+            int(round(critical[i])),
+        )
         for i in range(months)
     ]
 

@@ -728,6 +728,7 @@ class TodayView:
     alerts: list[TodayTask] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
     groups: list[ReminderGroup] = field(default_factory=list)  # grouped reminders, one per rule
+    accounts: int | None = None  # accounts in the book (0: Today offers the ways to start)
 
 
 _ACCOUNT_COLUMNS = (
@@ -846,6 +847,8 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             )
         ]
         totals["health"] = session.scalar(select(func.count()).select_from(Account).where(health_cond))
+        # An empty book gets the ways to start, not an empty list (the Today page's welcome).
+        accounts = session.scalar(select(func.count()).select_from(Account))
     groups = reminder_groups(db, today)
     totals["groups"] = sum(len(g.items) for g in groups)
     return TodayView(
@@ -857,6 +860,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
         alerts=alerts,
         totals=totals,
         groups=groups,
+        accounts=accounts,
     )
 
 

@@ -830,8 +830,113 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, TypeError) and "no loader" in str(exc):
         return tr("templates cannot include or import other files")
     if isinstance(exc, TemplateError):
-        return exc.message or type(exc).__name__
+        return jinja_message(exc.message or type(exc).__name__)
+    if isinstance(exc, ZeroDivisionError):
+        return tr("division by zero")
     return f"{type(exc).__name__}: {exc}"
+
+
+# Jinja's own tokens, as the user typed them (the same in every language).
+_TOKENS = {
+    "end of print statement": "}}",
+    "begin of print statement": "{{",
+    "end of statement block": "%}",
+    "begin of statement block": "{%",
+}
+
+
+def _token(name: str) -> str:
+    if name == "end of template":
+        return tr("the end of the template")
+    return _TOKENS.get(name, name)
+
+
+def _closing(block: str) -> str:
+    return "{% end" + block + " %}"
+
+
+_JINJA_MESSAGES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(r"'(?P<name>[^']+)' is undefined"),
+        lambda m: tr("“{name}” does not exist: check the spelling or use Insert placeholder", name=m["name"]),
+    ),
+    (
+        re.compile(r"'[\w ]+ object' has no attribute '(?P<name>[^']+)'"),
+        lambda m: tr("“{name}” does not exist here: check the spelling after the dot", name=m["name"]),
+    ),
+    (
+        re.compile(
+            r"Unexpected end of template\. Jinja was looking for the following tags: .*"
+            r"The innermost block that needs to be closed is '(?P<block>\w+)'\."
+        ),
+        lambda m: tr(
+            "the template ends with “{block}” still open: add {closing}",
+            block=m["block"],
+            closing=_closing(m["block"]),
+        ),
+    ),
+    (
+        re.compile(
+            r"Encountered unknown tag '(?P<tag>\w+)'\. Jinja was looking for the following tags: .*"
+            r"The innermost block that needs to be closed is '(?P<block>\w+)'\."
+        ),
+        lambda m: tr(
+            "“{tag}” cannot close the open “{block}”: use {closing}",
+            tag=m["tag"],
+            block=m["block"],
+            closing=_closing(m["block"]),
+        ),
+    ),
+    (
+        re.compile(r"Encountered unknown tag '(?P<tag>\w+)'\.?"),
+        lambda m: tr("unknown tag “{tag}”", tag=m["tag"]),
+    ),
+    (
+        re.compile(r"No filter named '(?P<name>[^']+)'\.?"),
+        lambda m: tr("no filter named “{name}”", name=m["name"]),
+    ),
+    (
+        re.compile(r"expected token '(?P<expected>[^']+)', got '(?P<got>[^']+)'"),
+        lambda m: tr(
+            "syntax error: “{expected}” expected, found “{got}”",
+            expected=_token(m["expected"]),
+            got=_token(m["got"]),
+        ),
+    ),
+    (
+        re.compile(r"unexpected '(?P<got>[^']+)', expected '(?P<expected>[^']+)'"),
+        lambda m: tr(
+            "syntax error: “{expected}” expected, found “{got}”",
+            expected=_token(m["expected"]),
+            got=_token(m["got"]),
+        ),
+    ),
+    (
+        re.compile(r"unexpected '(?P<got>[^']+)'"),
+        lambda m: tr("syntax error: unexpected “{got}”", got=_token(m["got"])),
+    ),
+    (
+        re.compile(r"unexpected end of template, expected '(?P<expected>[^']+)'\.?"),
+        lambda m: tr("the template ends too early: “{expected}” expected", expected=_token(m["expected"])),
+    ),
+    (
+        re.compile(r"Expected an expression, got '(?P<got>[^']+)'"),
+        lambda m: tr("syntax error: something is missing before “{got}”", got=_token(m["got"])),
+    ),
+    (
+        re.compile(r"unexpected char '(?P<char>.+)' at \d+"),
+        lambda m: tr("syntax error: unexpected character “{char}”", char=m["char"]),
+    ),
+]
+
+
+def jinja_message(message: str) -> str:
+    """Jinja's English message for the common mistakes, said in the UI language; others as they are."""
+    for pattern, say in _JINJA_MESSAGES:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            return say(match)
+    return message
 
 
 @lru_cache(maxsize=32)

@@ -104,6 +104,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text or ""))
 
 
+def match_spans(text: str, wanted: Sequence[str]) -> list[tuple[int, int]]:
+    """Where ``text`` matches a search: (start, end) of each word start that a wanted word
+    begins (the rule of :func:`matches`), in ``text``'s own characters, accents and all."""
+    if not wanted or not text:
+        return []
+    spans = []
+    for word in _WORD.finditer(text):
+        folded = fold(word.group())
+        best = max((w for w in wanted if folded.startswith(w)), key=len, default=None)
+        if best is None:
+            continue
+        # Grow the original prefix until it folds to the wanted word ('Reuni' for 'reuni' in 'Reunião').
+        length = next(
+            (n for n in range(1, len(word.group()) + 1) if len(fold(word.group()[:n])) >= len(best)),
+            len(word.group()),
+        )
+        spans.append((word.start(), word.start() + length))
+    return spans
+
+
 def matches(event: EventData, wanted: Sequence[str]) -> bool:
     """True when every wanted word starts a word of the event's title or body."""
     if not wanted:
@@ -338,17 +358,34 @@ def list_events(
     return events
 
 
-def search(db: Database, text: str, *, limit: int = 200, account_id: int | None = None) -> list[SearchHit]:
+def search(
+    db: Database,
+    text: str,
+    *,
+    limit: int = 200,
+    account_id: int | None = None,
+    kinds: Sequence[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[SearchHit]:
     """Events of every account (or one) whose title or body holds all words of ``text``.
 
     Case and accents are ignored; each word matches a word prefix. Newest first.
+    ``kinds`` keeps only those event kinds; ``start``/``end`` the days between, both included.
     """
     wanted = words(text)
     if not wanted:
         return []
+    where = db_search.EventFilter(
+        kinds=None if kinds is None else tuple(kinds),
+        start=datetime.combine(start, time.min) if start else None,
+        end=datetime.combine(end + timedelta(days=1), time.min) if end else None,
+    )
     with db.session() as session:
         conn = session.connection()
-        ids = db_search.search_event_ids(conn, wanted, account_id=account_id, limit=limit, fold=fold)
+        ids = db_search.search_event_ids(
+            conn, wanted, account_id=account_id, limit=limit, fold=fold, where=where
+        )
         if not ids:
             return []
         rows = session.execute(

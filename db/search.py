@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported where used: the start-up checks below need no SQLAlchemy
@@ -138,6 +140,18 @@ def _fts_query(words: Sequence[str]) -> str:
     return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events a search looks at: kinds (None = all), ``start <= occurred_at < end``."""
+
+    kinds: tuple[str, ...] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+NO_FILTER = EventFilter()
+
+
 def search_event_ids(
     conn: Connection,
     words: Sequence[str],
@@ -145,11 +159,13 @@ def search_event_ids(
     account_id: int | None = None,
     limit: int = 200,
     fold: Callable[[str], str] = str.lower,
+    where: EventFilter = NO_FILTER,
 ) -> list[int]:
     """Ids of events whose title or body holds every word (as a word prefix), newest first.
 
     ``words`` are already folded (lower case, no accents). ``fold`` is used by
-    the portable fallback to fold stored text the same way.
+    the portable fallback to fold stored text the same way. ``where`` narrows
+    the events by kind and period.
     """
     words = [w for w in words if w]
     if not words:
@@ -160,8 +176,26 @@ def search_event_ids(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (FTS_TABLE,)
         ).first()
     ):
-        return _search_fts(conn, words, account_id, limit)
-    return search_event_ids_portable(conn, words, account_id=account_id, limit=limit, fold=fold)
+        return _search_fts(conn, words, account_id, limit, where)
+    return search_event_ids_portable(conn, words, account_id=account_id, limit=limit, fold=fold, where=where)
+
+
+def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, list]:
+    """SQL conditions on ``e`` (timeline_events) for ``where``, and their typed bind parameters."""
+    from sqlalchemy import DateTime, String, bindparam
+
+    clauses, binds = [], []
+    if where.kinds is not None:
+        clauses.append("AND e.kind IN :kinds")
+        params["kinds"] = list(where.kinds) or [""]  # no kind chosen: nothing matches
+        binds.append(bindparam("kinds", expanding=True, type_=String()))
+    for name, op in (("start", ">="), ("end", "<")):
+        value = getattr(where, name)
+        if value is not None:
+            clauses.append(f"AND e.occurred_at {op} :{name}")
+            params[name] = value
+            binds.append(bindparam(name, type_=DateTime()))  # stored as SQLAlchemy writes datetimes
+    return " ".join(clauses), binds
 
 
 # Above this many matches, walking the date index newest-first (stopping at ``limit``) beats
@@ -169,13 +203,15 @@ def search_event_ids(
 _WALK_THRESHOLD = 2000
 
 
-def _search_fts(conn: Connection, words: Sequence[str], account_id: int | None, limit: int) -> list[int]:
+def _search_fts(
+    conn: Connection, words: Sequence[str], account_id: int | None, limit: int, where: EventFilter = NO_FILTER
+) -> list[int]:
     from sqlalchemy import text
 
     params: dict[str, object] = {"q": _fts_query(words), "limit": limit}
-    where = ""
+    conditions, binds = _filter_sql(where, params)
     if account_id is not None:
-        where = "AND e.account_id = :account"
+        conditions += " AND e.account_id = :account"
         params["account"] = account_id
     many = (
         account_id is None
@@ -190,15 +226,15 @@ def _search_fts(conn: Connection, words: Sequence[str], account_id: int | None, 
     if many:
         sql = text(
             "SELECT e.id FROM timeline_events e INDEXED BY ix_timeline_events_occurred_at "
-            f"WHERE e.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q) "
+            f"WHERE e.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q) {conditions} "
             "ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
         )
     else:
         sql = text(
             f"SELECT e.id FROM {FTS_TABLE} f JOIN timeline_events e ON e.id = f.rowid "
-            f"WHERE {FTS_TABLE} MATCH :q {where} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
+            f"WHERE {FTS_TABLE} MATCH :q {conditions} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
         )
-    return [row[0] for row in conn.execute(sql, params)]
+    return [row[0] for row in conn.execute(sql.bindparams(*binds), params)]
 
 
 def search_event_ids_portable(
@@ -208,6 +244,7 @@ def search_event_ids_portable(
     account_id: int | None = None,
     limit: int = 200,
     fold: Callable[[str], str] = str.lower,
+    where: EventFilter = NO_FILTER,
 ) -> list[int]:
     """Any-backend search: newest-first scan, folding text in Python, word-prefix match."""
     from sqlalchemy import select
@@ -219,6 +256,12 @@ def search_event_ids_portable(
     )
     if account_id is not None:
         query = query.where(TimelineEvent.account_id == account_id)
+    if where.kinds is not None:
+        query = query.where(TimelineEvent.kind.in_(where.kinds))
+    if where.start is not None:
+        query = query.where(TimelineEvent.occurred_at >= where.start)
+    if where.end is not None:
+        query = query.where(TimelineEvent.occurred_at < where.end)
     found: list[int] = []
     result = conn.execution_options(yield_per=2000).execute(query)
     for event_id, title, body in result:

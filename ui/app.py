@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
 
 ORGANIZATION = "CSDesk"
 APPLICATION = "CSDesk"
+# Inside a frozen build (build.spec copies them there).
+QT_TRANSLATIONS_FOLDER = "qt_translations"
+
+log = logging.getLogger(__name__)
 
 
 def ui_language(settings: QSettings, override: str | None) -> str:
@@ -32,15 +38,70 @@ def ui_language(settings: QSettings, override: str | None) -> str:
     return i18n.system_language()
 
 
-def install_qt_translations(app: QApplication, language: str) -> None:
-    """Qt's own strings (standard buttons, file dialogs) in the UI language."""
+QT_CATALOGUES = ("qtbase",)  # Qt's own strings: standard buttons, file and colour dialogs, menus
+
+
+class _MnemonicFallback(QTranslator):
+    """Qt's strings whose pt-BR entry lost its ``&`` mnemonic in Qt 6.
+
+    Qt 6's file dialog asks for "&Look in:" and "Files of &type:" while
+    qtbase_pt_BR.qm still holds "Look in:" and "Files of type:": without this
+    the dialog shows English labels in a Portuguese app. Asked first (installed
+    last); answers only what the catalogue misses, from the same catalogue.
+    """
+
+    def __init__(self, catalogue: QTranslator, parent=None):
+        super().__init__(parent)
+        self._catalogue = catalogue
+
+    def isEmpty(self) -> bool:  # noqa: N802 (Qt override)
+        return False
+
+    def translate(self, context, source, disambiguation=None, n=-1):
+        # Whatever is found is returned as is; None (a null QString) lets Qt ask the next translator.
+        found = self._catalogue.translate(context, source, disambiguation, n)
+        if not found and source and "&" in source:
+            bare = source.replace("&&", "\0").replace("&", "").replace("\0", "&")
+            found = self._catalogue.translate(context, bare, disambiguation, n)
+        return found or None
+
+
+def qt_translation_dirs() -> list[str]:
+    """Where Qt's .qm catalogues are: the frozen build's own copy first, then Qt's folder."""
+    dirs = []
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        dirs.append(str(Path(frozen_root) / QT_TRANSLATIONS_FOLDER))
+    dirs.append(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    return dirs
+
+
+def install_qt_translations(app: QApplication, language: str) -> list[QTranslator]:
+    """Qt's own strings (standard buttons, file dialogs) in the UI language, for every window.
+
+    Translators are application-wide, so every dialog (the import wizard's and
+    the documents' file dialogs too) follows. Calling it again (a language
+    switch) replaces what an earlier call installed. Returns the translators
+    installed (none for English).
+    """
     QLocale.setDefault(QLocale("pt_BR" if language == "pt_BR" else "en_US"))
-    if language == "en":
-        return
-    translator = QTranslator(app)
-    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load(f"qtbase_{language}", path):
-        app.installTranslator(translator)
+    for old in getattr(app, "_csdesk_qt_translators", []):
+        app.removeTranslator(old)
+    installed: list[QTranslator] = []
+    if language != "en":
+        for name in QT_CATALOGUES:
+            translator = QTranslator(app)
+            if any(translator.load(f"{name}_{language}", folder) for folder in qt_translation_dirs()):
+                app.installTranslator(translator)
+                fallback = _MnemonicFallback(translator, app)
+                app.installTranslator(fallback)
+                installed += [translator, fallback]
+            else:
+                log.warning(
+                    "Qt's %s catalogue for %s was not found in %s", name, language, qt_translation_dirs()
+                )
+    app._csdesk_qt_translators = installed  # noqa: SLF001 - kept on the app so a switch can remove them
+    return installed
 
 
 def create_application() -> QApplication:

@@ -22,3 +22,4 @@ class Hub(QObject):
     requestPage = Signal(str)  # show a top-level page by key
     requestImport = Signal(str)  # start the import wizard (optional file path)
     requestNewAccount = Signal()
+    requestDemo = Signal()  # fill an empty database with the demo book

@@ -182,14 +182,17 @@ class MainWindow(QMainWindow):
         self.sidebar.pageRequested.connect(self.show_page)
         context.hub.requestPage.connect(self.show_page)
         context.hub.requestImport.connect(self.open_import_wizard)
+        context.hub.requestDemo.connect(lambda: (self.show_page("book"), self.pages["book"].generate_demo()))
         self.setAcceptDrops(True)  # a CSV/XLSX dropped anywhere on the window opens the import wizard
         self._build_menus()
         self._build_navigation()
         from ui.currency import install as install_currency
         from ui.health import install as install_health
+        from ui.help import install as install_help
 
         install_health(self)
         install_currency(self)
+        install_help(self)
         self._show_location()
         if book is not None and not book.loaded:  # they would slow the book's first load down
             book.bookLoaded.connect(self._start_background_work, Qt.ConnectionType.SingleShotConnection)

@@ -95,6 +95,10 @@ def test_portfolio_page_shows_metrics_and_charts(qtbot, context, book):
     page.resize(1300, 900)
     page.show()
     qtbot.waitUntil(lambda: page.data is not None, timeout=15_000)
+    # "Last 12 months" are the twelve full months before this one: this month's contraction is in "This year".
+    opened = page.data
+    page.preset.setCurrentIndex(page.preset.findData("this_year"))
+    qtbot.waitUntil(lambda: page.data is not opened, timeout=15_000)
     m = page.data.metrics
     assert m.accounts_start == 2 and m.contraction_mrr == 10_000
     assert page.cards["accounts"].value.text() == "2 → 2"

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QStyle,
-    QTableView,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -31,6 +28,7 @@ from csdesk import clock, formatting, vocab
 from csdesk.accounts import ContactData
 from csdesk.i18n import label, plural, tr
 from csdesk.overview import AccountOverview, account_overview
+from ui.account.contacts import ContactsModel, ContactsTab  # noqa: F401 - re-exported
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.tasks.tab import TasksTab
@@ -234,77 +232,6 @@ class AccountHeader(QFrame):
         self.facts["owner"].set(a.owner)
         self.facts["champion"].set(*_contact_text(overview.champion))
         self.facts["decision"].set(*_contact_text(overview.decision_maker))
-
-
-class ContactsModel(QAbstractTableModel):
-    COLUMNS = ("Name", "Role", "Job title", "E-mail", "Phone")
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._contacts: list[ContactData] = []
-
-    def set_contacts(self, contacts: list[ContactData]) -> None:
-        self.beginResetModel()
-        self._contacts = list(contacts)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._contacts)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return tr(self.COLUMNS[section]) if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._contacts):
-            return None
-        c = self._contacts[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            values = (
-                c.name + (" ★" if c.is_primary else ""),
-                label(vocab.CONTACT_ROLE_LABELS, c.role),
-                c.job_title or "",
-                c.email or "",
-                c.phone or "",
-            )
-            return values[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0 and c.is_primary:
-            return tr("Primary contact")
-        return None
-
-
-class ContactsTab(QWidget):
-    def __init__(self, context: AppContext, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.context = context
-        self.model = ContactsModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.verticalHeader().hide()
-        self.view.setShowGrid(False)
-        self.view.setAlternatingRowColors(True)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.empty = QLabel(tr("No contacts for this account yet. Import them from your CRM."))
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setStyleSheet("color: palette(mid); padding: 24px;")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.view)
-        layout.addWidget(self.empty)
-        self.set_contacts([])
-
-    def set_account(self, account_id: int) -> None:
-        """Contacts arrive with the page's overview (see AccountPage)."""
-
-    def set_contacts(self, contacts: list[ContactData]) -> None:
-        self.model.set_contacts(contacts)
-        self.view.setVisible(bool(contacts))
-        self.empty.setVisible(not contacts)
 
 
 class PlaceholderTab(QWidget):

@@ -4,14 +4,69 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from csdesk.i18n import tr
 from ui.errors import show_error
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+
+_canvas_class = None
+
+
+def canvas_class():
+    """FigureCanvasQTAgg that lets the mouse wheel scroll the page it sits in.
+
+    matplotlib's canvas takes every wheel event (for its own zoom callbacks, which
+    these charts do not use): over a chart, the Indicadores page stopped
+    scrolling. Built on first use, as matplotlib is imported lazily.
+    """
+    global _canvas_class
+    if _canvas_class is None:
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+        class ScrollThroughCanvas(FigureCanvasQTAgg):
+            def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override)
+                # Handed to the page's scroll area explicitly: Qt does not pass a wheel
+                # event on to the parents once a widget has seen it, unless it came
+                # from the window system.
+                area = self.parentWidget()
+                while area is not None and not isinstance(area, QAbstractScrollArea):
+                    area = area.parentWidget()
+                if area is None:
+                    event.ignore()
+                    return
+                viewport = area.viewport()
+                position = QPointF(self.mapTo(viewport, event.position().toPoint()))
+                forwarded = QWheelEvent(
+                    position,
+                    event.globalPosition(),
+                    event.pixelDelta(),
+                    event.angleDelta(),
+                    event.buttons(),
+                    event.modifiers(),
+                    event.phase(),
+                    event.inverted(),
+                )
+                QApplication.sendEvent(viewport, forwarded)
+                event.accept()
+
+        _canvas_class = ScrollThroughCanvas
+    return _canvas_class
 
 
 class ChartView(QWidget):
@@ -53,10 +108,8 @@ class ChartView(QWidget):
 
     def set_figure(self, figure: Figure) -> None:
         """Show ``figure`` (replacing the previous one)."""
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-
         self.figure = figure
-        canvas = FigureCanvasQTAgg(figure)
+        canvas = canvas_class()(figure)
         canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         canvas.setMinimumSize(240, 180)  # the figure's inches must not set the page's minimum width

@@ -1,7 +1,10 @@
 """The health model editor: 3 to 7 components, weights adding up to 100 %, bands, alerts.
 
 The dialog validates as the user types (the weight total is always shown) and
-refuses to save a model that ``csdesk.health.validate_model`` rejects.
+refuses to save a model that ``csdesk.health.validate_model`` rejects. Each
+points rule is also said in words under its row, and a live preview (computed
+off the GUI thread) says how many accounts the model as typed would move to
+another band.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,11 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting, health, vocab
+from csdesk import formatting, health, health_preview, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.workers import run_in_background
+
+PREVIEW_DELAY_MS = 400  # typing pauses this long before the preview is recomputed
 
 _SEPARATOR = re.compile(r"\s*(?:→|->|:|=)\s*")
 
@@ -115,6 +121,12 @@ class ComponentRow(QWidget):
         self.remove.setToolTip(tr("Remove this component"))
         self.remove.setFixedWidth(32)
         self.remove.clicked.connect(lambda: self.removeRequested.emit(self))
+        self.explanation = QLabel("")
+        self.explanation.setObjectName("ruleExplanation")
+        self.explanation.setWordWrap(True)
+        self.explanation.setStyleSheet("color: #6b7385; font-size: 11px;")
+        self.changed.connect(self._explain)
+        self._explain()
 
         self.name.textChanged.connect(self.changed)
         self.measure.currentIndexChanged.connect(self._on_measure)
@@ -126,6 +138,15 @@ class ComponentRow(QWidget):
 
     def widgets(self) -> list[QWidget]:
         return [self.name, self.measure, self.weight, self.kind, self.rule, self.remove]
+
+    def _explain(self) -> None:
+        """The points rule in words, under the row ('3 or more: 10 pts · 2 to under 3: 7 pts …')."""
+        try:
+            text = health_preview.describe_scale(self.component().scale)
+        except ValueError:
+            text = tr("Write the bands as 'value → points; …', e.g. 5 → 10; 3 → 7; 0 → 0.")
+        measure = health.measure_short_label(self.measure.currentData())
+        self.explanation.setText(f"{measure}: {text}" if text else "")
 
     def _on_measure(self) -> None:
         self.name.setPlaceholderText(health.measure_short_label(self.measure.currentData()))
@@ -154,6 +175,7 @@ class HealthModelDialog(QDialog):
     """Edit the default model or a segment's model, and the alert rules."""
 
     saved = Signal(object)  # the saved Model
+    previewReady = Signal(object)  # the BandPreview of the model as typed
 
     def __init__(
         self,
@@ -258,6 +280,17 @@ class HealthModelDialog(QDialog):
         alert_row.addWidget(self.red_alert)
         alert_row.addStretch(1)
 
+        self.preview = QLabel("")
+        self.preview.setObjectName("modelPreview")
+        self.preview.setWordWrap(True)
+        self.preview.setStyleSheet("font-weight: 600;")
+        self.today = None  # None = the clock's day (tests pin one)
+        self._preview_generation = 0
+        self.preview_timer = QTimer(self)
+        self.preview_timer.setSingleShot(True)
+        self.preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self.preview_timer.timeout.connect(self.run_preview)
+
         self.errors = QLabel("")
         self.errors.setObjectName("formSummary")
         self.errors.setWordWrap(True)
@@ -297,6 +330,7 @@ class HealthModelDialog(QDialog):
         layout.addLayout(min_row)
         layout.addWidget(section(tr("Alerts (become risk tasks in Today)")))
         layout.addLayout(alert_row)
+        layout.addWidget(self.preview)
         layout.addWidget(self.errors)
         layout.addWidget(self.buttons)
 
@@ -350,7 +384,7 @@ class HealthModelDialog(QDialog):
 
     def _remove_row(self, row: ComponentRow, validate: bool = True) -> None:
         self.rows.remove(row)
-        for widget in row.widgets():
+        for widget in [*row.widgets(), row.explanation]:
             self.grid.removeWidget(widget)
             widget.setParent(None)
             widget.deleteLater()
@@ -360,9 +394,11 @@ class HealthModelDialog(QDialog):
             self._validate()
 
     def _relayout(self) -> None:
-        for i, row in enumerate(self.rows, start=1):
+        # Each component takes two grid rows: its fields, then its rule in words.
+        for i, row in enumerate(self.rows):
             for col, widget in enumerate(row.widgets()):
-                self.grid.addWidget(widget, i, col)
+                self.grid.addWidget(widget, 1 + 2 * i, col)
+            self.grid.addWidget(row.explanation, 2 + 2 * i, 1, 1, 5)
         self.add_button.setEnabled(len(self.rows) < health.MAX_COMPONENTS)
 
     # Validation and saving ----------------------------------------------------------
@@ -414,6 +450,40 @@ class HealthModelDialog(QDialog):
         self.errors.setVisible(bool(errors))
         self.errors.setText("\n".join(errors))
         self.save_button.setEnabled(model is not None)
+        if model is None:
+            self._preview_generation += 1  # a preview on its way is for a model no longer typed
+            self.preview_timer.stop()
+            self.preview.setText(tr("Preview: complete the model to see how many accounts change band."))
+        else:
+            self.preview.setText(tr("Preview: computing…"))
+            self.preview_timer.start()
+
+    def run_preview(self) -> None:
+        """Score today with the model as typed, in the background; the latest request wins."""
+        model, _errors = self.current_model()
+        if model is None:
+            return
+        self._preview_generation += 1
+        generation, db, today = self._preview_generation, self.context.db, self.today
+        run_in_background(
+            lambda _p: health_preview.preview_model(db, model, today),
+            lambda result: self._on_preview(generation, result),
+            lambda error: self._on_preview_failed(generation, error),
+            parent=self,
+        )
+
+    def _on_preview(self, generation: int, result: health_preview.BandPreview) -> None:
+        if generation != self._preview_generation:
+            return
+        self.preview.setText(health_preview.preview_text(result))
+        self.previewReady.emit(result)
+
+    def _on_preview_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._preview_generation:
+            return
+        self.preview.setText(tr("Preview unavailable: {error}", error=str(error)))
+        if not isinstance(error, UserError):
+            show_error(self, error)
 
     def save(self) -> None:
         model, errors = self.current_model()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import clock, currency, formatting, health, metrics, vocab
 from csdesk.i18n import current_language, label, tr
+from csdesk.periods import PRESETS, preset_period
 from ui.book.widgets import KpiCard
 from ui.context import AppContext
 from ui.errors import show_error
@@ -28,32 +29,16 @@ from ui.health.chart_view import ChartView
 from ui.layouts import CardGrid, FlowRow
 from ui.workers import run_in_background
 
-PRESETS = (
-    ("last_12_months", "Last 12 months"),
-    ("this_month", "This month"),
-    ("last_month", "Last month"),
-    ("last_quarter", "Last full quarter"),
-    ("this_year", "This year"),
-    ("custom", "Custom period"),
-)
 
-
-def preset_period(key: str, today: date) -> tuple[date, date] | None:
-    first = today.replace(day=1)
-    if key == "last_12_months":
-        return metrics.default_period(today)
-    if key == "this_month":
-        return first, today
-    if key == "last_month":
-        end = first - timedelta(days=1)
-        return end.replace(day=1), end
-    if key == "last_quarter":
-        quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-        end = quarter_start - timedelta(days=1)
-        return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
-    if key == "this_year":
-        return date(today.year, 1, 1), today
-    return None
+def preset_labels() -> dict[str, str]:
+    return {
+        "last_12_months": tr("Last 12 months"),
+        "this_month": tr("This month"),
+        "last_month": tr("Last month"),
+        "last_quarter": tr("Last full quarter"),
+        "this_year": tr("This year"),
+        "custom": tr("Custom period"),
+    }
 
 
 @dataclass(frozen=True)
@@ -129,8 +114,11 @@ class PortfolioPage(QWidget):
         self.subtitle = QLabel("")
         self.subtitle.setObjectName("pageSubtitle")
         self.preset = QComboBox()
-        for key, text in PRESETS:
-            self.preset.addItem(tr(text), key)
+        labels = preset_labels()
+        for key in PRESETS:
+            self.preset.addItem(labels[key], key)
+        self.today: date | None = None  # None = the clock's day (tests pin one)
+        self._label_presets()
         self.start_edit = QDateEdit()
         self.end_edit = QDateEdit()
         for edit in (self.start_edit, self.end_edit):
@@ -222,8 +210,16 @@ class PortfolioPage(QWidget):
             edit.blockSignals(False)
         self.schedule_reload()
 
+    def _label_presets(self) -> None:
+        """Each preset's days in its tooltip: the user sees what "last 12 months" means."""
+        today = self.today or clock.today()
+        for i in range(self.preset.count()):
+            period = preset_period(self.preset.itemData(i), today)
+            tip = "" if period is None else f"{formatting.day(period[0])} – {formatting.day(period[1])}"
+            self.preset.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+
     def _apply_preset(self, key: str) -> None:
-        period = preset_period(key, clock.today())
+        period = preset_period(key, self.today or clock.today())
         if period is not None:
             self.set_period(*period)
 
@@ -271,7 +267,7 @@ class PortfolioPage(QWidget):
         self.data = data
         m = data.metrics
         language = current_language()
-        na = tr("n/a")
+        na = "—"  # not defined (no base): a dash, as in the cards of an empty book
 
         def pct(value: float | None, digits: int = 1) -> str:
             return na if value is None else formatting.percent(value, digits)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -280,6 +281,18 @@ class TemplatesPage(QWidget):
 
     def delete(self) -> None:
         if self.current is None or self.current.builtin or self.current.id is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            tr("Delete template"),
+            tr(
+                "Delete the template “{name}”? This cannot be undone; documents already made stay as they are.",
+                name=self.current.name,
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
             return
         templates.delete_template(self.context.db, self.current.id)
         self.current = None

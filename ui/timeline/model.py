@@ -221,6 +221,25 @@ class TimelineDelegate(QStyledItemDelegate):
         height = HEADER_HEIGHT if index.data(IsHeaderRole) else EVENT_HEIGHT
         return QSize(200, height)
 
+    def text_lines(self, option: QStyleOptionViewItem, event: EventData) -> tuple[QRect, QRect, QFont, QFont]:
+        """Where an event's title (bold) and second line (small) are drawn, with their fonts."""
+        rect: QRect = option.rect
+        left = rect.left() + 10 + ICON + 10
+        right = rect.right() - 10
+        small = QFont(option.font)
+        small.setPointSizeF(option.font.pointSizeF() * 0.9)
+        small_metrics = QFontMetrics(small)
+        when = formatting.moment(event.occurred_at)
+        source = label(vocab.EVENT_SOURCE_LABELS, event.source)
+        side_width = max(small_metrics.horizontalAdvance(when), small_metrics.horizontalAdvance(source)) + 4
+        line1 = QRect(left, rect.top() + 6, right - left - side_width - 12, rect.height() // 2 - 6)
+        line2 = QRect(
+            left, rect.top() + rect.height() // 2, right - left - side_width - 12, rect.height() // 2 - 6
+        )
+        bold = QFont(option.font)
+        bold.setBold(True)
+        return line1, line2, bold, small
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         painter.save()
         rect: QRect = option.rect
@@ -256,23 +275,14 @@ class TimelineDelegate(QStyledItemDelegate):
         painter.drawPixmap(
             rect.left() + 10, icon_top, kind_pixmap(event.kind, ICON, painter.device().devicePixelRatioF())
         )
-        left = rect.left() + 10 + ICON + 10
         right = rect.right() - 10
 
-        small = QFont(option.font)
-        small.setPointSizeF(option.font.pointSizeF() * 0.9)
+        line1, line2, bold, small = self.text_lines(option, event)
         small_metrics = QFontMetrics(small)
         when = formatting.moment(event.occurred_at)
         source = label(vocab.EVENT_SOURCE_LABELS, event.source)
         side_width = max(small_metrics.horizontalAdvance(when), small_metrics.horizontalAdvance(source)) + 4
 
-        line1 = QRect(left, rect.top() + 6, right - left - side_width - 12, rect.height() // 2 - 6)
-        line2 = QRect(
-            left, rect.top() + rect.height() // 2, right - left - side_width - 12, rect.height() // 2 - 6
-        )
-
-        bold = QFont(option.font)
-        bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(text_color)
         title = QFontMetrics(bold).elidedText(event.title, Qt.TextElideMode.ElideRight, line1.width())

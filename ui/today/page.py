@@ -376,12 +376,36 @@ class TodayPage(QWidget):
         )
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: palette(mid);")
+        # An empty book: the ways to start, as on the book's welcome screen.
+        from ui.book.widgets import WelcomePage
+
+        self.welcome = WelcomePage()
+        self.welcome.importRequested.connect(lambda: context.hub.requestImport.emit(""))
+        self.welcome.demoRequested.connect(context.hub.requestDemo)
+        self.welcome.newAccountRequested.connect(context.hub.requestNewAccount)
+        self.all_clear = QLabel(
+            tr(
+                "Nothing needs you today: no task due, no renewal close, every account touched on time. "
+                "A good moment to plan a QBR or review a success plan."
+            )
+        )
+        self.all_clear.setWordWrap(True)
+        self.all_clear.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.all_clear.setStyleSheet("color: palette(mid); padding: 24px;")
+        self.content = QWidget()
+        content = QVBoxLayout(self.content)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.addLayout(actions)
+        content.addWidget(self.all_clear)
+        content.addWidget(self.view, 1)
+        content.addWidget(self.hint)
+        self.all_clear.hide()
+        self.welcome.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.addLayout(top)
-        layout.addLayout(actions)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.hint)
+        layout.addWidget(self.content, 1)
+        layout.addWidget(self.welcome, 1)
 
         self.refresh_button.clicked.connect(self.reload)
         self.settings_button.clicked.connect(self.open_settings)
@@ -476,7 +500,12 @@ class TodayPage(QWidget):
         )
         if t.get("groups"):
             text += " · " + plural(t["groups"], "{n} grouped reminder", "{n} grouped reminders")
-        self.summary.setText(text)
+        empty_book = view.accounts == 0
+        self.welcome.setVisible(empty_book)
+        self.content.setVisible(not empty_book)
+        nothing = not any(t.get(k) for k in ("tasks", "renewals", "untouched", "health", "alerts", "groups"))
+        self.all_clear.setVisible(nothing and not empty_book)
+        self.summary.setText(tr("Your book of business is empty: start here.") if empty_book else text)
         self._update_actions()
         self.loaded.emit()
 
