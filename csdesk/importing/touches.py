@@ -301,6 +301,20 @@ class _Rollback(Exception):
     pass
 
 
+class RejectedTouches(UserError):
+    """Some messages or events could not be read and the caller did not accept skipping them."""
+
+    def __init__(self, result: TouchResult):
+        super().__init__(
+            tr(
+                "{count} message(s) or event(s) could not be read; nothing was imported. "
+                "Add --yes to import the rest.",
+                count=result.rejected,
+            )
+        )
+        self.result = result
+
+
 def _title(touch: Touch) -> str:
     title = touch.title or (tr("(no subject)") if touch.kind == "email" else tr("(no title)"))
     return title[: timeline.TITLE_MAX]
@@ -362,9 +376,14 @@ def import_touches(
     options: TouchOptions | None = None,
     *,
     dry_run: bool = False,
+    accept_rejects: bool = True,
     progress: Progress = SILENT,
 ) -> TouchResult:
-    """Log the e-mails or meetings of ``path`` on the accounts they belong to (see the module)."""
+    """Log the e-mails or meetings of ``path`` on the accounts they belong to (see the module).
+
+    Unreadable messages or events are skipped and listed in ``errors``; with
+    ``accept_rejects=False`` their presence writes nothing and raises :class:`RejectedTouches`.
+    """
     options = options or TouchOptions()
     path = Path(path)
     today = options.today or clock.today()
@@ -486,6 +505,10 @@ def import_touches(
                     )
                     touched.update(c.account_id for c in result.new_contacts)
             result.account_ids = sorted(touched)
+            if result.errors and not accept_rejects and not dry_run:
+                result.run_id = None
+                rejected = RejectedTouches(result)
+                raise rejected
             if dry_run or run is None or not (result.created or result.contacts_created):
                 raise _Rollback
             progress.step(0, 0, tr("Saving…"), force=True)
