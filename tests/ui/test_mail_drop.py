@@ -164,3 +164,20 @@ def test_a_csv_dropped_on_the_window_still_opens_the_wizard(qtbot, window, tmp_p
     window.dropEvent(drop)
     assert isinstance(window.import_wizard, ImportWizard)
     window.import_wizard.close()
+
+
+def test_a_mail_file_chosen_in_the_import_wizard_opens_the_mail_preview(qtbot, window, tmp_path):
+    from ui.importing.touches import TouchImportDialog
+
+    path = write_eml(
+        tmp_path / "a.eml",
+        message("ana@acme.com.br", ME, "Oi", datetime(2026, 11, 2, 10, 0, tzinfo=UTC), message_id="w@1"),
+    )
+    window.context.hub.requestImport.emit("")
+    wizard = window.import_wizard
+    wizard.load_file(str(path))
+    dialog = wizard.touch_import
+    assert isinstance(dialog, TouchImportDialog)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10000)
+    assert dialog.preview.created == 1
+    dialog.close()
