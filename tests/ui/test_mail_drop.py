@@ -85,9 +85,20 @@ def test_files_dropped_on_an_account_page_are_logged_there_and_ctrl_z_undoes(qtb
     page.dragEnterEvent(enter_csv)
     assert not enter_csv.isAccepted()  # left to the window's import wizard
 
+    # One drop, two files: both logged (each its own undo step).
     drop, _mime3 = drop_event(mail_file, meeting_file)
     with qtbot.waitSignals([context.hub.importFinished, context.hub.importFinished], timeout=10000):
         page.dropEvent(drop)
+    assert titles(context.db, rosa) == ["Pedido da Rosa", "Visita à loja"]
+    context.undo_stack.undo()
+    context.undo_stack.undo()
+    assert titles(context.db, rosa) == []
+    context.undo_stack.clear()
+    # One after the other, so the undo steps have a known order.
+    for path in (mail_file, meeting_file):
+        drop, _mime3 = drop_event(path)
+        with qtbot.waitSignal(context.hub.importFinished, timeout=10000):
+            page.dropEvent(drop)
     assert titles(context.db, rosa) == ["Pedido da Rosa", "Visita à loja"]
     assert "logged" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: page.timeline_tab.isVisible())
@@ -95,7 +106,7 @@ def test_files_dropped_on_an_account_page_are_logged_there_and_ctrl_z_undoes(qtb
     # Dropping the same file again changes nothing.
     drop_again, _mime4 = drop_event(mail_file)
     page.dropEvent(drop_again)
-    qtbot.waitUntil(lambda: len(page.drop_logger.results) == 3, timeout=10000)
+    qtbot.waitUntil(lambda: len(page.drop_logger.results) == 5, timeout=10000)
     assert page.drop_logger.results[-1].unchanged == 1
     assert titles(context.db, rosa) == ["Pedido da Rosa", "Visita à loja"]
 
