@@ -84,6 +84,12 @@ def test_files_dropped_on_an_account_page_are_logged_there_and_ctrl_z_undoes(qtb
     enter_csv, _mime2 = drop_event(csv, enter=True)
     page.dragEnterEvent(enter_csv)
     assert not enter_csv.isAccepted()  # left to the window's import wizard
+    box = write_mbox(
+        tmp_path / "caixa.mbox", [message(ME, "x@acme.com.br", "x", datetime(2026, 11, 1, tzinfo=UTC))]
+    )
+    enter_box, _mime5 = drop_event(box, enter=True)
+    page.dragEnterEvent(enter_box)
+    assert not enter_box.isAccepted()  # a whole mailbox goes to the window's preview
 
     # One drop, two files: both logged (each its own undo step).
     drop, _mime3 = drop_event(mail_file, meeting_file)

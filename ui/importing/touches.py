@@ -40,13 +40,22 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.workers import Job, run_in_background
 
+# A whole mailbox is never poured onto one account: dropped on a page, it goes to the window's preview.
+ACCOUNT_DROP_SUFFIXES = (".eml", ".msg", ".ics", ".ical")
+
 
 def touch_files(event: QDragEnterEvent | QDropEvent) -> list[str]:
-    """The dropped local files that are e-mail or calendar files."""
+    """The dropped local files that are single messages or calendar files."""
     data = event.mimeData()
     if not data.hasUrls():
         return []
-    return [u.toLocalFile() for u in data.urls() if u.isLocalFile() and mail.handles(u.toLocalFile())]
+    return [
+        u.toLocalFile()
+        for u in data.urls()
+        if u.isLocalFile()
+        and mail.handles(u.toLocalFile())
+        and Path(u.toLocalFile()).suffix.lower() in ACCOUNT_DROP_SUFFIXES
+    ]
 
 
 def _announce(context: AppContext, account_ids: list[int]) -> None:
