@@ -195,6 +195,11 @@ def _refresh_last_touch(session: Session, account_ids: Iterable[int]) -> None:
         session.execute(update(Account).where(Account.id == account_id).values(last_touch_at=newest))
 
 
+def refresh_last_touch(session: Session, account_ids: Iterable[int]) -> None:
+    """Re-derive ``Account.last_touch_at`` inside a writer's own transaction (mail import)."""
+    _refresh_last_touch(session, account_ids)
+
+
 def recompute_last_touch(db: Database, account_ids: Iterable[int] | None = None) -> None:
     """Re-derive ``Account.last_touch_at`` (all accounts when ``account_ids`` is None).
 

@@ -528,6 +528,12 @@ class MainWindow(QMainWindow):
         files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if files:
             event.acceptProposedAction()
+            from csdesk.importing.mail import handles
+            from ui.importing.touches import open_touch_import
+
+            if handles(files[0]):  # e-mail or calendar: its own preview and import
+                self.touch_import = open_touch_import(self.context, files[0], self)
+                return
             self.context.hub.requestImport.emit(files[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)

@@ -8,9 +8,10 @@ from datetime import date
 
 from csdesk import importing
 from csdesk.cli import open_db
+from csdesk.commands import touches
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
-from csdesk.importing import detect
+from csdesk.importing import detect, mail
 from csdesk.importing.engine import ImportResult, RejectedRows
 from csdesk.output import write_json, write_table
 
@@ -18,9 +19,10 @@ from csdesk.output import write_json, write_table
 def add_commands(subparsers) -> None:
     parser = subparsers.add_parser(
         "import",
-        help="import accounts, contacts, deals, activities, surveys, usage or MRR history from a CSV/XLSX file",
+        help="import accounts, contacts, deals, activities, surveys, usage or MRR history from a CSV/XLSX "
+        "file, or e-mails and meetings from .eml, .msg, .mbox or .ics files",
     )
-    parser.add_argument("file", nargs="?", metavar="FILE", help="CSV or XLSX export")
+    parser.add_argument("file", nargs="?", metavar="FILE", help="CSV or XLSX export, or .eml/.msg/.mbox/.ics")
     parser.add_argument("--kind", choices=("auto", *detect.KINDS), default="auto")
     parser.add_argument("--source", choices=("auto", *detect.SOURCES), default="auto")
     parser.add_argument("--preset", metavar="NAME", help="use a saved column mapping")
@@ -46,6 +48,7 @@ def add_commands(subparsers) -> None:
         help="with --undo: remove what was done by hand since on what the import made, too",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    touches.add_arguments(parser)
     parser.set_defaults(handler=run_import_command)
 
     runs = subparsers.add_parser("imports", help="list the imports done (undo one with import --undo)")
@@ -152,6 +155,14 @@ def run_import_command(args: argparse.Namespace) -> int:
         raise UserError(tr("--keep-later-work and --discard-later-work go with --undo RUN_ID."))
     if not args.file:
         raise UserError(tr("Name the file to import (or --undo RUN_ID)."))
+    if mail.handles(args.file):
+        return touches.run_touch_import(args)
+    if touches.uses_mail_options(args):
+        raise UserError(
+            tr(
+                "--account, --from, --to, --keep-bodies, --add-contacts and --me are for e-mail and calendar files."
+            )
+        )
     options = importing.ImportOptions(
         kind=args.kind,
         source=args.source,

@@ -332,10 +332,23 @@ class AccountPage(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.tabs, 1)
 
+        # E-mail and calendar files dropped here are logged on this account.
+        from ui.importing.touches import AccountDropLogger
+
+        self.drop_logger = AccountDropLogger(context, self)
+
         context.hub.accountsChanged.connect(self._on_accounts_changed)
         context.hub.timelineChanged.connect(self._on_timeline_changed)
         context.hub.tasksChanged.connect(self._on_tasks_changed)
         context.hub.healthChanged.connect(self._on_accounts_changed)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if not self.drop_logger.drag_enter(event):
+            event.ignore()  # not mail: the window's import takes it
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if not self.drop_logger.drop(event, self.account_id):
+            event.ignore()
 
     def tab_widgets(self) -> list[QWidget]:
         return [self.tabs.widget(i) for i in range(self.tabs.count())]

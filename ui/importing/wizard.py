@@ -42,7 +42,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.workers import Job, run_in_background
 
-FILE_FILTER = "CSV / Excel (*.csv *.txt *.tsv *.xlsx);;*"
+FILE_FILTER = "CSV / Excel (*.csv *.txt *.tsv *.xlsx);;E-mail / calendar (*.eml *.msg *.mbox *.ics);;*"
 PREVIEW_ROWS = 200
 STEPS = ("file", "preview", "mapping", "dry_run", "running", "result")
 
@@ -465,6 +465,14 @@ class ImportWizard(QDialog):
             self.load_file(path)
 
     def load_file(self, path: str, sheet: str | None = None) -> None:
+        from csdesk.importing.mail import handles
+
+        if handles(path):  # e-mails and meetings have their own preview and import
+            from ui.importing.touches import open_touch_import
+
+            self.touch_import = open_touch_import(self.context, path, self.parentWidget() or self)
+            self.close()
+            return
         self.path, self.sheet = path, sheet
         db = self.context.db
         options = ImportOptions(sheet=sheet)
