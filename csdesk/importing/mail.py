@@ -24,6 +24,7 @@ from email.parser import BytesParser
 from html.parser import HTMLParser
 from pathlib import Path
 
+from csdesk import limits
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
@@ -116,6 +117,15 @@ def check_file(path: str | Path) -> str:
             raise UserError(tr("{file}: no such file.", file=str(path)))
         if not path.is_file():
             raise _refuse(path, tr("not a regular file."))
+        # Single messages and calendars are read whole (a mailbox is streamed): the import's size limit.
+        if fmt != "mbox" and path.stat().st_size > limits.MAX_FILE_BYTES:
+            raise _refuse(
+                path,
+                tr(
+                    "larger than {limit}: split it or export a shorter period.",
+                    limit=limits.megabytes(limits.MAX_FILE_BYTES),
+                ),
+            )
         with open(path, "rb") as handle:
             head = handle.read(8192)
     except OSError as exc:

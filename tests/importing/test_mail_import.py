@@ -466,3 +466,13 @@ def test_last_touch_keeps_a_newer_manual_touch(cli, db, ids, tmp_path):
     mail_import(cli, path)
     assert last_touch(db, ids["Acme"]) == newer.occurred_at
     assert accounts.get_account(db, ids["Acme"]).name == "Acme"
+
+
+def test_a_calendar_beyond_the_size_limit_is_refused_unread(tmp_path, monkeypatch, cli):
+    from csdesk import limits
+
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1024)
+    big = tmp_path / "agenda.ics"
+    big.write_text("BEGIN:VCALENDAR\r\n" + "X-FILLER:" + "x" * 2000 + "\r\nEND:VCALENDAR\r\n")
+    code, _out, err = cli("import", str(big), "--yes")
+    assert code == 2 and "agenda.ics" in err and len(err.strip().splitlines()) == 1
