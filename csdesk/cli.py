@@ -14,9 +14,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from csdesk import __version__, i18n
 from csdesk.errors import UserError
+from csdesk.i18n import tr
 from csdesk.logs import setup_logging
 from db import Database, DatabaseError, open_database
 
@@ -69,6 +71,22 @@ def database_location(args: argparse.Namespace) -> str:
     from csdesk.paths import default_database
 
     return args.db or str(default_database())
+
+
+def option_day(value: str | None, option: str) -> date | None:
+    """A command line's date option (ISO, ``2026-11-25``); None when not given.
+
+    Every command reads its dates here, so they all take the same form and say
+    the same thing about a wrong one.
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(
+            tr("{option} {value}: not an ISO date; write it as 2026-11-25.", option=option, value=value)
+        ) from None
 
 
 def open_db(args: argparse.Namespace) -> Database:

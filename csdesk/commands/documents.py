@@ -9,7 +9,7 @@ from pathlib import Path
 
 from csdesk import clock, documents, i18n
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db
+from csdesk.cli import open_db, option_day
 from csdesk.documents.builder import check_format
 from csdesk.documents.context import Period
 from csdesk.errors import UserError
@@ -50,17 +50,6 @@ def add_commands(subparsers) -> None:
     parser.set_defaults(handler=run_doc)
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise UserError(
-            tr("{option} {value}: write the date as 2026-11-25.", option=option, value=value)
-        ) from None
-
-
 def period_from_args(start: date | None, end: date | None) -> Period:
     end = end or clock.today()
     if start is None:
@@ -73,7 +62,7 @@ def period_from_args(start: date | None, end: date | None) -> Period:
 def run_doc(args: argparse.Namespace) -> int:
     language = i18n.normalize_language(args.doc_lang or args.lang or i18n.current_language())
     kind = documents.DOC_KINDS[args.kind]
-    period = period_from_args(_day(args.start, "--from"), _day(args.end, "--to"))
+    period = period_from_args(option_day(args.start, "--from"), option_day(args.end, "--to"))
     if kind != "follow_up_email":
         if not args.out:
             raise UserError(tr("Say where to write the document with --out FILE."))
@@ -83,7 +72,9 @@ def run_doc(args: argparse.Namespace) -> int:
         account = resolve_account(db, args.account)
         if kind == "follow_up_email" and not args.out:
             sys.stdout.write(
-                documents.follow_up_email(db, account.id, language, args.template, show_health=args.show_health)
+                documents.follow_up_email(
+                    db, account.id, language, args.template, show_health=args.show_health
+                )
             )
             return 0
         result = documents.generate(

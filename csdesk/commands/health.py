@@ -7,23 +7,16 @@ from datetime import date, timedelta
 
 from csdesk import currency, formatting, health, metrics, vocab
 from csdesk.charts import CHART_NAMES
-from csdesk.cli import open_db
+from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.i18n import label, plural, tr
 from csdesk.output import write_json, write_table
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
-
-
 def add_commands(subparsers) -> None:
     parser = subparsers.add_parser("metrics", help="portfolio metrics for a period (churn, GRR, NRR, NPS...)")
-    parser.add_argument("--from", dest="start", type=_day, metavar="DATE", help="first day (inclusive)")
-    parser.add_argument("--to", dest="end", type=_day, metavar="DATE", help="last day (inclusive)")
+    parser.add_argument("--from", dest="start", metavar="DATE", help="first day (inclusive)")
+    parser.add_argument("--to", dest="end", metavar="DATE", help="last day (inclusive)")
     parser.add_argument("--segment", choices=vocab.SEGMENTS)
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=run_metrics)
@@ -37,8 +30,8 @@ def add_commands(subparsers) -> None:
     parser = subparsers.add_parser("chart", help="draw a chart to a PNG or SVG file")
     parser.add_argument("name", choices=CHART_NAMES)
     parser.add_argument("--account", metavar="ACCOUNT")
-    parser.add_argument("--from", dest="start", type=_day, metavar="DATE")
-    parser.add_argument("--to", dest="end", type=_day, metavar="DATE")
+    parser.add_argument("--from", dest="start", metavar="DATE")
+    parser.add_argument("--to", dest="end", metavar="DATE")
     parser.add_argument("--segment", choices=vocab.SEGMENTS)
     parser.add_argument("--out", required=True, metavar="FILE", help="FILE.png or FILE.svg")
     parser.set_defaults(handler=run_chart)
@@ -46,8 +39,8 @@ def add_commands(subparsers) -> None:
 
 def _period(args: argparse.Namespace) -> tuple[date, date]:
     default_start, default_end = metrics.default_period()
-    start = args.start or default_start
-    end = args.end or default_end
+    start = option_day(args.start, "--from") or default_start
+    end = option_day(args.end, "--to") or default_end
     if end < start:
         raise UserError(
             tr("--to ({end}) is before --from ({start}).", end=end.isoformat(), start=start.isoformat())
@@ -276,7 +269,13 @@ def run_chart(args: argparse.Namespace) -> int:
         account_id = resolve_account(db, args.account).id if args.account else None
         fig = charts.build(
             db,
-            charts.ChartRequest(args.name, account_id, args.start, args.end, args.segment),
+            charts.ChartRequest(
+                args.name,
+                account_id,
+                option_day(args.start, "--from"),
+                option_day(args.end, "--to"),
+                args.segment,
+            ),
             current_language(),
         )
     finally:

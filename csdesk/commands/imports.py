@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
 from csdesk import importing
-from csdesk.cli import open_db
+from csdesk.cli import open_db, option_day
 from csdesk.commands import touches
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
@@ -54,15 +53,6 @@ def add_commands(subparsers) -> None:
     runs = subparsers.add_parser("imports", help="list the imports done (undo one with import --undo)")
     runs.add_argument("--format", choices=("table", "json"), default="table")
     runs.set_defaults(handler=run_imports)
-
-
-def _as_of(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(tr('--as-of "{value}" is not a date; use YYYY-MM-DD.', value=text)) from None
 
 
 def _print_errors(result: ImportResult) -> None:
@@ -182,7 +172,11 @@ def run_import_command(args: argparse.Namespace) -> int:
         prepared = importing.prepare(args.file, options, db)
         try:
             result = importing.run_import(
-                db, prepared, as_of=_as_of(args.as_of), dry_run=args.dry_run, accept_rejects=args.yes
+                db,
+                prepared,
+                as_of=option_day(args.as_of, "--as-of"),
+                dry_run=args.dry_run,
+                accept_rejects=args.yes,
             )
         except RejectedRows as exc:
             if args.format == "json":

@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 
 from csdesk import clock, currency, formatting
-from csdesk.cli import open_db
+from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.output import write_json, write_table
@@ -39,14 +39,8 @@ def add_commands(subparsers) -> None:
 
 
 def _day(value: str | None, option: str) -> date:
-    if not value:
-        return clock.today()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise UserError(
-            tr("{option} {value}: write the date as 2026-11-25.", option=option, value=value)
-        ) from None
+    """The option's date; today when not given."""
+    return option_day(value, option) or clock.today()
 
 
 def rate_number(rate) -> int | float:

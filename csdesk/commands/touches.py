@@ -11,7 +11,7 @@ import sys
 from datetime import date, datetime, time
 
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db
+from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import mail
@@ -53,19 +53,8 @@ def uses_mail_options(args: argparse.Namespace) -> bool:
     )
 
 
-def _day(text: str | None, option: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(
-            tr('{option} "{value}" is not a date; use YYYY-MM-DD.', option=option, value=text)
-        ) from None
-
-
 def window(args: argparse.Namespace) -> tuple[datetime, datetime] | None:
-    start, end = _day(args.window_from, "--from"), _day(args.window_to, "--to")
+    start, end = option_day(args.window_from, "--from"), option_day(args.window_to, "--to")
     if start is None and end is None:
         return None
     if start and end and start > end:

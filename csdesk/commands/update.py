@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 
 from csdesk import accounts, vocab
-from csdesk.cli import open_db
+from csdesk.cli import open_db, option_day
 from csdesk.commands.accounts import account_record, table_headers, table_row
 from csdesk.errors import UserError
 from csdesk.forms import InputError, parse_money
@@ -55,14 +55,7 @@ def parse_args(args: argparse.Namespace) -> tuple[int | None, date | None, str |
             raise UserError(f"--mrr {args.mrr}: {exc}") from None
         if mrr < 0:
             raise UserError(tr("--mrr {value}: MRR cannot be negative.", value=args.mrr))
-    on = None
-    if args.date is not None:
-        try:
-            on = date.fromisoformat(args.date.strip())
-        except ValueError:
-            raise UserError(
-                tr("--date {value}: not an ISO date; write it as 2026-11-25.", value=args.date)
-            ) from None
+    on = option_day(args.date, "--date")
     currency = None
     if args.currency is not None:
         if not re.fullmatch(r"[A-Za-z]{3}", args.currency.strip()):

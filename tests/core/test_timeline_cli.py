@@ -142,3 +142,22 @@ def test_search_and_today(db_path, db, book, capsys):
     assert run(db_path, "--lang", "pt-BR", "today") == 0
     out = capsys.readouterr().out
     assert "Ligar" in out and "Acme" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["metrics", "--from", "01/02/2026"],
+        ["import", "{csv}", "--as-of", "ontem"],
+        ["rates", "set", "USD", "5", "--date", "2026-13-01"],
+        ["doc", "qbr", "1", "--out", "q.pptx", "--to", "amanhã"],
+    ],
+)
+def test_every_command_reads_its_dates_the_same_way(command, db_path, tmp_path, capsys):
+    from csdesk.cli import main
+
+    csv = tmp_path / "contas.csv"
+    csv.write_text("Cliente;MRR\nPadaria;100\n", encoding="utf-8")
+    code = main(["--db", str(db_path), *(part.format(csv=csv) for part in command)])
+    err = capsys.readouterr().err
+    assert code == 2 and "not an ISO date; write it as 2026-11-25" in err and len(err.strip().splitlines()) == 1

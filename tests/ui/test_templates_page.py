@@ -19,9 +19,10 @@ def page(qtbot, context):
     page.duplicate()  # an editable copy of the first built-in template
     assert not page.current.builtin
     yield page
-    if page.render_job is not None and page.render_job.running:
-        with qtbot.waitSignal(page.render_job.done, timeout=10000):
-            page.render_job.cancel()
+    job = page.render_job
+    if job is not None and job.running:
+        job.cancel()  # it may also finish on its own meanwhile: wait for the state, not the signal
+        qtbot.waitUntil(lambda: not job.running, timeout=10000)
 
 
 def user_templates(db, current):
