@@ -650,13 +650,15 @@ def display_title(task: TaskData) -> str:
     Reminders used to be stored in the language the app ran in that day; their rule key says
     what they are, so they read right in either language. Any other task shows its own title.
     """
-    if task.origin != "rule" or not task.rule_key:
+    if task.origin not in ("rule", "alert") or not task.rule_key:
         return task.title
     return reminder_title(task.rule_key, task.title)
 
 
 def reminder_title(rule_key: str, stored: str = "") -> str:
     prefix, _, value = rule_key.partition(":")
+    if prefix == "health_red":  # the health service's alert: worded the same in either language
+        return tr("Health is critical (red band): plan a recovery")
     rule = RULE_OF_PREFIX.get(prefix)
     if rule is None:
         return stored

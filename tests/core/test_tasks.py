@@ -304,3 +304,12 @@ def test_reminder_titles_follow_the_language_and_old_stored_titles_keep_working(
         tasks.display_title(tasks.TaskData(account_id=acme, title="Alerta", origin="rule", rule_key="x:1"))
         == "Alerta"
     )
+    # The health service's red alert, stored in English, reads in the app's language.
+    red = tasks.TaskData(
+        account_id=acme,
+        title="Health is critical (red band): plan a recovery",
+        origin="alert",
+        rule_key="health_red:start",
+    )
+    i18n.set_language("pt_BR")
+    assert tasks.display_title(red) == i18n.tr("Health is critical (red band): plan a recovery") != red.title

@@ -141,7 +141,7 @@ class TemplatesPage(QWidget):
         editor_layout.addWidget(self.editor, 1)
 
         self.account_combo = QComboBox()
-        self.account_combo.setMinimumContentsLength(22)
+        self.account_combo.setMinimumContentsLength(14)
         self.account_combo.addItem(tr("Sample data"), None)
         self.account_combo.currentIndexChanged.connect(self._on_account_chosen)
         self.stop_button = QPushButton(tr("Stop"))
