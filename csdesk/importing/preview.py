@@ -153,8 +153,10 @@ def _changes(before: dict[str, Any], now: dict[str, Any]) -> tuple[FieldChange, 
     )
 
 
-def preview_of(planner: Planner, limit: int = PREVIEW_LIMIT) -> ImportPreview:
-    """The accounts ``planner`` would create and update (the first ``limit`` of each) and their totals."""
+def preview_of(planner: Planner, limit: int | None = None) -> ImportPreview:
+    """The accounts ``planner`` would create and update (the first ``limit`` of each,
+    :data:`PREVIEW_LIMIT` by default) and their totals."""
+    limit = PREVIEW_LIMIT if limit is None else limit
     book = planner.book
     row_numbers = planner.table.row_numbers
     out = ImportPreview(create_total=len(book.new))

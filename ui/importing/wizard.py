@@ -37,8 +37,9 @@ from PySide6.QtWidgets import (
 from csdesk import formatting, importing
 from csdesk.i18n import label, tr
 from csdesk.importing import detect
+from csdesk.importing import preview as preview_module
 from csdesk.importing.prepare import ImportOptions, Prepared
-from csdesk.importing.preview import KEY_FIELDS, PREVIEW_LIMIT, field_label
+from csdesk.importing.preview import KEY_FIELDS, field_label
 from csdesk.importing.reading import column_letter
 from ui.context import AppContext
 from ui.errors import show_error
@@ -746,7 +747,7 @@ class ImportWizard(QDialog):
             [tr("Account"), tr("Changes")],
             [[a.name, "; ".join(c.text() for c in a.changes)] for a in to_update],
         )
-        errors = result.errors[:PREVIEW_LIMIT]
+        errors = result.errors[: preview_module.PREVIEW_LIMIT]
         self.rejects_model.set_rows(
             [tr("Row"), tr("Column"), tr("Value"), tr("Reason")],
             [[str(e.row), e.column, e.value, e.message] for e in errors],
