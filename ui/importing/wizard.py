@@ -719,7 +719,7 @@ class ImportWizard(QDialog):
         )
         if result.rejected:
             summary += "<br>" + tr(
-                "Rejected rows are left out; the others can be imported. They are listed below."
+                "Rejected rows are left out; the others can be imported. They are listed under Rejected."
             )
         if not result.created and not result.updated:
             summary += "<br>" + tr("Nothing to change: the database already holds this file.")
