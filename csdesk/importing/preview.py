@@ -165,11 +165,14 @@ def preview_of(planner: Planner, limit: int | None = None) -> ImportPreview:
         state = book.get(target)
         row = row_numbers[target.row] if 0 <= target.row < len(row_numbers) else target.row
         out.to_create.append(AccountToCreate(row, {c: state.get(c) for c in columns}))
+    state = book.state
     for account_id, before in book.original.items():
-        changes = _changes(before, book.get(account_id))
-        if not changes:
-            continue
-        out.update_total += 1
+        now = state[account_id]
         if len(out.to_update) < limit:
-            out.to_update.append(AccountToUpdate(account_id, book.get(account_id).get("name") or "", changes))
+            changes = _changes(before, now)
+            if changes:
+                out.to_update.append(AccountToUpdate(account_id, now.get("name") or "", changes))
+                out.update_total += 1
+        elif any(v != before.get(c) for c, v in now.items() if c not in HIDDEN):  # only counted
+            out.update_total += 1
     return out
