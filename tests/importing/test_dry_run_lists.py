@@ -123,3 +123,17 @@ def test_cli_json_and_text_list_the_same(cli, tmp_path):
     assert (data["to_create"], data["to_update"]) == ([], [])
     _code, runs, _err = cli("imports", "--format", "json")
     assert len(runs) == 1  # the dry runs wrote nothing
+
+
+def test_updates_past_the_limit_are_counted(imported, tmp_path, monkeypatch):
+    monkeypatch.setattr(preview, "PREVIEW_LIMIT", 1)
+    lines = BASE.read_text(encoding="cp1252").splitlines()
+    for i in (1, 2, 3):
+        cells = lines[i].split(";")
+        cells[4] = "R$ 7.777,77"
+        lines[i] = ";".join(cells)
+    path = tmp_path / "tres.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="cp1252")
+    result = importing.run_import(imported, importing.prepare(path), as_of=date(2026, 11, 25), dry_run=True)
+    assert [a.name for a in result.preview.to_update] == [FIRST]
+    assert (result.preview.update_total, result.preview.update_more, result.updated) == (3, 2, 3)
