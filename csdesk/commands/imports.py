@@ -64,6 +64,31 @@ def _print_errors(result: ImportResult) -> None:
         )
 
 
+TEXT_PREVIEW = 10  # accounts listed per kind of change in the text output of a dry run
+
+
+def _print_preview(result: ImportResult) -> None:
+    """The first accounts a dry run would create and update, each update with its changes."""
+    preview = result.preview
+    if preview is None:
+        return
+    if preview.create_total:
+        print(tr("To create ({count}):", count=preview.create_total))
+        for account in preview.to_create[:TEXT_PREVIEW]:
+            print(f"  {account.name} · {account.cell('mrr_cents') or '—'}")
+        _print_more(preview.create_total - min(TEXT_PREVIEW, len(preview.to_create)))
+    if preview.update_total:
+        print(tr("To update ({count}):", count=preview.update_total))
+        for account in preview.to_update[:TEXT_PREVIEW]:
+            print(f"  {account.name}: " + "; ".join(change.text() for change in account.changes))
+        _print_more(preview.update_total - min(TEXT_PREVIEW, len(preview.to_update)))
+
+
+def _print_more(count: int) -> None:
+    if count > 0:
+        print("  " + tr("… and {count} more", count=count))
+
+
 def _summary(prepared, result: ImportResult) -> str:
     head = tr(
         "{file}: {kind} from {source} (confidence {confidence}%)",
@@ -198,6 +223,7 @@ def run_import_command(args: argparse.Namespace) -> int:
     print(_summary(prepared, result))
     for warning in result.warnings:
         print(warning)
+    _print_preview(result)
     _print_errors(result)
     if args.dry_run:
         print(tr("Dry run: nothing was changed."))

@@ -57,6 +57,7 @@ from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
 from csdesk.importing.prepare import Prepared, RowError, as_datetime, header_of, parse_columns
+from csdesk.importing.preview import ImportPreview, preview_of
 from csdesk.importing.values import fast_name_key as name_key
 from csdesk.importing.values import name_keys
 from csdesk.progress import SILENT, Progress, write_waiting
@@ -197,6 +198,8 @@ class ImportResult:
     run_id: int | None = None
     dry_run: bool = False
     account_ids: list[int] = field(default_factory=list)  # accounts the import touched
+    # A dry run of an accounts file: the accounts it would create and update (csdesk.importing.preview).
+    preview: ImportPreview | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -212,6 +215,7 @@ class ImportResult:
             "file": self.file,
             "as_of": self.as_of.isoformat(),
             "warnings": self.warnings,
+            **(self.preview.as_dict() if self.preview is not None else {}),
         }
 
 
@@ -2208,6 +2212,8 @@ def _plan_and_apply(db, conn, prepared, parsed, result, as_of, dry_run, accept_r
         result.errors = plan.errors
         result.warnings.extend(plan.warnings)
         if dry_run:
+            if prepared.kind == "accounts":
+                result.preview = preview_of(planner)
             session.rollback()
             return result
         if plan.errors and not accept_rejects:

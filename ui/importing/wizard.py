@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +37,9 @@ from PySide6.QtWidgets import (
 from csdesk import formatting, importing
 from csdesk.i18n import label, tr
 from csdesk.importing import detect
+from csdesk.importing import preview as preview_module
 from csdesk.importing.prepare import ImportOptions, Prepared
+from csdesk.importing.preview import KEY_FIELDS, field_label
 from csdesk.importing.reading import column_letter
 from ui.context import AppContext
 from ui.errors import show_error
@@ -340,10 +343,33 @@ class ImportWizard(QDialog):
         self.as_of_label = QLabel()
         self.as_of_label.setStyleSheet("color: #5b6475;")
         layout.addWidget(self.as_of_label)
+        # What the import would do, account by account: to create, to update (each change
+        # before -> after) and the rejected rows; each list's first PREVIEW_LIMIT.
+        self.check_tabs = QTabWidget()
+        self.create_model = RowsModel(parent=self)
+        self.update_model = RowsModel(parent=self)
         self.rejects_model = RowsModel(parent=self)
+        self.create_view = _table_view(self.create_model)
+        self.update_view = _table_view(self.update_model)
         self.rejects_view = _table_view(self.rejects_model)
-        layout.addWidget(self.rejects_view, 10)
-        layout.addStretch(1)  # takes the room when there is no rejected row to list
+        self.more_labels: dict[str, QLabel] = {}
+        for key, view in (
+            ("create", self.create_view),
+            ("update", self.update_view),
+            ("rejected", self.rejects_view),
+        ):
+            tab = QWidget()
+            tab_layout = QVBoxLayout(tab)
+            tab_layout.setContentsMargins(4, 4, 4, 4)
+            tab_layout.addWidget(view, 1)
+            more = QLabel()
+            more.setStyleSheet("color: #5b6475;")
+            tab_layout.addWidget(more)
+            self.more_labels[key] = more
+            self.check_tabs.addTab(tab, "")
+        layout.addWidget(self.check_tabs, 10)
+        self.check_stretch = QWidget()  # takes the room when there is nothing to list
+        layout.addWidget(self.check_stretch, 1)
         return page
 
     def _build_running_page(self) -> QWidget:
@@ -693,7 +719,7 @@ class ImportWizard(QDialog):
         )
         if result.rejected:
             summary += "<br>" + tr(
-                "Rejected rows are left out; the others can be imported. They are listed below."
+                "Rejected rows are left out; the others can be imported. They are listed under Rejected."
             )
         if not result.created and not result.updated:
             summary += "<br>" + tr("Nothing to change: the database already holds this file.")
@@ -703,13 +729,60 @@ class ImportWizard(QDialog):
         self.as_of_label.setText(
             tr("Changes are dated {date} (the import date).", date=formatting.day(result.as_of))
         )
+        self._fill_check_tabs(result)
+        self.show_step("dry_run")
+
+    def _fill_check_tabs(self, result: importing.ImportResult) -> None:
+        """The three lists of the check step, with their counts in the tab titles."""
+        preview = result.preview
+        number = formatting.number
+        columns = ("name", "mrr_cents", *KEY_FIELDS)
+        to_create = preview.to_create if preview else []
+        self.create_model.set_rows(
+            [tr("Row"), *(field_label(c) for c in columns)],
+            [[str(a.row), *(a.cell(c) for c in columns)] for a in to_create],
+        )
+        to_update = preview.to_update if preview else []
+        self.update_model.set_rows(
+            [tr("Account"), tr("Changes")],
+            [[a.name, "; ".join(c.text() for c in a.changes)] for a in to_update],
+        )
+        errors = result.errors[: preview_module.PREVIEW_LIMIT]
         self.rejects_model.set_rows(
             [tr("Row"), tr("Column"), tr("Value"), tr("Reason")],
-            [[str(e.row), e.column, e.value, e.message] for e in result.errors],
+            [[str(e.row), e.column, e.value, e.message] for e in errors],
         )
-        self.rejects_view.setVisible(bool(result.errors))
-        self.rejects_view.resizeColumnsToContents()
-        self.show_step("dry_run")
+        create_total = preview.create_total if preview else 0
+        update_total = preview.update_total if preview else 0
+        tabs = self.check_tabs
+        tabs.setTabText(0, tr("To create ({count})", count=number(create_total)))
+        tabs.setTabText(1, tr("To update ({count})", count=number(update_total)))
+        tabs.setTabText(2, tr("Rejected ({count})", count=number(result.rejected)))
+        tabs.setTabVisible(0, preview is not None)
+        tabs.setTabVisible(1, preview is not None)
+        tabs.setTabVisible(2, bool(result.errors) or preview is not None)
+        for key, more in (
+            ("create", create_total - len(to_create)),
+            ("update", update_total - len(to_update)),
+            ("rejected", len(result.errors) - len(errors)),
+        ):
+            label_ = self.more_labels[key]
+            label_.setText(tr("… and {count} more", count=number(more)) if more > 0 else "")
+            label_.setVisible(more > 0)
+        listed = preview is not None or bool(result.errors)
+        tabs.setVisible(listed)
+        self.check_stretch.setVisible(not listed)
+        first = next(
+            (
+                i
+                for i, n in enumerate((len(to_create), len(to_update), len(errors)))
+                if n and tabs.isTabVisible(i)
+            ),
+            2 if preview is None else 0,
+        )
+        tabs.setCurrentIndex(first)
+        for view in (self.create_view, self.update_view, self.rejects_view):
+            view.resizeColumnsToContents()
 
     # Step 4: the import -----------------------------------------------------------------
 
