@@ -372,10 +372,16 @@ def _is_current_book(connection: sqlite3.Connection, names: set[str]) -> bool:
     return connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
 
 
-def open_database(path_or_url: str | os.PathLike[str], *, create: bool = True) -> Database:
+def open_database(
+    path_or_url: str | os.PathLike[str],
+    *,
+    create: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Database:
     """Open (creating if asked) and migrate a database to the current schema.
 
     A path is taken as it is (no URL decoding); ``scheme://...`` is a SQLAlchemy URL.
+    ``progress(done, total)`` is called during the long upgrade steps.
     """
     text = os.fspath(path_or_url)
     if is_url(text):
@@ -385,7 +391,7 @@ def open_database(path_or_url: str | os.PathLike[str], *, create: bool = True) -
         url, path = None, Path(text).expanduser().resolve()
     if path is not None and _check_sqlite_file(path, create):
         return Database(url, str(path), path)
-    return _open_with_sqlalchemy(url, path)
+    return _open_with_sqlalchemy(url, path, progress)
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -398,7 +404,9 @@ def _sqlite_file(url: str) -> Path | None:
     return None
 
 
-def _open_with_sqlalchemy(url: str | None, sqlite_path: Path | None) -> Database:
+def _open_with_sqlalchemy(
+    url: str | None, sqlite_path: Path | None, progress: Callable[[int, int], None] | None = None
+) -> Database:
     """Create, upgrade or install what a database lacks (this needs SQLAlchemy)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
@@ -408,7 +416,7 @@ def _open_with_sqlalchemy(url: str | None, sqlite_path: Path | None) -> Database
     location = str(sqlite_path) if sqlite_path else make_url(url).render_as_string(hide_password=True)
     engine = _create_engine(url, sqlite_path)
     try:
-        schema.upgrade(engine, location)
+        schema.upgrade(engine, location, progress)
         search.install(writing(engine))
     except schema.SchemaError as exc:
         engine.dispose()

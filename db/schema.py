@@ -30,7 +30,18 @@ CURRENT_VERSION = 2
 # then frozen: every later change needs a step in MIGRATIONS.
 RELEASED_VERSION = 1
 
-MigrationStep = Callable[["Connection"], None]
+# A step may return True when it freed much of the file (rewrote a big table): the
+# file is then VACUUMed once the step is committed, so it actually shrinks.
+MigrationStep = Callable[["Connection"], "bool | None"]
+# ``progress(done, total)`` during a long step (the GUI shows it while the database opens).
+UpgradeProgress = Callable[[int, int], None]
+_PROGRESS = "csdesk_upgrade_progress"  # where a step finds the upgrade's progress (connection info)
+
+
+def _report(conn: Connection, done: int, total: int) -> None:
+    progress = conn.info.get(_PROGRESS)
+    if progress is not None:
+        progress(done, total)
 
 
 def _import_changes_after(conn: Connection) -> None:
@@ -39,7 +50,8 @@ def _import_changes_after(conn: Connection) -> None:
 
     conn.execute(text("ALTER TABLE import_changes ADD COLUMN after JSON"))
 
-def _v2_compact_health_history(conn: Connection) -> None:
+
+def _v2_compact_health_history(conn: Connection) -> int:
     """Health snapshots keep their breakdown as compact columns instead of ~1 KB of JSON each.
 
     The component names (key, measure, weight) go once per distinct layout into
@@ -76,6 +88,9 @@ def _v2_compact_health_history(conn: Connection) -> None:
 
     layout_ids: dict[str, int] = {}
     last_id = 0
+    total = conn.execute(text("SELECT count(*) FROM health_snapshots")).scalar() or 0
+    done = 0
+    _report(conn, 0, total)
     while True:
         rows = conn.execute(
             text("SELECT id, components FROM health_snapshots WHERE id > :last ORDER BY id LIMIT 5000"),
@@ -107,13 +122,16 @@ def _v2_compact_health_history(conn: Connection) -> None:
             updates,
         )
         last_id = rows[-1][0]
+        done += len(rows)
+        _report(conn, done, total)
     conn.execute(text("ALTER TABLE health_snapshots DROP COLUMN components"))
+    return total
 
 
-def _v2(conn: Connection) -> None:
+def _v2(conn: Connection) -> bool:
     """Version 2: undo that tells hand edits apart, compact health history."""
     _import_changes_after(conn)
-    _v2_compact_health_history(conn)
+    return _v2_compact_health_history(conn) > 0  # the JSON breakdowns freed most of the table
 
 
 # version reached -> step from the version before it
@@ -170,8 +188,30 @@ def _step_failed(location: str, target: int, exc: Exception, backup: Path | None
     )
 
 
-def upgrade(engine: Engine, location: str) -> int:
-    """Bring the database to CURRENT_VERSION; return the version it had (0 = new)."""
+def vacuum_sqlite(engine: Engine) -> None:
+    """Rebuild a SQLite file without its free pages (after a step rewrote a big table).
+
+    Best effort: the upgrade is already committed, so a VACUUM that cannot run now
+    (another program reading, a full disk) only leaves the file larger.
+    """
+    if engine.url.get_backend_name() != "sqlite" or engine.url.database in (None, ":memory:"):
+        return
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        driver.execute("VACUUM")
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
+    finally:
+        raw.close()
+
+
+def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = None) -> int:
+    """Bring the database to CURRENT_VERSION; return the version it had (0 = new).
+
+    ``progress(done, total)`` is called during the long steps.
+    """
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
@@ -207,11 +247,16 @@ def upgrade(engine: Engine, location: str) -> int:
                     f"{location}: could not be backed up before upgrading its schema ({exc}). Nothing was changed."
                 ) from exc
         for target in range(version + 1, CURRENT_VERSION + 1):
+            shrink = False
             try:
                 with writer.begin() as conn:
                     if read_version(conn) >= target:
                         continue  # another CSDesk took this step while this one waited
-                    MIGRATIONS[target](conn)
+                    conn.info[_PROGRESS] = progress
+                    try:
+                        shrink = bool(MIGRATIONS[target](conn))
+                    finally:
+                        conn.info.pop(_PROGRESS, None)
                     conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
             except DatabaseError:
                 raise  # waited too long for another writer: the engine's own message
@@ -221,4 +266,6 @@ def upgrade(engine: Engine, location: str) -> int:
                 raise _step_failed(location, target, exc, backup) from exc
             except Exception as exc:
                 raise _step_failed(location, target, exc, backup) from exc
+            if shrink:
+                vacuum_sqlite(engine)
     return version

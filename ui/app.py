@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, Qt, QTranslator
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from csdesk import i18n
 from csdesk.paths import default_database
@@ -26,6 +26,38 @@ APPLICATION = "CSDesk"
 QT_TRANSLATIONS_FOLDER = "qt_translations"
 
 log = logging.getLogger(__name__)
+
+
+class UpgradeProgressDialog:
+    """A progress dialog that appears only if opening the database runs a long upgrade step.
+
+    The database opens before the window exists (on the GUI thread): a modal
+    QProgressDialog processes events as its value changes, so it is drawn.
+    """
+
+    def __init__(self) -> None:
+        self.dialog: QProgressDialog | None = None
+
+    def report(self, done: int, total: int) -> None:
+        if self.dialog is None:
+            self.dialog = QProgressDialog(
+                i18n.tr("Upgrading the database: converting the health history…"), "", 0, 0
+            )
+            self.dialog.setWindowTitle(i18n.tr("CSDesk"))
+            self.dialog.setCancelButton(None)  # the step is one transaction: it finishes or rolls back
+            self.dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+            self.dialog.setMinimumDuration(0)
+            self.dialog.setAutoReset(False)  # stays at 100 % while the file is compacted
+            self.dialog.setAutoClose(False)
+            self.dialog.show()
+        self.dialog.setMaximum(max(total, 1))
+        self.dialog.setValue(min(done, max(total, 1)))
+
+    def close(self) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
 
 
 def ui_language(settings: QSettings, override: str | None) -> str:
@@ -131,11 +163,14 @@ def open_main_window(
     language = i18n.set_language(ui_language(settings, language))
     install_qt_translations(app, language)
     location = db_path or str(default_database())
+    upgrade = UpgradeProgressDialog()
     try:
-        db = open_database(location)
+        db = open_database(location, progress=upgrade.report)
     except DatabaseError as exc:
+        upgrade.close()
         QMessageBox.critical(None, i18n.tr("CSDesk"), str(exc))
         return None
+    upgrade.close()
     window = MainWindow(build_context(db, settings))
     window.show()
     return window

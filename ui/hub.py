@@ -12,7 +12,7 @@ class Hub(QObject):
     tasksChanged = Signal(int)  # account id (0 = several)
     healthChanged = Signal(list)  # account ids (empty = all)
     plansChanged = Signal(int)  # account id
-    importFinished = Signal(int)  # import run id
+    importFinished = Signal(int, list)  # import run id, the accounts it changed (empty = none)
     databaseChanged = Signal()  # another database was opened: reload everything
     remindersChanged = Signal()  # cadences or reminder rules were edited: run the rules again
 

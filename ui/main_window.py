@@ -465,11 +465,20 @@ class MainWindow(QMainWindow):
 
     def open_database_file(self, path: str, create: bool = False) -> None:
         """Open (in the background) and switch to another database; on error keep the current one."""
-        run_in_background(
-            lambda progress: open_database(path, create=create),
-            self._swap_database,
+        message = tr("Upgrading the database: converting the health history…")
+        job = run_in_background(
+            lambda progress: open_database(
+                path, create=create, progress=lambda done, total: progress.step(done, total, message)
+            ),
+            lambda db: (self.statusBar().clearMessage(), self._swap_database(db)),
             lambda error: show_error(self, error),
             parent=self,
+        )
+        # Only a long upgrade step reports: the status bar says how far it is.
+        job.progressed.connect(
+            lambda done, total, text: self.statusBar().showMessage(
+                tr("{message} {percent}%", message=text, percent=done * 100 // max(total, 1))
+            )
         )
 
     def _verify_integrity(self) -> None:

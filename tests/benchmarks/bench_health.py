@@ -291,3 +291,130 @@ def test_chart_drawing(bench_report, tmp_path):
         baseline=baseline,
     )
     db.dispose()
+
+
+# ---------------------------------------------------------------------------
+# The whole book in a fresh process: time, peak memory, file size.
+
+_CHILD = r"""
+import json, resource, sys, time
+from datetime import date
+from csdesk import health
+from db import open_database
+from tests.benchmarks.bench_health import _floor_scores
+
+path, what, today = sys.argv[1], sys.argv[2], date.fromisoformat(sys.argv[3])
+db = open_database(path)
+start = time.perf_counter()
+if what == "floor":  # the same inputs loaded, scored in memory by the NumPy floor, nothing stored
+    days = health.history_days(today)
+    inputs = health.load_inputs(db, days[0])
+    cells = int((~__import__("numpy").isnan(_floor_scores(inputs, days, today))).sum())
+else:
+    cells = health.recompute(db, today=today).snapshots
+ms = (time.perf_counter() - start) * 1000
+db.dispose()
+print(json.dumps({"ms": ms, "cells": cells, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _in_child(path, what: str, today: date) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = os.environ | {"PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), what, today.isoformat()],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _file_mb(path) -> float:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path.stat().st_size / 1e6
+
+
+def _usage_file(db, target, accounts: int, week: date) -> list[int]:
+    """A weekly usage file naming ``accounts`` accounts (by unique name) of the book."""
+    with db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT min(id), name FROM accounts WHERE status = 'active' GROUP BY name_key "
+            "HAVING count(*) = 1 ORDER BY min(id)"
+        ).fetchall()
+    step = max(1, len(rows) // accounts)
+    chosen = rows[::step][:accounts]
+    lines = ["Conta;Semana;Usuários ativos;Licenças;Logins"]
+    lines += [f"{name.replace(';', ' ')};{week.strftime('%d/%m/%Y')};7;10;55" for _id, name in chosen]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [int(i) for i, _name in chosen]
+
+
+def test_health_whole_book_50k_process(bench_report, tmp_path):
+    """Full two-year weekly recompute of 50,000 accounts in a fresh process, then 1,000 accounts re-imported."""
+    whole_book(bench_report, tmp_path, ACCOUNTS, touched=1000)
+
+
+def whole_book(bench_report, tmp_path, accounts: int, touched: int) -> None:
+    from csdesk import importing
+
+    path = demo_copy(tmp_path / "book.sqlite", accounts)
+    today = clock.today()
+    demo_mb = _file_mb(path)
+    floor = _in_child(path, "floor", today)
+    full = _in_child(path, "recompute", today)
+    assert full["cells"] == floor["cells"]
+    bench_report.add(
+        f"health: full recompute, {accounts:,} accounts, fresh process ({full['cells']:,} snapshots)",
+        full["ms"],
+        baseline_name="load + NumPy floor scoring in memory, nothing stored",
+        baseline=floor["ms"],
+        goal="within 3x",
+    )
+    bench_report.add(
+        "health: peak RSS of the full recompute",
+        full["maxrss_kb"] / 1024,
+        unit="MB",
+        baseline_name="peak RSS of load + NumPy floor",
+        baseline=floor["maxrss_kb"] / 1024,
+        goal="< 1.5 GB",
+    )
+    bench_report.add(
+        "health: database after demo + full recompute",
+        _file_mb(path),
+        unit="MB",
+        baseline_name="the demo book before scoring",
+        baseline=demo_mb,
+        goal="<= 600 MB",
+    )
+
+    # A usage import touching 1,000 accounts, then their scores (what the CLI and the app run after it).
+    db = open_database(path)
+    usage = tmp_path / "uso.csv"
+    wanted = _usage_file(db, usage, touched, today - np.timedelta64(today.weekday(), "D").astype(object))
+    start = time.perf_counter()
+    result = importing.run_import(db, importing.prepare(usage), accept_rejects=True)
+    import_ms = (time.perf_counter() - start) * 1000
+    assert set(result.account_ids) == set(wanted)
+    start = time.perf_counter()
+    update = health.recompute(db, result.account_ids, today=today)
+    update_ms = (time.perf_counter() - start) * 1000
+    assert update.accounts == len(wanted)
+    bench_report.add(
+        f"health: rescoring the {len(wanted):,} accounts a usage import touched",
+        update_ms,
+        baseline_name="the usage import itself",
+        baseline=import_ms,
+        goal="under 1 s",
+    )
+    db.dispose()

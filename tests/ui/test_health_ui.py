@@ -170,7 +170,7 @@ def test_main_window_has_portfolio_and_recomputes_after_import(qtbot, context, b
     assert window.health_model_action.text()
     service = window.health_service
     with qtbot.waitSignal(service.finished, timeout=20_000) as blocker:
-        context.hub.importFinished.emit(1)
+        context.hub.importFinished.emit(1, list(book))
     assert isinstance(blocker.args[0], health.RecomputeResult)
     assert blocker.args[0].accounts == 2
 

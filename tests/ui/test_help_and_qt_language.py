@@ -139,7 +139,7 @@ def test_import_wizard_file_dialog_in_portuguese_after_choosing_the_language(
     from ui.main_window import MainWindow
 
     monkeypatch.setattr(MainWindow, "show", lambda self: None)
-    monkeypatch.setattr(app_module, "open_database", lambda _location: context.db)
+    monkeypatch.setattr(app_module, "open_database", lambda _location, **_kw: context.db)
     context.settings.setValue("ui/language", "pt_BR")
     window = app_module.open_main_window(str(context.db.location), settings=context.settings)
     qtbot.addWidget(window)

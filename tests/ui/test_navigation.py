@@ -168,7 +168,7 @@ def test_switching_database_resets_search_and_selection_and_raises_nothing(
 
     # What an import and an undo announce: every view reloads, none asks for the old account.
     hub = context.hub
-    hub.importFinished.emit(1)
+    hub.importFinished.emit(1, [])
     hub.accountsChanged.emit([])
     hub.tasksChanged.emit(0)
     hub.healthChanged.emit([])

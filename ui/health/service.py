@@ -42,7 +42,7 @@ class HealthService(QObject):
         if status_bar is not None:
             status_bar.addPermanentWidget(self.progress)
         hub = context.hub
-        hub.importFinished.connect(lambda _run: self.request(None))
+        hub.importFinished.connect(lambda _run, account_ids: self.request(list(account_ids)))
         hub.timelineChanged.connect(lambda account_id: self.request([account_id]) if account_id else None)
 
     @property
@@ -51,6 +51,8 @@ class HealthService(QObject):
 
     def request(self, account_ids: list[int] | None) -> None:
         """Recompute these accounts (None = all) soon."""
+        if account_ids is not None and not account_ids:
+            return  # nothing changed (an import whose rows were all unchanged)
         if account_ids is None or self._pending is None:
             self._pending = None
         elif self._pending is False:

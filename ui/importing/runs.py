@@ -245,5 +245,5 @@ class ImportHistoryDialog(QDialog):
 
     def _on_undone(self, run_id: int, accounts: list[int]) -> None:
         self.reload()
-        self.context.hub.importFinished.emit(run_id)
+        self.context.hub.importFinished.emit(run_id, accounts)
         self.context.hub.accountsChanged.emit(accounts)

@@ -147,7 +147,7 @@ class AccountDropLogger:
         _status(self.page, _result_line(result))
         if result.run_id is not None:
             self.context.undo_stack.push(UndoTouchImport(self, path, account_id, result.run_id))
-            self.context.hub.importFinished.emit(result.run_id)
+            self.context.hub.importFinished.emit(result.run_id, result.account_ids)
             _announce(self.context, result.account_ids)
 
 
@@ -388,7 +388,7 @@ class TouchImportDialog(QDialog):
         self.undo_button.setVisible(result.run_id is not None)
         self.summary.setText(_result_line(result))
         if result.run_id is not None:
-            self.context.hub.importFinished.emit(result.run_id)
+            self.context.hub.importFinished.emit(result.run_id, result.account_ids)
             _announce(self.context, result.account_ids)
         self.imported.emit(result)
 

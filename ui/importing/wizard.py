@@ -849,7 +849,7 @@ class ImportWizard(QDialog):
         self.result_rejects_view.resizeColumnsToContents()
         self.show_step("result")
         if result.run_id is not None:
-            self.context.hub.importFinished.emit(result.run_id)
+            self.context.hub.importFinished.emit(result.run_id, result.account_ids)
             self.context.hub.accountsChanged.emit(result.account_ids)
 
     def open_report(self) -> None:
