@@ -1,6 +1,7 @@
 """A CSDesk operation run in its own process, killed with SIGKILL at a chosen point.
 
-Run as ``python -m tests.faults.victim SPEC`` (SPEC is JSON). Kill points:
+The tests call :func:`main` in a forked child; ``python -m tests.faults.victim SPEC`` (SPEC
+is JSON) runs one by hand. Kill points:
 
 - ``{"at": "never"}``: run to completion; write what could be counted to ``spec["counts"]``
   (statements SQLite ran, progress reports, their messages);
