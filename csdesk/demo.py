@@ -1388,12 +1388,12 @@ def create_book(
     _refuse_a_book_with_accounts(db)
     scratch = db.sqlite_path.with_name(f"{db.sqlite_path.name}.demo")
     _remove_sqlite_file(scratch)  # what a killed run may have left
-    built = open_database(scratch)
     try:
-        summary = _fill(built, accounts, seed, progress, today)
-    finally:
-        built.dispose()
-    try:
+        built = open_database(scratch)
+        try:
+            summary = _fill(built, accounts, seed, progress, today)
+        finally:
+            built.dispose()
         _refuse_a_book_with_accounts(db)  # another CSDesk may have written to it meanwhile
         copy_into(scratch, db)
     finally:
