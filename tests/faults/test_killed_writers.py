@@ -221,6 +221,8 @@ IMPORT_ONLY = {
     "during-the-checkpoint": {"at": "message", "text": "Finishing…", "n": 2},
 }
 MIGRATION_ONLY = {
+    "backup-begun": {"at": "backup", "share": 0.0},
+    "backup-halfway": {"at": "backup", "share": 0.5},
     # v2's step alters tables, rewrites the health history, then drops a column (its 5th ALTER):
     # killed there, the step is applied but for that last change, and not committed.
     "mid-step": {"at": "sql", "prefix": "ALTER", "n": 5},
@@ -281,13 +283,21 @@ def test_a_killed_write_leaves_the_book_as_before_or_as_after(name, kill, tmp_pa
         database.dispose()
     if spec["op"] in ("import", "open"):
         assert compared(path) == reference["after"], f"{why}: running it again does not complete it"
+    if name == "migration":
+        check_backups(path.parent, True, why)
+        assert not list(path.parent.glob("*.part")), f"{why}: a partial backup was left beside the database"
 
 
 def check_backups(folder: Path, upgraded: bool, why: str) -> None:
-    """An upgraded database has its complete v1 copy beside it; one left at v1 may have one."""
+    """An upgraded database has a complete v1 copy beside it; one left at v1 may have one.
+    Every ``.bak`` is a complete copy (two when the kill came after the first was made)."""
     found = sorted(folder.glob("*.bak"))
-    assert len(found) == (1 if upgraded else len(found)) <= 1, f"{why}: backups {found}"
+    assert len(found) >= (1 if upgraded else 0), f"{why}: upgraded without a backup"
     for backup in found:
-        assert state(backup)["version"] == 1 and state(backup)["counts"] == state(V1)["counts"], (
+        try:
+            copy = state(backup)
+        except sqlite3.Error as exc:
+            raise AssertionError(f"{why}: {backup.name} is not a complete copy of the v1 database ({exc})") from exc
+        assert copy["version"] == 1 and copy["counts"] == state(V1)["counts"], (
             f"{why}: {backup.name} is not a complete copy of the v1 database"
         )

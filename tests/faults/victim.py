@@ -12,6 +12,8 @@ is JSON) runs one by hand. Kill points:
   statement that follows it instead (the one that ran is then complete);
 - ``{"at": "progress", "n": N}``: at the N-th progress report;
 - ``{"at": "message", "text": T, "n": N}``: at the N-th progress report with message T;
+- ``{"at": "backup", "share": S}``: in a copy made with SQLite's backup API (the
+  one before a schema upgrade), once ``S`` of its pages are written;
 - ``{"at": "end"}``: when the operation has returned, before anything is closed (no
   checkpoint: the committed work is only in the WAL).
 """
@@ -54,7 +56,19 @@ def _install(kill: dict) -> None:
                         else:
                             _die()
 
+    class Killed(sqlite3.Connection):
+        def backup(self, target, *, pages=-1, progress=None, **kwargs):
+            """The same copy a page at a time, killed when ``fraction`` of it is written."""
+
+            def report(status, remaining, total):
+                if total and (total - remaining) >= kill["share"] * total:
+                    _die()
+
+            return super().backup(target, pages=1, progress=report, **kwargs)
+
     def connect(*args, **kwargs):
+        if at == "backup":
+            kwargs.setdefault("factory", Killed)
         connection = real_connect(*args, **kwargs)
         connection.set_trace_callback(trace)
         return connection
