@@ -1329,7 +1329,7 @@ def generate(
         search.bulk_insert(conn),
     ):
         if conn.execute(select(func.count()).select_from(Account)).scalar():
-            raise UserError(tr("The database already has accounts; create the demo book in a new database."))
+            raise _has_accounts()
         next_contact = (conn.execute(select(func.max(Contact.id))).scalar() or 0) + 1
         done = 0
         progress.step(0, accounts, tr("Creating demo accounts…"), force=True)
@@ -1379,9 +1379,47 @@ def create_book(
     its health), and the success plans come last because get-well plans follow
     the red accounts. The CLI and the welcome screen both call this.
     """
+    if db.sqlite_path is None:  # in memory or a server: step by step in the database itself
+        return _fill(db, accounts, seed, progress, today)
+    # A SQLite book is built in a scratch file beside it, then copied in as one transaction, so a
+    # CSDesk killed (or cancelled) between the steps never leaves demo accounts without their health.
+    from db.engine import copy_into, open_database
+
+    _refuse_a_book_with_accounts(db)
+    scratch = db.sqlite_path.with_name(f"{db.sqlite_path.name}.demo")
+    _remove_sqlite_file(scratch)  # what a killed run may have left
+    try:
+        built = open_database(scratch)
+        try:
+            summary = _fill(built, accounts, seed, progress, today)
+        finally:
+            built.dispose()
+        _refuse_a_book_with_accounts(db)  # another CSDesk may have written to it meanwhile
+        copy_into(scratch, db)
+    finally:
+        _remove_sqlite_file(scratch)
+    return summary
+
+
+def _fill(db: Database, accounts: int, seed: int, progress: Progress, today: date | None) -> DemoSummary:
     from csdesk import health, plans
 
     summary = generate(db, accounts=accounts, seed=seed, progress=progress, today=today)
     health.recompute(db, today=today, progress=progress)
     plans.add_demo_plans(db, seed=seed, today=today)
     return summary
+
+
+def _refuse_a_book_with_accounts(db: Database) -> None:
+    with db.session() as session:
+        if session.scalar(select(func.count()).select_from(Account)):
+            raise _has_accounts()
+
+
+def _has_accounts() -> UserError:
+    return UserError(tr("The database already has accounts; create the demo book in a new database."))
+
+
+def _remove_sqlite_file(path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -372,6 +372,27 @@ def _is_current_book(connection: sqlite3.Connection, names: set[str]) -> bool:
     return connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
 
 
+def copy_into(source: str | os.PathLike[str], target: Database) -> None:
+    """Replace the whole content of the SQLite database ``target`` by the file ``source``.
+
+    SQLite's backup API writes the destination in one write transaction (it waits
+    for another writer first): a process killed during the copy leaves ``target``
+    as it was. Both files must have the same page size (CSDesk creates them so).
+    """
+    if target.sqlite_path is None:
+        raise ValueError("copy_into needs a SQLite file")
+    source_connection = sqlite3.connect(os.fspath(source), timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        destination = sqlite3.connect(target.sqlite_path, timeout=BUSY_TIMEOUT_MS / 1000)
+        _set_sqlite_pragmas(destination, None)
+        try:
+            source_connection.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source_connection.close()
+
+
 def open_database(
     path_or_url: str | os.PathLike[str],
     *,

@@ -13,6 +13,8 @@ a database of the old version under ``tests/db/fixtures`` (see
 
 from __future__ import annotations
 
+import glob
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -160,16 +162,28 @@ def read_version(conn: Connection) -> int | None:
 
 
 def backup_sqlite(path: Path, version: int) -> Path:
-    """Copy a live SQLite database with the backup API, next to the original."""
+    """Copy a live SQLite database with the backup API, next to the original.
+
+    The copy is written under a ``.part`` name and renamed when complete, so a
+    ``.bak`` file is always a whole copy, even if CSDesk is killed meanwhile (a
+    ``.part`` left by a killed one is removed by the next backup).
+    """
+    for leftover in path.parent.glob(f"{glob.escape(path.name)}.v*.bak.part*"):
+        leftover.unlink(missing_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    part = target.with_name(f"{target.name}.part")
     source = sqlite3.connect(str(path))
     try:
-        dest = sqlite3.connect(str(target))
+        dest = sqlite3.connect(str(part))
         try:
             source.backup(dest)
         finally:
             dest.close()
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     finally:
         source.close()
     return target

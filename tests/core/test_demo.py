@@ -233,6 +233,29 @@ def test_progress_is_reported_and_cancelling_rolls_everything_back(db):
         assert s.scalar(select(func.count()).select_from(TimelineEvent)) == 0
 
 
+def test_a_demo_cancelled_after_its_accounts_were_written_leaves_the_book_empty(db, db_path):
+    """The accounts are committed before the health history is computed, but not into the book."""
+    from csdesk.demo import create_book
+    from csdesk.progress import Cancelled
+
+    def callback(done, total, message):
+        if message == "Computing health scores…":
+            progress.cancel()
+
+    progress = Progress(callback, min_interval=0)
+    with pytest.raises(Cancelled):
+        create_book(db, accounts=5, seed=1, progress=progress, today=TODAY)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Account)) == 0
+    assert sorted(p.name for p in db_path.parent.iterdir() if p.name.startswith(db_path.name)) in (
+        [db_path.name],
+        [db_path.name, f"{db_path.name}-shm", f"{db_path.name}-wal"],
+    )  # no scratch book left beside it
+    summary = create_book(db, accounts=5, seed=1, today=TODAY)  # and the demo can be made again
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Account)) == summary.accounts == 5
+
+
 def test_make_cnpj_agrees_with_the_validator():
     assert valid_cnpj(make_cnpj("112223330001"))
     assert make_cnpj("112223330001") == "11222333000181"

@@ -1,13 +1,11 @@
-"""Undo restores what a run changed; a failed or killed import leaves the database as it was."""
+"""Undo restores what a run changed; a failed import leaves the database as it was.
+
+(Killed imports, undos and upgrades: tests/faults/.)
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,8 +15,6 @@ from csdesk.importing import engine
 from db.models import Account, ImportRun, RevenueChange, TimelineEvent
 from tests.importing.conftest import import_json
 from tests.importing.test_samples import account, count, revenue
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def snapshot(db) -> dict:
@@ -105,29 +101,3 @@ def test_an_error_mid_apply_writes_nothing(db, samples, monkeypatch):
     assert snapshot(db) == before
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ImportRun)) == 1
-
-
-def test_a_killed_import_leaves_the_database_as_before(db, db_path, tmp_path):
-    big = tmp_path / "big.csv"
-    lines = ["Cliente;Mensalidade;Status"] + [f"Empresa {i};R$ {i},00;Ativo" for i in range(20000)]
-    big.write_text("\n".join(lines), encoding="cp1252")
-    script = textwrap.dedent(
-        f"""
-        import os, signal
-        from db import open_database
-        from csdesk import importing
-        from csdesk.progress import Progress
-
-        def on_progress(done, total, message):
-            if message.startswith("Writing") and done >= 4000:
-                os.kill(os.getpid(), signal.SIGKILL)  # mid-write, no cleanup at all
-
-        db = open_database({str(db_path)!r})
-        prepared = importing.prepare({str(big)!r})
-        importing.run_import(db, prepared, progress=Progress(on_progress, min_interval=0))
-        """
-    )
-    process = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ}, timeout=120)
-    assert process.returncode == -9
-    assert count(db, Account) == 0
-    assert count(db, ImportRun) == 0
