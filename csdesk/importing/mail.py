@@ -422,10 +422,20 @@ def _read_msg(path: Path) -> Iterator[Touch | Problem]:
             pass
 
 
+def _msg_sender_address(message) -> tuple[Address, ...]:
+    """The sender from PidTagSenderEmailAddress: extract-msg reads the sender's address only from the
+    transport headers or PidTagSenderSmtpAddress, which a message saved without headers may lack."""
+    read = getattr(message, "getStringStream", None)
+    if read is None:
+        return ()
+    name, address = read("__substg1.0_0C1A") or "", (read("__substg1.0_0C1F") or "").strip().lower()
+    return (Address(name.strip(), address),) if "@" in address else ()  # not an Exchange (X.500) one
+
+
 def touch_of_msg(message, file: str, position: str) -> Touch | Problem:
     """An extract-msg message as a touch."""
     try:
-        sender = _addresses(getattr(message, "sender", "") or "")
+        sender = _addresses(getattr(message, "sender", "") or "") or _msg_sender_address(message)
         moment_value = getattr(message, "date", None)
         if isinstance(moment_value, str):
             moment_value = email.utils.parsedate_to_datetime(moment_value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from tests.importing.mail_files import (
     write_ics,
     write_mbox,
 )
+from tests.support.msg_writer import write_msg
 
 UTC = ZoneInfo("UTC")
 
@@ -305,38 +305,45 @@ def test_window_keeps_only_mail_inside_it(cli, db, ids, tmp_path):
     assert code == 2 and "--from" in err
 
 
-def test_msg_through_extract_msg(cli, db, ids, tmp_path, monkeypatch):
-    """extract-msg cannot write .msg files: its reader is replaced by one giving a known message."""
-    import extract_msg
-
-    path = tmp_path / "Outlook.msg"
-    path.write_bytes(mail._OLE_MAGIC + b"\x00" * 504)
-    sent = datetime(2026, 11, 5, 16, 0, tzinfo=SP)
-    fake = types.SimpleNamespace(
+def outlook_msg(path, *, smtp_address_property=True):
+    return write_msg(
+        path,
         subject="Kickoff agendado",
-        sender="Ana Lima <ana@acme.com.br>",
-        to=f"Eu <{ME}>; Beto <beto@acme.com.br>",
-        cc="",
-        date=sent,
-        body="",
-        htmlBody=b"<div>Kickoff na <b>segunda</b></div><script>x()</script>",
-        messageId="<outlook-1@acme.com.br>",
-        attachments=[types.SimpleNamespace(longFilename="pauta.docx", shortFilename="PAUTA~1.DOC")],
-        close=lambda: None,
+        sender_name="Ana Lima",
+        sender_email="Ana@Acme.com.br",
+        to=[("Eu", ME)],  # only the sender's address can place it
+        sent=datetime(2026, 11, 5, 16, 0, tzinfo=SP),
+        message_id="outlook-1@acme.com.br",
+        html=b"<div>Kickoff na <b>segunda</b></div><script>x()</script>",
+        attachments=[("pauta.docx", b"PK\x03\x04")],
+        smtp_address_property=smtp_address_property,
     )
-    opened = []
-    monkeypatch.setattr(extract_msg, "openMsg", lambda p: opened.append(p) or fake)
+
+
+def test_outlook_msg_lands_on_the_senders_account_once(cli, db, ids, tmp_path):
+    path = outlook_msg(tmp_path / "Outlook.msg")
     data = mail_import(cli, path, "--me", ME)[1]
-    assert opened == [str(path)]
     assert data["created"] == 1 and data["source"] == "msg"
     [ev] = events(db, ids["Acme"])
-    assert (ev.title, ev.body, ev.occurred_at) == ("Kickoff agendado", "Kickoff na segunda", local(sent))
+    assert (ev.title, ev.body, ev.occurred_at) == (
+        "Kickoff agendado",
+        "Kickoff na segunda",
+        local(datetime(2026, 11, 5, 16, 0, tzinfo=SP)),
+    )
     assert ev.data["attachments"] == ["pauta.docx"]
-    assert ev.data["to"] == ["Beto <beto@acme.com.br>", f"Eu <{ME}>"] or ev.data["to"] == [
-        f"Eu <{ME}>",
-        "Beto <beto@acme.com.br>",
-    ]
-    assert mail_import(cli, path)[1]["unchanged"] == 1
+    assert ev.data["to"] == [f"Eu <{ME}>"]
+    assert events(db, ids["Padaria Pitanga"]) == [] and events(db, ids["Dona Rosa"]) == []
+    again = mail_import(cli, path, "--me", ME)[1]
+    assert again["unchanged"] == 1 and again["created"] == 0
+    assert len(events(db, ids["Acme"])) == 1
+
+
+def test_outlook_msg_without_the_smtp_address_property_still_finds_the_sender(cli, db, ids, tmp_path):
+    """The sender's address only in PidTagSenderEmailAddress, which extract-msg does not read."""
+    path = outlook_msg(tmp_path / "sem-smtp.msg", smtp_address_property=False)
+    assert mail_import(cli, path, "--me", ME)[1]["created"] == 1
+    [ev] = events(db, ids["Acme"])
+    assert ev.title == "Kickoff agendado"
 
 
 def test_damaged_msg_is_reported(cli, db, ids, tmp_path):
