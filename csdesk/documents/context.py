@@ -18,6 +18,7 @@ from csdesk import clock, i18n, plans, vocab
 from csdesk import metrics as portfolio_metrics
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from csdesk.nps import nps_groups
 from db import Database
 from db.models import Account, Contact, HealthSnapshot, Measure, RevenueChange, SurveyResponse, TimelineEvent
 
@@ -103,12 +104,11 @@ def _contact_dict(c: Contact, language: str) -> dict[str, Any]:
 
 def _nps(scores: list[int]) -> dict[str, Any]:
     n = len(scores)
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
+    promoters, passives, detractors = nps_groups(scores)
     return {
         "responses": n,
         "promoters": promoters,
-        "passives": n - promoters - detractors,
+        "passives": passives,
         "detractors": detractors,
         "score": round((promoters - detractors) * 100 / n) if n else None,
     }
