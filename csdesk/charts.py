@@ -63,27 +63,6 @@ def month_label(day: date, language: str | None = None, year: bool = True) -> st
     return f"{EN_MONTHS[day.month - 1]} {day.year % 100:02d}" if year else EN_MONTHS[day.month - 1]
 
 
-def compact_money(cents: float, language: str | None = None, currency: str = "BRL") -> str:
-    """'R$ 1,2 mi' / 'R$ 775 mil' in pt-BR, 'R$1.2M' / 'R$775k' in English."""
-    from csdesk.i18n import current_language
-
-    language = language or current_language()
-    units = cents / 100
-    sign = "-" if units < 0 else ""
-    units = abs(units)
-    symbol = formatting.money(0, currency, language).split("0")[0].strip()
-    gap = " " if language == "pt_BR" else ""
-    if units >= 1_000_000:
-        text = formatting.number(units / 1_000_000, 1, language) + (" mi" if language == "pt_BR" else "M")
-    elif units >= 10_000:
-        text = formatting.number(units / 1000, 0, language) + (" mil" if language == "pt_BR" else "k")
-    elif units >= 1000:
-        text = formatting.number(units / 1000, 1, language) + (" mil" if language == "pt_BR" else "k")
-    else:
-        text = formatting.number(units, 0, language)
-    return f"{sign}{symbol}{gap}{text}"
-
-
 def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure
 
@@ -124,7 +103,7 @@ def _money_yaxis(ax, language: str | None) -> None:
     """Y tick labels as compact money (R$ 12 mil)."""
     from matplotlib.ticker import FuncFormatter
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: compact_money(v, language)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: formatting.axis_money(v, "BRL", language)))
 
 
 def _empty(ax, language: str | None, hint: str | None = None) -> None:
@@ -602,7 +581,11 @@ def band_distribution_figure(
         ys = list(range(len(shown)))[::-1]
         ax.barh(ys, values, color=[BAND_COLORS[s.band] for s in shown], height=0.6)
         for y, v in zip(ys, values, strict=True):
-            text = formatting.number(v, 0, language) if what == "accounts" else compact_money(v, language)
+            text = (
+                formatting.number(v, 0, language)
+                if what == "accounts"
+                else formatting.axis_money(v, "BRL", language)
+            )
             text += f"  ({formatting.percent(v / total, 0, language)})"
             ax.text(v, y, "  " + text, va="center", fontsize=9, color=INK)
         ax.set_yticks(ys, labels, fontsize=9, color=INK)
@@ -712,7 +695,7 @@ def mrr_bridge_figure(
         # Losses are labelled under their bar, so neighbouring labels never collide.
         below = kind == "down"
         ax.annotate(
-            sign + compact_money(abs(value), language, m.base_currency),
+            sign + formatting.axis_money(abs(value), m.base_currency, language),
             (i, bottom if below else bottom + height),
             textcoords="offset points",
             xytext=(0, -3 if below else 3),
@@ -927,7 +910,7 @@ def renewals_figure(
             ax.text(
                 x,
                 m.mrr_cents,
-                f"{compact_money(m.mrr_cents, language)}\n{m.accounts}",
+                f"{formatting.axis_money(m.mrr_cents, 'BRL', language)}\n{m.accounts}",
                 ha="center",
                 va="bottom",
                 fontsize=7.5,

@@ -29,6 +29,7 @@ from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
 from csdesk import clock, ledger, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from csdesk.nps import nps_group
 from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold, name_key
 from db import Database, search
@@ -1033,7 +1034,7 @@ class _Generator:
                 if rng.random() < 0.3:
                     continue  # not everyone answers
                 score = max(0, min(10, round(rng.gauss(3 + 7 * propensity, 1.5))))
-                band = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+                band = nps_group(score)
                 comment = rng.choice(NPS_COMMENTS[band]) or None
                 at = self.moment(day) + timedelta(minutes=rng.randrange(600))
                 self.survey(rows, account_id, who, "nps", score, comment, at, f"NPS: {score}", "email")

@@ -64,8 +64,20 @@ def money(
     return f"{sign}{symbol}{gap}{number}"
 
 
-# Big totals as the Brazilian financial press writes them: R$ 149,1 mi, R$ 1,79 bi.
-_SCALES = {"pt_BR": ((10**9, "bi"), (10**6, "mi")), "en": ((10**9, "B"), (10**6, "M"))}
+# Big totals as the Brazilian financial press writes them: R$ 149,1 mi, R$ 1,79 bi, R$ 775 mil.
+_SCALES = {
+    "pt_BR": ((10**9, "bi"), (10**6, "mi"), (10**3, "mil")),
+    "en": ((10**9, "B"), (10**6, "M"), (10**3, "k")),
+}
+
+
+def _scaled(
+    cents: float, currency: str, language: str, units: float, scale: int, suffix: str, digits: int
+) -> str:
+    value = number(units / scale, digits, language)
+    sign = "-" if cents < 0 else ""
+    gap = " " if language == "pt_BR" else ""
+    return f"{sign}{_symbol(currency, language)}{gap}{value}{gap}{suffix}"
 
 
 def compact_money(cents: int | None, currency: str = "BRL", language: str | None = None) -> str:
@@ -77,11 +89,26 @@ def compact_money(cents: int | None, currency: str = "BRL", language: str | None
     if units < 10**7:
         return money(cents, currency, language, decimals=False)
     scale, suffix = next((s, x) for s, x in _SCALES[language] if units >= s)
-    digits = 2 if units < 10 * scale else 1
-    value = number(units / scale, digits, language)
-    sign = "-" if cents < 0 else ""
-    gap = " " if language == "pt_BR" else ""
-    return f"{sign}{_symbol(currency, language)}{gap}{value}{gap}{suffix}"
+    return _scaled(cents, currency, language, units, scale, suffix, 2 if units < 10 * scale else 1)
+
+
+def axis_money(cents: float | None, currency: str = "BRL", language: str | None = None) -> str:
+    """Money for a chart label, as short as it reads: ``R$ 1,2 mi``, ``R$ 775 mil``, ``R$ 1,5 mil``, ``R$ 950``.
+
+    The same scales and symbols as :func:`compact_money`, from a thousand up (and one
+    decimal, but none for ten thousand or more).
+    """
+    if cents is None:
+        return ""
+    language = language or i18n.current_language()
+    units = abs(cents) / 100
+    if units < 1000:
+        sign = "-" if cents < 0 else ""
+        gap = " " if language == "pt_BR" else ""
+        return f"{sign}{_symbol(currency, language)}{gap}{number(units, 0, language)}"
+    scale, suffix = next((s, x) for s, x in _SCALES[language] if units >= s)
+    digits = 0 if scale == 1000 and units >= 10_000 else 1
+    return _scaled(cents, currency, language, units, scale, suffix, digits)
 
 
 def number(value: float | int | None, digits: int = 0, language: str | None = None) -> str:

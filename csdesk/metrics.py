@@ -32,6 +32,7 @@ from sqlalchemy import case, func, select
 
 from csdesk import clock, currency
 from csdesk.ledger import ACTIVATING, BASE_CURRENCY
+from csdesk.nps import nps_groups
 from db import Database
 from db.bulk import day_number, fetch_numeric
 from db.models import Account, HealthSnapshot, RevenueChange, SurveyResponse
@@ -526,9 +527,7 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
 
     in_window = (book.sur_day >= s_n) & (book.sur_day <= e_n)
     nps_scores = book.sur_score[in_window & book.sur_nps]
-    promoters = int((nps_scores >= 9).sum())
-    detractors = int((nps_scores <= 6).sum())
-    passives = len(nps_scores) - promoters - detractors
+    promoters, passives, detractors = nps_groups(nps_scores)
     csat_scores = book.sur_score[in_window & ~book.sur_nps]
     satisfied = int((csat_scores >= 4).sum())
 

@@ -18,6 +18,7 @@ from csdesk import clock, i18n, plans, vocab
 from csdesk import metrics as portfolio_metrics
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from csdesk.nps import nps_groups
 from db import Database
 from db.models import Account, Contact, HealthSnapshot, Measure, RevenueChange, SurveyResponse, TimelineEvent
 
@@ -80,10 +81,13 @@ class AccountDocumentData:
     language: str = "pt_BR"
 
 
-def _band_of(score: float | None) -> str | None:
+def _band_of(db: Database, segment: str | None, score: float | None) -> str | None:
+    """The band the account's health model gives a score (its own green/yellow thresholds)."""
     if score is None:
         return None
-    return "green" if score >= 80 else "yellow" if score >= 60 else "red"
+    from csdesk import health
+
+    return health.model_for(db, segment).band(score)
 
 
 def _contact_dict(c: Contact, language: str) -> dict[str, Any]:
@@ -100,12 +104,11 @@ def _contact_dict(c: Contact, language: str) -> dict[str, Any]:
 
 def _nps(scores: list[int]) -> dict[str, Any]:
     n = len(scores)
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
+    promoters, passives, detractors = nps_groups(scores)
     return {
         "responses": n,
         "promoters": promoters,
-        "passives": n - promoters - detractors,
+        "passives": passives,
         "detractors": detractors,
         "score": round((promoters - detractors) * 100 / n) if n else None,
     }
@@ -227,7 +230,7 @@ def build(
         # not the last score the account ever had.
         latest, stored_score, stored_band = None, None, None
     score = latest.score if latest else stored_score
-    band = (latest.band if latest else stored_band) or _band_of(score)
+    band = (latest.band if latest else stored_band) or _band_of(db, acc["segment"], score)
     history = [
         (snap.as_of, snap.score) for snap in snapshots if snap.as_of >= period.start - timedelta(days=90)
     ]

@@ -88,3 +88,21 @@ def test_written_out_separators_and_symbols_match_babels_cldr_data(language):
 def test_compact_money_for_headlines(cents, pt_br, en):
     assert formatting.compact_money(cents, "BRL", "pt_BR") == pt_br
     assert formatting.compact_money(cents, "BRL", "en") == en
+
+
+@pytest.mark.parametrize(
+    ("cents", "pt_br", "en"),
+    [
+        (95_000, "R$ 950", "R$950"),
+        (150_000, "R$ 1,5 mil", "R$1.5k"),
+        (77_500_000, "R$ 775 mil", "R$775k"),
+        (123_456_789, "R$ 1,2 mi", "R$1.2M"),
+        (123_456_789_012, "R$ 1,2 bi", "R$1.2B"),  # the headline's scale table, billions included
+        (-77_500_000, "-R$ 775 mil", "-R$775k"),
+        (12_345.6, "R$ 123", "R$123"),  # chart ticks are floats
+    ],
+)
+def test_axis_money_for_chart_labels(cents, pt_br, en):
+    assert formatting.axis_money(cents, "BRL", "pt_BR") == pt_br
+    assert formatting.axis_money(cents, "BRL", "en") == en
+    assert formatting.axis_money(None, "BRL", "en") == ""

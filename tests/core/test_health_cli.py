@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from csdesk import charts, clock, health, metrics
+from csdesk import charts, clock, formatting, health, metrics
 from csdesk.cli import main
 from db.models import Measure
 from tests.support.health_data import add_accounts, add_revenue
@@ -138,9 +138,9 @@ def test_every_chart_draws_on_a_book_and_on_an_empty_one(db):
         assert charts.render(fig, "svg")[:100]
 
 
-def test_compact_money_and_month_labels():
-    assert charts.compact_money(123_456_789, "pt_BR") == "R$ 1,2 mi"
-    assert charts.compact_money(77_500_000, "pt_BR") == "R$ 775 mil"
-    assert charts.compact_money(77_500_000, "en") == "R$775k"
+def test_axis_money_and_month_labels():
+    assert formatting.axis_money(123_456_789, "BRL", "pt_BR") == "R$ 1,2 mi"
+    assert formatting.axis_money(77_500_000, "BRL", "pt_BR") == "R$ 775 mil"
+    assert formatting.axis_money(77_500_000, "BRL", "en") == "R$775k"
     assert charts.month_label(date(2026, 2, 1), "pt_BR") == "fev/26"
     assert metrics.month_start(date(2026, 2, 17)) == date(2026, 2, 1)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from csdesk import demo, plans
+from csdesk import demo, health, plans
 from db.models import Account, HealthSnapshot, SurveyResponse, TimelineEvent
 
 TODAY = date(2026, 11, 25)
@@ -19,7 +19,7 @@ def today():
 
 
 def _band(score: float) -> str:
-    return "green" if score >= 80 else "yellow" if score >= 60 else "red"
+    return health.default_model().band(score)
 
 
 def seed_account(db, account_id: int, scores: list[float], today: date = TODAY) -> None:

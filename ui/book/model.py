@@ -22,6 +22,7 @@ from csdesk import book as core
 from csdesk import formatting, i18n, vocab
 from csdesk.book import Book, BookFilter
 from csdesk.i18n import label, tr
+from csdesk.nps import nps_group
 from csdesk.text import format_cnpj
 
 AccountIdRole = Qt.ItemDataRole.UserRole
@@ -84,10 +85,6 @@ def trend_arrow(trend: float | None) -> str:
     if trend is None or trend != trend:
         return ""
     return "▲" if trend >= 1 else "▼" if trend <= -1 else ""
-
-
-def nps_group(score: int) -> str:
-    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
 
 
 class BookModel(QAbstractTableModel):
