@@ -39,3 +39,9 @@ def test_core_imports_ui_only_to_start_the_gui():
 def test_ui_runs_no_sql_of_its_own():
     for path, names in imported_modules("ui").items():
         assert not {"sqlalchemy", "sqlite3"} & names, path
+
+
+def test_driver_level_code_stays_in_db():
+    """The core speaks SQLAlchemy; pragmas, checkpoints and the sqlite3 module live in db/."""
+    for path, names in imported_modules("csdesk").items():
+        assert "sqlite3" not in names, path

@@ -39,8 +39,6 @@ import json
 import logging
 import math
 import operator
-import sqlite3
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack, contextmanager
@@ -2094,36 +2092,16 @@ def _run(db, prepared, result, as_of, dry_run, accept_rejects, progress) -> Impo
         )
 
 
-# PRAGMAs for the import's connection only, restored after it. A bigger page cache keeps the
-# indexes of a big book in memory while rows go in (the default 2 MB made every insert of a
-# 100k-row file re-read index pages); temporary b-trees stay in memory. Durability is untouched:
-# synchronous and the journal mode are the database's own.
-IMPORT_CACHE_KIB = 128 * 1024
-HEARTBEAT_STEPS = 20_000
 CHECKPOINT_REPORT_SECONDS = 0.05
 
 
 @contextmanager
 def _import_pragmas(conn: Connection, progress: Progress):
-    """Scope the import's PRAGMAs to ``conn``; yields a callback run after the commit.
+    """The import's connection tuned for bulk writes (``db.bulk``); yields a callback run after the commit.
 
-    The WAL's automatic checkpoint would run inside the commit, one long silent
-    call; it is held back here and run as its own reported step after the commit.
+    The WAL checkpoint is held back during the import and run after the commit as
+    its own reported step, while the planner's rows are given back.
     """
-    if conn.dialect.name != "sqlite":
-        yield lambda: None
-        return
-    raw = conn.connection.driver_connection
-    saved = {
-        name: raw.execute(f"PRAGMA {name}").fetchone()[0]
-        for name in ("cache_size", "temp_store", "wal_autocheckpoint")
-    }
-    raw.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-    raw.execute("PRAGMA temp_store=MEMORY")
-    raw.execute("PRAGMA wal_autocheckpoint=0")
-    # Long single statements (an index build, the search-index fill) keep reporting:
-    # SQLite calls this every few thousand VM steps. It never interrupts (returns 0).
-    raw.set_progress_handler(lambda: progress.heartbeat(), HEARTBEAT_STEPS)
     committed = False
     leftovers: list[Planner] = []
 
@@ -2133,70 +2111,33 @@ def _import_pragmas(conn: Connection, progress: Progress):
         committed = True
         leftovers.append(planner)
 
+    checkpoint = None
     try:
-        yield finish
+        with bulk.tuned_for_bulk_writes(conn, progress.heartbeat) as tuned:
+            try:
+                yield finish
+            finally:
+                if committed:
+                    # Past the commit: nothing can be cancelled any more (the wizard hides Cancel).
+                    progress.note(0, 0, tr("Finishing…"))
+                    checkpoint = tuned.start_checkpoint()
     finally:
-        raw.set_progress_handler(None, 0)
-        if committed:
-            # Past the commit: nothing can be cancelled any more (the wizard hides Cancel).
-            progress.note(0, 0, tr("Finishing…"))
-        checkpoint = _start_checkpoint(raw) if committed and saved["wal_autocheckpoint"] > 0 else None
         # Meanwhile (the checkpoint runs on its own thread, outside the GIL): give back the
-        # import's page cache and the planner's hundreds of thousands of rows.
-        for name, value in saved.items():
-            raw.execute(f"PRAGMA {name}={value}")
+        # import's page cache (restored settings) and the planner's hundreds of thousands of rows.
         progress.heartbeat()
         for planner in leftovers:
             planner.release(progress.heartbeat)
         leftovers.clear()
         if checkpoint is not None:
-            checkpoint(progress)
+            failure = checkpoint(progress.heartbeat, CHECKPOINT_REPORT_SECONDS)
+            progress.note(0, 0, tr("Finishing…"))  # the last step is done
+            if failure is not None:  # nothing is lost: the import is committed in the WAL
+                log.warning("checkpoint after import failed: %s", failure)
 
 
 def after_commit_messages() -> frozenset[str]:
     """Progress messages of an import's steps after its commit, when it can no longer be cancelled."""
     return frozenset((tr("Saved."), tr("Finishing…")))
-
-
-def _start_checkpoint(raw) -> Callable[[Progress], None] | None:
-    """Start copying the import's pages from the WAL into the database file; returns the wait.
-
-    Not left to SQLite's automatic checkpoint: that would run inside the next
-    commit of whoever writes next, often the window (a half-second freeze after
-    a big import). The checkpoint is one SQLite call that cannot report from
-    inside, so it runs on a helper thread's own connection while the import's
-    thread keeps the progress reports going (the returned wait). PASSIVE: it never
-    waits for readers; what they still hold is copied by a later checkpoint. A
-    checkpoint that fails loses nothing (the import is committed in the WAL), so
-    it is only logged.
-    """
-    path = next((row[2] for row in raw.execute("PRAGMA database_list") if row[1] == "main"), "")
-    if not path:  # an in-memory database has no WAL
-        return None
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            helper = sqlite3.connect(path, timeout=5, isolation_level=None)
-            try:
-                helper.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            finally:
-                helper.close()
-        except sqlite3.Error as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=work, name="import-checkpoint", daemon=True)
-    thread.start()
-
-    def wait(progress: Progress) -> None:
-        while thread.is_alive():
-            thread.join(CHECKPOINT_REPORT_SECONDS)
-            progress.heartbeat()
-        progress.note(0, 0, tr("Finishing…"))  # the last step is done
-        if failure:
-            log.warning("checkpoint after import failed: %s", failure[0])
-
-    return wait
 
 
 def _plan_and_apply(db, conn, prepared, parsed, result, as_of, dry_run, accept_rejects, progress, finish):
