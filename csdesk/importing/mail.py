@@ -332,7 +332,31 @@ def touch_of_message(
     moment = _mail_moment(message, envelope)
     if moment is None:
         return Problem(file, position, tr("the message has no readable date."))
-    message_id = _header(message, "Message-ID").strip("<> ")
+    return _email_touch(
+        _header(message, "Message-ID"),
+        moment,
+        sender,
+        _addresses(_header(message, "To"), _header(message, "Cc")),
+        subject,
+        _body_text(message),
+        _attachment_names(message),
+        position,
+    )
+
+
+def _email_touch(
+    message_id: str,
+    moment: datetime,
+    sender: tuple[Address, ...],
+    recipients: tuple[Address, ...],
+    subject: str,
+    text: str,
+    attachments: tuple[str, ...],
+    position: str,
+) -> Touch:
+    """One e-mail, whatever file it came from. Its identity (what makes a re-import add
+    nothing) is the Message-ID, else its date, sender and subject."""
+    message_id = message_id.strip("<> ")
     identity = message_id or "\x1f".join((moment.isoformat(), sender[0].email if sender else "", subject))
     return Touch(
         kind="email",
@@ -341,11 +365,9 @@ def touch_of_message(
         occurred_at=moment,
         position=position,
         sender=sender[0] if sender else None,
-        recipients=tuple(
-            a for a in _addresses(_header(message, "To"), _header(message, "Cc")) if a not in sender
-        ),
-        text=_body_text(message),
-        attachments=_attachment_names(message),
+        recipients=tuple(a for a in recipients if a not in sender),
+        text=text,
+        attachments=attachments,
     )
 
 
@@ -460,19 +482,15 @@ def touch_of_msg(message, file: str, position: str) -> Touch | Problem:
             )
             if name:
                 names.append(str(name))
-        message_id = str(getattr(message, "messageId", "") or "").strip("<> ")
-        identity = message_id or "\x1f".join((moment.isoformat(), sender[0].email if sender else "", subject))
-        recipients = _addresses(getattr(message, "to", "") or "", getattr(message, "cc", "") or "")
-        return Touch(
-            kind="email",
-            identity=identity,
-            title=subject,
-            occurred_at=moment,
-            position=position,
-            sender=sender[0] if sender else None,
-            recipients=tuple(a for a in recipients if a not in sender),
-            text=text,
-            attachments=tuple(names),
+        return _email_touch(
+            str(getattr(message, "messageId", "") or ""),
+            moment,
+            sender,
+            _addresses(getattr(message, "to", "") or "", getattr(message, "cc", "") or ""),
+            subject,
+            text,
+            tuple(names),
+            position,
         )
     except Exception as exc:  # noqa: BLE001
         return Problem(
