@@ -39,7 +39,6 @@ from db.models import Account, RevenueChange, TimelineEvent
 
 FIRST_KINDS = ("new", "opening")
 ACTIVATING = ("new", "opening", "reactivation")
-BASE_CURRENCY = "BRL"
 
 
 def titles() -> dict[str, str]:

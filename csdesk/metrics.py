@@ -31,7 +31,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 
 from csdesk import clock, currency
-from csdesk.ledger import ACTIVATING, BASE_CURRENCY
+from csdesk.ledger import ACTIVATING
 from csdesk.nps import nps_groups
 from db import Database
 from db.bulk import day_number, fetch_numeric
@@ -76,7 +76,7 @@ class PortfolioMetrics:
     reactivated_accounts: int = 0
     reactivation_mrr: int = 0
     history_complete_from: date | None = None  # None: every account's history is known
-    base_currency: str = BASE_CURRENCY
+    base_currency: str = currency.DEFAULT_BASE
     # (currency, accounts) left out of every figure for want of an exchange rate on the period's end
     unconverted: tuple[tuple[str, int], ...] = ()
 
@@ -280,7 +280,7 @@ class Book:
 
     @property
     def base_currency(self) -> str:
-        return self.rates.base if self.rates is not None else BASE_CURRENCY
+        return self.rates.base if self.rates is not None else currency.DEFAULT_BASE
 
     def in_base(self, day: date, *cents: np.ndarray) -> tuple[np.ndarray, ...]:
         """Each account's amounts in the base currency at ``day``'s rate, and the mask of accounts priced.
