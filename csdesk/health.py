@@ -38,6 +38,7 @@ from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
+    HEALTH_BANDS,
     Account,
     HealthLayout,
     HealthModel,
@@ -788,7 +789,7 @@ class ScoreGrid:
     customer: np.ndarray | None = None  # per account: still a customer (not churned)
 
 
-BAND_KEYS = ("green", "yellow", "red")
+BAND_KEYS = HEALTH_BANDS  # a grid's band codes 0-2, as stored
 
 
 def score_grid(
@@ -909,17 +910,25 @@ def recompute(
     weeks: int = HISTORY_WEEKS,
     progress: Progress = SILENT,
     alerts: bool = True,
+    since: date | None = None,
 ) -> RecomputeResult:
     """Recompute the weekly history (``weeks`` back, plus today) of some or all accounts.
 
     Replaces their snapshots in that range, refreshes ``Account.health_*`` and
     raises alerts (as tasks) for the latest scores. One transaction: all or nothing.
+
+    ``since``: the earliest day whose inputs changed (an import's rows): the scores
+    before it are unchanged, so only the days from it on are scored and rewritten
+    (and the few weeks the trends and alerts compare with), by the same scoring.
     """
     started = time.perf_counter()
     today = today or clock.today()
     alert_settings = get_alert_settings(db)
     # The alert's window is a comparison day of its own, so "in 7 days" is 7 days.
-    days = history_days(today, weeks, (*TREND_DAYS, int(alert_settings["drop_days"])))
+    compare = (*TREND_DAYS, int(alert_settings["drop_days"]))
+    days = history_days(today, weeks, compare)
+    if since is not None:
+        days = [d for d in days if d >= min(since, rescore_start(today, compare))]
     progress.step(0, 1, tr("Loading health inputs…"), force=True)
     models = list_models(db)
     inputs = load_inputs(db, days[0], account_ids)
@@ -940,10 +949,10 @@ def recompute(
                 break
             progress.step(lo, n, tr("Computing health scores…"))
             grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
-            written += _write_grid(session, grid, days, model_ids, layout_ids)
+            written += _write_grid(session, grid, model_ids, layout_ids)
             latest_rows.extend(_latest(grid, today))
             if alerts:
-                d, r = _alert_candidates(grid, alert_settings)
+                d, r = _alert_candidates(grid, alert_settings, partial=since is not None)
                 drops.extend(d)
                 reds.extend(r)
         progress.step(n, n, tr("Saving health scores…"), force=True)
@@ -953,10 +962,67 @@ def recompute(
     return RecomputeResult(n, written, created, time.perf_counter() - started)
 
 
+# The dated inputs an import writes, by table: their day bounds the scores the import changed.
+_DATED_INPUTS = {
+    "measures": Measure.as_of,
+    "survey_responses": SurveyResponse.answered_at,
+    "timeline_events": TimelineEvent.occurred_at,
+}
+# Tables an import writes that no score reads.
+_NOT_INPUTS = frozenset({"contacts", "tasks", "revenue_changes"})
+# Account columns an import refreshes along with dated rows: today's figures (licences and
+# active users as of the latest usage row, the last NPS, the last touch). Rescoring from
+# the dated rows' first day covers them; history before it keeps the figures of its time.
+_DATED_WITH_ROWS = frozenset({"licensed_users", "active_users", "last_nps", "last_touch_at", "updated_at"})
+
+
+def rescore_since(db: Database, run_id: int) -> date | None:
+    """The earliest day whose scores an import may have changed; None = the whole history.
+
+    A weekly usage file changes the last week: its accounts are rescored from that week
+    on (``recompute(since=...)``), not over two years. An import that created accounts,
+    changed what an account is (segment, dates, status) or was undone changes everything.
+    """
+    from db.models import ImportChange, ImportRun
+
+    with db.session() as session:
+        status = session.scalar(select(ImportRun.status).where(ImportRun.id == run_id))
+        if status != "done":
+            return None
+        tables = session.scalars(
+            select(ImportChange.table_name).where(ImportChange.run_id == run_id).distinct()
+        ).all()
+        if any(t not in _DATED_INPUTS and t not in _NOT_INPUTS and t != "accounts" for t in tables):
+            return None
+        if "accounts" in tables:
+            for action, before in session.execute(
+                select(ImportChange.action, ImportChange.before).where(
+                    ImportChange.run_id == run_id, ImportChange.table_name == "accounts"
+                )
+            ):
+                if action != "updated" or not set(before or {}) <= _DATED_WITH_ROWS:
+                    return None
+        days = []
+        for table, column in _DATED_INPUTS.items():
+            if table in tables:
+                rows = select(ImportChange.row_id).where(
+                    ImportChange.run_id == run_id, ImportChange.table_name == table
+                )
+                first = session.scalar(select(func.min(column)).where(column.table.c.id.in_(rows)))
+                if first is not None:
+                    days.append(first.date() if isinstance(first, datetime) else first)
+    return min(days) if days else None
+
+
+def rescore_start(today: date, compare: Sequence[int] = TREND_DAYS) -> date:
+    """The first day a partial recompute scores, however recent its change: the trends and
+    alerts of today compare with scores up to this far back (and a red run's start)."""
+    return today - timedelta(days=max(max(compare) + COMPARE_SLACK_DAYS, RED_CROSSING_DAYS + 7))
+
+
 def _write_grid(
     session: Session,
     grid: ScoreGrid,
-    days: Sequence[date],
     model_ids: dict[int, int | None],
     layout_ids: dict[int, int],
 ) -> int:
@@ -965,12 +1031,12 @@ def _write_grid(
         return 0
     points, inputs = _packed(grid, ai, di)
     model_index = grid.model_index[ai].tolist()
-    day_objs = np.array(days, dtype=object)
+    # In their stored form (db.models: day numbers, tenths of a point, band positions).
     columns = {
         "account_id": grid.ids[ai].tolist(),
-        "as_of": day_objs[di].tolist(),
-        "score": grid.score[ai, di].tolist(),
-        "band": np.array(BAND_KEYS, dtype=object)[grid.band[ai, di]].tolist(),
+        "as_of": grid.days[di].tolist(),
+        "score": np.rint(grid.score[ai, di] * 10).astype(np.int64).tolist(),
+        "band": grid.band[ai, di].astype(np.int64).tolist(),
         "complete": grid.complete[ai, di].tolist(),
         "model_id": [model_ids[i] for i in model_index],
         "layout_id": [layout_ids[i] for i in model_index],
@@ -989,6 +1055,8 @@ def _last_valid_upto(valid: np.ndarray) -> np.ndarray:
 
 # A comparison may fall back to an earlier snapshot by at most this many days (the weekly grid).
 COMPARE_SLACK_DAYS = 6
+# A red alert is raised for an account that turned red within this many days.
+RED_CROSSING_DAYS = 21
 
 
 def _score_days_before(grid: ScoreGrid, last: np.ndarray, days_back: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1037,7 +1105,7 @@ def _latest(grid: ScoreGrid, today: date) -> list[dict[str, Any]]:
     return out
 
 
-def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any]):
+def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any], partial: bool = False):
     last = _last_valid_upto(grid.valid)[:, -1]
     rows = np.arange(len(last))
     # Only the current state of a customer raises alerts: the latest column must be scored.
@@ -1066,11 +1134,14 @@ def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any]):
             # The last scored, non-red snapshot before this red run names the crossing (stable key).
             not_red = np.flatnonzero(grid.valid[i] & (band[i] != 2))
             if len(not_red) == 0:
-                reds.append((int(grid.ids[i]), None, None))
+                # Red since its first score; a partial grid scored red from its first day
+                # shows only that the run began before it: long ago, no alert.
+                if not (partial and grid.valid[i, 0]):
+                    reds.append((int(grid.ids[i]), None, None))
                 continue
             prev = not_red[-1]
             # Alert only on a recent crossing, not on accounts red for months.
-            if grid.days[-1] - grid.days[prev] <= 21:
+            if grid.days[-1] - grid.days[prev] <= RED_CROSSING_DAYS:
                 why = change_text(_moves(_grid_snapshot(grid, i, prev), _grid_snapshot(grid, i, last[i])))
                 reds.append((int(grid.ids[i]), _date_of(grid.days[prev]), why or None))
     return drops, reds
