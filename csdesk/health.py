@@ -1004,11 +1004,15 @@ def rescore_since(db: Database, run_id: int) -> date | None:
                     return None
         days = []
         for table, column in _DATED_INPUTS.items():
+            # The rows it created carry its run id; the rows it updated are in its changes.
+            queries = [select(func.min(column)).where(column.table.c.import_run_id == run_id)]
             if table in tables:
                 rows = select(ImportChange.row_id).where(
                     ImportChange.run_id == run_id, ImportChange.table_name == table
                 )
-                first = session.scalar(select(func.min(column)).where(column.table.c.id.in_(rows)))
+                queries.append(select(func.min(column)).where(column.table.c.id.in_(rows)))
+            for query in queries:
+                first = session.scalar(query)
                 if first is not None:
                     days.append(first.date() if isinstance(first, datetime) else first)
     return min(days) if days else None
