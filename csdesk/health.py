@@ -36,6 +36,7 @@ from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
+from db import bulk
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
     HEALTH_BANDS,
@@ -944,18 +945,25 @@ def recompute(
         session.execute(stmt)
         model_ids = {i: m.id for i, m in enumerate(models)}
         layout_ids = _layout_ids(session, models)
-        for lo in range(0, max(n, 1), CHUNK):
-            if n == 0:
-                break
-            progress.step(lo, n, tr("Computing health scores…"))
-            grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
-            written += _write_grid(session, grid, model_ids, layout_ids)
-            latest_rows.extend(_latest(grid, today))
-            if alerts:
-                d, r = _alert_candidates(grid, alert_settings, partial=since is not None)
-                drops.extend(d)
-                reds.extend(r)
-        progress.step(n, n, tr("Saving health scores…"), force=True)
+        conn = session.connection()
+        # A big page cache while millions of rows go in; the by-day index rebuilt once at the
+        # end when the rows written outnumber those kept (a full recompute), not row by row.
+        with (
+            bulk.bigger_page_cache(conn),
+            bulk.deferred_indexes(conn, HealthSnapshot.__tablename__, n * len(days)),
+        ):
+            for lo in range(0, max(n, 1), CHUNK):
+                if n == 0:
+                    break
+                progress.step(lo, n, tr("Computing health scores…"))
+                grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
+                written += _write_grid(session, grid, model_ids, layout_ids)
+                latest_rows.extend(_latest(grid, today))
+                if alerts:
+                    d, r = _alert_candidates(grid, alert_settings, partial=since is not None)
+                    drops.extend(d)
+                    reds.extend(r)
+            progress.step(n, n, tr("Saving health scores…"), force=True)
         if latest_rows:
             session.execute(update(Account), latest_rows)
         created = _raise_alerts(session, drops, reds, today, alert_settings) if alerts else 0
