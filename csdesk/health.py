@@ -35,11 +35,11 @@ from csdesk import clock, formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from csdesk.progress import SILENT, Progress, write_waiting
-from db import Database
-from db import bulk
+from db import Database, bulk
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
     HEALTH_BANDS,
+    POINTS_MISSING,
     Account,
     HealthLayout,
     HealthModel,
@@ -877,7 +877,10 @@ def _layout_ids(session: Session, models: Sequence[Model]) -> dict[int, int]:
 
 
 def _packed(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[list[bytes], list[bytes]]:
-    """Each cell's component points and input values as float32 bytes (NaN = missing), in layout order."""
+    """Each cell's component points (uint16 hundredths) and input values (float32) as bytes, in layout order.
+
+    The stored form of ``db.models.pack_points`` / ``pack_floats``, built for all cells at once.
+    """
     points = np.empty(len(ai), dtype=object)
     values = np.empty(len(ai), dtype=object)
     for mi, model in enumerate(grid.models):
@@ -886,7 +889,8 @@ def _packed(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[list[bytes
             continue
         k = len(model.components)
         a, d = ai[sel], di[sel]
-        pts = np.ascontiguousarray(grid.points[:k, a, d].T, dtype="<f4")
+        raw = grid.points[:k, a, d].T
+        pts = np.ascontiguousarray(np.where(np.isnan(raw), POINTS_MISSING, np.rint(raw * 100)), dtype="<u2")
         val = np.ascontiguousarray(
             np.where(np.isnan(grid.points[:k, a, d]), np.nan, grid.values[:k, a, d]).T, dtype="<f4"
         )

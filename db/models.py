@@ -162,9 +162,7 @@ class TimelineEvent(Base):
     severity: Mapped[str | None] = mapped_column(String(10))  # tickets: low..critical
     source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | import | auto
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL")
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # What an import recognises the row by, so importing the same file twice adds nothing.
     import_key: Mapped[str | None] = mapped_column(String(64))
@@ -188,9 +186,7 @@ class RevenueChange(Base):
     mrr_after_cents: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(10), default="manual")
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL")
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     import_key: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -227,6 +223,23 @@ class HealthLayout(Base):
 def pack_floats(values: Sequence[float | None]) -> bytes:
     """float32 little-endian, NaN for None: the compact form of a snapshot's per-component numbers."""
     return struct.pack(f"<{len(values)}f", *(math.nan if v is None else v for v in values))
+
+
+POINTS_MISSING = 0xFFFF
+
+
+def pack_points(values: Sequence[float | None]) -> bytes:
+    """Component points (0-10) in hundredths, uint16 little-endian, 0xFFFF for None.
+
+    Hundredths are what every breakdown shows and explains with: half the bytes of float32.
+    """
+    return struct.pack(f"<{len(values)}H", *(POINTS_MISSING if v is None else round(v * 100) for v in values))
+
+
+def unpack_points(data: bytes | None) -> list[float | None]:
+    if not data:
+        return []
+    return [None if v == POINTS_MISSING else v / 100 for v in struct.unpack(f"<{len(data) // 2}H", data)]
 
 
 def unpack_floats(data: bytes | None, digits: int) -> list[float | None]:
@@ -311,7 +324,8 @@ class HealthSnapshot(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
     model_id: Mapped[int | None] = mapped_column(ForeignKey("health_models.id", ondelete="SET NULL"))
     # The breakdown as compact columns: the layout names the components, ``points`` (0-10)
-    # and ``inputs`` (the measured values) hold one float32 each in its order, NaN = missing.
+    # holds each one's points in hundredths (uint16, 0xFFFF = missing) and ``inputs`` (the
+    # measured values) one float32 each (NaN = missing), in its order.
     layout_id: Mapped[int | None] = mapped_column(ForeignKey("health_layouts.id", ondelete="SET NULL"))
     points: Mapped[bytes | None] = mapped_column(LargeBinary)
     inputs: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -321,7 +335,7 @@ class HealthSnapshot(Base):
     def components(self) -> list[dict[str, Any]]:
         """The breakdown: [{key, measure, weight, points, value, effective_weight, missing}]."""
         layout = self.layout.components if self.layout is not None else []
-        points = unpack_floats(self.points, 2)
+        points = unpack_points(self.points)
         values = unpack_floats(self.inputs, 2)
         present = sum(c["weight"] for c, p in zip(layout, points, strict=False) if p is not None)
         out = []
@@ -348,7 +362,7 @@ class HealthSnapshot(Base):
                 {"key": c["key"], "measure": c.get("measure", ""), "weight": c["weight"]} for c in components
             ]
         )
-        self.points = pack_floats([c.get("points") for c in components])
+        self.points = pack_points([c.get("points") for c in components])
         self.inputs = pack_floats([c.get("value") for c in components])
 
 
@@ -367,9 +381,7 @@ class Measure(Base):
     as_of: Mapped[date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(10), default="manual")
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL")
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
 
 
 class SurveyResponse(Base):
@@ -388,9 +400,7 @@ class SurveyResponse(Base):
     respondent: Mapped[str | None] = mapped_column(String(254))
     answered_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     source: Mapped[str] = mapped_column(String(10), default="manual")
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL")
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     import_key: Mapped[str | None] = mapped_column(String(64))
 
 

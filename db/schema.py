@@ -57,8 +57,9 @@ def _v2_compact_health_history(conn: Connection) -> int:
     """Health snapshots become compact rows instead of ~1 KB of JSON each.
 
     The component names (key, measure, weight) go once per distinct layout into
-    ``health_layouts``; each snapshot keeps a layout id and two float32 arrays
-    (points, input values; NaN = missing); effective weights are derived on reading.
+    ``health_layouts``; each snapshot keeps a layout id, its points in hundredths (uint16,
+    0xFFFF = missing) and its input values (float32, NaN = missing); effective weights are
+    derived on reading.
     The table is rebuilt keyed by (account, day) without a row id (SQLite WITHOUT
     ROWID), the day as days since 1970, the score in tenths and the band as 0-2.
     """
@@ -111,6 +112,11 @@ def _v2_compact_health_history(conn: Connection) -> int:
     def pack(values: list) -> bytes:
         return struct.pack(f"<{len(values)}f", *(math.nan if v is None else float(v) for v in values))
 
+    def pack_points(values: list) -> bytes:  # hundredths, 0xFFFF = missing
+        return struct.pack(
+            f"<{len(values)}H", *(0xFFFF if v is None else round(float(v) * 100) for v in values)
+        )
+
     epoch = date(1970, 1, 1).toordinal()
     bands = {"green": 0, "yellow": 1, "red": 2}
     layout_ids: dict[str, int] = {}
@@ -151,7 +157,7 @@ def _v2_compact_health_history(conn: Connection) -> int:
                     "complete": bool(complete),
                     "model_id": model_id,
                     "layout_id": layout_ids[key],
-                    "points": pack(points),
+                    "points": pack_points(points),
                     "inputs": pack(values),
                 }
             )

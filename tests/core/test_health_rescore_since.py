@@ -37,7 +37,9 @@ def _active(db, n: int) -> list[int]:
     with db.session() as s:
         return list(
             s.scalars(
-                select(Account.id).where(Account.status == "active", Account.health_score.is_not(None)).limit(n)
+                select(Account.id)
+                .where(Account.status == "active", Account.health_score.is_not(None))
+                .limit(n)
             )
         )
 
@@ -53,7 +55,14 @@ def test_rescoring_from_a_day_gives_the_full_recompute_s_scores_and_leaves_earli
         for a in ids:
             s.add(Measure(account_id=a, metric="logins", as_of=MONDAY, value=1.0))
             s.add(Measure(account_id=a, metric="active_users", as_of=MONDAY, value=1.0))
-        s.add(SurveyResponse(account_id=ids[0], kind="nps", score=0, answered_at=datetime.combine(since, datetime.min.time())))
+        s.add(
+            SurveyResponse(
+                account_id=ids[0],
+                kind="nps",
+                score=0,
+                answered_at=datetime.combine(since, datetime.min.time()),
+            )
+        )
         s.execute(update(HealthSnapshot).values(score=SENTINEL))  # marks what is not written again
 
     partial = health.recompute(db, ids, today=TODAY, since=since)

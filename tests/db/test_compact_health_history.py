@@ -84,7 +84,8 @@ def test_a_schema_1_breakdown_upgrades_to_compact_columns(tmp_path):
     conn = sqlite3.connect(path)
     try:
         stored = conn.execute(
-            "SELECT as_of, score, band FROM health_snapshots WHERE account_id = ? ORDER BY as_of", (account_id,)
+            "SELECT as_of, score, band FROM health_snapshots WHERE account_id = ? ORDER BY as_of",
+            (account_id,),
         ).fetchall()
         ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'health_snapshots'").fetchone()[0]
     finally:

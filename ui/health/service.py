@@ -94,6 +94,7 @@ class HealthService(QObject):
                 firsts = [health.rescore_since(db, run) for run in runs]
                 since = None if None in firsts else min(firsts)
             return health.recompute(db, ids, progress=progress, since=since)
+
         self.progress.setRange(0, 0)
         self.progress.show()
         if self.status_bar is not None:
