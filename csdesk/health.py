@@ -1588,9 +1588,9 @@ def average_series(
 ) -> list[tuple[date, float, int]]:
     """(day, average score, accounts scored) for each snapshot day (weekly)."""
     with db.session() as session:
-        q = select(HealthSnapshot.as_of, func.avg(HealthSnapshot.score), func.count()).group_by(
-            HealthSnapshot.as_of
-        )
+        # The average of the stored tenths, read back as points like the column itself.
+        average = func.avg(HealthSnapshot.score, type_=HealthSnapshot.score.type)
+        q = select(HealthSnapshot.as_of, average, func.count()).group_by(HealthSnapshot.as_of)
         if start:
             q = q.where(HealthSnapshot.as_of >= start)
         if end:

@@ -12,6 +12,7 @@ import pytest
 
 from csdesk import health
 from db import open_database
+from db.models import HealthSnapshot
 
 V1 = Path(__file__).parent / "fixtures" / "v1.sqlite"
 
@@ -151,3 +152,27 @@ def test_a_weekly_snapshot_takes_under_100_bytes_on_disk_index_included(tmp_path
     assert rows > 5000
     assert size / rows < 100
     assert kinds == [("ix_health_snapshots_as_of_score",)]  # no second copy of the (account, day) key
+
+
+def test_scores_stored_in_tenths_read_back_as_points_also_averaged(db):
+    from db.models import Account
+
+    with db.session() as s, s.begin():
+        ids = []
+        for n in range(2):
+            account = Account(name=f"A{n}", name_key=f"a{n}", status="active", segment="smb")
+            s.add(account)
+            s.flush()
+            ids.append(account.id)
+        s.add(
+            HealthSnapshot(
+                account_id=ids[0], as_of=date(2026, 11, 23), score=72.5, band="yellow", components=[]
+            )
+        )
+        s.add(
+            HealthSnapshot(
+                account_id=ids[1], as_of=date(2026, 11, 23), score=81.0, band="green", components=[]
+            )
+        )
+    assert health.average_series(db) == [(date(2026, 11, 23), pytest.approx(76.75), 2)]
+    assert health.score_series(db, ids[0]) == ([date(2026, 11, 23)], [72.5], ["yellow"])
