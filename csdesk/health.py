@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, case, delete, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, String, case, delete, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from csdesk import clock, formatting, vocab
@@ -151,6 +151,20 @@ _MEASURE_METRICS = (
     "tickets",
     "critical_tickets",
 )
+
+# How far back each stored measure is read: the look-back ``measure_values`` applies to it.
+_MEASURE_LOOKBACK = {
+    "logins": LOOKBACK["logins"],
+    "active_users": LOOKBACK["active_users"],
+    "licensed_users": LOOKBACK["licensed_users"],
+    "key_feature_use": LOOKBACK["key_feature_use"],
+    "payment_delay_days": LOOKBACK["payment_delay_days"],
+    "csm_pulse": LOOKBACK["csm_pulse"],
+    "qbr_attendance": LOOKBACK["qbr_attendance"],
+    "tickets": LOOKBACK["ticket_counts"],
+    "critical_tickets": LOOKBACK["ticket_counts"],
+}
+assert set(_MEASURE_LOOKBACK) == set(_MEASURE_METRICS)
 
 MIN_COMPONENTS = 3
 MAX_COMPONENTS = 7
@@ -561,6 +575,10 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
         def scoped(query, column):
             return query.where(column.in_(wanted)) if in_sql else query
 
+        # By account, the events are found through (account, time): the kind is tested as an
+        # expression (kind || ''), or SQLite would walk every event of that kind in the book.
+        kind = TimelineEvent.kind + "" if in_sql else TimelineEvent.kind
+
         measure_rows = fetch_numeric(
             session,
             scoped(
@@ -569,7 +587,16 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                     case({m: i for i, m in enumerate(_MEASURE_METRICS)}, value=Measure.metric, else_=-1),
                     day_number(Measure.as_of),
                     Measure.value,
-                ).where(Measure.as_of >= earliest, Measure.metric.in_(_MEASURE_METRICS)),
+                ).where(
+                    # Each measure only as far back as its reader looks (a usage figure two
+                    # months, licences a year): older rows could never be picked.
+                    or_(
+                        *(
+                            (Measure.metric == metric) & (Measure.as_of >= since - timedelta(days=back + 1))
+                            for metric, back in _MEASURE_LOOKBACK.items()
+                        )
+                    )
+                ),
                 Measure.account_id,
             ),
             4,
@@ -598,7 +625,7 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                     TimelineEvent.account_id,
                     day_number(TimelineEvent.occurred_at),
                     case(TICKET_WEIGHTS, value=TimelineEvent.severity, else_=1.0),
-                ).where(TimelineEvent.kind == "ticket", TimelineEvent.occurred_at >= event_since),
+                ).where(kind == "ticket", TimelineEvent.occurred_at >= event_since),
                 TimelineEvent.account_id,
             ),
             3,
@@ -611,7 +638,7 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                     day_number(TimelineEvent.occurred_at),
                     case((qbr_meeting(), 1), else_=0),
                 ).where(
-                    TimelineEvent.kind.in_(vocab.TOUCH_KINDS),
+                    kind.in_(vocab.TOUCH_KINDS),
                     ~deck_logged_as_meeting(),
                     TimelineEvent.occurred_at >= event_since,
                 ),
