@@ -71,6 +71,7 @@ from db.models import (
     SurveyResponse,
     Task,
     TimelineEvent,
+    version_raise,
 )
 
 log = logging.getLogger(__name__)
@@ -1991,7 +1992,7 @@ def _write_updates(
         statement = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
+            .values({c: bindparam(f"v_{c}") for c in columns} | version_raise(table))
         )
         for _start, chunk in _chunks(rows):
             session.execute(statement, chunk)
