@@ -143,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # runs without a display
             from ui.app import run_gui
 
-            return run_gui(args.db, language=args.lang, selftest=args.selftest, user=args.as_user)
+            who = {"user": args.as_user} if args.as_user else {}  # --as: the window writes under that name
+            return run_gui(args.db, language=args.lang, selftest=args.selftest, **who)
         return int(args.handler(args) or 0)
     except (UserError, DatabaseError, ValueError) as exc:
         if isinstance(exc, ValueError) and not isinstance(exc, UserError):
