@@ -74,7 +74,9 @@ class NameDialog(QDialog):
         self.name.setObjectName("userName")
         self.name.setPlaceholderText(tr("As in the accounts' Owner column"))
         self.name.setMaxLength(150)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -109,7 +111,9 @@ class ChangeWatcher(QObject):
 
     changed = Signal()
 
-    def __init__(self, context: AppContext, parent: QObject | None = None, interval_ms: int = POLL_INTERVAL_MS):
+    def __init__(
+        self, context: AppContext, parent: QObject | None = None, interval_ms: int = POLL_INTERVAL_MS
+    ):
         super().__init__(parent)
         self.context = context
         self._seen: int | None = None
@@ -218,13 +222,15 @@ def field_text(data: AccountData, name: str) -> str:
 
 
 class ConflictDialog(QDialog):
-    """"Someone changed this account while you edited it": what differs, and who wins.
+    """ "Someone changed this account while you edited it": what differs, and who wins.
 
     ``choice`` after it closes: "mine" (my changes over theirs where both changed a field),
     "theirs" (their value where both changed; my other changes kept) or None (nothing saved).
     """
 
-    def __init__(self, base: AccountData, mine: AccountData, theirs: AccountData, parent: QWidget | None = None):
+    def __init__(
+        self, base: AccountData, mine: AccountData, theirs: AccountData, parent: QWidget | None = None
+    ):
         from csdesk.accounts import changed_fields, conflicting_fields
 
         super().__init__(parent)
@@ -276,7 +282,9 @@ class ConflictDialog(QDialog):
         self.keep_mine = QPushButton(tr("Keep mine"))
         self.keep_mine.setToolTip(tr("Save your changes; where you both changed a field, yours wins."))
         self.take_theirs = QPushButton(tr("Take theirs"))
-        self.take_theirs.setToolTip(tr("Where you both changed a field, theirs stays; your other changes are saved."))
+        self.take_theirs.setToolTip(
+            tr("Where you both changed a field, theirs stays; your other changes are saved.")
+        )
         self.cancel = QPushButton(tr("Cancel"))
         self.cancel.setToolTip(tr("Save nothing of yours."))
         buttons = QDialogButtonBox()
@@ -302,7 +310,9 @@ class ConflictDialog(QDialog):
 
 
 def read_only_reason() -> str:
-    return tr("Read-only: your database role may only read this book. Ask its administrator for write access.")
+    return tr(
+        "Read-only: your database role may only read this book. Ask its administrator for write access."
+    )
 
 
 class ReadOnlyBanner(QLabel):
@@ -437,4 +447,6 @@ def install(window: MainWindow) -> None:
         install_read_only(window)
     if context.db.team and not context.db.user and not context.db.read_only:
         # First start on a shared book: who is this? (Later: Edit > Your name…)
-        QTimer.singleShot(0, lambda: setattr(window, "name_dialog", ask_name(context, window, first_run=True)))
+        QTimer.singleShot(
+            0, lambda: setattr(window, "name_dialog", ask_name(context, window, first_run=True))
+        )

@@ -72,8 +72,21 @@ def test_each_event_records_who_logged_it(db, other, account_id):
 def test_commands_log_under_the_saved_name_or_as(db_path, db, account_id, capsys, monkeypatch):
     monkeypatch.delenv(team.ENVIRONMENT, raising=False)
     team.save_name("Ana Souza")
-    assert main(["--db", str(db_path), "log", str(account_id), "--kind", "note", "--title", "Nota da Ana"]) == 0
-    argv = ["--db", str(db_path), "--as", "Carla Dias", "log", str(account_id), "--kind", "note", "--title", "Nota"]
+    assert (
+        main(["--db", str(db_path), "log", str(account_id), "--kind", "note", "--title", "Nota da Ana"]) == 0
+    )
+    argv = [
+        "--db",
+        str(db_path),
+        "--as",
+        "Carla Dias",
+        "log",
+        str(account_id),
+        "--kind",
+        "note",
+        "--title",
+        "Nota",
+    ]
     assert main(argv) == 0
     assert logged(db, account_id) == {
         "Nota da Ana": "Ana Souza",
@@ -84,7 +97,9 @@ def test_commands_log_under_the_saved_name_or_as(db_path, db, account_id, capsys
 def test_an_import_records_the_importing_user_on_its_events(db_path, db, tmp_path, capsys):
     path = tmp_path / "contas.csv"
     path.write_text("Account Name,MRR\nPadaria Pitanga,1000\nMercado Boa Vista,2500\n", encoding="utf-8")
-    code = main(["--db", str(db_path), "--as", "Bruno Lima", "import", str(path), "--yes", "--as-of", "2026-11-01"])
+    code = main(
+        ["--db", str(db_path), "--as", "Bruno Lima", "import", str(path), "--yes", "--as-of", "2026-11-01"]
+    )
     assert code == 0, capsys.readouterr().err
     from sqlalchemy import select
 
@@ -150,7 +165,9 @@ def test_cli_update_reports_a_conflict_on_the_same_field_with_exit_2(
     assert accounts.get_account(db, account_id).mrr_cents == 120_000  # Bruno's, not overwritten
 
 
-def test_cli_update_applies_over_a_change_of_another_field(db_path, db, other, account_id, monkeypatch, capsys):
+def test_cli_update_applies_over_a_change_of_another_field(
+    db_path, db, other, account_id, monkeypatch, capsys
+):
     _update_after_another_csm(monkeypatch, other, industry="Varejo")
     assert main(["--db", str(db_path), "update", str(account_id), "--mrr", "1500"]) == 0
     monkeypatch.undo()
@@ -188,7 +205,13 @@ def test_a_read_only_connection_refuses_every_write_and_writes_nothing(db, accou
 
 
 def test_my_book_is_the_accounts_i_own_whatever_the_spelling(db):
-    for name, owner in (("A", "Ana Souza"), ("B", "ana  souza"), ("C", "Ána Souza"), ("D", "Bruno"), ("E", None)):
+    for name, owner in (
+        ("A", "Ana Souza"),
+        ("B", "ana  souza"),
+        ("C", "Ána Souza"),
+        ("D", "Bruno"),
+        ("E", None),
+    ):
         accounts.create_account(db, accounts.AccountData(name=name, owner=owner))
     book = load_book(db, today=datetime(2026, 11, 25).date())
     names = book.column("name")

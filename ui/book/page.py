@@ -200,7 +200,7 @@ class BookPage(QWidget):
         export_button.setDefaultAction(self.export_action)
         export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         export_button.setText(tr("Export"))
-        new_button = QPushButton(icon("add", "#ffffff"), tr("New account"))
+        self.new_button = new_button = QPushButton(icon("add", "#ffffff"), tr("New account"))
         new_button.setObjectName("primaryButton")
         new_button.clicked.connect(self.new_account)
         new_button.setToolTip(tr("New account (Ctrl+Shift+N)"))
