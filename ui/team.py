@@ -256,6 +256,7 @@ class ConflictDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         bold = QFont(self.table.font())
         bold.setBold(True)
         for row, name in enumerate(names):
