@@ -87,7 +87,6 @@ def test_setting_my_name_picks_my_accounts(qtbot, context, book_ids, monkeypatch
     monkeypatch.delenv(team.ENVIRONMENT, raising=False)
     context.db.team = True
     window = make_window(qtbot, context)
-    dialog = window.name_dialog if hasattr(window, "name_dialog") else None
     qtbot.waitUntil(lambda: getattr(window, "name_dialog", None) is not None, timeout=3000)
     dialog = window.name_dialog  # the first start on a shared book asks who this is
     page = window.pages["book"]
