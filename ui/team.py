@@ -167,10 +167,23 @@ def refresh_views(window: MainWindow) -> None:
     account_page = window._account_page  # noqa: SLF001 - built on demand by the window
     if account_page is not None and account_page.account_id is not None:
         account_page.reload_overview()
-        for tab in account_page.tab_widgets():
-            reload = getattr(tab, "reload", None)
-            if callable(reload):
-                reload()
+        # The tab in front now; each other one when it is shown next.
+        tabs = account_page.tabs
+        stale = {tab for tab in account_page.tab_widgets() if callable(getattr(tab, "reload", None))}
+        if getattr(account_page, "_remote_stale", None) is None:
+
+            def on_shown(_index: int) -> None:
+                shown = tabs.currentWidget()
+                if shown in account_page._remote_stale:  # noqa: SLF001
+                    account_page._remote_stale.discard(shown)  # noqa: SLF001
+                    shown.reload()
+
+            tabs.currentChanged.connect(on_shown)
+        account_page._remote_stale = stale  # noqa: SLF001 - this module's own mark
+        current = tabs.currentWidget()
+        if current in stale:
+            stale.discard(current)
+            current.reload()
 
 
 # Edit conflicts ---------------------------------------------------------------------------------

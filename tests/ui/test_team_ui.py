@@ -273,3 +273,23 @@ def test_a_read_only_book_shows_a_banner_and_every_write_action_says_why(qtbot, 
     # And if a write is asked anyway (a shortcut, a drop), nothing is written.
     with pytest.raises(Exception, match="may only read"):
         timeline.add_event(context.db, book_ids["Padaria Pitanga"], kind="note", title="não")
+
+
+def test_another_csms_note_appears_on_the_open_account_page(qtbot, context, other, book_ids):
+    window = make_window(qtbot, context)
+    watcher = window.change_watcher
+    watcher.stop()
+    qtbot.waitUntil(lambda: watcher._seen is not None, timeout=5000)  # noqa: SLF001
+    account_id = book_ids["Mercado Boa Vista"]
+    window.open_account(account_id)
+    tab = window.account_page.timeline_tab
+    qtbot.waitUntil(lambda: tab.complete and tab.account_id == account_id, timeout=5000)
+    timeline.add_event(other, account_id, kind="call", title="Ligação do Bruno")
+    with qtbot.waitSignal(tab.loaded, timeout=5000):
+        watcher.poll()
+    titles = {
+        tab.model.index(r, 0).data(EventRole).title
+        for r in range(tab.model.rowCount())
+        if tab.model.index(r, 0).data(EventRole) is not None
+    }
+    assert "Ligação do Bruno" in titles
