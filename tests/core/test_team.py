@@ -219,3 +219,17 @@ def test_my_book_is_the_accounts_i_own_whatever_the_spelling(db):
     assert sorted(mine) == ["A", "B", "C"]
     assert np.count_nonzero(filter_mask(book, BookFilter())) == 5
     assert BookFilter.from_dict(BookFilter(owner="Ana").to_dict()).owner == "Ana"
+
+
+def test_each_task_records_who_created_it(db, other, account_id):
+    from csdesk import tasks
+
+    team.sign_in(db, "Ana Souza")
+    mine = tasks.save_task(db, tasks.TaskData(account_id=account_id, title="Enviar proposta"))
+    tasks.save_task(other, tasks.TaskData(account_id=account_id, title="Agendar QBR"))
+    tasks.update_task(other, replace(mine, title="Enviar proposta revisada"))
+    tasks.restore_task(db, tasks.delete_task(db, mine.id))  # an undone deletion keeps the author
+    assert {t.title: t.author for t in tasks.list_tasks(db, account_id)} == {
+        "Enviar proposta revisada": "Ana Souza",
+        "Agendar QBR": "Bruno Lima",
+    }
