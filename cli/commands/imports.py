@@ -11,7 +11,7 @@ from csdesk import importing
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from csdesk.importing import detect, mail
-from csdesk.importing.engine import ImportResult, RejectedRows
+from csdesk.importing.result import ImportResult, RejectedRows
 from csdesk.output import write_json, write_table
 
 
