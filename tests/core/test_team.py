@@ -8,9 +8,9 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from cli.main import main
 from csdesk import accounts, team, timeline
 from csdesk.book import BookFilter, filter_mask, load_book
-from csdesk.cli import main
 from db import open_database
 from db.engine import ReadOnlyError, is_shared
 
