@@ -551,6 +551,7 @@ class MainWindow(QMainWindow):
             self.context.hub.requestImport.emit(files[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.change_watcher.stop()  # other CSMs' changes: nobody is looking any more
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.mouse_navigation)
