@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -341,35 +340,62 @@ class ReadOnlyBanner(QLabel):
         )
 
 
-class _KeepDisabled(QObject):
-    """Holds a widget disabled (with its tooltip) even when its page enables it again."""
+class ReadOnlyLocks(QObject):
+    """The write actions and buttons, held disabled (saying why) while the open book may only be read.
 
-    def __init__(self, widget: QWidget, reason: str):
-        super().__init__(widget)
-        self.reason = reason
-        widget.installEventFilter(self)
-        widget.setEnabled(False)
-        widget.setToolTip(reason)
+    Pages enable their actions as the selection changes: a locked one is disabled again
+    at once. Opening a writable book releases them (their own tooltips come back).
+    """
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self._tooltips: dict[QAction | QWidget, str] = {}
+        self._held = False  # whether the targets are held disabled now
+
+    @property
+    def active(self) -> bool:
+        return self.window.context.db.read_only
+
+    def lock(self, target: QAction | QWidget) -> None:
+        if target in self._tooltips:
+            return
+        self._tooltips[target] = target.toolTip()
+        if isinstance(target, QAction):
+            target.changed.connect(lambda: self._hold(target))
+        else:
+            target.installEventFilter(self)
+        if self._held:
+            self._disable(target)
+
+    def locked(self) -> list[QAction | QWidget]:
+        return list(self._tooltips)
+
+    def refresh(self) -> None:
+        """When a book is opened: hold everything, or release what a read-only one held."""
+        if self.active:
+            self._held = True
+            for target in self._tooltips:
+                self._disable(target)
+        elif self._held:
+            self._held = False
+            for target, tooltip in self._tooltips.items():
+                target.setToolTip(tooltip)
+                target.setEnabled(True)  # the page narrows it again (a selection, a loaded book)
+
+    @staticmethod
+    def _disable(target: QAction | QWidget) -> None:
+        target.setToolTip(read_only_reason())
+        target.setEnabled(False)
+
+    def _hold(self, target: QAction | QWidget) -> None:
+        if self._held and target.isEnabled():
+            target.setEnabled(False)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.EnabledChange and isinstance(watched, QWidget) and watched.isEnabled():
-            QTimer.singleShot(0, lambda: watched.setEnabled(False))
+        if event.type() == QEvent.Type.EnabledChange and self._held and watched in self._tooltips:
+            QTimer.singleShot(0, lambda: self._hold(watched))
         return False
-
-
-def keep_disabled(target: QAction | QWidget, reason: str) -> None:
-    """Disable a write action or button for good, saying why in its tooltip."""
-    if isinstance(target, QAction):
-        target.setToolTip(reason)
-        target.setStatusTip(reason)
-        target.setEnabled(False)
-        target.changed.connect(lambda: target.setEnabled(False) if target.isEnabled() else None)
-        for widget in target.associatedObjects():
-            if isinstance(widget, QAbstractButton):
-                widget.setToolTip(reason)
-    elif isinstance(target, QWidget) and target.property("csdeskReadOnly") is not True:
-        target.setProperty("csdeskReadOnly", True)
-        _KeepDisabled(target, reason)
 
 
 # What writes, by page: (attribute of the page, ...). Pages not listed write nothing.
@@ -402,20 +428,20 @@ ACCOUNT_TABS = (
 )
 
 
-def _lock_page(page: QWidget, names: tuple[str, ...], reason: str) -> None:
+def _lock_page(locks: ReadOnlyLocks, page: QWidget, names: tuple[str, ...]) -> None:
     for name in names:
         target = getattr(page, name, None)
         if isinstance(target, QAction | QWidget):
-            keep_disabled(target, reason)
+            locks.lock(target)
     welcome = getattr(page, "welcome", None)
     if welcome is not None:
         for button in welcome.findChildren(QPushButton):
-            keep_disabled(button, reason)
+            locks.lock(button)
 
 
 def install_read_only(window: MainWindow) -> None:
-    """A banner over the pages and every write action disabled, saying why."""
-    reason = read_only_reason()
+    """A banner over the pages and every write action disabled, saying why, while the book
+    open may only be read (checked again whenever another book is opened)."""
     window.read_only_banner = ReadOnlyBanner()
     layout = window.stack.parentWidget().layout()
     window.stack.setParent(None)
@@ -428,26 +454,30 @@ def install_read_only(window: MainWindow) -> None:
     layout.addWidget(column, 1)
     for menu in (window.file_menu, window.edit_menu):
         menu.setToolTipsVisible(True)
+    locks = window.read_only_locks = ReadOnlyLocks(window)
     for name in WINDOW_ACTIONS:
         action = getattr(window, name, None)
         if isinstance(action, QAction):
-            keep_disabled(action, reason)
-    undo_stack = window.context.undo_stack
-    undo_stack.setActive(False)
+            locks.lock(action)
     for key, names in WRITE_ACTIONS.items():
-        window.pages.when_built(key, lambda page, names=names: _lock_page(page, names, reason))
+        window.pages.when_built(key, lambda page, names=names: _lock_page(locks, page, names))
 
     def lock_account_page() -> None:
-        page = window._account_page  # noqa: SLF001
-        if page is None or page.property("csdeskReadOnly"):
-            return
-        page.setProperty("csdeskReadOnly", True)
-        page.setAcceptDrops(False)
-        for tab in page.tab_widgets():
-            _lock_page(tab, ACCOUNT_TABS, reason)
+        page = window._account_page  # noqa: SLF001 - built on demand by the window
+        if page is not None:
+            for tab in page.tab_widgets():
+                _lock_page(locks, tab, ACCOUNT_TABS)
+            page.setAcceptDrops(not locks.active)  # a dropped e-mail would be logged
+
+    def follow() -> None:
+        window.read_only_banner.setVisible(locks.active)
+        window.setAcceptDrops(not locks.active)
+        locks.refresh()
+        lock_account_page()
 
     window.pageChanged.connect(lambda _key: lock_account_page())
-    window.setAcceptDrops(False)
+    window.context.hub.databaseChanged.connect(follow)
+    follow()
 
 
 def install(window: MainWindow) -> None:
@@ -457,8 +487,7 @@ def install(window: MainWindow) -> None:
     window.change_watcher = ChangeWatcher(context, window)
     window.change_watcher.changed.connect(lambda: refresh_views(window))
     window.change_watcher.start()
-    if context.db.read_only:
-        install_read_only(window)
+    install_read_only(window)
     if context.db.team and not context.db.user and not context.db.read_only:
         # First start on a shared book: who is this? (Later: Edit > Your name…)
         QTimer.singleShot(

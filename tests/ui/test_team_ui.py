@@ -293,3 +293,20 @@ def test_another_csms_note_appears_on_the_open_account_page(qtbot, context, othe
         if tab.model.index(r, 0).data(EventRole) is not None
     }
     assert "Ligação do Bruno" in titles
+
+
+def test_opening_a_writable_book_after_a_read_only_one_releases_the_actions(
+    qtbot, context, book_ids, tmp_path
+):
+    context.db.read_only = True
+    window = make_window(qtbot, context)
+    window.show()
+    page = window.pages["book"]
+    tooltip_before = window.import_action.toolTip()
+    assert not page.new_account_action.isEnabled() and tooltip_before == read_only_reason()
+    with qtbot.waitSignal(page.bookLoaded, timeout=5000):
+        window._swap_database(open_database(tmp_path / "local.sqlite"))  # noqa: SLF001 - as File > Open does
+    assert not window.read_only_banner.isVisible()
+    assert page.new_account_action.isEnabled() and page.new_button.isEnabled()
+    assert window.import_action.isEnabled() and window.import_action.toolTip() != read_only_reason()
+    assert not page.edit_action.isEnabled()  # nothing selected: the page decides again
