@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "csdesk.commands.rates",
     "csdesk.commands.templates",
     "csdesk.commands.update",
+    "csdesk.commands.rhythm",
 )
 
 log = logging.getLogger(__name__)
