@@ -22,6 +22,7 @@ DOC_KINDS = {
     "success-plan": "success_plan",
     "get-well": "get_well",
     "follow-up": "follow_up_email",
+    "postmortem": "postmortem",
 }
 # What each document is meant to be: a deck, a handout, a plan to print...
 FORMATS = {
@@ -30,6 +31,7 @@ FORMATS = {
     "success_plan": ("docx", "pdf", "md"),
     "get_well": ("docx", "pdf", "md"),
     "follow_up_email": ("md", "txt"),
+    "postmortem": ("docx", "pdf", "md"),
 }
 FILE_PREFIX = {
     "qbr": "QBR",
@@ -37,6 +39,7 @@ FILE_PREFIX = {
     "success_plan": "Success plan",
     "get_well": "Get-well plan",
     "follow_up_email": "Follow-up",
+    "postmortem": "Post-mortem",
 }
 
 
