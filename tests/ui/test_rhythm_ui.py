@@ -197,3 +197,72 @@ def test_indicadores_show_the_renewal_rates(qtbot, context, book):
     # (1,200 + 800) ÷ (1,500 + 800) = 86.96 %: the downsell lost 300 of 2,300.
     assert page.cards["gross_renewal"].value.text() == "87.0%"
     assert page.cards["net_renewal"].value.text() == "87.0%"
+
+
+def test_a_lost_renewal_asks_why_and_writes_the_post_mortem(
+    qtbot, window, context, book, monkeypatch, tmp_path
+):
+    from csdesk import churn
+
+    page = open_account(qtbot, window, context, book["acme"])
+    target = tmp_path / "post-mortem.md"
+    monkeypatch.setattr(page.documents, "ask_save_path", lambda *_args: str(target))
+    seen = {}
+
+    def fill(dialog):
+        from ui.renewals.churn_dialog import ChurnDialog
+
+        if isinstance(dialog, ChurnDialog):
+            seen["reason"] = dialog.reason.currentData()  # the lost renewal's reason, carried over
+            dialog.reason.setCurrentIndex(dialog.reason.findData("nonpayment"))
+            seen["type"] = dialog.churn_type.currentData()
+            dialog.root_cause.setPlainText("Caixa apertado desde a troca de diretoria")
+            dialog.save_attempts.setPlainText("Parcelamento oferecido em outubro")
+            assert dialog.postmortem.isChecked()
+        else:
+            dialog.outcome.setCurrentIndex(dialog.outcome.findData("lost"))
+            seen["term shown"] = dialog.term.isVisibleTo(dialog)
+            dialog.reason.setCurrentIndex(dialog.reason.findData("price"))
+        dialog.accept()
+        return dialog.result() == dialog.DialogCode.Accepted
+
+    monkeypatch.setattr(page, "exec_dialog", fill)
+    with qtbot.waitSignal(page.documents.generated, timeout=20000):
+        page.record_renewal()
+    assert not seen["term shown"] and seen["reason"] == "price" and seen["type"] == "involuntary"
+    record = churn.latest_details(context.db, book["acme"])
+    assert (record.reason, record.churn_type, record.mrr_lost_cents) == ("nonpayment", "involuntary", 150000)
+    text = target.read_text(encoding="utf-8")
+    assert "Caixa apertado desde a troca de diretoria" in text and "R$1,500.00" in text
+    page.documents.last_box.close()
+
+
+def test_marking_churned_in_the_book_asks_why(qtbot, window, context, book, monkeypatch):
+    from dataclasses import replace
+
+    from csdesk import churn
+    from ui.renewals.churn_dialog import ChurnDialog
+
+    summary = accounts.get_account(context.db, book["other"])
+    data = AccountData(**{n: getattr(summary, n) for n in AccountData.__dataclass_fields__})
+    accounts.edit_account(
+        context.db, replace(data, status="churned", churn_date=TODAY, churn_reason="competition")
+    )
+    book_page = window.pages["book"]
+
+    def fill(dialog):
+        assert isinstance(dialog, ChurnDialog)
+        assert dialog.reason.currentData() == "competition"
+        dialog.postmortem.setChecked(False)
+        dialog.root_cause.setPlainText("Concorrente com app móvel")
+        dialog.accept()
+        return True
+
+    monkeypatch.setattr(book_page, "exec_churn_dialog", fill)
+    assert book_page.ask_churn_details(book["other"])
+    record = churn.latest_details(context.db, book["other"])
+    assert (record.reason, record.churn_type, record.root_cause) == (
+        "competition",
+        "voluntary",
+        "Concorrente com app móvel",
+    )

@@ -363,7 +363,11 @@ class AccountPage(QWidget):
         except Exception as error:  # noqa: BLE001 - shown to the user, bugs logged by show_error
             self.show_error(self, error)
             return
-        self.exec_dialog(dialog)
+        if self.exec_dialog(dialog) and dialog.closed and dialog.closed.renewal.outcome == "lost":
+            # A lost renewal is a churn: ask why, and offer the post-mortem.
+            from ui.renewals.churn_dialog import ask_churn_details
+
+            ask_churn_details(self.context, self.account_id, self, self.exec_dialog, self.documents)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if not self.drop_logger.drag_enter(event):

@@ -786,6 +786,24 @@ class BookPage(QWidget):
                 effective=edit.effective,
             )
         )
+        if before.status != "churned" and edit.data.status == "churned":
+            self.ask_churn_details(account_id)
+
+    def ask_churn_details(self, account_id: int) -> bool:
+        """A churn asks why (reason, voluntary or not, root cause, save attempts) and offers the post-mortem."""
+        from ui.renewals.churn_dialog import ask_churn_details
+
+        try:
+            return ask_churn_details(
+                self.context, account_id, self, self.exec_churn_dialog, self.document_actions()
+            )
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            show_error(self, exc)
+            return False
+
+    def exec_churn_dialog(self, dialog: QDialog) -> bool:
+        """Run the churn dialog modally; tests replace this to fill it in."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
     def edit_selected(self) -> None:
         account_id = self.current_account_id()
