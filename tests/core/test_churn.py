@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from cli.main import main
 from csdesk import accounts, churn, documents, renewals, timeline
 from csdesk.accounts import AccountData
-from csdesk.cli import main
 from csdesk.errors import UserError
 
 

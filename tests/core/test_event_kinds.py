@@ -8,9 +8,9 @@ from datetime import date, datetime
 
 import pytest
 
+from cli.main import main
 from csdesk import accounts, health, timeline, vocab
 from csdesk.accounts import AccountData, ValidationError
-from csdesk.cli import main
 from tests.support.health_data import add_accounts
 
 TODAY = date(2026, 11, 25)

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from cli.main import main
 from csdesk import accounts, metrics, renewals, timeline
 from csdesk.accounts import AccountData
-from csdesk.cli import main
 from csdesk.errors import UserError
 from db.models import RevenueChange
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from cli.main import main
 from csdesk import accounts, tasks
 from csdesk.accounts import AccountData
-from csdesk.cli import main
 from db.models import Task
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from cli.main import open_db, option_day
 from csdesk import formatting, renewals, tasks, vocab
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.forms import InputError, parse_money
 from csdesk.i18n import label, tr
@@ -74,7 +74,7 @@ def run_tasks(args: argparse.Namespace) -> int:
 
 
 def run_renew(args: argparse.Namespace) -> int:
-    from csdesk.commands.update import churn_reason
+    from cli.commands.update import churn_reason
 
     mrr = None
     if args.mrr is not None:
