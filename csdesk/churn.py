@@ -77,6 +77,21 @@ def record_details(
         return row.id
 
 
+def last_day(db: Database, account_id: int, today: date | None = None) -> date:
+    """The day a post-mortem looks back from: the churn date (today for an active account)."""
+    with db.session() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            raise UserError(tr("Account {id} does not exist.", id=account_id))
+        recorded = session.scalar(
+            select(ChurnRecord.churn_date)
+            .where(ChurnRecord.account_id == account_id)
+            .order_by(ChurnRecord.churn_date.desc(), ChurnRecord.id.desc())
+            .limit(1)
+        )
+        return recorded or account.churn_date or today or clock.today()
+
+
 def _mrr_lost(session, account_id: int) -> int:
     """The MRR the last churn movement took (the ledger keeps the last MRR above zero)."""
     lost = session.scalar(

@@ -134,6 +134,12 @@ def build_document(
 ) -> Document:
     kind = _kind(kind)
     language = i18n.normalize_language(language or i18n.current_language())
+    if kind == "postmortem":
+        # A post-mortem looks at the year up to the churn, whatever the review period asked.
+        from csdesk import churn
+
+        last = churn.last_day(db, account_id, today)
+        period = context.Period(last - timedelta(days=churn.LOOKBACK_DAYS), last + timedelta(days=1))
     progress.step(0, 4, tr("Reading the account", language), force=True)
     data = context.build(db, account_id, language, period, today, show_health=show_health)
     data_period = period or context.Period.quarter_to(today or clock.today())

@@ -119,3 +119,23 @@ def test_update_command_asks_the_churn_details_and_doc_postmortem_writes_it(
     assert run(db_path, "update", "Padaria", "--churn-type", "sideways") == 2
     assert run(db_path, "doc", "postmortem", "Padaria", "--out", str(tmp_path / "x.pptx")) == 2
     assert ".docx, .pdf, .md" in capsys.readouterr().err
+
+
+def test_the_post_mortem_looks_at_the_year_before_the_churn_not_at_today(db, acme, tmp_path, monkeypatch):
+    from csdesk.documents import builder
+
+    renewals.close_renewal(db, acme, "lost", on=date(2026, 11, 20))
+    with db.session() as s, s.begin():
+        from db.models import Account
+
+        s.get(Account, acme).churn_date = date(2025, 8, 16)  # an old churn, before any record
+    seen = []
+    build = builder.context.build
+
+    def spy(db, account_id, language, period, today, **options):
+        seen.append(period)
+        return build(db, account_id, language, period, today, **options)
+
+    monkeypatch.setattr(builder.context, "build", spy)
+    builder.build_document(db, "postmortem", acme, "en", today=date(2026, 11, 25))
+    assert seen[0].end == date(2025, 8, 17) and seen[0].start == date(2024, 8, 16)  # the health chart's too
