@@ -28,8 +28,6 @@ from db.models import Account, Renewal, TimelineEvent
 
 DEFAULT_TERM_MONTHS = 12
 MAX_TERM_MONTHS = 120
-# Today lists the renewals due in this many days (and those overdue, not yet closed).
-DUE_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -256,44 +254,6 @@ def renewal_rates(db: Database, start: date, end: date, segment: str | None = No
     gross = None if total_before == 0 else total_kept / total_before
     net = None if total_before == 0 else total_after / total_before
     return RenewalRates(len(rows) + still_open, len(rows), gross, net, total_before, total_after)
-
-
-@dataclass(frozen=True)
-class DueRenewal:
-    account_id: int
-    name: str
-    renewal_date: date
-    mrr_cents: int
-    currency: str
-    health_score: float | None
-    health_band: str | None
-
-
-def due_renewals(db: Database, today: date | None = None, days: int = DUE_WINDOW_DAYS) -> list[DueRenewal]:
-    """Active accounts whose renewal is due in the next ``days`` days, or was due in the last
-    ``days`` days and is not closed yet (a closed renewal has rolled to the next term)."""
-    today = today or clock.today()
-    horizon = date.fromordinal(today.toordinal() + days)
-    overdue_from = date.fromordinal(today.toordinal() - days)
-    with db.session() as session:
-        rows = session.execute(
-            select(
-                Account.id,
-                Account.name,
-                Account.renewal_date,
-                Account.mrr_cents,
-                Account.currency,
-                Account.health_score,
-                Account.health_band,
-            )
-            .where(
-                Account.status == "active",
-                Account.renewal_date >= overdue_from,
-                Account.renewal_date <= horizon,
-            )
-            .order_by(Account.renewal_date, Account.id)
-        ).all()
-    return [DueRenewal(r[0], r[1], r[2], r[3] or 0, r[4] or "BRL", r[5], r[6]) for r in rows]
 
 
 def as_record(renewal: RenewalData) -> dict[str, Any]:
