@@ -81,9 +81,7 @@ def run_update(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         current = accounts.get_account(db, accounts.resolve_account(db, args.account).id)
-        data = accounts.AccountData(
-            **{name: getattr(current, name) for name in accounts.AccountData.__dataclass_fields__}
-        )
+        data = current.data()
         status = args.status or data.status
         churning = status == "churned" and data.status != "churned"
         told = any(v is not None for v in (args.churn_type, args.root_cause, args.save_attempts))
@@ -108,7 +106,9 @@ def run_update(args: argparse.Namespace) -> int:
             changed = replace(changed, churn_reason=reason or data.churn_reason)
         elif status == "active":
             changed = replace(changed, churn_date=None, churn_reason=None)
-        result = accounts.edit_account(db, changed, effective=on, reason_detail=detail)
+        # Changed by someone else since it was read: applied over their change unless
+        # both changed the same field (exit 2, naming it).
+        result = accounts.edit_merging(db, data, changed, current.version, effective=on, reason_detail=detail)
         if churning or (status == "churned" and told):
             # Why it churned, beside the ledger's movement (csdesk.churn): the post-mortem reads it.
             details = churn.ChurnDetails(reason, args.churn_type, args.root_cause, args.save_attempts)
