@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "cli.commands.rates",
     "cli.commands.templates",
     "cli.commands.update",
+    "cli.commands.rhythm",
 )
 
 log = logging.getLogger(__name__)

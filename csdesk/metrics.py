@@ -79,6 +79,11 @@ class PortfolioMetrics:
     base_currency: str = currency.DEFAULT_BASE
     # (currency, accounts) left out of every figure for want of an exchange rate on the period's end
     unconverted: tuple[tuple[str, int], ...] = ()
+    # Renewals due in the period (csdesk.renewals): closed and still open; rates over the closed ones.
+    renewals_due: int = 0
+    renewals_closed: int = 0
+    gross_renewal_rate: float | None = None
+    net_renewal_rate: float | None = None
 
     def bridge_steps(self) -> tuple[tuple[str, int], ...]:
         """The movements between MRR at start and at end, signed, in the bridge's order."""
@@ -150,6 +155,10 @@ class PortfolioMetrics:
             "history_complete_from": (
                 None if self.history_complete_from is None else self.history_complete_from.isoformat()
             ),
+            "renewals_due": self.renewals_due,
+            "renewals_closed": self.renewals_closed,
+            "gross_renewal_rate": rate(self.gross_renewal_rate),
+            "net_renewal_rate": rate(self.net_renewal_rate),
         }
 
 
@@ -618,7 +627,21 @@ def compute(db: Database, start: date, end: date, segment: str | None = None) ->
     """The portfolio metrics of [start, end] (inclusive), overall or for one segment."""
     book = load_book(db, segment)
     result = compute_book(book, start, end)
-    return replace(result, mrr_by_band=mrr_by_band(book, db, end))
+    return with_renewals(db, replace(result, mrr_by_band=mrr_by_band(book, db, end)), segment)
+
+
+def with_renewals(db: Database, result: PortfolioMetrics, segment: str | None = None) -> PortfolioMetrics:
+    """``result`` with the renewals due in its period and their gross and net renewal rates."""
+    from csdesk import renewals
+
+    due = renewals.renewal_rates(db, result.start, result.end, segment)
+    return replace(
+        result,
+        renewals_due=due.due,
+        renewals_closed=due.closed,
+        gross_renewal_rate=due.gross,
+        net_renewal_rate=due.net,
+    )
 
 
 def month_start(day: date) -> date:

@@ -50,6 +50,7 @@ class TaskData:
     milestone_id: int | None = None
     completed_at: datetime | None = None
     author: str | None = None  # who created it (set by the database from the writer's name)
+    playbook_id: int | None = None  # the playbook whose run made it
 
     def is_overdue(self, today: date) -> bool:
         return self.status == "open" and self.due_date is not None and self.due_date < today
@@ -171,6 +172,20 @@ def list_tasks(db: Database, account_id: int, *, include_closed: bool = True) ->
             t.id or 0,
         ),
     )
+
+
+def all_tasks(db: Database, *, open_only: bool = False, account_id: int | None = None) -> list[TaskData]:
+    """Tasks of every account (or one), in the order of :func:`list_tasks` then by account."""
+    query = select(*_SELECT)
+    if account_id is not None:
+        query = query.where(Task.account_id == account_id)
+    if open_only:
+        query = query.where(Task.status == "open")
+    query = query.order_by(
+        Task.status != "open", Task.due_date.is_(None), Task.due_date, Task.account_id, Task.id
+    )
+    with db.session() as session:
+        return [_row(r) for r in session.execute(query)]
 
 
 # ---------------------------------------------------------------------------
@@ -805,7 +820,10 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
         renewals = [
             _today_account(r)
             for r in session.execute(
-                select(*_ACCOUNT_COLUMNS).where(*renewal_cond).order_by(Account.renewal_date).limit(limit)
+                select(*_ACCOUNT_COLUMNS, Account.health_score, Account.health_band, Account.health_trend)
+                .where(*renewal_cond)
+                .order_by(Account.renewal_date)
+                .limit(limit)
             )
         ]
         totals["renewals"] = session.scalar(select(func.count()).select_from(Account).where(*renewal_cond))

@@ -43,13 +43,14 @@ from csdesk.progress import Cancelled, Progress
 from db import Database
 from db.models import Template
 
-KINDS = ("qbr", "kickoff", "success_plan", "get_well", "follow_up_email")
+KINDS = ("qbr", "kickoff", "success_plan", "get_well", "follow_up_email", "postmortem")
 KIND_LABELS = {
     "qbr": "QBR / Success review",
     "kickoff": "Kickoff",
     "success_plan": "Success plan",
     "get_well": "Get-well plan",
     "follow_up_email": "Follow-up email",
+    "postmortem": "Churn post-mortem",
 }
 BUILTIN_NAME = "CSDesk"
 

@@ -192,6 +192,65 @@ def _v2_narrower_indexes(conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX {name} ON {table} (import_run_id) WHERE import_run_id IS NOT NULL"))
 
 
+def _v2_rhythm(conn: Connection) -> None:
+    """v2: renewals with outcomes, churn records, and the playbook a task came from."""
+    from sqlalchemy import (
+        Column,
+        Date,
+        DateTime,
+        ForeignKey,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        Text,
+        func,
+        text,
+    )
+
+    # Frozen here (not read from db.models, which may change later); ``accounts`` is only
+    # named so the foreign keys resolve, and is not created.
+    meta = MetaData()
+    Table("accounts", meta, Column("id", Integer, primary_key=True))
+    renewals = Table(
+        "renewals",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("due_date", Date, index=True),
+        Column("outcome", String(10), nullable=False),
+        Column("mrr_before_cents", Integer, nullable=False),
+        Column("mrr_after_cents", Integer, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("term_months", Integer),
+        Column("closed_on", Date, nullable=False),
+        Column("next_renewal_date", Date),
+        Column("notes", Text),
+        Column("created_at", DateTime, server_default=func.current_timestamp(), nullable=False),
+    )
+    churn_records = Table(
+        "churn_records",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("churn_date", Date, nullable=False),
+        Column("reason", String(30)),
+        Column("churn_type", String(12)),
+        Column("root_cause", Text),
+        Column("save_attempts", Text),
+        Column("mrr_lost_cents", Integer, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("created_at", DateTime, server_default=func.current_timestamp(), nullable=False),
+    )
+    renewals.create(conn)
+    churn_records.create(conn)
+    conn.execute(text("ALTER TABLE tasks ADD COLUMN playbook_id INTEGER"))
+
+
 def _v2_team(conn: Connection) -> None:
     """v2: a shared book: each account's edit version, who logged each event, task and import,
     and the change counter other CSDesks poll."""
@@ -212,9 +271,10 @@ def _v2_team(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> bool:
-    """Version 2: undo that tells hand edits apart, team mode, narrower indexes, compact health history."""
+    """Version 2: undo that tells hand edits apart, team mode, the CSM's rhythm, narrower indexes, compact health history."""
     _import_changes_after(conn)
     _v2_team(conn)
+    _v2_rhythm(conn)
     _v2_narrower_indexes(conn)
     return _v2_compact_health_history(conn) > 0  # the JSON breakdowns freed most of the table
 

@@ -22,6 +22,7 @@ DOC_KINDS = {
     "success-plan": "success_plan",
     "get-well": "get_well",
     "follow-up": "follow_up_email",
+    "postmortem": "postmortem",
 }
 # What each document is meant to be: a deck, a handout, a plan to print...
 FORMATS = {
@@ -30,6 +31,7 @@ FORMATS = {
     "success_plan": ("docx", "pdf", "md"),
     "get_well": ("docx", "pdf", "md"),
     "follow_up_email": ("md", "txt"),
+    "postmortem": ("docx", "pdf", "md"),
 }
 FILE_PREFIX = {
     "qbr": "QBR",
@@ -37,6 +39,7 @@ FILE_PREFIX = {
     "success_plan": "Success plan",
     "get_well": "Get-well plan",
     "follow_up_email": "Follow-up",
+    "postmortem": "Post-mortem",
 }
 
 
@@ -131,6 +134,12 @@ def build_document(
 ) -> Document:
     kind = _kind(kind)
     language = i18n.normalize_language(language or i18n.current_language())
+    if kind == "postmortem":
+        # A post-mortem looks at the year up to the churn, whatever the review period asked.
+        from csdesk import churn
+
+        last = churn.last_day(db, account_id, today)
+        period = context.Period(last - timedelta(days=churn.LOOKBACK_DAYS), last + timedelta(days=1))
     progress.step(0, 4, tr("Reading the account", language), force=True)
     data = context.build(db, account_id, language, period, today, show_health=show_health)
     data_period = period or context.Period.quarter_to(today or clock.today())

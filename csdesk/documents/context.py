@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from csdesk import clock, i18n, plans, vocab
+from csdesk import churn, clock, i18n, plans, vocab
 from csdesk import metrics as portfolio_metrics
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -385,6 +385,7 @@ def build(
             "label": period.label(language),
         },
         "today": today,
+        "churn": churn.churn_data(db, account_id, language, today),
         "dates": _dates(today, acc["renewal_date"]),
         "language": language,
         "labels": {
@@ -547,6 +548,7 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "label": Period.quarter_to(today).label(language),
         },
         "today": today,
+        "churn": churn.sample_churn(language, today),
         "dates": _dates(today, today + timedelta(days=165)),
         "language": language,
         "labels": {},

@@ -82,6 +82,10 @@ def test_metrics_json_keys_and_values(db, db_path, capsys):
         "base_currency",
         "accounts_without_rate",
         "history_complete_from",
+        "renewals_due",
+        "renewals_closed",
+        "gross_renewal_rate",
+        "net_renewal_rate",
     ]
     assert data["base_currency"] == "BRL" and data["history_complete_from"] is None
     assert data["accounts_without_rate"] == {}

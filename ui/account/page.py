@@ -12,6 +12,7 @@ from datetime import date
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -323,6 +324,11 @@ class AccountPage(QWidget):
         for action in self.documents.actions():
             documents_menu.addAction(action)
         self.documents_button.setMenu(documents_menu)
+        self.renewal_button = QToolButton()
+        self.renewal_button.setText(tr("Record renewal…"))
+        self.renewal_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.renewal_button.clicked.connect(self.record_renewal)
+        nav.addWidget(self.renewal_button)
         nav.addWidget(self.qbr_button)
         nav.addWidget(self.documents_button)
         layout = QVBoxLayout(self)
@@ -341,6 +347,27 @@ class AccountPage(QWidget):
         context.hub.timelineChanged.connect(self._on_timeline_changed)
         context.hub.tasksChanged.connect(self._on_tasks_changed)
         context.hub.healthChanged.connect(self._on_accounts_changed)
+
+    def exec_dialog(self, dialog: QDialog) -> bool:
+        """Run a dialog modally; tests replace this to fill the dialog in."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def record_renewal(self) -> None:
+        """The renewal dialog for this account (renewed, downsell, upsell or lost)."""
+        if self.account_id is None:
+            return
+        from ui.renewals.dialog import RenewalDialog
+
+        try:
+            dialog = RenewalDialog(self.context, self.account_id, self)
+        except Exception as error:  # noqa: BLE001 - shown to the user, bugs logged by show_error
+            self.show_error(self, error)
+            return
+        if self.exec_dialog(dialog) and dialog.closed and dialog.closed.renewal.outcome == "lost":
+            # A lost renewal is a churn: ask why, and offer the post-mortem.
+            from ui.renewals.churn_dialog import ask_churn_details
+
+            ask_churn_details(self.context, self.account_id, self, self.exec_dialog, self.documents)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if not self.drop_logger.drag_enter(event):
