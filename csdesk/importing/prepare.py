@@ -16,6 +16,7 @@ from csdesk import currency
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import detect as D
+from csdesk.importing import sources
 from csdesk.importing import values as V
 from csdesk.importing.reading import Table, column_letter, long_cell_message, read_file_bytes, read_table
 from csdesk.limits import MAX_AMOUNT_CENTS, preview
@@ -99,7 +100,7 @@ class Prepared:
         head = self.table.rows[:5000]  # the first rows tell the style
         self.number_style = V.number_style(
             (row[i] for i in money for row in head),
-            comma_hint=self.table.delimiter == ";" or self.source == "rdstation",
+            comma_hint=self.table.delimiter == ";" or sources.profile(self.source).decimal_comma,
         )
 
 

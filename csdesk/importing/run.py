@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from csdesk import clock
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from csdesk.importing import sources
 from csdesk.importing.match import NewAccount
 from csdesk.importing.plan import PLANNERS
 from csdesk.importing.plan.base import Planner
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def guess_date_order(prepared: Prepared) -> str:
-    english = prepared.source in ("salesforce", "zoho") and prepared.table.delimiter != ";"
+    english = sources.profile(prepared.source).month_first and prepared.table.delimiter != ";"
     return "mdy" if english else "dmy"
 
 
