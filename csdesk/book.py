@@ -26,7 +26,7 @@ import numpy as np
 
 from csdesk import clock, vocab
 from csdesk.currency import DEFAULT_BASE, SETTING_KEYS, Rates
-from csdesk.text import digits, fold
+from csdesk.rules.names import digits, fold, fold_many, fold_value
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -116,11 +116,6 @@ _CODE_ORDERS = {
 AT_RISK_BANDS = ("yellow", "red")
 PLAN_STATUS_ORDER = ("late", "on_track", "done")  # csdesk.plans: the worst first
 
-# A str.translate table for the accented letters of Portuguese (and other
-# Latin-1 text): much faster than unicodedata per row; fold() is the fallback.
-_ACCENTS = str.maketrans(
-    {c: fold(c) for c in "áàâãäåçéèêëíìîïñóòôõöúùûüýÿÁÀÂÃÄÅÇÉÈÊËÍÌÎÏÑÓÒÔÕÖÚÙÛÜÝ" if len(fold(c)) == 1}
-)
 _CNPJ_TERM = re.compile(r"^[\d./\-]+$")
 _DOMAIN_TERM = re.compile(r"^[a-z0-9.\-]+$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -130,22 +125,6 @@ _REAL_COLUMNS = ("health_score", "health_trend", "last_nps")
 _DAY_COLUMNS = ("renewal_date", "last_touch_at")
 # The other queried columns, but the id and the money, are text.
 _TEXT_COLUMNS = tuple(c for c in QUERY_COLUMNS if c not in ("id", "mrr_cents", *_REAL_COLUMNS, *_DAY_COLUMNS))
-
-
-def _fold_one(value: object) -> str:
-    if value is None or value != value:  # None or NaN
-        return ""
-    folded = str(value).lower().translate(_ACCENTS)
-    return folded if folded.isascii() else fold(folded)
-
-
-def fast_fold(values: Sequence[Any] | np.ndarray) -> np.ndarray:
-    """Vectorised ``csdesk.text.fold``: lower case, accents removed, '' for None.
-
-    Repeated values (owners, segments) are folded once each.
-    """
-    folded = {value: _fold_one(value) for value in set(values)}
-    return _objects([folded[value] for value in values])
 
 
 def _objects(values: Sequence[Any]) -> np.ndarray:
@@ -327,7 +306,7 @@ class Book:
         """Name key, CNPJ digits, domain and folded owner of each row, one string per row.
 
         ``name_key`` is already folded by whoever wrote the account (see
-        csdesk.text.name_key), so only the few distinct owners are folded here.
+        csdesk.rules.names.name_key), so only the few distinct owners are folded here.
         """
         if self._search_keys is None:
             c = self.columns
@@ -336,9 +315,9 @@ class Book:
                     f"{n or ''}\x1f{k or ''}\x1f{d or ''}\x1f{o}"
                     for n, k, d, o in zip(
                         c["name_key"].tolist(),
-                        c["cnpj"].tolist(),
+                        [k.lower() if k else k for k in c["cnpj"].tolist()],  # alphanumeric ones too
                         c["domain"].tolist(),
-                        fast_fold(c["owner"].tolist()).tolist(),
+                        fold_many(c["owner"].tolist()),
                         strict=True,
                     )
                 ]
@@ -414,7 +393,7 @@ def _codes(values: np.ndarray, order: tuple[str, ...] | None = None) -> np.ndarr
         mapping = {key: float(i) for i, key in enumerate(order)}
     else:
         distinct = {v for v in items if v is not None}
-        folded = {v: _fold_one(v) for v in distinct}
+        folded = {v: fold_value(v) for v in distinct}
         ranks = {f: float(i) for i, f in enumerate(sorted(set(folded.values())))}
         mapping = {v: ranks[f] for v, f in folded.items()}
     return np.fromiter(map(mapping.get, items, repeat(np.nan)), dtype=float, count=len(items))

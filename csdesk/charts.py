@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from csdesk import clock, formatting, vocab
 from csdesk.i18n import label, plural, tr
+from csdesk.rules.calendar import add_months
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -139,11 +140,11 @@ def _date_axis(ax, days: Sequence[date], language: str | None) -> None:
     ticks = []
     cursor = date(first.year, first.month, 1)
     if cursor < first:
-        cursor = _add_months(cursor, 1)
+        cursor = add_months(cursor, 1)
     while cursor <= last:
         if (cursor.month - 1) % step == 0:
             ticks.append(cursor)
-        cursor = _add_months(cursor, 1)
+        cursor = add_months(cursor, 1)
     nums = [_num(d) for d in ticks]
     ax.xaxis.set_major_locator(FixedLocator(nums))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: month_label(_from_num(x), language)))
@@ -160,11 +161,6 @@ def _month_ticks(ax, xs: Sequence[int], labels: Sequence[str]) -> None:
         ha="right" if many else "center",
         rotation_mode="anchor" if many else "default",
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _num(day: date | datetime) -> float:

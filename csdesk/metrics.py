@@ -33,6 +33,7 @@ from sqlalchemy import case, func, select
 from csdesk import clock, currency
 from csdesk.ledger import ACTIVATING
 from csdesk.nps import nps_groups
+from csdesk.rules.calendar import add_months, month_start
 from db import Database
 from db.bulk import day_number, fetch_numeric
 from db.models import Account, HealthSnapshot, RevenueChange, SurveyResponse
@@ -619,15 +620,6 @@ def compute(db: Database, start: date, end: date, segment: str | None = None) ->
     book = load_book(db, segment)
     result = compute_book(book, start, end)
     return replace(result, mrr_by_band=mrr_by_band(book, db, end))
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_periods(start: date, end: date) -> list[tuple[date, date]]:

@@ -22,7 +22,7 @@ from csdesk import clock, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db import Database
 from db import search as db_search
 from db.models import Account, TimelineEvent

@@ -12,7 +12,7 @@ from csdesk.documents.model import Document
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db import Database
 
 # CLI / UI name -> template kind

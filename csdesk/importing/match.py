@@ -18,9 +18,9 @@ from sqlalchemy import JSON, Date, DateTime, func, select
 from sqlalchemy.orm import Session
 
 from csdesk.i18n import tr
-from csdesk.importing.values import fast_name_key as name_key
 from csdesk.progress import SILENT, Progress
-from csdesk.text import normalize_domain
+from csdesk.rules.cnpj import normalize_cnpj
+from csdesk.rules.names import name_key, normalize_domain
 from db.models import Account
 
 # Account columns an import reads, compares and may change.
@@ -301,9 +301,9 @@ class Book:
             found = self.by_external.get((self.source, text))
             if found is not None:
                 return found
-            digits_only = "".join(c for c in text if c.isdigit())
-            if len(digits_only) == 14 and self.by_cnpj.get(digits_only):
-                return self._one(self.by_cnpj[digits_only])
+            number = normalize_cnpj(text)
+            if len(number) == 14 and self.by_cnpj.get(number):
+                return self._one(self.by_cnpj[number])
             if "." in text and " " not in text:
                 found = self._one(self.by_domain.get(normalize_domain(text) or "", []))
                 if found is not None:

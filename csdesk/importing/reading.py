@@ -36,7 +36,7 @@ from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import sources
 from csdesk.progress import SILENT, Progress
-from csdesk.text import fold
+from csdesk.rules.names import fold
 
 MAX_HEADER_SEARCH = 20  # lines/rows scanned for the header (formatted reports have titles)
 DELIMITERS = (",", ";", "\t")

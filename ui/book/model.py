@@ -23,7 +23,7 @@ from csdesk import formatting, i18n, vocab
 from csdesk.book import Book, BookFilter
 from csdesk.i18n import label, tr
 from csdesk.nps import nps_group
-from csdesk.text import format_cnpj
+from csdesk.rules.cnpj import format_cnpj
 
 AccountIdRole = Qt.ItemDataRole.UserRole
 SortRole = Qt.ItemDataRole.UserRole + 1  # native value (numbers, ISO dates) for sorting and tests

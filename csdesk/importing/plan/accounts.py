@@ -10,8 +10,7 @@ from csdesk.i18n import tr
 from csdesk.importing.match import ACCOUNT_COLUMNS, AMBIGUOUS, Book, NewAccount, Target
 from csdesk.importing.plan.base import DIRECT_FIELDS, Planner
 from csdesk.importing.prepare import header_of
-from csdesk.importing.values import fast_name_key as name_key
-from csdesk.importing.values import name_keys
+from csdesk.rules.names import name_key, name_keys
 
 KEYS_CHUNK = 16_384
 
