@@ -10,7 +10,7 @@ import io
 from datetime import date
 from typing import TYPE_CHECKING
 
-from csdesk import formatting
+from csdesk import formatting, palette
 from csdesk.documents.model import PALETTE
 from csdesk.i18n import tr
 
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 DPI = 200
 BRAND = "#" + PALETTE["brand"]
-BAND_COLOURS = {"green": "#2E9E5B", "yellow": "#E0A526", "red": "#C8443A"}
 GREY = "#" + PALETTE["grey"]
 
 
@@ -63,9 +62,9 @@ def health_trend_figure(
     fig = _figure(width, height)
     ax = fig.add_subplot(1, 1, 1)
     _style(ax)
-    ax.axhspan(0, 60, color=BAND_COLOURS["red"], alpha=0.07, linewidth=0)
-    ax.axhspan(60, 80, color=BAND_COLOURS["yellow"], alpha=0.09, linewidth=0)
-    ax.axhspan(80, 100, color=BAND_COLOURS["green"], alpha=0.07, linewidth=0)
+    ax.axhspan(0, 60, color=palette.BAND_FILL["red"], linewidth=0)
+    ax.axhspan(60, 80, color=palette.BAND_FILL["yellow"], linewidth=0)
+    ax.axhspan(80, 100, color=palette.BAND_FILL["green"], linewidth=0)
     ax.set_ylim(0, 100)
     if history:
         xs = list(range(len(history)))
@@ -106,16 +105,7 @@ def component_figure(
     if components:
         labels = [label for label, _, _ in components][::-1]
         points = [p if p is not None else 0 for _, p, _ in components][::-1]
-        colours = [
-            "#C9CFD4"
-            if p is None
-            else BAND_COLOURS["green"]
-            if p >= 8
-            else BAND_COLOURS["yellow"]
-            if p >= 6
-            else BAND_COLOURS["red"]
-            for _, p, _ in components
-        ][::-1]
+        colours = [palette.points_colour(p) for _, p, _ in components][::-1]
         ys = range(len(labels))
         ax.barh(list(ys), points, color=colours, height=0.6)
         ax.set_yticks(list(ys))

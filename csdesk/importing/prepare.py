@@ -352,7 +352,10 @@ def _digits_only(texts: list[str]) -> list[str]:
 def _cnpj_column(texts: list[str]) -> list[Any] | None:
     """Valid CNPJs for a whole column at once (csdesk.rules.cnpj), None where the slow path decides."""
     numbers = cnpj.normalize_many(texts)
-    return [number if valid else None for number, valid in zip(numbers, cnpj.valid_many(numbers).tolist(), strict=True)]
+    return [
+        number if valid else None
+        for number, valid in zip(numbers, cnpj.valid_many(numbers).tolist(), strict=True)
+    ]
 
 
 def _cents_column(texts: list[str], style: str) -> list[Any] | None:

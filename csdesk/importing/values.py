@@ -213,6 +213,7 @@ def parse_date(raw: str, order: str = "dmy") -> date:
 
 # Words ------------------------------------------------------------------------
 
+
 def _table(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
     return {word_key(word): key for key, words in pairs.items() for word in words}
 
