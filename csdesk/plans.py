@@ -79,7 +79,7 @@ class MilestoneData:
 
 
 @dataclass(frozen=True)
-class TaskData:
+class PlanTaskData:
     title: str
     due_date: date | None = None
     owner_side: str = "ours"
@@ -97,7 +97,7 @@ class PlanData:
     outcomes: tuple[OutcomeData, ...] = ()
     criteria: tuple[CriterionData, ...] = ()
     milestones: tuple[MilestoneData, ...] = ()
-    tasks: tuple[TaskData, ...] = ()
+    tasks: tuple[PlanTaskData, ...] = ()
     id: int | None = None
 
     @property
@@ -150,7 +150,7 @@ def _plan_data(plan: SuccessPlan, tasks: list[Task]) -> PlanData:
             )
             for m in plan.milestones
         ),
-        tasks=tuple(TaskData(t.title, t.due_date, t.owner_side, t.status, t.id) for t in tasks),
+        tasks=tuple(PlanTaskData(t.title, t.due_date, t.owner_side, t.status, t.id) for t in tasks),
     )
 
 
@@ -516,7 +516,7 @@ def get_well_from_template(
         for title, side, days, quick in _GET_WELL_MILESTONES
     ]
     check_ins = tuple(
-        TaskData(tr("Weekly check-in {n}", language, n=week), start + timedelta(weeks=week))
+        PlanTaskData(tr("Weekly check-in {n}", language, n=week), start + timedelta(weeks=week))
         for week in range(1, 9)
     )
     return PlanData(

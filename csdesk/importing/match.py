@@ -1,4 +1,4 @@
-"""Matching a file's rows to the book's accounts: the book as an import sees it (:class:`Book`).
+"""Matching a file's rows to the book's accounts: the book as an import sees it (:class:`ImportBook`).
 
 Existing accounts are matched by external id of the same source, then domain or CNPJ, then
 normalised name, plus the accounts the file creates.
@@ -131,7 +131,7 @@ class _Rows(dict):
     """Accounts' rows by id; an existing account's dict is made from its stored values on first use.
 
     A re-import of a 100k-row file leaves most accounts unchanged: the planner
-    compares those on the stored values (:meth:`Book.unread`) and never needs them
+    compares those on the stored values (:meth:`ImportBook.unread`) and never needs them
     as dicts.
     """
 
@@ -153,7 +153,7 @@ class _Rows(dict):
         return row
 
 
-class Book:
+class ImportBook:
     """The accounts as the import sees them: existing rows plus the ones it creates."""
 
     def __init__(

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from csdesk import formatting, vocab
 from csdesk.i18n import label, tr
-from csdesk.markup import plain_preview
+from csdesk.note_markup import plain_preview
 from csdesk.rules.names import fold
 from csdesk.timeline import EventData, words
 from ui.timeline.icons import kind_pixmap
