@@ -67,23 +67,6 @@ _PLAN_QUERY_TEXT = (
     " LEFT JOIN milestones m ON m.plan_id = p.id WHERE p.status != 'archived'"
 )
 
-# Keys a view can sort on; each maps to a rank array computed once per load.
-SORT_KEYS = (
-    "name",
-    "segment",
-    "stage",
-    "status",
-    "mrr",
-    "arr",
-    "renewal",
-    "health",
-    "last_touch",
-    "nps",
-    "owner",
-    "cnpj",
-    "domain",
-    "plan",
-)
 STATUS_FILTERS = ("active", "churned", "all")
 NO_SCORE = "none"  # health-band filter value for accounts without a score yet
 RENEWAL_HORIZON_DAYS = 90

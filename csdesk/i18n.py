@@ -20,7 +20,6 @@ from csdesk.errors import UserError
 from csdesk.paths import cache_dir, resources_dir
 
 LANGUAGES = ("pt_BR", "en")
-DEFAULT_LANGUAGE = "pt_BR"
 
 _current = "en"
 _CATALOG_FORMAT = 2  # part of the cache key: 2 keeps both forms of a plural message

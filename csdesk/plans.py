@@ -349,12 +349,6 @@ def set_milestone(
             m.progress = max(0, min(100, int(progress)))
 
 
-def delete_plan(db: Database, plan_id: int) -> None:
-    with db.transaction() as session:
-        session.execute(delete(Task).where(Task.plan_id == plan_id))
-        session.execute(delete(SuccessPlan).where(SuccessPlan.id == plan_id))
-
-
 def plan_as_dict(plan: PlanData, today: date | None = None) -> dict[str, Any]:
     """Plain data for templates (no ORM, no methods that reach the database)."""
     today = today or clock.today()

@@ -401,14 +401,3 @@ def search(
     hits = [SearchHit(_row(row[:-1]), row[-1]) for row in rows]
     by_id = {hit.event.id: hit for hit in hits}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def event_counts(db: Database, account_id: int) -> dict[str, int]:
-    """How many events of each kind an account has."""
-    with db.session() as session:
-        rows = session.execute(
-            select(TimelineEvent.kind, func.count())
-            .where(TimelineEvent.account_id == account_id)
-            .group_by(TimelineEvent.kind)
-        )
-        return {kind: count for kind, count in rows}

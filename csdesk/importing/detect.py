@@ -131,7 +131,6 @@ FIELDS: dict[str, list[FieldSpec]] = {
         _f("arr", "ARR (divided by 12)", "money"),
     ],
 }
-FIELD_LABELS = {spec.key: spec.label for specs in FIELDS.values() for spec in specs}
 # Usage columns are stored as Measure rows with these metric keys (csdesk.vocab.MEASURES).
 USAGE_METRICS = (
     "active_users",

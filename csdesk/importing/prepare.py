@@ -16,7 +16,7 @@ from csdesk.i18n import tr
 from csdesk.importing import detect as D
 from csdesk.importing import sources
 from csdesk.importing import values as V
-from csdesk.importing.reading import Table, column_letter, long_cell_message, read_file_bytes, read_table
+from csdesk.importing.reading import Table, long_cell_message, read_file_bytes, read_table
 from csdesk.limits import MAX_AMOUNT_CENTS, preview
 from csdesk.progress import SILENT, Progress
 from csdesk.rules import cnpj
@@ -219,13 +219,6 @@ def prepare(
 
 
 _NOT_DIGITS = re.compile(r"\D+")
-
-
-class _Bad:
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
 
 
 def _parser(prepared: Prepared, index: int, type_: str, key: str):
@@ -536,10 +529,6 @@ def long_cell_errors(table: Table) -> dict[int, RowError]:
 def header_of(prepared: Prepared, key: str) -> str:
     index = prepared.field_column(key)
     return prepared.table.headers[index] if index is not None else key
-
-
-def describe_column(prepared: Prepared, index: int) -> str:
-    return f"{column_letter(index)} ({prepared.table.headers[index]})"
 
 
 def as_datetime(value: date | datetime) -> datetime:

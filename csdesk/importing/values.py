@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -21,8 +20,6 @@ from csdesk.rules.names import word_key
 # Excel's day 0 (serial dates count from 1899-12-30 because of the 1900 leap bug).
 EXCEL_EPOCH = datetime(1899, 12, 30)
 _SERIAL_RANGE = (20000, 80000)  # 1954..2119: numbers in a date column meant as dates
-
-DATE_ORDERS = ("dmy", "mdy")
 
 
 class ValueProblem(ValueError):
@@ -412,11 +409,3 @@ def contact_role_words() -> dict[str, str]:
             "user": ("usuario", "usuaria", "end user"),
         },
     )
-
-
-@dataclass(frozen=True)
-class WordChoice:
-    """Which vocabulary a text column maps to, and how to explain a miss."""
-
-    table: dict[str, str]
-    accepted: str  # shown to the user when a word is unknown

@@ -232,23 +232,6 @@ class AccountHeader(QFrame):
         self.facts["decision"].set(*_contact_text(overview.decision_maker))
 
 
-class PlaceholderTab(QWidget):
-    """A tab another part of CSDesk fills in; says where its content will come from."""
-
-    def __init__(self, message: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.account_id: int | None = None
-        text = QLabel(message)
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setStyleSheet("color: palette(mid); padding: 40px;")
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-
-    def set_account(self, account_id: int) -> None:
-        self.account_id = account_id
-
-
 def _health_tab(context: AppContext) -> QWidget:
     """The Health tab: score, why it changed, missing inputs, history and breakdown charts."""
     from ui.health.account_tab import AccountHealthTab

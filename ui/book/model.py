@@ -76,7 +76,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("domain", "Domain", visible=False, width=140),
     Column("status", "Status", visible=False, width=90),
 )
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 STATUS_LABELS = {"active": "Active", "churned": "Churned"}
 
 
