@@ -27,6 +27,7 @@ import numpy as np
 from csdesk import clock, vocab
 from csdesk.currency import DEFAULT_BASE, SETTING_KEYS, Rates
 from csdesk.rules.names import digits, fold, fold_many, fold_value
+from csdesk.rules.plans import WORST_FIRST, statuses_by_account
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -97,7 +98,7 @@ _CODE_ORDERS = {
     "health_band": vocab.HEALTH_BANDS,
 }
 AT_RISK_BANDS = ("yellow", "red")
-PLAN_STATUS_ORDER = ("late", "on_track", "done")  # csdesk.plans: the worst first
+PLAN_STATUS_ORDER = WORST_FIRST
 
 _CNPJ_TERM = re.compile(r"^[\d./\-]+$")
 _DOMAIN_TERM = re.compile(r"^[a-z0-9.\-]+$")
@@ -487,34 +488,12 @@ def load_book(db: Database, today: date | None = None) -> Book:
 
 
 def _plan_statuses(rows: Sequence[Sequence[Any]], today: date) -> dict[int, str]:
-    """Account id -> on_track | late | done, from (plan id, account id, plan status,
-    milestone status, milestone due date) rows of the live (not archived) plans.
-
-    The same rule as ``csdesk.plans.plan_status`` / ``plan_status_by_account`` (a
-    test holds them together), without their ORM import: a plan is done when
-    closed or when every milestone not cancelled is done, late when one of those
-    is overdue (or marked late), else on track; an account shows its worst plan.
-    """
-    day = today.isoformat()
-    plans: dict[int, tuple[int, str, list[tuple[str, str | None]]]] = {}
-    for plan_id, account_id, plan_state, state, due in rows:
-        entry = plans.setdefault(plan_id, (account_id, plan_state, []))
-        if state is not None and state != "cancelled":
-            entry[2].append((state, None if due is None else _day_text(due)))
-    worst = {"done": 0, "on_track": 1, "late": 2}
-    result: dict[int, str] = {}
-    for account_id, plan_state, live in plans.values():
-        if plan_state == "done" or (live and all(state == "done" for state, _ in live)):
-            value = "done"
-        elif any(
-            state != "done" and (state == "late" or (due is not None and due < day)) for state, due in live
-        ):
-            value = "late"
-        else:
-            value = "on_track"
-        if account_id not in result or worst[value] > worst[result[account_id]]:
-            result[account_id] = value
-    return result
+    """Account id -> on_track | late | done (csdesk.rules.plans), from the raw query's rows."""
+    days = [
+        (plan_id, account_id, plan_state, state, None if due is None else date.fromisoformat(_day_text(due)))
+        for plan_id, account_id, plan_state, state, due in rows
+    ]
+    return statuses_by_account(days, today)
 
 
 # Filtering, searching, sorting ------------------------------------------------
