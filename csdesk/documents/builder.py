@@ -88,7 +88,9 @@ def chart_png(
     """
     lang = data.language
     size = (6.4, 3.5)
-    if name in ("health_trend", "health_components") and db is not None and account_id is not None:
+    if name in ("health_trend", "health_components"):
+        if db is None or account_id is None:
+            return None
         from csdesk import charts as health_charts
 
         if name == "health_trend":
@@ -104,11 +106,7 @@ def chart_png(
                 replace(health_charts.breakdown_data(db, account_id, lang), name=""), lang, size=size
             )
         return health_charts.render(fig, "png", dpi=document_charts.DPI)
-    if name == "health_trend":
-        fig = document_charts.health_trend_figure(data.health_history, lang)
-    elif name == "health_components":
-        fig = document_charts.component_figure(data.components, lang)
-    elif name == "usage":
+    if name == "usage":
         labels = {m: tr(context.MEASURE_LABELS.get(m, m), lang) for m in data.usage}
         fig = document_charts.usage_figure(data.usage, labels, lang)
     else:
