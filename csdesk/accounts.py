@@ -18,7 +18,8 @@ from csdesk import clock, ledger, vocab
 from csdesk.currency import recognise as recognise_currency
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.text import digits, fold, name_key, normalize_domain, valid_cnpj
+from csdesk.rules.cnpj import normalize_cnpj, valid_cnpj
+from csdesk.rules.names import fold, name_key, normalize_domain
 from db import Database
 from db.models import Account, Contact
 
@@ -149,7 +150,7 @@ def _clean(data: AccountData) -> AccountData:
     return replace(
         data,
         name=data.name.strip(),
-        cnpj=digits(data.cnpj) or None,
+        cnpj=normalize_cnpj(data.cnpj) or None,
         domain=normalize_domain(data.domain),
         owner=(data.owner or "").strip() or None,
         currency=recognise_currency(data.currency) or (data.currency or "").strip().upper(),  # US$ -> USD

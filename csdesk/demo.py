@@ -31,7 +31,7 @@ from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.nps import nps_group
 from csdesk.progress import SILENT, Progress, write_waiting
-from csdesk.text import fold, name_key
+from csdesk.rules.names import fold, name_key
 from db import Database, search
 from db.models import (
     Account,

@@ -9,7 +9,6 @@ database (``settings`` table), so they travel with the book.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
@@ -25,7 +24,8 @@ from csdesk.errors import UserError
 from csdesk.health import qbr_meeting
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress, write_waiting
-from csdesk.text import fold
+from csdesk.rules.calendar import add_months, quarter_of
+from csdesk.rules.names import fold
 from db import Database
 from db.models import Account, Setting, Task, TimelineEvent
 
@@ -318,21 +318,6 @@ def rule_label(key: str, rule: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------------
 # Reminder rules
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def quarter_of(day: date) -> tuple[date, date, str]:
-    """First day, last day and key ('2026Q4') of the quarter holding ``day``."""
-    q = (day.month - 1) // 3
-    first = date(day.year, q * 3 + 1, 1)
-    last = add_months(first, 3) - timedelta(days=1)
-    return first, last, f"{day.year}Q{q + 1}"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from csdesk import clock, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db import Database
 from db import search as db_search
 from db.models import Account, ImportRun, TimelineEvent
@@ -451,14 +451,3 @@ def search(
     hits = [SearchHit(_row(row[:-1]), row[-1]) for row in rows]
     by_id = {hit.event.id: hit for hit in hits}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def event_counts(db: Database, account_id: int) -> dict[str, int]:
-    """How many events of each kind an account has."""
-    with db.session() as session:
-        rows = session.execute(
-            select(TimelineEvent.kind, func.count())
-            .where(TimelineEvent.account_id == account_id)
-            .group_by(TimelineEvent.kind)
-        )
-        return {kind: count for kind, count in rows}

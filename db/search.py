@@ -4,7 +4,7 @@ On SQLite an FTS5 index (``timeline_fts``, external content over
 ``timeline_events``) is maintained by triggers, so every writer (services,
 bulk imports, the demo generator) keeps it right without knowing about it.
 Its ``unicode61 remove_diacritics 2`` tokenizer folds case and accents the way
-``csdesk.text.fold`` does. Other backends get a portable fallback: a scan in
+``csdesk.rules.names.fold`` does. Other backends get a portable fallback: a scan in
 newest-first order that folds each row in Python and stops at ``limit``.
 
 Callers pass already-folded words; this module never imports the core.

@@ -18,7 +18,7 @@ from csdesk.errors import UserError
 from csdesk.forms import InputError, parse_money
 from csdesk.i18n import tr
 from csdesk.output import write_json, write_table
-from csdesk.text import fold
+from csdesk.rules.names import fold
 
 
 def add_commands(subparsers) -> None:

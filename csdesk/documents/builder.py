@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from csdesk import clock, i18n, templates, timeline
-from csdesk.documents import charts, context, markup
+from csdesk.documents import context, document_charts, template_markup
 from csdesk.documents.model import Document
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db import Database
 
 # CLI / UI name -> template kind
@@ -91,7 +91,9 @@ def chart_png(
     """
     lang = data.language
     size = (6.4, 3.5)
-    if name in ("health_trend", "health_components") and db is not None and account_id is not None:
+    if name in ("health_trend", "health_components"):
+        if db is None or account_id is None:
+            return None
         from csdesk import charts as health_charts
 
         if name == "health_trend":
@@ -106,17 +108,13 @@ def chart_png(
             fig = health_charts.component_breakdown_figure(
                 replace(health_charts.breakdown_data(db, account_id, lang), name=""), lang, size=size
             )
-        return health_charts.render(fig, "png", dpi=charts.DPI)
-    if name == "health_trend":
-        fig = charts.health_trend_figure(data.health_history, lang)
-    elif name == "health_components":
-        fig = charts.component_figure(data.components, lang)
-    elif name == "usage":
+        return health_charts.render(fig, "png", dpi=document_charts.DPI)
+    if name == "usage":
         labels = {m: tr(context.MEASURE_LABELS.get(m, m), lang) for m in data.usage}
-        fig = charts.usage_figure(data.usage, labels, lang)
+        fig = document_charts.usage_figure(data.usage, labels, lang)
     else:
         return None
-    return charts.png(fig)
+    return document_charts.png(fig)
 
 
 def build_document(
@@ -146,7 +144,7 @@ def build_document(
     template = templates.find_template(db, kind, language, template_name)
     progress.step(1, 4, tr("Filling in the template", language), force=True)
     text = templates.render(template.body, data.data, language, progress=progress)
-    doc = markup.parse(text, language)
+    doc = template_markup.parse(text, language)
     if with_charts:
         progress.step(2, 4, tr("Drawing the charts", language), force=True)
         for image in doc.images():

@@ -19,6 +19,7 @@ from csdesk import metrics as portfolio_metrics
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.nps import nps_groups
+from csdesk.rules.calendar import quarter_number
 from db import Database
 from db.models import Account, Contact, HealthSnapshot, Measure, RevenueChange, SurveyResponse, TimelineEvent
 
@@ -66,7 +67,7 @@ class Period:
 
     def label(self, language: str) -> str:
         last = self.end - timedelta(days=1)
-        quarter = (last.month - 1) // 3 + 1
+        quarter = quarter_number(last)
         return f"{last.year}-T{quarter}" if language == "pt_BR" else f"Q{quarter} {last.year}"
 
 

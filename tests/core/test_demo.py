@@ -13,7 +13,8 @@ from csdesk import vocab
 from csdesk.demo import generate, make_cnpj
 from csdesk.errors import UserError
 from csdesk.progress import Progress
-from csdesk.text import name_key, valid_cnpj
+from csdesk.rules.cnpj import valid_cnpj
+from csdesk.rules.names import name_key
 from db import open_database
 from db.models import Account, Contact, Measure, RevenueChange, SurveyResponse, Task, TimelineEvent
 

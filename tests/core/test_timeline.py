@@ -126,7 +126,7 @@ def test_search_index_follows_edits_and_deletes(db, acme):
 
 
 def test_portable_fallback_gives_the_same_answers(db, acme):
-    from csdesk.text import fold
+    from csdesk.rules.names import fold
 
     timeline.add_event(
         db,

@@ -244,7 +244,7 @@ def test_unchanged_accounts_recognised_on_stored_values_as_the_full_comparison_w
     outcomes = []
     for name in ("quick", "full"):
         if name == "full":
-            monkeypatch.setattr(match.Book, "unread", lambda self, target: None)
+            monkeypatch.setattr(match.ImportBook, "unread", lambda self, target: None)
         db = open_database(tmp_path / f"{name}.sqlite")
         try:
             importing.run_import(db, importing.prepare(source), as_of=date(2026, 1, 1))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import clock, formatting, vocab
+from csdesk import clock, formatting, palette, vocab
 from csdesk.accounts import ContactData
 from csdesk.i18n import label, plural, tr
 from csdesk.overview import AccountOverview, account_overview
@@ -35,8 +35,6 @@ from ui.errors import show_error
 from ui.tasks.tab import TasksTab
 from ui.timeline.tab import TimelineTab
 from ui.workers import run_in_background
-
-BAND_COLORS = {"green": "#16a34a", "yellow": "#ca8a04", "red": "#dc2626"}
 
 
 class Sparkline(QWidget):
@@ -195,7 +193,7 @@ class AccountHeader(QFrame):
                 text += f" {arrow}{formatting.number(abs(a.health_trend))}"
             self.badge.setText(text)
             self.badge.setStyleSheet(
-                f"background: {BAND_COLORS.get(band, '#64748b')}; color: white; border-radius: 9px;"
+                f"background: {palette.BAND_TEXT.get(band, palette.NO_BAND_TEXT)}; color: white; border-radius: 9px;"
                 "padding: 2px 10px; font-weight: bold;"
             )
         else:
@@ -206,7 +204,7 @@ class AccountHeader(QFrame):
                 "color: palette(mid); border: 1px solid palette(mid); border-radius: 9px; padding: 2px 10px;"
             )
         self.sparkline.set_points(
-            [s for _d, s in overview.health_history], BAND_COLORS.get(a.health_band or "")
+            [s for _d, s in overview.health_history], palette.BAND.get(a.health_band or "")
         )
 
         self.facts["stage"].set(label(vocab.STAGE_LABELS, a.stage))
@@ -233,23 +231,6 @@ class AccountHeader(QFrame):
         self.facts["owner"].set(a.owner)
         self.facts["champion"].set(*_contact_text(overview.champion))
         self.facts["decision"].set(*_contact_text(overview.decision_maker))
-
-
-class PlaceholderTab(QWidget):
-    """A tab another part of CSDesk fills in; says where its content will come from."""
-
-    def __init__(self, message: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.account_id: int | None = None
-        text = QLabel(message)
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setStyleSheet("color: palette(mid); padding: 40px;")
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-
-    def set_account(self, account_id: int) -> None:
-        self.account_id = account_id
 
 
 def _health_tab(context: AppContext) -> QWidget:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from csdesk import clock, currency, formatting, health, metrics, vocab
 from csdesk.i18n import current_language, label, tr
 from csdesk.periods import PRESETS, preset_period
+from csdesk.rules.calendar import add_months, month_start
 from ui.book.widgets import KpiCard
 from ui.context import AppContext
 from ui.errors import show_error
@@ -57,7 +58,7 @@ def load_portfolio(db, start: date, end: date, segment: str | None) -> Portfolio
 
     book = metrics.load_book(db, segment)
     # Monthly charts show at least the twelve months up to the end of the period.
-    month_from = min(start, metrics.add_months(metrics.month_start(end), -11))
+    month_from = min(start, add_months(month_start(end), -11))
     # The period and its months in one pass over the book.
     m, *months = metrics.compute_periods(book, [(start, end), *metrics.month_periods(month_from, end)])
     m = metrics.with_renewals(db, replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end)), segment)

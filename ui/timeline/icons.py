@@ -14,10 +14,6 @@ KIND_STYLE: dict[str, tuple[str, str]] = vocab.EVENT_KIND_STYLE
 DEFAULT_STYLE = ("#64748b", "•")
 
 
-def kind_color(kind: str) -> QColor:
-    return QColor(KIND_STYLE.get(kind, DEFAULT_STYLE)[0])
-
-
 @cache
 def kind_pixmap(kind: str, size: int = 28, ratio: float = 1.0) -> QPixmap:
     color, symbol = KIND_STYLE.get(kind, DEFAULT_STYLE)

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from csdesk import formatting, timeline, vocab
 from csdesk.i18n import label, tr
-from csdesk.markup import plain_preview
-from csdesk.text import fold
+from csdesk.note_markup import plain_preview
+from csdesk.rules.names import fold
 from csdesk.timeline import EventData, words
 from ui.timeline.icons import kind_pixmap
 

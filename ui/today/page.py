@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import clock, formatting, tasks, vocab
 from csdesk.i18n import label, plural, tr
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline import undo
