@@ -32,7 +32,7 @@ from csdesk.i18n import tr
 from csdesk.nps import nps_group
 from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold, name_key
-from db import Database, search
+from db import Database, bulk, search
 from db.models import (
     Account,
     Contact,
@@ -1354,6 +1354,7 @@ def generate(
             mrr_total += sum(a["mrr_cents"] for a in rows.accounts)
             done += len(rows.accounts)
             progress.step(done, accounts, tr("Creating demo accounts…"))
+        bulk.continue_ids(conn)  # the generator chose the accounts' and contacts' ids
     return DemoSummary(
         accounts=counts["accounts"],
         contacts=counts["contacts"],

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from csdesk import clock, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from db import Database
+from db import Database, bulk
 from db.models import Account, DesiredOutcome, Milestone, SuccessCriterion, SuccessPlan, Task
 
 PlanStatus = Literal["on_track", "late", "done"]
@@ -767,4 +767,5 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
         ):
             if rows:
                 session.execute(insert(model), rows)
+        bulk.continue_ids(session.connection())  # the plans' ids were chosen above
     return len(plan_rows)

@@ -172,15 +172,65 @@ def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
 
     # URL.create takes the path as it is: a URL string would be parsed (``?`` starts
     # a query, ``%41`` is decoded), and the driver gets the file name unchanged.
-    engine = create_engine(
-        url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path))
-    )
+    try:
+        engine = create_engine(
+            url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path))
+        )
+    except ImportError as exc:  # the URL's driver is not installed (or not in this build)
+        raise DatabaseError(
+            f"{hide_password(url or '')}: needs the database driver {exc.name or exc}, which this "
+            "CSDesk lacks. For PostgreSQL install it with: pip install 'csdesk[postgres]'."
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
-    # Another engine (PostgreSQL: an advisory lock, pg_try_advisory_xact_lock in the same
-    # loop) takes its write lock in its own "begin" listener, reading the same options.
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _begin_postgresql)
     return engine
+
+
+def hide_password(url: str) -> str:
+    """A URL as it may be shown or logged: its password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "the database"
+
+
+def shown_location(path_or_url: str) -> str:
+    """A database as messages and logs name it: a file path as it is, a URL without its password."""
+    return hide_password(path_or_url) if is_url(path_or_url) else path_or_url
+
+
+# The write lock on PostgreSQL: a transaction-scoped advisory lock, one per schema (a team
+# may keep several books in one database), released by the commit or rollback.
+_PG_WRITE_LOCK = 0x637364  # "csd"
+_PG_TRY_LOCK = f"SELECT pg_try_advisory_xact_lock({_PG_WRITE_LOCK}, hashtext(current_schema()))"
+
+
+def _begin_postgresql(conn) -> None:
+    """A write transaction first takes the book's advisory lock, waiting as SQLite's does.
+
+    Readers take nothing: PostgreSQL's snapshots give them the last commit. The
+    lock is tried in slices so the wait reports (``waiting``) and can be cancelled.
+    """
+    options = conn.get_execution_options()
+    if not options.get("csdesk_write", False):
+        return
+    waiting = options.get("csdesk_waiting")
+    started = time.monotonic()
+    while not conn.exec_driver_sql(_PG_TRY_LOCK).scalar():
+        if waiting is not None:
+            waiting()
+        elif time.monotonic() - started >= WRITE_WAIT_SECONDS:
+            raise DatabaseError(
+                f"{hide_password(str(conn.engine.url))}: another program has been writing to it for "
+                f"{round(WRITE_WAIT_SECONDS)} s. Try again when it has finished; nothing was changed."
+            )
+        time.sleep(WRITE_WAIT_SLICE_MS / 1000)
 
 
 def _begin_sqlite(conn) -> None:
@@ -429,12 +479,11 @@ def _open_with_sqlalchemy(
     url: str | None, sqlite_path: Path | None, progress: Callable[[int, int], None] | None = None
 ) -> Database:
     """Create, upgrade or install what a database lacks (this needs SQLAlchemy)."""
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
     from db import schema, search
 
-    location = str(sqlite_path) if sqlite_path else make_url(url).render_as_string(hide_password=True)
+    location = str(sqlite_path) if sqlite_path else hide_password(url)
     engine = _create_engine(url, sqlite_path)
     try:
         schema.upgrade(engine, location, progress)

@@ -4,8 +4,18 @@ On SQLite an FTS5 index (``timeline_fts``, external content over
 ``timeline_events``) is maintained by triggers, so every writer (services,
 bulk imports, the demo generator) keeps it right without knowing about it.
 Its ``unicode61 remove_diacritics 2`` tokenizer folds case and accents the way
-``csdesk.text.fold`` does. Other backends get a portable fallback: a scan in
-newest-first order that folds each row in Python and stops at ``limit``.
+``csdesk.text.fold`` does.
+
+On PostgreSQL a GIN index over ``csdesk_search_vector(title, body)``: the
+words of the text as a ``tsvector``, folded and split exactly as FTS5's
+tokenizer does (case and accents folded by ``translate()``, split at every
+character that is not a letter, digit or mark), so both engines find the same
+events. It needs no extension (``unaccent`` is not creatable by every role, and
+its rules differ from FTS5's); the index is kept by PostgreSQL itself.
+
+Other backends (or a role that may not create the function) get a portable
+fallback: a scan in newest-first order that folds each row in Python and
+stops at ``limit``.
 
 Callers pass already-folded words; this module never imports the core.
 """
@@ -74,6 +84,9 @@ def install(engine: Engine) -> None:
 
     An index created on a database that already has events is filled from them.
     """
+    if engine.dialect.name == "postgresql":
+        _install_postgresql(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
     with engine.begin() as conn:
@@ -86,6 +99,104 @@ def install(engine: Engine) -> None:
             conn.exec_driver_sql(statement)
         if not existed:
             conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+PG_FUNCTION = "csdesk_search_vector"
+PG_INDEX = "ix_timeline_events_search"
+
+
+def _pg_fold_tables() -> tuple[str, str, str]:
+    """``translate()``'s from/to strings (case and accents folded, combining marks dropped)
+    and the regular-expression class of separators, derived from Unicode as FTS5's
+    ``unicode61 remove_diacritics 2`` tokenizer folds and splits (ASCII is lowered by ``lower()``)."""
+    import unicodedata
+
+    sources, targets, marks = [], [], []
+    for cp in range(0x80, 0x2000):
+        char = chr(cp)
+        if unicodedata.combining(char):
+            marks.append(char)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)).lower()
+        if len(base) == 1 and base != char:
+            sources.append(char)
+            targets.append(base)
+    separators = [
+        cp
+        for cp in range(0x80, 0x10000)
+        if not 0xD800 <= cp < 0xE000
+        and unicodedata.category(chr(cp))[0] not in "LNM"
+        and unicodedata.category(chr(cp)) != "Co"
+    ]
+    ranges, start, previous = [], separators[0], separators[0]
+    for cp in [*separators[1:], -1]:
+        if cp != previous + 1:
+            ranges.append(chr(start) if start == previous else f"{chr(start)}-{chr(previous)}")
+            start = cp
+        previous = cp
+    # Inside [...]: ASCII other than letters and digits, then the Unicode separators.
+    ascii_separators = r"\x01-/:-@\[-`{-\x7f"
+    return "".join(sources + marks), "".join(targets), "[" + ascii_separators + "".join(ranges) + "]+"
+
+
+def _pg_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _pg_ddl() -> tuple[str, str]:
+    sources, targets, separators = _pg_fold_tables()
+    folded = f"translate(lower(coalesce(title, '') || ' ' || coalesce(body, '')), {_pg_literal(sources)}, {_pg_literal(targets)})"
+    function = (
+        f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}(title text, body text) RETURNS tsvector "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ "
+        "SELECT coalesce(array_to_tsvector(array_agg(word)), ''::tsvector) "
+        f"FROM regexp_split_to_table({folded}, {_pg_literal(separators)}) AS word "
+        # tsvector lexemes stop at 2 KB (a base64 blob in an e-mail body is not a word anyway)
+        "WHERE word <> '' AND octet_length(word) < 2000 $fn$"
+    )
+    index = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON timeline_events USING gin ({PG_FUNCTION}(title, body))"
+    return function, index
+
+
+def _pg_indexed(conn: Connection) -> bool:
+    return (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = %(name)s",
+            {"name": PG_INDEX},
+        ).first()
+        is not None
+    )
+
+
+def _install_postgresql(engine: Engine) -> None:
+    import logging
+
+    from sqlalchemy.exc import DBAPIError
+
+    with engine.begin() as conn:
+        if _pg_indexed(conn):
+            return
+        try:
+            with conn.begin_nested():
+                for statement in _pg_ddl():
+                    conn.exec_driver_sql(statement)
+        except DBAPIError as exc:  # e.g. a role that may not create functions: search still works
+            logging.getLogger(__name__).warning(
+                "full-text index not created (%s); searching without it", exc.orig or exc
+            )
+
+
+def has_index(conn: Connection) -> bool:
+    """True when searching uses an index (FTS5 on SQLite, GIN on PostgreSQL), not a scan."""
+    if conn.dialect.name == "postgresql":
+        return _pg_indexed(conn)
+    return (
+        has_fts(conn)
+        and conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (FTS_TABLE,)
+        ).first()
+        is not None
+    )
 
 
 FILL_CHUNK = 10_000
@@ -170,12 +281,9 @@ def search_event_ids(
     words = [w for w in words if w]
     if not words:
         return []
-    if (
-        has_fts(conn)
-        and conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (FTS_TABLE,)
-        ).first()
-    ):
+    if conn.dialect.name == "postgresql" and _pg_indexed(conn):
+        return _search_postgresql(conn, words, account_id, limit, where)
+    if conn.dialect.name == "sqlite" and has_index(conn):
         return _search_fts(conn, words, account_id, limit, where)
     return search_event_ids_portable(conn, words, account_id=account_id, limit=limit, fold=fold, where=where)
 
@@ -234,6 +342,28 @@ def _search_fts(
             f"SELECT e.id FROM {FTS_TABLE} f JOIN timeline_events e ON e.id = f.rowid "
             f"WHERE {FTS_TABLE} MATCH :q {conditions} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
         )
+    return [row[0] for row in conn.execute(sql.bindparams(*binds), params)]
+
+
+def _tsquery(words: Sequence[str]) -> str:
+    # Lexemes quoted as they are (already folded), each a prefix: 'acao':* & 'erp':*
+    return " & ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in words)
+
+
+def _search_postgresql(
+    conn: Connection, words: Sequence[str], account_id: int | None, limit: int, where: EventFilter = NO_FILTER
+) -> list[int]:
+    from sqlalchemy import text
+
+    params: dict[str, object] = {"q": _tsquery(words), "limit": limit}
+    conditions, binds = _filter_sql(where, params)
+    if account_id is not None:
+        conditions += " AND e.account_id = :account"
+        params["account"] = account_id
+    sql = text(
+        f"SELECT e.id FROM timeline_events e WHERE {PG_FUNCTION}(e.title, e.body) @@ CAST(:q AS tsquery) "
+        f"{conditions} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
+    )
     return [row[0] for row in conn.execute(sql.bindparams(*binds), params)]
 
 
