@@ -1234,7 +1234,7 @@ def history(
             q = q.where(HealthSnapshot.as_of >= start)
         if end:
             q = q.where(HealthSnapshot.as_of <= end)
-        return [_snapshot(r) for r in session.scalars(q.order_by(HealthSnapshot.as_of))]
+        return [_snapshot(r) for r in session.scalars(q.order_by(HealthSnapshot.as_of, HealthSnapshot.id))]
 
 
 def score_series(db: Database, account_id: int) -> tuple[list[date], list[float], list[str]]:
@@ -1345,7 +1345,9 @@ def explain(db: Database, account_id: int, as_of: date | None = None, compare_da
         q = select(HealthSnapshot).where(HealthSnapshot.account_id == account_id)
         if as_of:
             q = q.where(HealthSnapshot.as_of <= as_of)
-        current_row = session.scalars(q.order_by(HealthSnapshot.as_of.desc()).limit(1)).first()
+        current_row = session.scalars(
+            q.order_by(HealthSnapshot.as_of.desc(), HealthSnapshot.id.desc()).limit(1)
+        ).first()
         segment, score_now_stored = session.execute(
             select(Account.segment, Account.health_score).where(Account.id == account_id)
         ).one_or_none() or (None, None)
@@ -1510,7 +1512,7 @@ def average_series(
             q = q.where(HealthSnapshot.as_of <= end)
         if segment:
             q = q.where(HealthSnapshot.account_id.in_(select(Account.id).where(Account.segment == segment)))
-        rows = session.execute(q.order_by(HealthSnapshot.as_of)).all()
+        rows = session.execute(q.order_by(HealthSnapshot.as_of, HealthSnapshot.id)).all()
     # The weekly grid (Mondays) plus the very last day: the comparison days (7 and 30 days
     # before a recompute) hold only the accounts recomputed that day.
     last = rows[-1][0] if rows else None
