@@ -412,12 +412,14 @@ def _is_current_book(connection: sqlite3.Connection, names: set[str]) -> bool:
     It takes no write lock: a book another program is writing to opens (and
     reads) at once; writers wait for their turn when they begin.
     """
-    from db import schema, search
+    from db import migrations, schema, search
 
-    if "schema_info" not in names or not search.installed_in(names):
+    if "schema_info" not in names or not search.installed_in(names) or migrations.TABLE not in names:
         return False
     row = connection.execute("SELECT version FROM schema_info").fetchone()
     if row is None or row[0] != schema.CURRENT_VERSION:
+        return False
+    if connection.execute(f"SELECT version_num FROM {migrations.TABLE}").fetchall() != [(migrations.HEAD,)]:
         return False
     return connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
 

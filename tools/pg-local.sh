@@ -8,7 +8,7 @@
 # It listens on 127.0.0.1 only (and a socket in its own folder), on PG_LOCAL_PORT
 # (default 54329), with its data in PG_LOCAL_DIR (default /tmp/csdesk-pg-PORT): it
 # never touches a server that is already there. It creates the role `csdesk`
-# (password `csdesk`, allowed to create databases: the tests make one per run) and
+# (password `csdesk`; each test makes a schema of its own in its database) and
 # the database `csdesk`, with the extensions unaccent and pg_trgm, as the README's
 # set-up for a shared book does.
 set -eu
