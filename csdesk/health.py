@@ -1512,7 +1512,7 @@ def average_series(
             q = q.where(HealthSnapshot.as_of <= end)
         if segment:
             q = q.where(HealthSnapshot.account_id.in_(select(Account.id).where(Account.segment == segment)))
-        rows = session.execute(q.order_by(HealthSnapshot.as_of, HealthSnapshot.id)).all()
+        rows = session.execute(q.order_by(HealthSnapshot.as_of)).all()
     # The weekly grid (Mondays) plus the very last day: the comparison days (7 and 30 days
     # before a recompute) hold only the accounts recomputed that day.
     last = rows[-1][0] if rows else None

@@ -211,6 +211,10 @@ _PG_WRITE_LOCK = 0x637364  # "csd"
 _PG_TRY_LOCK = f"SELECT pg_try_advisory_xact_lock({_PG_WRITE_LOCK}, hashtext(current_schema()))"
 
 
+def _pg_try_write_lock(conn) -> bool:
+    return bool(conn.exec_driver_sql(_PG_TRY_LOCK).scalar())
+
+
 def _begin_postgresql(conn) -> None:
     """A write transaction first takes the book's advisory lock, waiting as SQLite's does.
 
@@ -222,7 +226,7 @@ def _begin_postgresql(conn) -> None:
         return
     waiting = options.get("csdesk_waiting")
     started = time.monotonic()
-    while not conn.exec_driver_sql(_PG_TRY_LOCK).scalar():
+    while not _pg_try_write_lock(conn):
         if waiting is not None:
             waiting()
         elif time.monotonic() - started >= WRITE_WAIT_SECONDS:
@@ -489,7 +493,7 @@ def _open_with_sqlalchemy(
     engine = _create_engine(url, sqlite_path)
     try:
         schema.upgrade(engine, location, progress)
-        search.install(writing(engine))
+        search.install(engine)
     except schema.SchemaError as exc:
         engine.dispose()
         raise DatabaseError(str(exc)) from exc

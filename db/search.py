@@ -80,7 +80,7 @@ def _probe_fts5(conn: Connection) -> bool:
 
 
 def install(engine: Engine) -> None:
-    """Create the search index and its triggers if missing (idempotent).
+    """Create the search index and its triggers if missing (idempotent), under the write lock.
 
     An index created on a database that already has events is filled from them.
     """
@@ -89,7 +89,9 @@ def install(engine: Engine) -> None:
         return
     if engine.dialect.name != "sqlite":
         return
-    with engine.begin() as conn:
+    from db.engine import writing
+
+    with writing(engine).begin() as conn:
         if not has_fts(conn):
             return
         existed = conn.exec_driver_sql(
@@ -173,9 +175,14 @@ def _install_postgresql(engine: Engine) -> None:
 
     from sqlalchemy.exc import DBAPIError
 
-    with engine.begin() as conn:
+    from db.engine import writing
+
+    with engine.connect() as conn:
         if _pg_indexed(conn):
-            return
+            return  # the usual case: no need to wait for the write lock
+    with writing(engine).begin() as conn:
+        if _pg_indexed(conn):
+            return  # created by another CSDesk while this one waited
         try:
             with conn.begin_nested():
                 for statement in _pg_ddl():

@@ -59,6 +59,8 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="needs a PostgreSQL server: make test-postgres"))
         return
     for item in items:
+        if item.get_closest_marker("benchmark"):
+            continue  # make bench: each benchmark chooses its engines
         marker = item.get_closest_marker("sqlite_file")
         if marker is not None:
             reason = marker.args[0] if marker.args else "needs a SQLite file"
@@ -67,20 +69,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="uses no test database (runs in make test)"))
 
 
+def pytest_sessionfinish(session, exitstatus):
+    servers.drop_schemas()
+
+
 @pytest.fixture
 def new_database(tmp_path):
     """Makes fresh, empty databases of the run's engine: a file path or a server URL each."""
-    made: list[str] = []
 
     def make(name: str = "book") -> str | Path:
         if servers.URL is None:
             return tmp_path / f"{name}.sqlite"
-        made.append(servers.create_schema())
-        return servers.schema_url(made[-1])
+        return servers.schema_url(servers.create_schema())
 
     yield make
-    for schema in made:
-        servers.drop_schema(schema)
+    # The schemas are dropped when the run ends (servers.drop_schemas): a test's background
+    # worker may still be reading from its book while the next test starts.
 
 
 @pytest.fixture

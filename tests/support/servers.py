@@ -9,6 +9,7 @@ URL: str | None = None
 USES_DATABASE = frozenset({"db_path", "db", "new_database", "context"})
 
 _admin = None
+_created: list[str] = []
 
 
 def configure(url: str | None) -> None:
@@ -29,6 +30,7 @@ def create_schema() -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
     with _engine().connect() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+    _created.append(name)
     return name
 
 
@@ -40,13 +42,51 @@ def schema_url(schema: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def drop_schema(schema: str) -> None:
-    """Best effort: a connection a test left open may hold a lock; the schema then stays."""
+def drop_schemas() -> None:
+    """Drop the run's schemas. Best effort: a connection left open may hold a lock; its schema stays."""
+    if _admin is None:
+        return
     from sqlalchemy.exc import DBAPIError
 
-    try:
-        with _engine().connect() as conn:
-            conn.exec_driver_sql("SET lock_timeout = '3s'")
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    except DBAPIError:
-        pass
+    with _admin.connect() as conn:
+        conn.exec_driver_sql("SET lock_timeout = '2s'")
+        for schema in _created:
+            try:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            except DBAPIError:
+                pass
+    _created.clear()
+    _admin.dispose()
+
+
+class WriteLockHolder:
+    """Another program's write transaction on a book, held until released: the book's write
+    lock of its engine (SQLite: BEGIN IMMEDIATE on the file; PostgreSQL: its advisory lock)."""
+
+    def __init__(self, location):
+        from pathlib import Path
+
+        from db.engine import _create_engine, is_url, writing
+
+        where = str(location)
+        self.engine = _create_engine(where, None) if is_url(where) else _create_engine(None, Path(where))
+        self.connection = writing(self.engine).connect()
+        self.transaction = self.connection.begin()
+
+    @property
+    def held(self) -> bool:
+        return self.transaction.is_active
+
+    def execute(self, sql: str, params: dict | None = None) -> None:
+        from sqlalchemy import text
+
+        self.connection.execute(text(sql), params or {})
+
+    def release(self, commit: bool = False) -> None:
+        if self.held:
+            (self.transaction.commit if commit else self.transaction.rollback)()
+
+    def close(self) -> None:
+        self.release()
+        self.connection.close()
+        self.engine.dispose()
