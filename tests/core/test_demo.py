@@ -233,6 +233,7 @@ def test_progress_is_reported_and_cancelling_rolls_everything_back(db):
         assert s.scalar(select(func.count()).select_from(TimelineEvent)) == 0
 
 
+@pytest.mark.sqlite_file("the demo book is built in a scratch file beside a SQLite book")
 def test_a_demo_cancelled_after_its_accounts_were_written_leaves_the_book_empty(db, db_path):
     """The accounts are committed before the health history is computed, but not into the book."""
     from csdesk.demo import create_book

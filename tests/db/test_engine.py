@@ -8,6 +8,9 @@ from db.engine import verify_integrity
 from db.schema import CURRENT_VERSION
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_new_database_is_created_at_current_version_with_wal_and_foreign_keys(db_path):
     db = open_database(db_path)
     with db.engine.connect() as conn:
@@ -56,6 +59,9 @@ def test_foreign_sqlite_database_is_refused(tmp_path):
         open_database(path)
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_newer_schema_is_refused_and_left_untouched(db_path):
     open_database(db_path).dispose()
     conn = sqlite3.connect(db_path)
@@ -68,6 +74,9 @@ def test_newer_schema_is_refused_and_left_untouched(db_path):
     assert db_path.read_bytes() == before
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_read_only_file_is_refused(db_path):
     open_database(db_path).dispose()
     db_path.chmod(0o444)
@@ -104,6 +113,9 @@ def test_verify_integrity_finds_damage_in_data_pages_of_big_files(tmp_path, monk
     assert path.read_bytes() == before
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_write_transactions_take_the_write_lock_at_their_first_statement(db_path):
     """A read-then-write transaction cannot be overtaken by another writer (SQLite's
     'database is locked' at the first write, which no busy timeout waits for)."""
@@ -126,6 +138,9 @@ def test_write_transactions_take_the_write_lock_at_their_first_statement(db_path
         db.dispose()
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_an_up_to_date_book_opens_and_reads_without_sqlalchemy(db_path):
     """Start-up reads the book before SQLAlchemy is loaded; the ORM still works after."""
     import subprocess

@@ -51,13 +51,26 @@ def steps(location, capsys, tmp_path: Path) -> dict[str, object]:
     seen: dict[str, object] = {}
     run(location, capsys, "demo", "--accounts", "60", "--seed", "3")
     for name in ORDER:
-        out = run(location, capsys, "import", str(SAMPLES / name), "--as-of", AS_OF, "--yes", "--format", "json")
+        out = run(
+            location, capsys, "import", str(SAMPLES / name), "--as-of", AS_OF, "--yes", "--format", "json"
+        )
         report = json.loads(out)
         seen[f"import {name}"] = {k: report[k] for k in ("created", "updated", "unchanged", "rejected")}
     runs = json.loads(run(location, capsys, "imports", "--format", "json"))
     last = max(r["id"] for r in runs)
     run(location, capsys, "import", "--undo", str(last))
-    run(location, capsys, "log", "1", "--kind", "note", "--title", "Reunião de alinhamento: integração ERP")
+    run(
+        location,
+        capsys,
+        "log",
+        "1",
+        "--kind",
+        "note",
+        "--title",
+        "Reunião de alinhamento: integração ERP",
+        "--date",
+        "2026-11-20T09:30",
+    )
     for words in (["integracao"], ["INTEGRAÇÃO", "erp"], ["reuniao"], ["nps"]):
         hits = json.loads(run(location, capsys, "search", *words, "--format", "json"))
         seen[f"search {words}"] = [(h["account"], h["title"]) for h in hits]
@@ -115,7 +128,18 @@ def test_clients_opening_a_new_shared_book_at_once_create_its_schema_once(db_pat
     pid = holder.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     clients = [
         subprocess.Popen(
-            [sys.executable, "-m", "csdesk", "--lang", "en", "--db", str(db_path), "accounts", "--format", "json"],
+            [
+                sys.executable,
+                "-m",
+                "csdesk",
+                "--lang",
+                "en",
+                "--db",
+                str(db_path),
+                "accounts",
+                "--format",
+                "json",
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

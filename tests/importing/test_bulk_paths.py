@@ -12,6 +12,10 @@ from csdesk.progress import Progress
 from db import bulk, search
 from tests.importing.test_undo_and_safety import snapshot
 
+pytestmark = pytest.mark.sqlite_file(
+    "the SQLite bulk-write paths (driver executemany, dropped indexes, WAL checkpoint)"
+)
+
 
 def indexes(db) -> list[tuple[str, str]]:
     with db.engine.connect() as conn:
