@@ -7,7 +7,6 @@ These run in ``make test-postgres`` (a server URL in CSDESK_TEST_DB); ``make tes
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from sqlalchemy import text
 from csdesk.cli import main
 from db import open_database
 from db.engine import _create_engine, writing
+from tests.support import servers
 
 pytestmark = pytest.mark.postgresql
 
@@ -101,7 +101,7 @@ def test_a_shared_book_gives_what_a_file_gives(new_database, tmp_path, capsys):
 
 def _waiting_for_the_lock(holder_pid: int) -> int:
     """How many other connections are trying the write lock (pg_stat_activity)."""
-    engine = _create_engine(os.environ.get("CSDESK_TEST_DB") or _url(), None)
+    engine = _create_engine(servers.URL, None)
     try:
         with engine.connect() as conn:
             return conn.execute(
@@ -113,12 +113,6 @@ def _waiting_for_the_lock(holder_pid: int) -> int:
             ).scalar()
     finally:
         engine.dispose()
-
-
-def _url() -> str:
-    from tests.support import servers
-
-    return servers.URL
 
 
 def test_clients_opening_a_new_shared_book_at_once_create_its_schema_once(db_path):
