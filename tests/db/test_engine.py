@@ -1,4 +1,5 @@
 import sqlite3
+import sys
 
 import pytest
 from sqlalchemy import text
@@ -226,3 +227,16 @@ def test_a_sqlalchemy_url_is_still_a_url(tmp_path):
     finally:
         db.dispose()
     assert path.is_file()
+
+
+def test_a_server_url_without_its_driver_says_what_to_install_and_hides_the_password(monkeypatch, capsys):
+    from csdesk.cli import main
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if psycopg were not installed
+    url = "postgresql+psycopg://team:s3cret@127.0.0.1:1/csdesk"
+    with pytest.raises(DatabaseError) as info:
+        open_database(url)
+    assert "pip install 'csdesk[postgres]'" in str(info.value) and "s3cret" not in str(info.value)
+    assert main(["--db", url, "accounts"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "team:***@127.0.0.1" in err and "s3cret" not in err
