@@ -28,7 +28,9 @@ test: $(STAMP)
 # one on 127.0.0.1, installing the Debian package as root if needed). CSDESK_TEST_DB=URL uses yours.
 test-postgres: $(STAMP)
 	@$(SYSLIBS) offscreen
-	QT_QPA_PLATFORM=offscreen CSDESK_TEST_DB="$${CSDESK_TEST_DB:-$$(sh tools/pg-local.sh start)}" $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen CSDESK_TEST_DB="$${CSDESK_TEST_DB:-$$(sh tools/pg-local.sh start)}" \
+	CSDESK_TEST_POSTGRES_URL="$${CSDESK_TEST_POSTGRES_URL:-$$(sh tools/pg-local.sh admin-url)}" \
+	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	@$(SYSLIBS) offscreen
@@ -43,7 +45,7 @@ dist: $(STAMP)
 	QT_QPA_PLATFORM=offscreen dist/csdesk/csdesk --selftest
 
 lint: $(STAMP)
-	$(BIN)/ruff check csdesk db ui tests
+	$(BIN)/ruff check cli csdesk db ui tests
 
 clean:
 	rm -rf $(VENV) build dist

@@ -3,6 +3,7 @@
 #
 #   sh tools/pg-local.sh start   # install (Debian package, as root, only if missing), init, start
 #   sh tools/pg-local.sh url     # the SQLAlchemy URL of its test database
+#   sh tools/pg-local.sh admin-url  # its superuser, through its socket (tests that make roles)
 #   sh tools/pg-local.sh stop    # stop it and delete its data folder
 #
 # It listens on 127.0.0.1 only (and a socket in its own folder), on PG_LOCAL_PORT
@@ -105,12 +106,19 @@ url() {
     echo "postgresql+psycopg://$ROLE:$PASSWORD@127.0.0.1:$PORT/$DATABASE"
 }
 
+admin_url() { # nothing when this server is not running
+    if [ -S "$DIR/.s.PGSQL.$PORT" ]; then
+        echo "postgresql+psycopg://postgres@/postgres?host=$DIR&port=$PORT"
+    fi
+}
+
 case "${1:-}" in
 start) start ;;
 stop) stop ;;
 url) url ;;
+admin-url) admin_url ;;
 *)
-    echo "usage: $0 start|stop|url" >&2
+    echo "usage: $0 start|stop|url|admin-url" >&2
     exit 2
     ;;
 esac

@@ -22,7 +22,7 @@ from csdesk import clock, ledger
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing.detect import FIELDS
-from csdesk.importing.engine import TABLES, _to_json, restore_value
+from csdesk.importing.write import TABLES, _to_json, restore_value
 from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.models import (
@@ -36,6 +36,7 @@ from db.models import (
     SurveyResponse,
     Task,
     TimelineEvent,
+    version_raise,
 )
 
 # What undo does with the work done by hand since the import.
@@ -564,7 +565,7 @@ def _restore_updated_rows(
         statement = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
+            .values({c: bindparam(f"v_{c}") for c in columns} | version_raise(table))
         )
         for start in range(0, len(rows), 2000):
             session.execute(statement, rows[start : start + 2000])

@@ -209,7 +209,7 @@ def test_a_path_opens_exactly_that_file(tmp_path, name):
 
 @pytest.mark.parametrize("name", ["q?mode=ro.sqlite", "a%20b.sqlite", "h#x.sqlite"])
 def test_the_cli_opens_odd_names_exactly(tmp_path, monkeypatch, capsys, name):
-    from csdesk.cli import main
+    from cli.main import main
 
     monkeypatch.chdir(tmp_path)  # a relative path, as typed
     for _ in range(2):  # creating it, then opening it
@@ -230,7 +230,7 @@ def test_a_sqlalchemy_url_is_still_a_url(tmp_path):
 
 
 def test_a_server_url_without_its_driver_says_what_to_install_and_hides_the_password(monkeypatch, capsys):
-    from csdesk.cli import main
+    from cli.main import main
 
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if psycopg were not installed
     url = "postgresql+psycopg://team:s3cret@127.0.0.1:1/csdesk"

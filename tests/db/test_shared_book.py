@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from csdesk.cli import main
+from cli.main import main
 from db import open_database
 from db.engine import _create_engine, writing
 from tests.support import servers

@@ -1,6 +1,6 @@
 """The program's front door: ``csdesk`` opens the GUI, ``csdesk COMMAND`` runs a command.
 
-Commands live in ``csdesk/commands/<area>.py``; each module has
+Commands live in ``cli/commands/<area>.py``; each module has
 ``add_commands(subparsers)`` and is listed in ``COMMAND_MODULES``. Handlers get
 the parsed arguments and return an exit code: 0 success, 2 a user error (one
 line on stderr), 1 a bug (traceback in the log file).
@@ -23,15 +23,15 @@ from csdesk.logs import setup_logging
 from db import Database, DatabaseError, open_database
 
 COMMAND_MODULES = (
-    "csdesk.commands.accounts",
-    "csdesk.commands.demo",
-    "csdesk.commands.documents",
-    "csdesk.commands.health",
-    "csdesk.commands.timeline",
-    "csdesk.commands.imports",
-    "csdesk.commands.rates",
-    "csdesk.commands.templates",
-    "csdesk.commands.update",
+    "cli.commands.accounts",
+    "cli.commands.demo",
+    "cli.commands.documents",
+    "cli.commands.health",
+    "cli.commands.timeline",
+    "cli.commands.imports",
+    "cli.commands.rates",
+    "cli.commands.templates",
+    "cli.commands.update",
 )
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,12 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
         "--db", metavar="PATH", help="database file or SQLAlchemy URL (default: the local one)"
     )
     parser.add_argument("--lang", metavar="LANG", help="pt-BR or en (default: the system's)")
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="NAME",
+        help="who is writing, recorded on what you log (default: the name saved in the app, or CSDESK_USER)",
+    )
     parser.add_argument(
         "--selftest",
         action="store_true",
@@ -95,7 +101,10 @@ def open_db(args: argparse.Namespace) -> Database:
     A command that writes while another program does waits its turn, as long
     as it takes (Ctrl+C stops it), saying so once on stderr.
     """
-    database = open_database(database_location(args))
+    from csdesk import team
+
+    name = team.current_name(getattr(args, "as_user", None))
+    database = team.sign_in(open_database(database_location(args)), name)
     said = False
 
     def waiting() -> None:
@@ -134,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # runs without a display
             from ui.app import run_gui
 
-            return run_gui(args.db, language=args.lang, selftest=args.selftest)
+            who = {"user": args.as_user} if args.as_user else {}  # --as: the window writes under that name
+            return run_gui(args.db, language=args.lang, selftest=args.selftest, **who)
         return int(args.handler(args) or 0)
     except (UserError, DatabaseError, ValueError) as exc:
         if isinstance(exc, ValueError) and not isinstance(exc, UserError):
