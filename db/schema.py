@@ -298,6 +298,8 @@ def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = No
                     finally:
                         conn.info.pop(_PROGRESS, None)
                     conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
+                    if target == CURRENT_VERSION:  # Alembic's baseline, in the same commit
+                        migrations.stamp(conn, migrations.BASELINE)
             except DatabaseError:
                 raise  # waited too long for another writer: the engine's own message
             except DBAPIError as exc:
