@@ -7,11 +7,12 @@ Its ``unicode61 remove_diacritics 2`` tokenizer folds case and accents the way
 ``csdesk.text.fold`` does.
 
 On PostgreSQL a GIN index over ``csdesk_search_vector(title, body)``: the
-words of the text as a ``tsvector``, folded and split exactly as FTS5's
-tokenizer does (case and accents folded by ``translate()``, split at every
-character that is not a letter, digit or mark), so both engines find the same
-events. It needs no extension (``unaccent`` is not creatable by every role, and
-its rules differ from FTS5's); the index is kept by PostgreSQL itself.
+words of the text as a ``tsvector``, folded as FTS5's ``remove_diacritics``
+folds (``normalize(NFD)``, combining marks dropped, ``lower()``; no compatibility
+forms: a ligature stays one) and split as its tokenizer splits (at every character that is not a letter, digit or mark), so
+both engines find the same events. It needs no extension (``unaccent`` is not
+creatable by every role, and its rules differ from FTS5's); the index is kept
+by PostgreSQL itself. The database must be UTF-8 (``normalize``).
 
 Other backends (or a role that may not create the function) get a portable
 fallback: a scan in newest-first order that folds each row in Python and
@@ -107,22 +108,15 @@ PG_FUNCTION = "csdesk_search_vector"
 PG_INDEX = "ix_timeline_events_search"
 
 
-def _pg_fold_tables() -> tuple[str, str, str]:
-    """``translate()``'s from/to strings (case and accents folded, combining marks dropped)
-    and the regular-expression class of separators, derived from Unicode as FTS5's
-    ``unicode61 remove_diacritics 2`` tokenizer folds and splits (ASCII is lowered by ``lower()``)."""
+# The combining marks, dropped after the NFD decomposition (accents, cedillas, tildes…).
+_PG_MARKS = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
+
+
+def _pg_separators() -> str:
+    """The regular-expression class of the characters that split words: every one that is not a
+    letter, a digit, a mark or private use, as FTS5's ``unicode61`` tokenizer splits."""
     import unicodedata
 
-    sources, targets, marks = [], [], []
-    for cp in range(0x80, 0x2000):
-        char = chr(cp)
-        if unicodedata.combining(char):
-            marks.append(char)
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)).lower()
-        if len(base) == 1 and base != char:
-            sources.append(char)
-            targets.append(base)
     separators = [
         cp
         for cp in range(0x80, 0x10000)
@@ -138,7 +132,7 @@ def _pg_fold_tables() -> tuple[str, str, str]:
         previous = cp
     # Inside [...]: ASCII other than letters and digits, then the Unicode separators.
     ascii_separators = r"\x01-/:-@\[-`{-\x7f"
-    return "".join(sources + marks), "".join(targets), "[" + ascii_separators + "".join(ranges) + "]+"
+    return "[" + ascii_separators + "".join(ranges) + "]+"
 
 
 def _pg_literal(text: str) -> str:
@@ -146,13 +140,16 @@ def _pg_literal(text: str) -> str:
 
 
 def _pg_ddl() -> tuple[str, str]:
-    sources, targets, separators = _pg_fold_tables()
-    folded = f"translate(lower(coalesce(title, '') || ' ' || coalesce(body, '')), {_pg_literal(sources)}, {_pg_literal(targets)})"
+    # Folded as FTS5 folds: NFD, combining marks dropped, lower case.
+    folded = (
+        "lower(regexp_replace(normalize(coalesce(title, '') || ' ' || coalesce(body, ''), NFD), "
+        f"{_pg_literal(_PG_MARKS)}, '', 'g'))"
+    )
     function = (
         f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}(title text, body text) RETURNS tsvector "
         "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ "
         "SELECT coalesce(array_to_tsvector(array_agg(word)), ''::tsvector) "
-        f"FROM regexp_split_to_table({folded}, {_pg_literal(separators)}) AS word "
+        f"FROM regexp_split_to_table({folded}, {_pg_literal(_pg_separators())}) AS word "
         # tsvector lexemes stop at 2 KB (a base64 blob in an e-mail body is not a word anyway)
         "WHERE word <> '' AND octet_length(word) < 2000 $fn$"
     )

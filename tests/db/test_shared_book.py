@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,7 @@ def _waiting_for_the_lock(holder_pid: int) -> int:
 
 def test_clients_opening_a_new_shared_book_at_once_create_its_schema_once(db_path):
     engine = _create_engine(str(db_path), None)
-    holder = writing(engine).connect()
+    holder = writing(engine).execution_options(csdesk_count=False).connect()
     holder.begin()  # the book's write lock, held while the clients start
     pid = holder.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     clients = [
@@ -160,3 +161,60 @@ def test_clients_opening_a_new_shared_book_at_once_create_its_schema_once(db_pat
         assert conn.execute(text("SELECT count(*) FROM schema_info")).scalar() == 1
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     database.dispose()
+
+
+TEXTS = (
+    ("Reunião com ação", "Próximos passos: **integração** com o ERP"),
+    ("E-mail de ana@empresa.com.br", "Assunto: AÇÃO_URGENTE — renovação"),
+    ("Ótica São João", "1º contato; R$ 1.234,56 por mês"),
+    ("naïve café", "ﬁm do piloto… “ótimo”"),
+    ("CAIXA ALTA", "Écrã, Übung, Ørsted, Łódź"),
+)
+QUERIES = (
+    "acao",
+    "AÇÃO",
+    "reun",
+    "integ erp",
+    "ana",
+    "empresa br",
+    "urgente",
+    "otica sao",
+    "1",
+    "1234",
+    "cafe",
+    "naive",
+    "fim",
+    "otimo",
+    "caixa",
+    "ecra",
+    "ubung",
+    "lodz",
+    "º",
+    "com",
+    "x",
+)
+
+
+def test_search_finds_on_a_server_what_it_finds_in_a_file(new_database, tmp_path):
+    from csdesk import accounts, timeline
+
+    found = []
+    for location in (new_database(), tmp_path / "reference.sqlite"):
+        database = open_database(location)
+        try:
+            account = accounts.create_account(database, accounts.AccountData(name="Padaria Pitanga"))
+            for day, (title, body) in enumerate(TEXTS, start=1):
+                timeline.add_event(
+                    database,
+                    account.id,
+                    kind="note",
+                    title=title,
+                    body=body,
+                    occurred_at=datetime(2026, 5, day),
+                )
+            found.append({q: [h.event.title for h in timeline.search(database, q)] for q in QUERIES})
+        finally:
+            database.dispose()
+    on_server, on_file = found
+    assert on_server == on_file
+    assert on_file["acao"] == ["E-mail de ana@empresa.com.br", "Reunião com ação"]

@@ -113,7 +113,7 @@ class WriteLockHolder:
 
         where = str(location)
         self.engine = _create_engine(where, None) if is_url(where) else _create_engine(None, Path(where))
-        self.connection = writing(self.engine).connect()
+        self.connection = writing(self.engine).execution_options(csdesk_count=False).connect()
         self.transaction = self.connection.begin()
 
     @property
