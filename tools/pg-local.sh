@@ -10,8 +10,8 @@
 # (default 54329), with its data in PG_LOCAL_DIR (default /tmp/csdesk-pg-PORT): it
 # never touches a server that is already there. It creates the role `csdesk`
 # (password `csdesk`; each test makes a schema of its own in its database) and
-# the database `csdesk`, with the extensions unaccent and pg_trgm, as the README's
-# set-up for a shared book does.
+# the database `csdesk` it owns, as the README's set-up for a shared book does (no
+# extension is needed).
 set -eu
 
 PORT=${PG_LOCAL_PORT:-54329}
@@ -44,7 +44,7 @@ install_server() {
     [ -f /etc/postgresql-common/createcluster.conf ] ||
         echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 }
 
 # Runs a server program as an unprivileged user when we are root (PostgreSQL refuses root).
@@ -86,11 +86,6 @@ start() {
     if ! psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'" | grep -q 1; then
         psql_admin -c "CREATE DATABASE $DATABASE OWNER $ROLE"
     fi
-    # The extensions are the administrator's (the role cannot create them); the tests'
-    # own databases are copies of template1, so it gets them too.
-    for db in "$DATABASE" template1; do
-        psql_admin -d "$db" -c "CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm"
-    done
     url
 }
 
