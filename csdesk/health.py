@@ -1348,7 +1348,7 @@ def history(
             q = q.where(HealthSnapshot.as_of >= start)
         if end:
             q = q.where(HealthSnapshot.as_of <= end)
-        return [_snapshot(r) for r in session.scalars(q.order_by(HealthSnapshot.as_of, HealthSnapshot.id))]
+        return [_snapshot(r) for r in session.scalars(q.order_by(HealthSnapshot.as_of))]
 
 
 def score_series(db: Database, account_id: int) -> tuple[list[date], list[float], list[str]]:
@@ -1459,9 +1459,7 @@ def explain(db: Database, account_id: int, as_of: date | None = None, compare_da
         q = select(HealthSnapshot).where(HealthSnapshot.account_id == account_id)
         if as_of:
             q = q.where(HealthSnapshot.as_of <= as_of)
-        current_row = session.scalars(
-            q.order_by(HealthSnapshot.as_of.desc(), HealthSnapshot.id.desc()).limit(1)
-        ).first()
+        current_row = session.scalars(q.order_by(HealthSnapshot.as_of.desc()).limit(1)).first()
         segment, score_now_stored = session.execute(
             select(Account.segment, Account.health_score).where(Account.id == account_id)
         ).one_or_none() or (None, None)

@@ -49,7 +49,7 @@ def account_overview(db: Database, account_id: int) -> AccountOverview:
         history = session.execute(
             select(HealthSnapshot.as_of, HealthSnapshot.score)
             .where(HealthSnapshot.account_id == account_id)
-            .order_by(HealthSnapshot.as_of.desc(), HealthSnapshot.id.desc())
+            .order_by(HealthSnapshot.as_of.desc())
             .limit(SPARKLINE_POINTS)
         ).all()
         open_tasks = session.scalar(

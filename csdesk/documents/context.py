@@ -149,7 +149,7 @@ def build(
             s.scalars(
                 select(HealthSnapshot)
                 .where(HealthSnapshot.account_id == account_id, HealthSnapshot.as_of < period.end)
-                .order_by(HealthSnapshot.as_of, HealthSnapshot.id)
+                .order_by(HealthSnapshot.as_of)
             )
         )
         measures = s.execute(
