@@ -392,7 +392,7 @@ def get_account(db: Database, account_id: int) -> AccountSummary:
 
 def list_accounts(db: Database) -> list[AccountSummary]:
     with db.session() as session:
-        return [_summary(a) for a in session.scalars(select(Account).order_by(Account.name_key))]
+        return [_summary(a) for a in session.scalars(select(Account).order_by(Account.name_key, Account.id))]
 
 
 def delete_account(db: Database, account_id: int) -> None:
@@ -472,7 +472,7 @@ def list_contacts(db: Database, account_id: int) -> list[ContactData]:
         query = (
             select(Contact)
             .where(Contact.account_id == account_id)
-            .order_by(Contact.is_primary.desc(), Contact.name)
+            .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)
         )
         return [_contact(c) for c in session.scalars(query)]
 

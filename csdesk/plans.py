@@ -20,7 +20,7 @@ from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.rules import plans as rules
 from csdesk.rules.plans import PlanStatus, milestone_late
-from db import Database
+from db import Database, bulk
 from db.models import Account, DesiredOutcome, Milestone, SuccessCriterion, SuccessPlan, Task
 
 PLAN_KINDS = ("success", "get_well")
@@ -742,4 +742,5 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
         ):
             if rows:
                 session.execute(insert(model), rows)
+        bulk.continue_ids(session.connection())  # the plans' ids were chosen above
     return len(plan_rows)

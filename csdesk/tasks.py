@@ -807,7 +807,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             for r in session.execute(
                 select(*_ACCOUNT_COLUMNS, Account.health_score, Account.health_band, Account.health_trend)
                 .where(*renewal_cond)
-                .order_by(Account.renewal_date)
+                .order_by(Account.renewal_date, Account.id)
                 .limit(limit)
             )
         ]
@@ -826,7 +826,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             rows = session.execute(
                 select(*_ACCOUNT_COLUMNS)
                 .where(cond)
-                .order_by(Account.last_touch_at.is_not(None), Account.last_touch_at)
+                .order_by(Account.last_touch_at.is_not(None), Account.last_touch_at, Account.id)
                 .limit(limit)
             )
             untouched.extend(_today_account(r, cadence) for r in rows)
@@ -850,7 +850,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             for r in session.execute(
                 select(*_ACCOUNT_COLUMNS, Account.health_score, Account.health_band, Account.health_trend)
                 .where(health_cond)
-                .order_by(Account.health_score.is_(None), Account.health_score)
+                .order_by(Account.health_score.is_(None), Account.health_score, Account.id)
                 .limit(limit)
             )
         ]

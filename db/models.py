@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -107,7 +108,7 @@ class Account(Base):
     tier: Mapped[str | None] = mapped_column(String(50))
     industry: Mapped[str | None] = mapped_column(String(100))
     plan: Mapped[str | None] = mapped_column(String(100))
-    mrr_cents: Mapped[int] = mapped_column(Integer, default=0)
+    mrr_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # 64-bit on every engine
     currency: Mapped[str] = mapped_column(String(3), default="BRL")
     contract_start: Mapped[date | None] = mapped_column(Date)
     renewal_date: Mapped[date | None] = mapped_column(Date)
@@ -217,8 +218,8 @@ class RevenueChange(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     effective_date: Mapped[date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(15))  # csdesk.vocab.REVENUE_KINDS
-    mrr_before_cents: Mapped[int] = mapped_column(Integer)
-    mrr_after_cents: Mapped[int] = mapped_column(Integer)
+    mrr_before_cents: Mapped[int] = mapped_column(BigInteger)
+    mrr_after_cents: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(10), default="manual")
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))

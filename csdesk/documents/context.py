@@ -143,7 +143,7 @@ def build(
             for c in s.scalars(
                 select(Contact)
                 .where(Contact.account_id == account_id)
-                .order_by(Contact.is_primary.desc(), Contact.name)
+                .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)
             )
         ]
         snapshots = list(
@@ -160,7 +160,7 @@ def build(
                 Measure.as_of >= period.end - timedelta(days=366),
                 Measure.as_of < period.end,
             )
-            .order_by(Measure.as_of)
+            .order_by(Measure.as_of, Measure.id)
         ).all()
         surveys = s.execute(
             select(
@@ -171,7 +171,7 @@ def build(
                 SurveyResponse.answered_at >= start_dt,
                 SurveyResponse.answered_at < end_dt,
             )
-            .order_by(SurveyResponse.answered_at)
+            .order_by(SurveyResponse.answered_at, SurveyResponse.id)
         ).all()
         events = list(
             s.scalars(
@@ -181,14 +181,14 @@ def build(
                     TimelineEvent.occurred_at >= start_dt,
                     TimelineEvent.occurred_at < end_dt,
                 )
-                .order_by(TimelineEvent.occurred_at)
+                .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
             )
         )
         revenue = list(
             s.scalars(
                 select(RevenueChange)
                 .where(RevenueChange.account_id == account_id, RevenueChange.effective_date < period.end)
-                .order_by(RevenueChange.effective_date)
+                .order_by(RevenueChange.effective_date, RevenueChange.id)
             )
         )
         acc = {

@@ -14,6 +14,10 @@ from db import bulk, search
 from db.models import Account
 from tests.importing.test_undo_and_safety import snapshot
 
+pytestmark = pytest.mark.sqlite_file(
+    "the SQLite bulk-write paths (driver executemany, dropped indexes, WAL checkpoint)"
+)
+
 
 def indexes(db) -> list[tuple[str, str]]:
     with db.engine.connect() as conn:
