@@ -92,6 +92,23 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         f"({tr('{n} answers: {p} promoters, {s} passives, {d} detractors', n=m.nps_responses, p=m.promoters, s=m.passives, d=m.detractors)})",
         f"CSAT: {na if m.csat is None else pct(m.csat, 1)} ({plural(m.csat_responses, '{n} answer', '{n} answers')})",
     ]
+    lines += [
+        f"{tr('ARPA')}: {na if m.arpa is None else money(m.arpa)}   {tr('Forward LTV')}: "
+        f"{na if m.ltv_forward is None else money(m.ltv_forward)}",
+        f"{tr('Annualised logo churn')}: {rate(m.annualised_logo_churn)}   "
+        f"{tr('Annualised revenue churn')}: {rate(m.annualised_revenue_churn)}",
+        f"{tr('NPS zone')}: {na if m.nps_zone is None else tr(metrics.NPS_ZONE_LABELS[m.nps_zone])}   "
+        f"{tr('CSAT scale')}: {m.csat_scale}",
+        f"CES: {na if m.ces is None else formatting.number(m.ces, 2)} "
+        f"({plural(m.ces_responses, '{n} answer', '{n} answers')}; 5–7: {rate(m.ces_easy_rate)})",
+        f"{tr('Time to first value (median days)')}: "
+        f"{na if m.ttfv_days_median is None else formatting.number(m.ttfv_days_median, 1)} "
+        f"({plural(m.ttfv_accounts, '{n} account', '{n} accounts')})   "
+        f"{tr('Onboarding completion')}: {rate(m.onboarding_completion_rate)} "
+        f"({m.onboarding_completed}/{m.onboarding_started})",
+        f"{tr('Time to first green (median days)')}: "
+        f"{na if m.first_green_days_median is None else formatting.number(m.first_green_days_median, 1)}",
+    ]
     if m.unconverted:
         lines.append("⚠ " + currency.unconverted_text(m.unconverted))
     if m.churn_by_reason:
