@@ -828,18 +828,18 @@ def onboarding_metrics(book: Book, ob: Onboarding, start: date, end: date) -> di
     with np.errstate(invalid="ignore"):
         reached = (ob.first_value >= s_n) & (ob.first_value <= e_n) & (ob.first_value >= anchor)
         ttfv = ob.first_value - anchor
-        by_segment = []
-        segments = book.segment_of[reached]
-        for seg in sorted({s for s in segments if s is not None}) + ([None] if (segments == None).any() else []):  # noqa: E711
-            mask = segments == seg if seg is not None else segments == None  # noqa: E711
-            by_segment.append((seg, _median(ttfv[reached][mask]), int(mask.sum())))
+        segments = pd.Series(book.segment_of[reached], dtype=object).fillna("")
+        by_segment = tuple(
+            (seg or None, _median(days.to_numpy()), len(days))
+            for seg, days in pd.Series(ttfv[reached]).groupby(segments.to_numpy(), sort=True)
+        )
         begun = (anchor >= s_n) & (anchor <= e_n - ONBOARDING_DAYS)
         completed = begun & (ob.first_value <= anchor + ONBOARDING_DAYS)
         new = (contract >= s_n) & (contract <= e_n) & (ob.first_green >= contract) & (ob.first_green <= e_n)
     return {
         "ttfv_days_median": _median(ttfv[reached]),
         "ttfv_accounts": int(reached.sum()),
-        "ttfv_by_segment": tuple(by_segment),
+        "ttfv_by_segment": by_segment,
         "onboarding_started": int(begun.sum()),
         "onboarding_completed": int(completed.sum()),
         "first_green_days_median": _median((ob.first_green - contract)[new]),

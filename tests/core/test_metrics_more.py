@@ -73,7 +73,9 @@ def test_revenue_churn_8_percent_gives_arpa_ltv_and_annual_revenue_churn(db):
 
 
 def test_five_deals_worth_600_make_a_ticket_medio_of_120(db):
-    add_accounts(db, [{"contract_start": IN, "mrr_cents": c} for c in (10_000, 10_000, 12_000, 13_000, 15_000)])
+    add_accounts(
+        db, [{"contract_start": IN, "mrr_cents": c} for c in (10_000, 10_000, 12_000, 13_000, 15_000)]
+    )
     m = metrics.compute(db, START, END)
     assert m.accounts_end == 5
     assert m.arpa == 12_000
@@ -84,16 +86,35 @@ def test_five_deals_worth_600_make_a_ticket_medio_of_120(db):
 def test_undefined_without_customers_or_answers(db):
     m = metrics.compute(db, START, END)
     data = m.to_json()
-    for key in ("arpa", "ltv_forward", "annualised_logo_churn", "annualised_revenue_churn", "ces",
-                "ttfv_days_median", "onboarding_completion_rate", "nps_zone", "ces_easy_rate"):
+    for key in (
+        "arpa",
+        "ltv_forward",
+        "annualised_logo_churn",
+        "annualised_revenue_churn",
+        "ces",
+        "ttfv_days_median",
+        "onboarding_completion_rate",
+        "nps_zone",
+        "ces_easy_rate",
+    ):
         assert data[key] is None, key
     assert data["ces_responses"] == 0
 
 
 @pytest.mark.parametrize(
     ("nps", "zone"),
-    [(-100, "critical"), (0, "critical"), (0.5, "improvement"), (1, "improvement"), (50, "improvement"),
-     (51, "quality"), (75, "quality"), (75.5, "excellence"), (76, "excellence"), (100, "excellence")],
+    [
+        (-100, "critical"),
+        (0, "critical"),
+        (0.5, "improvement"),
+        (1, "improvement"),
+        (50, "improvement"),
+        (51, "quality"),
+        (75, "quality"),
+        (75.5, "excellence"),
+        (76, "excellence"),
+        (100, "excellence"),
+    ],
 )
 def test_nps_zones_follow_the_literature(nps, zone):
     assert metrics.nps_zone(nps) == zone
@@ -152,8 +173,15 @@ def test_ttfv_onboarding_completion_and_first_green(db):
         session.add(plan)
         session.flush()
         # A quick win completed is first value too: 10 days.
-        session.add(Milestone(plan_id=plan.id, title="Primeiro relatório", is_quick_win=True,
-                              status="done", completed_on=date(2026, 3, 11)))
+        session.add(
+            Milestone(
+                plan_id=plan.id,
+                title="Primeiro relatório",
+                is_quick_win=True,
+                status="done",
+                completed_on=date(2026, 3, 11),
+            )
+        )
         session.add_all(
             HealthSnapshot(account_id=acc, as_of=day, score=score, band=band)
             for acc, day, score, band in (
