@@ -24,6 +24,7 @@ from db import Database, DatabaseError, open_database
 
 COMMAND_MODULES = (
     "csdesk.commands.accounts",
+    "csdesk.commands.analytics",
     "csdesk.commands.demo",
     "csdesk.commands.documents",
     "csdesk.commands.health",

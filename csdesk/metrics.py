@@ -730,6 +730,39 @@ def bands_at(db: Database, day: date, account_ids: pd.Index | None = None) -> pd
     return bands
 
 
+def scores_at(db: Database, day: date, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(score, band code) of the accounts ``ids`` at the end of ``day``: NaN and -1 without a score.
+
+    The latest snapshot in the week to ``day`` (snapshots are weekly), as ``bands_at``;
+    band codes index ``BAND_KEYS`` (0 green, 1 yellow, 2 red).
+    """
+    band_code = case(
+        (HealthSnapshot.band == "green", 0), (HealthSnapshot.band == "yellow", 1), else_=2
+    )
+    with db.session() as session:
+        rows = fetch_numeric(
+            session,
+            select(
+                HealthSnapshot.account_id, day_number(HealthSnapshot.as_of), HealthSnapshot.score, band_code
+            ).where(HealthSnapshot.as_of <= day, HealthSnapshot.as_of > day - timedelta(days=7)),
+            4,
+        )
+    score = np.full(len(ids), np.nan)
+    band = np.full(len(ids), -1, dtype=np.int64)
+    if len(rows) and len(ids):
+        rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+        last = np.r_[rows[1:, 0] != rows[:-1, 0], True]
+        rows = rows[last]
+        pos = np.minimum(np.searchsorted(ids, rows[:, 0].astype(np.int64)), len(ids) - 1)
+        ok = ids[pos] == rows[:, 0]
+        score[pos[ok]] = rows[ok, 2]
+        band[pos[ok]] = rows[ok, 3].astype(np.int64)
+    return score, band
+
+
+BAND_KEYS = ("green", "yellow", "red")
+
+
 def mrr_by_band(book: Book, db: Database, day: date) -> tuple[tuple[str | None, int, int], ...]:
     """(band, accounts, MRR) of the accounts active at ``day``: green, yellow, red, then unscored."""
     days = _day_numbers([day])

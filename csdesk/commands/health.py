@@ -33,6 +33,13 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--from", dest="start", metavar="DATE")
     parser.add_argument("--to", dest="end", metavar="DATE")
     parser.add_argument("--segment", choices=vocab.SEGMENTS)
+    parser.add_argument(
+        "--by", choices=("logos", "revenue"), default="logos", help="cohorts: what is retained"
+    )
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE", help="health-check: the day of the scores")
+    parser.add_argument(
+        "--horizon-days", dest="horizon", type=int, default=90, metavar="N", help="health-check"
+    )
     parser.add_argument("--out", required=True, metavar="FILE", help="FILE.png or FILE.svg")
     parser.set_defaults(handler=run_chart)
 
@@ -292,6 +299,7 @@ def run_chart(args: argparse.Namespace) -> int:
                 option_day(args.start, "--from"),
                 option_day(args.end, "--to"),
                 args.segment,
+                {"by": args.by, "as_of": option_day(args.as_of, "--as-of"), "horizon_days": args.horizon},
             ),
             current_language(),
         )
