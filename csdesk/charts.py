@@ -973,9 +973,8 @@ def cohorts_figure(
                 grid[i, k] = v
     cmap = LinearSegmentedColormap.from_list(
         "retention", [BAND_COLORS["red"], "#F6D38A", "#D9EFE1", BAND_COLORS["green"]]
-    )
-    cmap.set_bad("white")
-    low = 0.5 if by == "logos" else 0.5
+    ).with_extremes(bad="white")
+    low = 0.5  # half of the cohort (or its MRR) gone: the reddest cell
     ax.imshow(
         np.ma.masked_invalid(grid), cmap=cmap, vmin=low, vmax=1.0 if by == "logos" else 1.2, aspect="auto"
     )

@@ -736,9 +736,7 @@ def scores_at(db: Database, day: date, ids: np.ndarray) -> tuple[np.ndarray, np.
     The latest snapshot in the week to ``day`` (snapshots are weekly), as ``bands_at``;
     band codes index ``BAND_KEYS`` (0 green, 1 yellow, 2 red).
     """
-    band_code = case(
-        (HealthSnapshot.band == "green", 0), (HealthSnapshot.band == "yellow", 1), else_=2
-    )
+    band_code = case((HealthSnapshot.band == "green", 0), (HealthSnapshot.band == "yellow", 1), else_=2)
     with db.session() as session:
         rows = fetch_numeric(
             session,
