@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import clock, currency, formatting, health, metrics, vocab
+from csdesk import clock, cohorts, currency, formatting, health, health_check, metrics, vocab
 from csdesk.i18n import current_language, label, tr
 from csdesk.periods import PRESETS, preset_period
 from ui.book.widgets import KpiCard
@@ -50,6 +50,8 @@ class PortfolioData:
     average: list[tuple[date, float, int]]
     green: float
     yellow: float
+    cohorts: cohorts.CohortTable | None = None
+    check: health_check.HealthCheck | None = None
 
 
 def load_portfolio(db, start: date, end: date, segment: str | None) -> PortfolioData:
@@ -60,8 +62,13 @@ def load_portfolio(db, start: date, end: date, segment: str | None) -> Portfolio
     month_from = min(start, metrics.add_months(metrics.month_start(end), -11))
     # The period and its months in one pass over the book.
     m, *months = metrics.compute_periods(book, [(start, end), *metrics.month_periods(month_from, end)])
-    m = replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end))
+    onboarding = metrics.onboarding_metrics(book, metrics.load_onboarding(db, book), start, end)
+    m = replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end), **onboarding)
     model = health.model_for(db, segment)
+    today = clock.today()
+    # The health check of the latest day whose 90 days are over by the period's end.
+    as_of = health_check.default_as_of(health_check.HORIZON_DAYS, min(end, today))
+    score, band = metrics.scores_at(db, as_of, book.ids)
     return PortfolioData(
         metrics=m,
         months=months,
@@ -70,6 +77,8 @@ def load_portfolio(db, start: date, end: date, segment: str | None) -> Portfolio
         average=health.average_series(db, month_from, None, segment),
         green=model.green,
         yellow=model.yellow,
+        cohorts=cohorts.cohort_table(book, start, end, min(end, today)),
+        check=health_check.check_book(book, score, band, as_of, health_check.HORIZON_DAYS, today),
     )
 
 
@@ -86,6 +95,15 @@ KPIS = (
     ("csat", "CSAT"),
     ("at_risk", "MRR at risk"),
     ("churn_reason", "Top churn reason"),
+    ("arpa", "ARPA"),
+    ("ltv", "Forward LTV"),
+    ("annual_churn", "Annualised logo churn"),
+    ("annual_revenue_churn", "Annualised revenue churn"),
+    ("ces", "CES"),
+    ("ttfv", "Time to first value"),
+    ("onboarding", "Onboarding completion"),
+    ("first_green", "Time to first green"),
+    ("health_auc", "Health score AUC"),
 )
 
 
@@ -157,7 +175,12 @@ class PortfolioPage(QWidget):
             "nrr": ChartView("nrr-grr"),
             "nps": ChartView("nps"),
             "renewals": ChartView("renewals"),
+            "cohorts": ChartView("cohorts", min_height=360),
+            "health_check": ChartView("health-check"),
         }
+        self.verdict = QLabel("")
+        self.verdict.setObjectName("pageSubtitle")
+        self.verdict.setWordWrap(True)
         grid = QGridLayout()
         grid.setSpacing(12)
         grid.addWidget(self.charts["bands"], 0, 0, 1, 2)
@@ -166,6 +189,9 @@ class PortfolioPage(QWidget):
         grid.addWidget(self.charts["average"], 2, 0)
         grid.addWidget(self.charts["nps"], 2, 1)
         grid.addWidget(self.charts["renewals"], 3, 0, 1, 2)
+        grid.addWidget(self.charts["health_check"], 4, 0)
+        grid.addWidget(self.verdict, 4, 1)
+        grid.addWidget(self.charts["cohorts"], 5, 0, 1, 2)
 
         content = QWidget()
         body = QVBoxLayout(content)
@@ -319,7 +345,10 @@ class PortfolioPage(QWidget):
             else tr("(churn + contraction − expansion) ÷ start"),
         )
         c["grr"].set(pct(m.grr), tr("expansion not counted"))
-        c["nrr"].set(pct(m.nrr), tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, m.base_currency, decimals=False)))
+        c["nrr"].set(
+            pct(m.nrr),
+            tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, m.base_currency, decimals=False)),
+        )
         c["nps"].set(
             na if m.nps is None else formatting.number(m.nps, 0),
             tr("{p} P · {s} N · {d} D", p=m.promoters, s=m.passives, d=m.detractors),
@@ -335,7 +364,8 @@ class PortfolioPage(QWidget):
             reason, n, mrr = m.churn_by_reason[0]
             name = label(vocab.CHURN_REASON_LABELS, reason) if reason else tr("Not given")
             c["churn_reason"].set(
-                name, tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, m.base_currency, decimals=False))
+                name,
+                tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, m.base_currency, decimals=False)),
             )
             c["churn_reason"].setToolTip(
                 "\n".join(
@@ -353,6 +383,64 @@ class PortfolioPage(QWidget):
         self.charts["nrr"].set_figure(charts.nrr_grr_figure(data.months, language, size=(6, 3.4)))
         self.charts["nps"].set_figure(charts.nps_figure(data.months, language, size=(6, 3.4)))
         self.charts["renewals"].set_figure(charts.renewals_figure(data.renewals, language, size=(10, 3.2)))
+        self._show_analytics(data, pct, na)
+
+    def _show_analytics(self, data: PortfolioData, pct, na: str) -> None:
+        """ARPA, LTV, annualised churn, CES, onboarding; the health score's check; the cohorts."""
+        from csdesk import charts
+
+        m = data.metrics
+        c = self.cards
+        language = current_language()
+
+        def money(cents: int | None) -> str:
+            return na if cents is None else formatting.money(cents, m.base_currency, decimals=False)
+
+        def days(value: float | None) -> str:
+            return na if value is None else tr("{n} days", n=formatting.number(value, 0))
+
+        c["arpa"].set(money(m.arpa), tr("MRR ÷ customers at end"))
+        c["ltv"].set(money(m.ltv_forward), tr("ARPA ÷ monthly revenue churn"))
+        c["annual_churn"].set(pct(m.annualised_logo_churn), tr("1 − (1 − monthly)^12"))
+        c["annual_revenue_churn"].set(pct(m.annualised_revenue_churn), tr("1 − (1 − monthly)^12"))
+        c["ces"].set(
+            na if m.ces is None else formatting.number(m.ces, 1),
+            tr("{share} answered 5–7 · {n} answers", share=pct(m.ces_easy_rate, 0), n=m.ces_responses),
+        )
+        c["ttfv"].set(days(m.ttfv_days_median), tr("median · {n} accounts", n=m.ttfv_accounts))
+        if m.ttfv_by_segment:
+            c["ttfv"].setToolTip(
+                "\n".join(
+                    f"{label(vocab.SEGMENT_LABELS, seg) if seg else tr('No segment')}: {days(median)} ({n})"
+                    for seg, median, n in m.ttfv_by_segment
+                )
+            )
+        c["onboarding"].set(
+            pct(m.onboarding_completion_rate, 0),
+            tr(
+                "{done} of {n}: first value within 90 days",
+                done=m.onboarding_completed,
+                n=m.onboarding_started,
+            ),
+        )
+        c["first_green"].set(
+            days(m.first_green_days_median), tr("median · {n} accounts", n=m.first_green_accounts)
+        )
+        if m.nps_zone:
+            c["nps"].note.setText(c["nps"].note.text() + " · " + tr(metrics.NPS_ZONE_LABELS[m.nps_zone]))
+        check = data.check
+        if check is not None:
+            c["health_auc"].set(
+                na if check.auc is None else formatting.number(check.auc, 2),
+                tr("{n} churned of {total} scored", n=check.churned, total=check.accounts),
+            )
+            self.verdict.setText(check.verdict(language))
+            self.charts["health_check"].set_figure(charts.health_check_figure(check, language, size=(6, 3.4)))
+        if data.cohorts is not None:
+            rows = max(len(data.cohorts.cohorts), 1)
+            self.charts["cohorts"].set_figure(
+                charts.cohorts_figure(data.cohorts, "logos", language, size=(10, max(3.2, 1.4 + 0.28 * rows)))
+            )
 
     def _open_model_editor(self) -> None:
         if self.open_model_editor is not None:
