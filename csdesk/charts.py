@@ -664,7 +664,7 @@ def mrr_bridge_figure(
         _empty(ax, language, tr("Import the MRR history to see the MRR bridge", language))
         return fig
     names = {
-        "new": tr("New", language),
+        "new": tr("New MRR", language),
         "reactivation": tr("Reactivation", language),
         "expansion": tr("Expansion", language),
         "contraction": tr("Contraction", language),

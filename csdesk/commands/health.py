@@ -89,7 +89,7 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         f"{tr('Logo churn')}: {rate(m.logo_churn_rate)}   {tr('Customer retention')}: "
         f"{rate(m.customer_retention_rate)}",
         f"{tr('MRR at start')}: {money(m.mrr_start)}   {tr('MRR at end')}: {money(m.mrr_end)}",
-        f"  + {tr('New')}: {money(m.new_mrr)}   + {tr('Reactivation')}: {money(m.reactivation_mrr)}   "
+        f"  + {tr('New MRR')}: {money(m.new_mrr)}   + {tr('Reactivation')}: {money(m.reactivation_mrr)}   "
         f"+ {tr('Expansion')}: {money(m.expansion_mrr)}   "
         f"− {tr('Contraction')}: {money(m.contraction_mrr)}   − {tr('Churn')}: {money(m.churned_mrr)}",
         f"{tr('Revenue churn')}: {rate(m.revenue_churn_rate)}   {tr('Net revenue churn')}: "

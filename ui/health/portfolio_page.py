@@ -148,6 +148,11 @@ class PortfolioPage(QWidget):
             self.segment.addItem(label(vocab.SEGMENT_LABELS, key), key)
         self.model_button = QPushButton(tr("Health model…"))
         self.model_button.clicked.connect(self._open_model_editor)
+        self.report_button = QPushButton(tr("Executive report…"))
+        self.report_button.setToolTip(tr("A PPTX deck or PDF of this period for the leadership"))
+        self.report_button.clicked.connect(self.export_report)
+        self.report_job = None
+        self.report_written: str | None = None  # the last report's path (tests, the status line)
 
         # Period, dates, segment and the model button wrap as groups on a narrow window.
         bar_widget = QWidget()
@@ -156,6 +161,7 @@ class PortfolioPage(QWidget):
         bar.add(_group(QLabel(tr("from")), self.start_edit, QLabel(tr("to")), self.end_edit))
         bar.add(_group(QLabel(tr("Segment")), self.segment))
         bar.add(QWidget(), stretch=1)  # pushes the model button to the right end of its line
+        bar.add(self.report_button)
         bar.add(self.model_button)
 
         # Six cards a row, or 4, 3 or 2 (never sideways off the page); a text elides, with
@@ -441,6 +447,52 @@ class PortfolioPage(QWidget):
             self.charts["cohorts"].set_figure(
                 charts.cohorts_figure(data.cohorts, "logos", language, size=(10, max(3.2, 1.4 + 0.28 * rows)))
             )
+
+    @staticmethod
+    def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
+        from ui.documents.actions import ask_save_path
+
+        return ask_save_path(parent, title, suggested, ("pptx", "pdf"))
+
+    def export_report(self) -> None:
+        """Ask where, then write the executive report of the period shown, in the background."""
+        from pathlib import Path
+
+        from PySide6.QtCore import QStandardPaths
+
+        from csdesk import report
+
+        if self.report_job is not None and self.report_job.running:
+            return
+        start, end = self.period()
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        name = tr("executive-report") + f"-{start.isoformat()}-{end.isoformat()}.pptx"
+        path = self.ask_save_path(
+            self, tr("Save the executive report"), str(Path(folder or Path.home()) / name)
+        )
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".pptx"
+        db, segment, language = self.context.db, self.segment.currentData(), current_language()
+        self.report_button.setEnabled(False)
+        self.subtitle.setText(tr("Writing the executive report…"))
+
+        def done(written) -> None:
+            self.report_button.setEnabled(True)
+            self.report_written = str(written)
+            self.subtitle.setText(tr("{file} is ready.", file=Path(written).name))
+
+        def failed(error: BaseException) -> None:
+            self.report_button.setEnabled(True)
+            show_error(self, error, tr("The document could not be written"))
+
+        self.report_job = run_in_background(
+            lambda _p: report.write_report(db, start, end, path, language, segment),
+            done,
+            failed,
+            parent=self,
+        )
 
     def _open_model_editor(self) -> None:
         if self.open_model_editor is not None:
