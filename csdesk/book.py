@@ -239,9 +239,12 @@ class BookFilter:
     bands: frozenset[str] = frozenset()  # green | yellow | red | NO_SCORE
     renewal_within: int | None = None  # days from today, renewals already past excluded
     no_touch_for: int | None = None  # days without a touch (never touched counts)
+    # The accounts behind a figure of the Indicadores page (a drill-down), with what they are.
+    accounts: frozenset[int] = frozenset()
+    accounts_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "search": self.search,
             "status": self.status,
             "segments": sorted(self.segments),
@@ -250,6 +253,9 @@ class BookFilter:
             "renewal_within": self.renewal_within,
             "no_touch_for": self.no_touch_for,
         }
+        if self.accounts:
+            data |= {"accounts": sorted(self.accounts), "accounts_label": self.accounts_label}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BookFilter:
@@ -268,6 +274,8 @@ class BookFilter:
             bands=frozenset(b for b in data.get("bands") or () if b in (*vocab.HEALTH_BANDS, NO_SCORE)),
             renewal_within=days(data.get("renewal_within")),
             no_touch_for=days(data.get("no_touch_for")),
+            accounts=frozenset(int(a) for a in data.get("accounts") or () if str(a).isdigit()),
+            accounts_label=str(data.get("accounts_label") or ""),
         )
 
     def without_search(self) -> BookFilter:
@@ -583,6 +591,10 @@ def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
         days = book.columns["touch_days"]
         with np.errstate(invalid="ignore"):
             mask &= np.isnan(days) | (days >= flt.no_touch_for)
+    if flt.accounts:
+        mask &= np.isin(
+            book.columns["id"], np.fromiter(flt.accounts, dtype=np.int64, count=len(flt.accounts))
+        )
     return mask
 
 

@@ -592,6 +592,40 @@ def compute_periods(book: Book, periods: Sequence[tuple[date, date]]) -> list[Po
     return [_period(book, s, e, active, mrr, column, n_reasons) for s, e in periods]
 
 
+def _masks(book, cohort, active_end, mrr_start, mrr_end, start_day) -> dict[str, np.ndarray]:
+    """Which accounts make each movement of a period (the one place its rules are written).
+
+    Cohort accounts by their net change between start and end; customers at the end that were
+    not at the start are new logos, or reactivations when they were customers before.
+    """
+    arrived = ~cohort & active_end
+    returning = arrived & (book._first_active < start_day)
+    return {
+        "start": cohort,
+        "end": active_end,
+        "expansion": cohort & (mrr_end > mrr_start),
+        "churn": cohort & (mrr_end == 0) & (mrr_start > 0),
+        "contraction": cohort & (mrr_end > 0) & (mrr_end < mrr_start),
+        "churned": cohort & ~active_end,  # logos lost (churn MRR is "churn")
+        "reactivation": returning,
+        "new": arrived & ~returning,
+    }
+
+
+MOVEMENTS = ("start", "end", "new", "reactivation", "expansion", "contraction", "churn", "churned")
+
+
+def period_accounts(book: Book, start: date, end: date, which: str) -> list[int]:
+    """The ids behind one figure of [start, end]: ``which`` is one of MOVEMENTS."""
+    b_day, e_day = start - timedelta(days=1), end
+    days = _day_numbers([b_day, e_day])
+    active = book.active_on(days)
+    mrr = book.mrr_on(days, active)
+    mrr_start, mrr_end, priced = book.in_base(end, mrr[:, 0], mrr[:, 1])
+    masks = _masks(book, active[:, 0] & priced, active[:, 1] & priced, mrr_start, mrr_end, days[0] + 1)
+    return book.ids[masks[which]].tolist()
+
+
 def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetrics:
     b, e = column[start - timedelta(days=1)], column[end]
     mrr_start_s, mrr_end_s, priced = book.in_base(end, mrr[:, b], mrr[:, e])
@@ -608,17 +642,12 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
     )
     s_n, e_n = _day_numbers([start, end])
 
-    # Cohort accounts by their net change between start and end.
-    up = cohort & (mrr_end_s > mrr_start_s)
-    gone = cohort & (mrr_end_s == 0) & (mrr_start_s > 0)
-    down = cohort & (mrr_end_s > 0) & (mrr_end_s < mrr_start_s)
+    masks = _masks(book, cohort, active_end, mrr_start_s, mrr_end_s, s_n)
+    up, gone, down = masks["expansion"], masks["churn"], masks["contraction"]
+    returning, joined = masks["reactivation"], masks["new"]
     expansion_mrr = money_sum(mrr_end_s - mrr_start_s, up)
     contraction_mrr = money_sum(mrr_start_s - mrr_end_s, down)
     churned_mrr = money_sum(mrr_start_s, gone)
-    # Customers at the end that were not at the start: new logos, or back after leaving.
-    arrived = ~cohort & active_end
-    returning = arrived & (book._first_active < s_n)
-    joined = arrived & ~returning
     new_accounts = int(joined.sum())
     reactivated_accounts = int(returning.sum())
     new_mrr = money_sum(mrr_end_s, joined)
@@ -626,7 +655,7 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
 
     accounts_start = int(cohort.sum())
     accounts_end = int(active_end.sum())
-    churned_mask = cohort & ~active_end
+    churned_mask = masks["churned"]
     churned_accounts = int(churned_mask.sum())
     mrr_start = money_sum(mrr_start_s)
     mrr_end = money_sum(mrr_end_s)

@@ -8,6 +8,7 @@ changes announced on the hub trigger a debounced reload.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -113,6 +114,10 @@ class BookPage(QWidget):
         self._generation = 0
         self._pending_select: int | None = None
         self._restoring = True  # no state saving while the widgets are being built
+        # A drill-down from the Indicadores page: the accounts behind a figure (no widget of its own
+        # but the chip that names it and clears it).
+        self._accounts: frozenset[int] = frozenset()
+        self._accounts_label = ""
 
         self.stack = QStackedWidget()
         self.welcome = WelcomePage()
@@ -243,6 +248,13 @@ class BookPage(QWidget):
         clear = QToolButton()
         clear.setDefaultAction(self.clear_filters_action)
         clear.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.accounts_chip = QToolButton()
+        self.accounts_chip.setObjectName("drillDownChip")
+        self.accounts_chip.setToolTip(
+            tr("Accounts behind a figure of the Indicadores page; click to show all")
+        )
+        self.accounts_chip.clicked.connect(self._clear_accounts)
+        self.accounts_chip.hide()
 
         # One line on a wide window; on a small one the filters wrap under the search field.
         self.filter_bar = QWidget()
@@ -257,6 +269,7 @@ class BookPage(QWidget):
             self.touch_filter,
         ):
             filters.add(combo)
+        filters.add(self.accounts_chip)
         filters.add(clear)
 
         self.table = BookTable()
@@ -482,6 +495,8 @@ class BookPage(QWidget):
             bands=frozenset(bands.split(",")) if bands else frozenset(),
             renewal_within=self.renewal_filter.currentData(),
             no_touch_for=self.touch_filter.currentData(),
+            accounts=self._accounts,
+            accounts_label=self._accounts_label,
         )
 
     def set_filter(self, flt: BookFilter) -> None:
@@ -498,9 +513,17 @@ class BookPage(QWidget):
             self._set_combo(self.band_filter, bands or None)
             self._set_combo(self.renewal_filter, flt.renewal_within)
             self._set_combo(self.touch_filter, flt.no_touch_for)
+            self._accounts, self._accounts_label = flt.accounts, flt.accounts_label
+            self.accounts_chip.setText(
+                f"{flt.accounts_label or tr('Selected accounts')} ({len(flt.accounts)}) ✕"
+            )
+            self.accounts_chip.setVisible(bool(flt.accounts))
         finally:
             self._restoring = False
         self._on_filters_edited()
+
+    def _clear_accounts(self) -> None:
+        self.set_filter(replace(self.current_filter(), accounts=frozenset(), accounts_label=""))
 
     @staticmethod
     def _set_combo(combo: QComboBox, value: Any) -> None:
@@ -596,7 +619,7 @@ class BookPage(QWidget):
             # Filters, sort and columns come back at the next start; a search does not:
             # typed to find one account, it would hide the whole book next time.
             if isinstance(state.get("filter"), dict):
-                state["filter"] = {**state["filter"], "search": ""}
+                state["filter"] = {**state["filter"], "search": "", "accounts": []}
             self.apply_view_state(state)
         else:
             self.model.set_filter(self.current_filter())

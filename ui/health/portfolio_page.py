@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import clock, cohorts, currency, formatting, health, health_check, metrics, vocab
+from csdesk.book import NO_SCORE, BookFilter
 from csdesk.i18n import current_language, label, tr
 from csdesk.periods import PRESETS, preset_period
 from ui.book.widgets import KpiCard
@@ -107,6 +108,27 @@ KPIS = (
 )
 
 
+# What a click on a card opens in the book: the period's movements behind the figure.
+CARD_DRILLS = {
+    "accounts": ("end",),
+    "logo_churn": ("churned",),
+    "annual_churn": ("churned",),
+    "retention": ("start",),
+    "mrr": ("end",),
+    "arpa": ("end",),
+    "ltv": ("end",),
+    "revenue_churn": ("churn", "contraction"),
+    "annual_revenue_churn": ("churn", "contraction"),
+    "net_churn": ("churn", "contraction", "expansion"),
+    "grr": ("churn", "contraction"),
+    "nrr": ("expansion",),
+    "churn_reason": ("churned",),
+    "at_risk": ("at_risk",),
+    "health_auc": ("health_churned",),
+}
+BRIDGE_DRILLS = ("start", "new", "reactivation", "expansion", "contraction", "churn", "end")
+
+
 def _group(*widgets: QWidget) -> QWidget:
     """Widgets kept together on one line of a wrapping bar (a label and its field)."""
     group = QWidget()
@@ -126,6 +148,7 @@ class PortfolioPage(QWidget):
         self._token = 0
         self._dirty = True
         self.open_model_editor = None  # set by the main window
+        self.drilled: BookFilter | None = None  # the last drill-down asked of the book
 
         title = QLabel(tr("Portfolio"))
         title.setObjectName("pageTitle")
@@ -173,6 +196,9 @@ class PortfolioPage(QWidget):
             card = KpiCard(key, tr(caption))
             self.cards[key] = card
             cards.addWidget(card)
+            if key in CARD_DRILLS:
+                card.setCursor(Qt.CursorShape.PointingHandCursor)
+                card.installEventFilter(self)
 
         self.charts = {
             "bands": ChartView("bands", min_height=260),
@@ -390,6 +416,7 @@ class PortfolioPage(QWidget):
         self.charts["nps"].set_figure(charts.nps_figure(data.months, language, size=(6, 3.4)))
         self.charts["renewals"].set_figure(charts.renewals_figure(data.renewals, language, size=(10, 3.2)))
         self._show_analytics(data, pct, na)
+        self._connect_clicks()
 
     def _show_analytics(self, data: PortfolioData, pct, na: str) -> None:
         """ARPA, LTV, annualised churn, CES, onboarding; the health score's check; the cohorts."""
@@ -492,6 +519,128 @@ class PortfolioPage(QWidget):
             done,
             failed,
             parent=self,
+        )
+
+    # Drill-down: the accounts behind a figure, as a filter of the book ---------------------
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.MouseButtonRelease and getattr(watched, "property", None):
+            key = watched.property("kpi")
+            if key in CARD_DRILLS and self.data is not None:
+                self.drill(CARD_DRILLS[key], self.cards[key].caption.text())
+                return True
+        return super().eventFilter(watched, event)
+
+    def _connect_clicks(self) -> None:
+        for key in ("bands", "bridge", "cohorts", "health_check"):
+            canvas = self.charts[key].canvas
+            if canvas is not None and not getattr(canvas, "_drill_connected", False):
+                canvas.mpl_connect(
+                    "button_press_event",
+                    lambda ev, k=key: self.chart_clicked(k, ev.xdata, ev.ydata, ev.inaxes),
+                )
+                canvas.setCursor(Qt.CursorShape.PointingHandCursor)
+                canvas._drill_connected = True
+
+    def chart_clicked(self, chart: str, x: float | None, y: float | None, axes=None) -> None:
+        """A bar or a cell clicked: open the accounts behind it in the book."""
+        if self.data is None or x is None or y is None:
+            return
+        if chart == "bands":
+            shown = [b for b in self.data.bands if b.band is not None or b.accounts]
+            i = len(shown) - 1 - round(y)
+            if 0 <= i < len(shown):
+                band = shown[i].band
+                self.open_book(BookFilter(bands=frozenset([band or NO_SCORE])))
+        elif chart == "bridge":
+            i = round(x)
+            if 0 <= i < len(BRIDGE_DRILLS):
+                names = [
+                    tr("MRR at start"),
+                    tr("New MRR"),
+                    tr("Reactivation"),
+                    tr("Expansion"),
+                    tr("Contraction"),
+                    tr("Churn"),
+                    tr("MRR at end"),
+                ]
+                self.drill((BRIDGE_DRILLS[i],), names[i])
+        elif chart == "cohorts" and self.data.cohorts is not None:
+            i, k = round(y), round(x)
+            table = self.data.cohorts
+            if 0 <= i < len(table.cohorts) and 0 <= k < len(table.cohorts[i].logos):
+                self.drill_cohort(table.cohorts[i].month, k)
+        elif chart == "health_check" and self.data.check is not None:
+            shown = [b for b in self.data.check.bands if b.band is not None or b.accounts]
+            i = round(x)
+            if 0 <= i < len(shown):
+                self.drill_band_outcome(shown[i].band)
+
+    def open_book(self, flt: BookFilter) -> None:
+        self.drilled = flt
+        self.context.hub.requestBookFilter.emit(flt)
+
+    def _drill_in_background(self, work, label_text: str) -> None:
+        def done(ids: list[int]) -> None:
+            self.open_book(BookFilter(status="all", accounts=frozenset(ids), accounts_label=label_text))
+
+        run_in_background(lambda _p: work(), done, lambda error: show_error(self, error), parent=self)
+
+    def drill(self, movements: tuple[str, ...], caption: str) -> None:
+        """The accounts of the period's movements (start, end, new, churned…), in the background."""
+        start, end = self.period()
+        db, segment = self.context.db, self.segment.currentData()
+        period = f"{formatting.day(start)} – {formatting.day(end)}"
+        if movements == ("at_risk",):
+            self.open_book(BookFilter(bands=frozenset(["yellow", "red"])))
+            return
+        if movements == ("health_churned",):
+            check = self.data.check
+            self._drill_in_background(
+                lambda: (
+                    health_check.accounts_in_band(db, "red", check.as_of, check.horizon_days, True)
+                    + health_check.accounts_in_band(db, "yellow", check.as_of, check.horizon_days, True)
+                    + health_check.accounts_in_band(db, "green", check.as_of, check.horizon_days, True)
+                ),
+                tr("Churned after the scores of {day}", day=formatting.day(check.as_of)),
+            )
+            return
+
+        def work() -> list[int]:
+            book = metrics.load_book(db, segment)
+            ids: list[int] = []
+            for which in movements:
+                ids += metrics.period_accounts(book, start, end, which)
+            return ids
+
+        self._drill_in_background(work, f"{caption} · {period}")
+
+    def drill_cohort(self, month: date, months_since: int) -> None:
+        """A cohort cell: the cohort's accounts no longer customers by then (or all of it, when none left)."""
+        db, segment = self.context.db, self.segment.currentData()
+        from csdesk.charts import month_label
+
+        def work() -> list[int]:
+            gone = cohorts.accounts_in_cell(db, month, months_since, retained=False, segment=segment)
+            return gone or cohorts.accounts_in_cell(db, month, months_since, retained=True, segment=segment)
+
+        self._drill_in_background(
+            work,
+            tr(
+                "Cohort {month}, month {k}: lost (or all, when none)",
+                month=month_label(month),
+                k=months_since,
+            ),
+        )
+
+    def drill_band_outcome(self, band: str | None) -> None:
+        check = self.data.check
+        db = self.context.db
+        self._drill_in_background(
+            lambda: health_check.accounts_in_band(db, band, check.as_of, check.horizon_days),
+            tr("{band} on {day}", band=health.band_label(band), day=formatting.day(check.as_of)),
         )
 
     def _open_model_editor(self) -> None:
