@@ -711,7 +711,8 @@ def mrr_bridge_figure(
         )
         if i < len(steps) - 1:
             ax.plot([i + 0.3, i + 0.7], [level, level], color="#9AA5B1", linewidth=0.8, linestyle=":")
-    ax.set_xticks(range(len(steps)), [s[0] for s in steps], fontsize=9, color=INK)
+    # Two-word names ("Novo MRR") on two lines, so neighbouring names never collide.
+    ax.set_xticks(range(len(steps)), [s[0].replace(" ", "\n", 1) for s in steps], fontsize=9, color=INK)
     # Movements are small next to the totals: start the axis near the lowest level, as bridges do.
     levels = [m.mrr_start, m.mrr_end, m.mrr_start + sum(v for _k, v in m.bridge_steps()[:4])]
     floor = min(levels)
@@ -961,6 +962,7 @@ def cohorts_figure(
             language,
         ),
     )
+    ax.set_title(title, loc="left", fontsize=12, fontweight="bold", color=INK, pad=22)  # clear of the subtitle
     if not rows:
         _empty(ax, language, tr("No contract starts in this period", language))
         return fig
@@ -1024,7 +1026,10 @@ def cohorts_figure(
 
 
 def health_check_figure(
-    check: HealthCheck, language: str | None = None, size: tuple[float, float] = (8, 3.8)
+    check: HealthCheck,
+    language: str | None = None,
+    size: tuple[float, float] = (8, 3.8),
+    verdict: bool = True,
 ) -> Figure:
     """Churn (and contraction) rate in the window after the day, by the band accounts were in."""
     subtitle = tr(
@@ -1080,9 +1085,11 @@ def health_check_figure(
     from matplotlib.ticker import FuncFormatter
 
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: formatting.number(v, 0, language) + "%"))
-    verdict = check.verdict(language)
-    fig.text(0.01, 0.01, verdict, fontsize=8.5, color=INK, ha="left", va="bottom", wrap=True)
-    fig.get_layout_engine().set(rect=(0, 0.1, 1, 0.9))
+    if verdict:  # under the bars; a page that says it beside the chart leaves it out
+        fig.text(
+            0.01, 0.01, check.verdict(language), fontsize=8.5, color=INK, ha="left", va="bottom", wrap=True
+        )
+        fig.get_layout_engine().set(rect=(0, 0.1, 1, 0.9))
     from matplotlib.patches import Patch
 
     ax.legend(

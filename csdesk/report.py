@@ -174,8 +174,8 @@ def build_report(
     validation = Section(
         t("Does the health score predict churn?"),
         [
-            Image("health-check", png=_png(charts.health_check_figure(check, language, size=(10, 4.2)))),
-            Paragraph(check.verdict(language)),
+            # The verdict is written under the bars.
+            Image("health-check", png=_png(charts.health_check_figure(check, language, size=(10, 4.4)))),
         ],
     )
     cohort_section = Section(

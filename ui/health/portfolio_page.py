@@ -211,8 +211,20 @@ class PortfolioPage(QWidget):
             "health_check": ChartView("health-check"),
         }
         self.verdict = QLabel("")
-        self.verdict.setObjectName("pageSubtitle")
+        self.verdict.setObjectName("healthVerdict")
         self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("font-size: 14px;")
+        self.calibrate_button = QPushButton(tr("Calibrate the health model…"))
+        self.calibrate_button.setToolTip(
+            tr("Suggest weights fitted on this book's churn in the model editor")
+        )
+        self.calibrate_button.clicked.connect(self._open_model_editor)
+        verdict_panel = QWidget()
+        verdict_box = QVBoxLayout(verdict_panel)
+        verdict_box.addStretch(1)
+        verdict_box.addWidget(self.verdict)
+        verdict_box.addWidget(self.calibrate_button, 0, Qt.AlignmentFlag.AlignLeft)
+        verdict_box.addStretch(1)
         grid = QGridLayout()
         grid.setSpacing(12)
         grid.addWidget(self.charts["bands"], 0, 0, 1, 2)
@@ -222,7 +234,7 @@ class PortfolioPage(QWidget):
         grid.addWidget(self.charts["nps"], 2, 1)
         grid.addWidget(self.charts["renewals"], 3, 0, 1, 2)
         grid.addWidget(self.charts["health_check"], 4, 0)
-        grid.addWidget(self.verdict, 4, 1)
+        grid.addWidget(verdict_panel, 4, 1)
         grid.addWidget(self.charts["cohorts"], 5, 0, 1, 2)
 
         content = QWidget()
@@ -468,7 +480,9 @@ class PortfolioPage(QWidget):
                 tr("{n} churned of {total} scored", n=check.churned, total=check.accounts),
             )
             self.verdict.setText(check.verdict(language))
-            self.charts["health_check"].set_figure(charts.health_check_figure(check, language, size=(6, 3.4)))
+            self.charts["health_check"].set_figure(
+                charts.health_check_figure(check, language, size=(6, 3.4), verdict=False)
+            )
         if data.cohorts is not None:
             rows = max(len(data.cohorts.cohorts), 1)
             self.charts["cohorts"].set_figure(
