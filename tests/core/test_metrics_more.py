@@ -231,3 +231,16 @@ def test_historic_ltv_is_the_revenue_received(db):
     # Half way through a month: the day fraction counts.
     ltv_mid = metrics.historic_ltv(book, date(2026, 1, 15))
     assert ltv_mid[list(book.ids).index(b)] == round(20_000 * 15 / 30.4375)
+
+
+def test_accounts_json_has_the_historic_ltv(db, db_path, capsys):
+    import json
+
+    from csdesk.cli import main
+
+    (a,) = add_accounts(db, [{"name": "Padaria", "contract_start": date(2026, 8, 1), "mrr_cents": 100_000}])
+    add_revenue(db, [(a, date(2026, 8, 1), "new", 0, 100_000)])
+    assert main(["--db", str(db_path), "accounts", "--format", "json"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    # 1 August to the end of 25 November (the suite's today): 3 months and 25 days of R$ 1.000.
+    assert record["ltv_historic"] == round(1000 * (3 + 25 / 30.4375), 2)
