@@ -962,7 +962,9 @@ def cohorts_figure(
             language,
         ),
     )
-    ax.set_title(title, loc="left", fontsize=12, fontweight="bold", color=INK, pad=22)  # clear of the subtitle
+    ax.set_title(
+        title, loc="left", fontsize=12, fontweight="bold", color=INK, pad=22
+    )  # clear of the subtitle
     if not rows:
         _empty(ax, language, tr("No contract starts in this period", language))
         return fig

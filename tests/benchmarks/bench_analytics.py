@@ -146,7 +146,11 @@ def test_cohorts_and_health_check_50k(bench_report, tmp_path):
     for b in check.scored:
         if b.accounts:
             row = by_band.loc[b.band]
-            assert (b.accounts, b.churned, b.contracted) == (row["accounts"], row["churned"], row["contracted"])
+            assert (b.accounts, b.churned, b.contracted) == (
+                row["accounts"],
+                row["churned"],
+                row["contracted"],
+            )
     assert check.auc == pytest.approx(auc)
     bench_report.add(
         f"health check: {check.accounts:,} scored customers, AUC {check.auc:.2f}, {ACCOUNTS:,} accounts",

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
+from cli.main import main
 from csdesk import charts, cohorts, metrics
-from csdesk.cli import main
 from tests.support.health_data import add_accounts, add_revenue
 
 AS_OF = date(2026, 8, 31)

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from cli.main import main
 from csdesk import health_check as hc
-from csdesk.cli import main
 from db.models import HealthSnapshot
 from tests.support.health_data import add_accounts, add_revenue
 

@@ -236,7 +236,7 @@ def test_historic_ltv_is_the_revenue_received(db):
 def test_accounts_json_has_the_historic_ltv(db, db_path, capsys):
     import json
 
-    from csdesk.cli import main
+    from cli.main import main
 
     (a,) = add_accounts(db, [{"name": "Padaria", "contract_start": date(2026, 8, 1), "mrr_cents": 100_000}])
     add_revenue(db, [(a, date(2026, 8, 1), "new", 0, 100_000)])

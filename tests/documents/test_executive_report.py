@@ -8,8 +8,8 @@ import pytest
 from pptx import Presentation
 from sqlalchemy import select
 
+from cli.main import main
 from csdesk import demo, report
-from csdesk.cli import main
 from db import open_database
 from db.models import Account
 
