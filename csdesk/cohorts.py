@@ -243,7 +243,7 @@ def cohorts(
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     as_of = min(end, clock.today())
-    return cohort_table(metrics.load_book(db, segment), start, end, as_of, keep_ids)
+    return cohort_table(metrics.load_book(db, segment, surveys=False), start, end, as_of, keep_ids)
 
 
 def accounts_in_cell(

@@ -305,7 +305,7 @@ def health_check(
     if horizon_days < 1:
         raise ValueError("the horizon must be at least one day")
     as_of = as_of or default_as_of(horizon_days, today)
-    book = metrics.load_book(db, segment)
+    book = metrics.load_book(db, segment, surveys=False)
     score, band = metrics.scores_at(db, as_of, book.ids)
     return check_book(book, score, band, as_of, horizon_days, today)
 

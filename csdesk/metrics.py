@@ -430,8 +430,13 @@ _KIND_CODE = case(
 )
 
 
-def load_book(db: Database, segment: str | None = None, account_id: int | None = None) -> Book:
-    """Accounts, revenue movements and survey answers of the book (or one segment, or one account)."""
+def load_book(
+    db: Database, segment: str | None = None, account_id: int | None = None, surveys: bool = True
+) -> Book:
+    """Accounts, revenue movements and survey answers of the book (or one segment, or one account).
+
+    ``surveys=False`` leaves the answers out, for what needs only the ledger (cohorts, the health check).
+    """
     with db.session() as session:
         acc_q = select(
             Account.id,
@@ -468,7 +473,7 @@ def load_book(db: Database, segment: str | None = None, account_id: int | None =
             sur_q = sur_q.where(SurveyResponse.account_id.in_(ids))
         acc_rows = session.execute(acc_q).all()
         rev = fetch_numeric(session, rev_q, 6)
-        sur = fetch_numeric(session, sur_q, 4)
+        sur = fetch_numeric(session, sur_q, 4) if surveys else np.zeros((0, 4))
     return build_book(acc_rows, rev, sur, segment, currency.load_rates(db))
 
 
