@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from csdesk import clock, vocab
+from csdesk import clock, team, vocab
 from csdesk.currency import DEFAULT_BASE, SETTING_KEYS, Rates
 from csdesk.text import digits, fold
 
@@ -239,12 +239,14 @@ class BookFilter:
     bands: frozenset[str] = frozenset()  # green | yellow | red | NO_SCORE
     renewal_within: int | None = None  # days from today, renewals already past excluded
     no_touch_for: int | None = None  # days without a touch (never touched counts)
+    owner: str | None = None  # one CSM's accounts (team mode's "My book"): csdesk.team.is_mine
     # The accounts behind a figure of the Indicadores page (a drill-down), with what they are.
     accounts: frozenset[int] = frozenset()
     accounts_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = {
+            "owner": self.owner,
             "search": self.search,
             "status": self.status,
             "segments": sorted(self.segments),
@@ -274,6 +276,7 @@ class BookFilter:
             bands=frozenset(b for b in data.get("bands") or () if b in (*vocab.HEALTH_BANDS, NO_SCORE)),
             renewal_within=days(data.get("renewal_within")),
             no_touch_for=days(data.get("no_touch_for")),
+            owner=str(data["owner"]) if data.get("owner") else None,
             accounts=frozenset(int(a) for a in data.get("accounts") or () if str(a).isdigit()),
             accounts_label=str(data.get("accounts_label") or ""),
         )
@@ -591,6 +594,10 @@ def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
         days = book.columns["touch_days"]
         with np.errstate(invalid="ignore"):
             mask &= np.isnan(days) | (days >= flt.no_touch_for)
+    if flt.owner:
+        owners = book.columns["owner"]
+        mine = {owner: team.is_mine(owner, flt.owner) for owner in set(owners.tolist())}  # once per CSM
+        mask &= np.fromiter(map(mine.__getitem__, owners), dtype=bool, count=len(owners))
     if flt.accounts:
         mask &= np.isin(
             book.columns["id"], np.fromiter(flt.accounts, dtype=np.int64, count=len(flt.accounts))
