@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from PySide6.QtCore import QThreadPool
 
 from csdesk import health, health_check
 
@@ -33,7 +34,10 @@ def dialog(qtbot, context):
 
     dlg = HealthModelDialog(context)
     qtbot.addWidget(dlg)
-    return dlg
+    yield dlg
+    # No preview or fit of this dialog left running for the next test's thread pool.
+    dlg.preview_timer.stop()
+    QThreadPool.globalInstance().waitForDone(20_000)
 
 
 def test_suggestion_side_by_side_then_edit_puts_it_in_the_model(dialog):
