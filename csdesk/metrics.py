@@ -768,27 +768,26 @@ def scores_at(db: Database, day: date, ids: np.ndarray) -> tuple[np.ndarray, np.
     """(score, band code) of the accounts ``ids`` at the end of ``day``: NaN and -1 without a score.
 
     The latest snapshot in the week to ``day`` (snapshots are weekly), as ``bands_at``;
-    band codes index ``BAND_KEYS`` (0 green, 1 yellow, 2 red).
+    band codes index ``BAND_KEYS`` (0 green, 1 yellow, 2 red). Read through the model's
+    column types, so the way the history is stored stays the health module's business.
     """
-    band_code = case((HealthSnapshot.band == "green", 0), (HealthSnapshot.band == "yellow", 1), else_=2)
     with db.session() as session:
-        rows = fetch_numeric(
-            session,
+        rows = session.execute(
             select(
-                HealthSnapshot.account_id, day_number(HealthSnapshot.as_of), HealthSnapshot.score, band_code
-            ).where(HealthSnapshot.as_of <= day, HealthSnapshot.as_of > day - timedelta(days=7)),
-            4,
-        )
+                HealthSnapshot.account_id, HealthSnapshot.as_of, HealthSnapshot.score, HealthSnapshot.band
+            ).where(HealthSnapshot.as_of <= day, HealthSnapshot.as_of > day - timedelta(days=7))
+        ).all()
     score = np.full(len(ids), np.nan)
     band = np.full(len(ids), -1, dtype=np.int64)
-    if len(rows) and len(ids):
-        rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
-        last = np.r_[rows[1:, 0] != rows[:-1, 0], True]
-        rows = rows[last]
-        pos = np.minimum(np.searchsorted(ids, rows[:, 0].astype(np.int64)), len(ids) - 1)
-        ok = ids[pos] == rows[:, 0]
-        score[pos[ok]] = rows[ok, 2]
-        band[pos[ok]] = rows[ok, 3].astype(np.int64)
+    if rows and len(ids):
+        codes = {key: i for i, key in enumerate(BAND_KEYS)}
+        data = np.array([(a, d.toordinal(), s, codes.get(b, -1)) for a, d, s, b in rows], dtype=np.float64)
+        data = data[np.lexsort((data[:, 1], data[:, 0]))]
+        data = data[np.r_[data[1:, 0] != data[:-1, 0], True]]  # each account's latest
+        pos = np.minimum(np.searchsorted(ids, data[:, 0].astype(np.int64)), len(ids) - 1)
+        ok = ids[pos] == data[:, 0]
+        score[pos[ok]] = data[ok, 2]
+        band[pos[ok]] = data[ok, 3].astype(np.int64)
     return score, band
 
 
@@ -867,11 +866,20 @@ def load_onboarding(db: Database, book: Book) -> Onboarding:
                 joins=((SuccessPlan, SuccessPlan.id == Milestone.plan_id),),
             ),
         )
-        green = _first_day_by_account(
-            session,
-            book,
-            first(HealthSnapshot.as_of, HealthSnapshot.account_id, HealthSnapshot.band == "green"),
-        )
+        # The health history through its column types (its storage is the health module's).
+        epoch = date(1970, 1, 1)
+        green_rows = session.execute(
+            select(HealthSnapshot.account_id, func.min(HealthSnapshot.as_of))
+            .where(HealthSnapshot.band == "green")
+            .group_by(HealthSnapshot.account_id)
+        ).all()
+        green = np.full(len(book.ids), np.nan)
+        if green_rows and len(book.ids):
+            acc = np.array([r[0] for r in green_rows], dtype=np.int64)
+            days = np.array([(r[1] - epoch).days for r in green_rows], dtype=np.float64)
+            pos = np.minimum(np.searchsorted(book.ids, acc), len(book.ids) - 1)
+            ok = book.ids[pos] == acc
+            green[pos[ok]] = days[ok]
     return Onboarding(kickoff, np.fmin(value, quick_win), green)
 
 

@@ -85,9 +85,11 @@ def pandas_health_check(path: str, as_of: date, horizon: int) -> tuple[pd.DataFr
     snaps = pd.read_sql(
         "SELECT account_id, as_of, score, band FROM health_snapshots WHERE as_of <= ? AND as_of > ?",
         conn,
-        params=(as_of.isoformat(), (as_of - timedelta(days=7)).isoformat()),
+        # The compact history: days as day numbers, bands as 0-2 (db.models.HealthSnapshot).
+        params=((as_of - date(1970, 1, 1)).days, (as_of - timedelta(days=7) - date(1970, 1, 1)).days),
     )
     conn.close()
+    snaps["band"] = np.array(metrics.BAND_KEYS, dtype=object)[snaps["band"].to_numpy()]
     _accounts, revenue = _read(path)
     snaps = snaps.sort_values(["account_id", "as_of"]).drop_duplicates("account_id", keep="last")
     probes = snaps[["account_id", "score", "band"]].copy()
