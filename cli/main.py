@@ -24,6 +24,7 @@ from db import Database, open_database
 
 COMMAND_MODULES = (
     "cli.commands.accounts",
+    "cli.commands.analytics",
     "cli.commands.demo",
     "cli.commands.documents",
     "cli.commands.health",

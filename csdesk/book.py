@@ -203,9 +203,12 @@ class BookFilter:
     renewal_within: int | None = None  # days from today, renewals already past excluded
     no_touch_for: int | None = None  # days without a touch (never touched counts)
     owner: str | None = None  # one CSM's accounts (team mode's "My book"): csdesk.team.is_mine
+    # The accounts behind a figure of the Indicadores page (a drill-down), with what they are.
+    accounts: frozenset[int] = frozenset()
+    accounts_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "owner": self.owner,
             "search": self.search,
             "status": self.status,
@@ -215,6 +218,9 @@ class BookFilter:
             "renewal_within": self.renewal_within,
             "no_touch_for": self.no_touch_for,
         }
+        if self.accounts:
+            data |= {"accounts": sorted(self.accounts), "accounts_label": self.accounts_label}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BookFilter:
@@ -234,6 +240,8 @@ class BookFilter:
             renewal_within=days(data.get("renewal_within")),
             no_touch_for=days(data.get("no_touch_for")),
             owner=str(data["owner"]) if data.get("owner") else None,
+            accounts=frozenset(int(a) for a in data.get("accounts") or () if str(a).isdigit()),
+            accounts_label=str(data.get("accounts_label") or ""),
         )
 
     def without_search(self) -> BookFilter:
@@ -531,6 +539,10 @@ def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
         owners = book.columns["owner"]
         mine = {owner: team.is_mine(owner, flt.owner) for owner in set(owners.tolist())}  # once per CSM
         mask &= np.fromiter(map(mine.__getitem__, owners), dtype=bool, count=len(owners))
+    if flt.accounts:
+        mask &= np.isin(
+            book.columns["id"], np.fromiter(flt.accounts, dtype=np.int64, count=len(flt.accounts))
+        )
     return mask
 
 

@@ -183,6 +183,9 @@ class MainWindow(QMainWindow):
         context.hub.requestPage.connect(self.show_page)
         context.hub.requestImport.connect(self.open_import_wizard)
         context.hub.requestDemo.connect(lambda: (self.show_page("book"), self.pages["book"].generate_demo()))
+        context.hub.requestBookFilter.connect(
+            lambda f: (self.show_page("book"), self.pages["book"].set_filter(f))
+        )
         self.setAcceptDrops(True)  # a CSV/XLSX dropped anywhere on the window opens the import wizard
         self._build_menus()
         self._build_navigation()
