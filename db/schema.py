@@ -130,9 +130,90 @@ def _v2_compact_health_history(conn: Connection) -> int:
     return total
 
 
+def _v2_playbooks(conn: Connection) -> None:
+    """v2: playbooks and their runs, sales hand-offs, expansion opportunities; tasks name their playbook."""
+    from sqlalchemy import (
+        JSON,
+        Boolean,
+        Column,
+        Date,
+        DateTime,
+        ForeignKey,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        Text,
+        UniqueConstraint,
+        func,
+        text,
+    )
+
+    # Frozen here (not read from db.models, which may change later).
+    meta = MetaData()
+    Table("accounts", meta, Column("id", Integer, primary_key=True))
+    Table(
+        "playbooks",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("builtin_key", String(40), unique=True),
+        Column("name", String(150), nullable=False),
+        Column("trigger", String(30), nullable=False),
+        Column("params", JSON, nullable=False),
+        Column("steps", JSON, nullable=False),
+        Column("enabled", Boolean, nullable=False),
+        Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    )
+    Table(
+        "playbook_runs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("playbook_id", Integer, ForeignKey("playbooks.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("occurrence_key", String(60), nullable=False),
+        Column("occurred_on", Date, nullable=False),
+        Column("ran_at", DateTime, nullable=False),
+        Column("tasks_created", Integer, nullable=False),
+        UniqueConstraint("playbook_id", "account_id", "occurrence_key", name="uq_playbook_run"),
+    )
+    Table(
+        "handoffs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, unique=True),
+        Column("pains", Text),
+        Column("promised_outcomes", Text),
+        Column("stakeholders", Text),
+        Column("risks", Text),
+        Column("deal_notes", Text),
+        Column("seller", String(150)),
+        Column("updated_at", DateTime),
+    )
+    Table(
+        "opportunities",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("kind", String(15), nullable=False),
+        Column("title", String(200), nullable=False),
+        Column("value_cents", Integer, nullable=False),
+        Column("status", String(10), nullable=False),
+        Column("executive", String(150)),
+        Column("executive_email", String(254)),
+        Column("notes", Text),
+        Column("opened_on", Date, nullable=False),
+        Column("closed_on", Date),
+        Column("handed_off_on", Date),
+    )
+    for name in ("playbooks", "playbook_runs", "handoffs", "opportunities"):
+        meta.tables[name].create(conn)
+    conn.execute(text("ALTER TABLE tasks ADD COLUMN playbook_id INTEGER NULL"))
+
+
 def _v2(conn: Connection) -> bool:
     """Version 2: undo that tells hand edits apart, compact health history."""
     _import_changes_after(conn)
+    _v2_playbooks(conn)
     return _v2_compact_health_history(conn) > 0  # the JSON breakdowns freed most of the table
 
 
