@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "csdesk.commands.health",
     "csdesk.commands.timeline",
     "csdesk.commands.imports",
+    "csdesk.commands.playbooks",
     "csdesk.commands.rates",
     "csdesk.commands.templates",
     "csdesk.commands.update",

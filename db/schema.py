@@ -168,8 +168,12 @@ def _v2_playbooks(conn: Connection) -> None:
         "playbook_runs",
         meta,
         Column("id", Integer, primary_key=True),
-        Column("playbook_id", Integer, ForeignKey("playbooks.id", ondelete="CASCADE"), nullable=False, index=True),
-        Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column(
+            "playbook_id", Integer, ForeignKey("playbooks.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         Column("occurrence_key", String(60), nullable=False),
         Column("occurred_on", Date, nullable=False),
         Column("ran_at", DateTime, nullable=False),
@@ -180,7 +184,9 @@ def _v2_playbooks(conn: Connection) -> None:
         "handoffs",
         meta,
         Column("id", Integer, primary_key=True),
-        Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, unique=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, unique=True
+        ),
         Column("pains", Text),
         Column("promised_outcomes", Text),
         Column("stakeholders", Text),
@@ -193,7 +199,9 @@ def _v2_playbooks(conn: Connection) -> None:
         "opportunities",
         meta,
         Column("id", Integer, primary_key=True),
-        Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
         Column("kind", String(15), nullable=False),
         Column("title", String(200), nullable=False),
         Column("value_cents", Integer, nullable=False),
