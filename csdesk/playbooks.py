@@ -394,6 +394,35 @@ class RunData:
         }
 
 
+def occurrence_label(key: str, language: str | None = None) -> str:
+    """What an occurrence key means, for people: "survey:12" is the NPS/CSAT answer #12..."""
+    kind, _, rest = key.partition(":")
+
+    def day(value: str) -> str:
+        try:
+            return formatting.day(date.fromisoformat(value), language)
+        except ValueError:
+            return value
+
+    if kind == "survey":
+        return tr("Survey answer #{id}", language, id=rest)
+    if kind == "event":
+        return tr("Timeline entry #{id}", language, id=rest)
+    if kind == "renewal":
+        return tr("Renewal on {day}", language, day=day(rest))
+    if kind == "touch":
+        return tr("Last touch on {day}", language, day=day(rest))
+    if kind == "champion":
+        return tr("Champion contact #{id}", language, id=rest)
+    if kind in ("band", "stage"):
+        value, _, since = rest.partition(":")
+        labels = vocab.HEALTH_BAND_LABELS if kind == "band" else vocab.STAGE_LABELS
+        return tr("{what} since {day}", language, what=i18n.label(labels, value, language), day=day(since))
+    if kind in ("adoption", "drop"):
+        return tr("Period {period}", language, period=rest)
+    return key
+
+
 def list_runs(db: Database, playbook_id: int | None = None, *, limit: int = 500) -> list[RunData]:
     """The newest runs first (of one playbook, or of all)."""
     query = (

@@ -65,6 +65,7 @@ def page_factories() -> list[tuple[str, str, PageFactory]]:
         ("portfolio", tr("Portfolio"), _deferred("ui.health.portfolio_page", "PortfolioPage")),
         ("search", tr("Search timelines"), _deferred("ui.timeline.search_page", "SearchPage")),
         ("templates", tr("Templates"), _deferred("ui.templates.page", "TemplatesPage")),
+        ("playbooks", tr("Playbooks"), _deferred("ui.playbooks.page", "PlaybooksPage")),
     ]
 
 
@@ -210,6 +211,17 @@ class MainWindow(QMainWindow):
         """What runs beside the user once the book is on screen: the damage scan and reminders."""
         self._verify_integrity()
         self.reminders.start()
+        self.playbook_service.start()
+
+    @property
+    def playbook_service(self):
+        """Playbooks evaluated in the background (csdesk.playbooks), created on first use."""
+        if getattr(self, "_playbook_service", None) is None:
+            from ui.playbooks.service import PlaybookService
+
+            self._playbook_service = PlaybookService(self.context, self)
+            self.reminders.rulesRan.connect(lambda _result: self._playbook_service.check_book())
+        return self._playbook_service
 
     @property
     def reminders(self) -> ReminderService:

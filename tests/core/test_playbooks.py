@@ -217,3 +217,9 @@ def test_undoing_the_survey_import_removes_its_call_backs(db_path, db, capsys, m
     code, _out, err = run(db_path, capsys, "import", "--undo", "2")
     assert code == 0, err
     assert tasks_of(db, "detractor") == []
+
+
+def test_occurrence_keys_read_as_what_happened():
+    assert playbooks.occurrence_label("survey:12") == "Survey answer #12"
+    assert playbooks.occurrence_label("renewal:2027-03-01") == "Renewal on Mar 1, 2027"
+    assert playbooks.occurrence_label("band:red:2026-11-02", "pt_BR") == "Crítico desde 02/11/2026"
