@@ -36,6 +36,7 @@ from db import Database
 from db.models import (
     Account,
     Contact,
+    Handoff,
     HealthSnapshot,
     Playbook,
     PlaybookRun,
@@ -983,6 +984,8 @@ def due_date(step: Step, today: date) -> date:
 
 def sample_context(language: str | None = None) -> dict[str, Any]:
     """What an e-mail template sees, filled in with a made-up account (editor preview, validation)."""
+    from csdesk import handoffs
+
     today = clock.today()
     return {
         "account": {
@@ -1002,11 +1005,15 @@ def sample_context(language: str | None = None) -> dict[str, Any]:
             "score": 5,
             "comment": "Relatórios confusos",
         },
+        "handoff": handoffs.sample(),
         "today": today,
     }
 
 
-def _contexts(session: Session, account_ids: set[int]) -> dict[int, dict[str, Any]]:
+def email_contexts(session: Session, account_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Per account, what an e-mail template sees of it: ``account``, ``champion``, ``handoff``."""
+    from csdesk import handoffs
+
     if not account_ids:
         return {}
     accounts = {
@@ -1035,8 +1042,23 @@ def _contexts(session: Session, account_ids: set[int]) -> dict[int, dict[str, An
         .order_by(Contact.is_primary.desc(), Contact.id)
     ):
         champions.setdefault(account_id, {"name": name, "email": email or ""})
+    handed = {
+        row.account_id: handoffs.template_data(
+            handoffs.HandoffData(
+                row.account_id, **{n: getattr(row, n) or "" for n in (*handoffs.TEXT_FIELDS, "seller")}
+            )
+        )
+        for row in session.scalars(select(Handoff).where(Handoff.account_id.in_(account_ids)))
+    }
     empty = {"name": "", "email": ""}
-    return {i: {"account": accounts.get(i, {}), "champion": champions.get(i, empty)} for i in account_ids}
+    return {
+        i: {
+            "account": accounts.get(i, {}),
+            "champion": champions.get(i, empty),
+            "handoff": handed.get(i) or handoffs.template_data(None),
+        }
+        for i in account_ids
+    }
 
 
 def _render_email(step: Step, context: dict[str, Any], language: str) -> str:
@@ -1105,7 +1127,7 @@ def evaluate(
             if not fresh:
                 continue
             contexts = (
-                _contexts(session, {o.account_id for o in fresh.values()})
+                email_contexts(session, {o.account_id for o in fresh.values()})
                 if any(s.email for s in playbook.steps)
                 else {}
             )
