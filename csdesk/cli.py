@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "csdesk.commands.accounts",
     "csdesk.commands.demo",
     "csdesk.commands.documents",
+    "csdesk.commands.expansion",
     "csdesk.commands.handoffs",
     "csdesk.commands.health",
     "csdesk.commands.timeline",
