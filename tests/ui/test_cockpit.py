@@ -312,6 +312,7 @@ def test_placeholder_tabs_are_built_by_small_factories(context):
         "Health",
         "Success plan",
         "Hand-off",
+        "Expansion",
     ]
 
 

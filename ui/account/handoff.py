@@ -141,14 +141,15 @@ class HandoffTab(QWidget):
         self.welcome_dialog().exec()
 
 
-class WelcomeEmailDialog(QDialog):
+class EmailDialog(QDialog):
+    """A rendered e-mail (made in the background by ``produce() -> (text, recipient)``): copy or save as .eml."""
+
     rendered = Signal()
 
-    def __init__(self, context: AppContext, account_id: int, parent: QWidget | None = None):
+    def __init__(self, title: str, produce, file_name: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.context = context
-        self.account_id = account_id
-        self.setWindowTitle(tr("Welcome e-mail"))
+        self.file_name = file_name
+        self.setWindowTitle(title)
         self.resize(640, 480)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
@@ -169,18 +170,9 @@ class WelcomeEmailDialog(QDialog):
         layout.addWidget(self.text, 1)
         layout.addLayout(row)
         self.recipient = ""
-        self._render()
-
-    def _render(self) -> None:
-        from csdesk import i18n
-
-        db, account_id, language = self.context.db, self.account_id, i18n.current_language()
-
-        def work(_progress):
-            context = handoffs.welcome_context(db, account_id)
-            return handoffs.welcome_email(db, account_id, language), context["champion"].get("email", "")
-
-        run_in_background(work, self._on_rendered, lambda error: show_error(self, error), parent=self)
+        run_in_background(
+            lambda _p: produce(), self._on_rendered, lambda error: show_error(self, error), parent=self
+        )
 
     def _on_rendered(self, result: tuple[str, str]) -> None:
         self.text.setPlainText(result[0])
@@ -192,9 +184,7 @@ class WelcomeEmailDialog(QDialog):
         self.status.setText(tr("Copied."))
 
     def ask_and_save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, tr("Save the welcome e-mail"), "welcome.eml", "E-mail (*.eml)"
-        )
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save the e-mail"), self.file_name, "E-mail (*.eml)")
         if path:
             self.save_eml(path)
 
@@ -205,3 +195,16 @@ class WelcomeEmailDialog(QDialog):
             show_error(self, exc)
             return
         self.status.setText(tr("Saved {file}", file=path))
+
+
+def WelcomeEmailDialog(context: AppContext, account_id: int, parent: QWidget | None = None) -> EmailDialog:  # noqa: N802
+    """The welcome e-mail of an account, to copy or save as an .eml draft to its champion."""
+    from csdesk import i18n
+
+    db, language = context.db, i18n.current_language()
+
+    def produce() -> tuple[str, str]:
+        champion = handoffs.welcome_context(db, account_id)["champion"]
+        return handoffs.welcome_email(db, account_id, language), champion.get("email", "")
+
+    return EmailDialog(tr("Welcome e-mail"), produce, "welcome.eml", parent)

@@ -307,6 +307,10 @@ class AccountPage(QWidget):
 
         self.handoff_tab = HandoffTab(context)
         self.tabs.addTab(self.handoff_tab, tr("Hand-off"))
+        from ui.account.opportunities import OpportunitiesTab
+
+        self.opportunities_tab = OpportunitiesTab(context)
+        self.tabs.addTab(self.opportunities_tab, tr("Expansion"))
 
         nav = QHBoxLayout()
         nav.setContentsMargins(0, 0, 0, 0)
