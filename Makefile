@@ -37,7 +37,7 @@ dist: $(STAMP)
 	QT_QPA_PLATFORM=offscreen dist/csdesk/csdesk --selftest
 
 lint: $(STAMP)
-	$(BIN)/ruff check csdesk db ui tests
+	$(BIN)/ruff check cli csdesk db ui tests
 
 clean:
 	rm -rf $(VENV) build dist

@@ -1,4 +1,4 @@
-"""Imports run one way: ui -> csdesk -> db. The core and storage never load Qt."""
+"""Imports run one way: ui -> csdesk -> db, and cli -> csdesk -> db beside ui. The core and storage never load Qt."""
 
 import ast
 from pathlib import Path
@@ -30,10 +30,32 @@ def test_db_never_imports_core_or_ui():
         assert not {"csdesk", "ui"} & names, path
 
 
-def test_core_imports_ui_only_to_start_the_gui():
+def test_core_never_imports_a_face():
+    """The window (ui/) and the command line (cli/) sit on the core; ``python -m csdesk`` is only a door to cli."""
     for path, names in imported_modules("csdesk").items():
-        if "ui" in names:
-            assert path.name == "cli.py", path
+        assert "ui" not in names, path
+        if path != ROOT / "csdesk" / "__main__.py":
+            assert "cli" not in names, path
+
+
+def test_the_command_line_never_loads_qt_at_import():
+    """cli/ may start the window (``csdesk`` alone), but only from inside a function, when asked for."""
+    for path in (ROOT / "cli").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = {node.module.split(".")[0]}
+            else:
+                continue
+            assert not {"ui", "PySide6", "shiboken6"} & names, path
+
+
+def test_the_window_never_imports_the_command_line():
+    for package in ("ui", "db"):
+        for path, names in imported_modules(package).items():
+            assert "cli" not in names, path
 
 
 def test_ui_runs_no_sql_of_its_own():

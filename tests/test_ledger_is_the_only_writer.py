@@ -33,7 +33,7 @@ def test_the_scan_finds_the_ways_to_insert_a_movement():
 
 def test_only_the_ledger_inserts_into_revenue_changes():
     found = {}
-    for package in ("csdesk", "db", "ui"):
+    for package in ("cli", "csdesk", "db", "ui"):
         for path in (ROOT / package).rglob("*.py"):
             if path == LEDGER:
                 continue

@@ -9,7 +9,7 @@ NPS_RULE = ROOT / "csdesk" / "nps.py"
 NPS_LITERALS = {(ast.GtE, 9), (ast.Gt, 8), (ast.LtE, 6), (ast.Lt, 7)}
 
 
-def _trees(packages=("csdesk", "ui")):
+def _trees(packages=("cli", "csdesk", "ui")):
     for package in packages:
         for path in sorted((ROOT / package).rglob("*.py")):
             yield path, ast.parse(path.read_text(encoding="utf-8"))

@@ -9,9 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def tr_literals() -> dict[str, Path]:
-    """First arguments of tr(...) calls that are string literals, in csdesk/ and ui/."""
+    """First arguments of tr(...) calls that are string literals, in cli/, csdesk/ and ui/."""
     found: dict[str, Path] = {}
-    for package in ("csdesk", "ui"):
+    for package in ("cli", "csdesk", "ui"):
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if (
@@ -26,9 +26,9 @@ def tr_literals() -> dict[str, Path]:
 
 
 def plural_literals() -> dict[tuple[str, str], Path]:
-    """(singular, plural) of plural(n, "...", "...") calls in csdesk/ and ui/."""
+    """(singular, plural) of plural(n, "...", "...") calls in cli/, csdesk/ and ui/."""
     found: dict[tuple[str, str], Path] = {}
-    for package in ("csdesk", "ui"):
+    for package in ("cli", "csdesk", "ui"):
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if (

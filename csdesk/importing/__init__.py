@@ -9,18 +9,17 @@ Typical use::
 """
 
 from csdesk.importing.detect import FIELDS, KIND_LABELS, KINDS, SOURCE_LABELS, SOURCES
-from csdesk.importing.engine import (
-    AmbiguousDates,
-    ImportResult,
-    RejectedRows,
-    after_commit_messages,
-    rejects_report_path,
-    run_import,
-    write_rejects_csv,
-)
 from csdesk.importing.prepare import ImportOptions, Prepared, RowError, load_mapping_file, prepare
 from csdesk.importing.presets import find_preset, list_presets, save_preset
 from csdesk.importing.reading import Table, read_table
+from csdesk.importing.result import (
+    AmbiguousDates,
+    ImportResult,
+    RejectedRows,
+    rejects_report_path,
+    write_rejects_csv,
+)
+from csdesk.importing.run import after_commit_messages, run_import
 from csdesk.importing.runs import (
     DISCARD,
     KEEP,

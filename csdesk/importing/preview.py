@@ -19,7 +19,7 @@ from csdesk.i18n import label, tr
 from csdesk.importing.detect import FIELDS
 
 if TYPE_CHECKING:
-    from csdesk.importing.engine import Planner
+    from csdesk.importing.plan.base import Planner
 
 PREVIEW_LIMIT = 1000
 # The fields listed for an account to be created, after its name and MRR.

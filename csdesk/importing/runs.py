@@ -22,7 +22,7 @@ from csdesk import clock, ledger
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing.detect import FIELDS
-from csdesk.importing.engine import TABLES, _to_json, restore_value
+from csdesk.importing.write import TABLES, _to_json, restore_value
 from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.models import (

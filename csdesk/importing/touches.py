@@ -27,8 +27,9 @@ from sqlalchemy import insert, select
 from csdesk import clock, timeline
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.importing.engine import _to_json, import_key
 from csdesk.importing.mail import Address, Problem, Touch, excerpt, file_kind, read_touches
+from csdesk.importing.match import import_key
+from csdesk.importing.write import _to_json
 from csdesk.progress import SILENT, Progress
 from csdesk.text import normalize_domain
 from db import Database

@@ -11,9 +11,9 @@ from datetime import date
 
 import pytest
 
-from csdesk import cli
+from cli import main as cli
+from cli.main import main
 from csdesk.accounts import AccountData, create_account
-from csdesk.cli import main
 from db.models import Account
 
 KEYS = [
@@ -122,7 +122,7 @@ def test_real_process_exit_codes(tmp_path, isolated_data_dir):
 
 def test_commands_do_not_load_qt():
     code = (
-        "import sys; from csdesk.cli import build_parser; build_parser(); "
+        "import sys; from cli.main import build_parser; build_parser(); "
         "print(any(m.startswith('PySide6') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -136,9 +136,9 @@ def test_plain_csdesk_starts_the_gui_without_loading_the_commands(tmp_path):
 import sys
 import ui.app
 ui.app.run_gui = lambda db, language=None, selftest=False: print(db, language, selftest) or 0
-from csdesk.cli import main
+from cli.main import main
 code = main(sys.argv[1:])
-print(code, sorted(m for m in sys.modules if m.startswith("csdesk.commands.")))
+print(code, sorted(m for m in sys.modules if m.startswith("cli.commands.")))
 """
     result = subprocess.run(
         [sys.executable, "-c", script, "--db", str(tmp_path / "b.sqlite"), "--lang", "en"],

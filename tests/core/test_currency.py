@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cli.main import main
 from csdesk import clock, currency, formatting
-from csdesk.cli import main
 from csdesk.currency import Rates
 from csdesk.errors import UserError
 from csdesk.importing import values as V

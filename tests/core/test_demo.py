@@ -8,8 +8,8 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from cli.main import main
 from csdesk import vocab
-from csdesk.cli import main
 from csdesk.demo import generate, make_cnpj
 from csdesk.errors import UserError
 from csdesk.progress import Progress

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from cli.main import main
 from csdesk import accounts, expansion
 from csdesk.accounts import AccountData, ValidationError
 from csdesk.book import BookFilter, load_book, visible_rows
-from csdesk.cli import main
 from csdesk.errors import UserError
 from db.models import Account, RevenueChange
 

@@ -96,8 +96,8 @@ def test_xlsx_has_no_formula_anywhere(tmp_path):
 
 
 def test_cli_accounts_csv_neutralises_formulas(db, db_path, capsys):
+    from cli.main import main
     from csdesk.accounts import AccountData, create_account
-    from csdesk.cli import main
 
     names = ['=HYPERLINK("http://x","clique")', "@SUM(A1)", "-1+2", "+x"]
     for name in names:

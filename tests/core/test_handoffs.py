@@ -8,9 +8,9 @@ import json
 from dataclasses import replace
 from datetime import date
 
+from cli.main import main
 from csdesk import accounts, handoffs
 from csdesk.accounts import AccountData, ContactData
-from csdesk.cli import main
 from csdesk.documents.builder import build_document
 from csdesk.documents.markdown_writer import to_markdown
 

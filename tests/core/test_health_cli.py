@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from cli.main import main
 from csdesk import charts, clock, formatting, health, metrics
-from csdesk.cli import main
 from db.models import Measure
 from tests.support.health_data import add_accounts, add_revenue
 

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from cli.main import main
 from csdesk import health, metrics
-from csdesk.cli import main
 from db.models import Account, HealthSnapshot, Measure, Task, TimelineEvent
 from tests.support.health_data import add_accounts, add_surveys
 

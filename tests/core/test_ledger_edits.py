@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from cli.main import main
 from csdesk import accounts, currency, ledger, metrics
-from csdesk.cli import main
 from db.models import Account, RevenueChange, TimelineEvent
 
 START = date(2025, 1, 15)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from cli.main import main
 from csdesk import accounts, currency, metrics
-from csdesk.cli import main
 
 START = date(2025, 1, 15)
 PERIOD = (date(2026, 1, 1), date(2026, 3, 31))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from cli.main import main
 from csdesk import accounts, i18n, playbooks, timeline
 from csdesk.accounts import AccountData, ContactData, ValidationError
-from csdesk.cli import main
 from db.models import PlaybookRun, SurveyResponse, Task
 
 SAMPLES = Path(__file__).resolve().parents[1] / "importing" / "samples"

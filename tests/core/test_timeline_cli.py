@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from cli.main import main
 from csdesk import accounts, clock, tasks, timeline
 from csdesk.accounts import AccountData
-from csdesk.cli import main
 from csdesk.errors import UserError
 
 
@@ -154,7 +154,7 @@ def test_search_and_today(db_path, db, book, capsys):
     ],
 )
 def test_every_command_reads_its_dates_the_same_way(command, db_path, tmp_path, capsys):
-    from csdesk.cli import main
+    from cli.main import main
 
     csv = tmp_path / "contas.csv"
     csv.write_text("Cliente;MRR\nPadaria;100\n", encoding="utf-8")

@@ -193,7 +193,7 @@ def test_a_path_opens_exactly_that_file(tmp_path, name):
 
 @pytest.mark.parametrize("name", ["q?mode=ro.sqlite", "a%20b.sqlite", "h#x.sqlite"])
 def test_the_cli_opens_odd_names_exactly(tmp_path, monkeypatch, capsys, name):
-    from csdesk.cli import main
+    from cli.main import main
 
     monkeypatch.chdir(tmp_path)  # a relative path, as typed
     for _ in range(2):  # creating it, then opening it

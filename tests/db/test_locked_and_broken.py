@@ -177,7 +177,7 @@ def test_an_empty_file_becomes_a_new_database(tmp_path):
 
 
 def test_the_cli_reports_a_locked_database_in_one_line(tmp_path, capsys):
-    from csdesk.cli import main
+    from cli.main import main
 
     path = tmp_path / "book.sqlite"
     make_book(path, "WAL")

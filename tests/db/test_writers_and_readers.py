@@ -177,7 +177,7 @@ def test_readers_never_wait_for_a_writer(book, holder, monkeypatch):
     ids=["accounts", "metrics", "timeline", "health"],
 )
 def test_read_only_commands_work_while_another_program_writes(book, holder, capsys, monkeypatch, command):
-    from csdesk.cli import main
+    from cli.main import main
 
     def no_write_lock(raw, waiting):
         raise AssertionError("a read-only command asked for the write lock")
@@ -190,7 +190,7 @@ def test_read_only_commands_work_while_another_program_writes(book, holder, caps
 
 
 def test_the_cli_says_once_that_it_waits_for_another_csdesk(book, holder, capsys, monkeypatch):
-    from csdesk.cli import main
+    from cli.main import main
 
     slices = []
     real = db.engine._begin_immediate

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pptx import Presentation
 
+from cli.main import main
 from csdesk import formatting
 from csdesk.accounts import get_account
-from csdesk.cli import main
 from db.models import TimelineEvent
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from cli.main import main
 from csdesk import templates
-from csdesk.cli import main
 
 
 def run(db_path, *args):

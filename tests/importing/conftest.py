@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from csdesk.cli import main
+from cli.main import main
 
 # Copies of the shared CRM-export samples (byte for byte: encodings and line ends matter).
 SAMPLES = Path(__file__).resolve().parent / "samples"

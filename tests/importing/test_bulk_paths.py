@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 
 from csdesk import importing
-from csdesk.importing import engine
+from csdesk.importing import match, write
+from csdesk.importing.plan import accounts as plan_accounts
 from csdesk.progress import Progress
 from db import bulk, search
+from db.models import Account
 from tests.importing.test_undo_and_safety import snapshot
 
 
@@ -54,16 +56,16 @@ def test_deferred_indexes_and_chunked_search_fill_give_the_same_book(db, samples
 def test_a_failure_with_indexes_dropped_restores_them(db, samples, monkeypatch):
     monkeypatch.setattr(bulk, "DEFER_INDEXES_MIN_ROWS", 1)
     before_indexes, before = indexes(db), snapshot(db)
-    real = engine._chunks
+    real = write._chunks
     calls = {"n": 0}
 
-    def failing(rows, size=engine.CHUNK):
+    def failing(rows, size=write.CHUNK):
         calls["n"] += 1
         if calls["n"] > 1:  # after the accounts went in with their indexes dropped
             raise OSError(28, "No space left on device")
         yield from real(rows, size)
 
-    monkeypatch.setattr(engine, "_chunks", failing)
+    monkeypatch.setattr(write, "_chunks", failing)
     with pytest.raises(OSError):
         importing.run_import(db, importing.prepare(samples / "planilha_carteira_pt-BR.csv"))
     assert indexes(db) == before_indexes
@@ -133,7 +135,7 @@ def test_constant_columns_are_written_as_literals_with_the_same_values(db):
         "owner": [None, None, None],
     }
     with db.transaction() as session:
-        engine._insert_columns(session.connection(), Account.__table__, rows)
+        write._insert_columns(session.connection(), Account.__table__, rows)
     with db.engine.connect() as conn:
         got = conn.exec_driver_sql(
             "SELECT name, name_key, mrr_cents, licensed_users, typeof(health_score), currency, "
@@ -200,7 +202,7 @@ def test_money_in_sql_is_formatting_money(db, language):
     amounts = [0, 1, 9, 10, 99, 100, 101, 999, 1000, 99999, 100000, 123456, 99999999, 100000000, 12345678901]
     with db.engine.connect() as conn:
         got = [
-            conn.exec_driver_sql(f"SELECT {engine._money_sql('?1')}", (cents,)).scalar() for cents in amounts
+            conn.exec_driver_sql(f"SELECT {write._money_sql('?1')}", (cents,)).scalar() for cents in amounts
         ]
     assert got == [formatting.money(cents) for cents in amounts]
 
@@ -242,7 +244,7 @@ def test_unchanged_accounts_recognised_on_stored_values_as_the_full_comparison_w
     outcomes = []
     for name in ("quick", "full"):
         if name == "full":
-            monkeypatch.setattr(engine.Book, "unread", lambda self, target: None)
+            monkeypatch.setattr(match.Book, "unread", lambda self, target: None)
         db = open_database(tmp_path / f"{name}.sqlite")
         try:
             importing.run_import(db, importing.prepare(source), as_of=date(2026, 1, 1))
@@ -308,20 +310,20 @@ def test_a_file_of_new_accounts_plans_the_same_column_wise_and_row_by_row(
     outcomes = []
     for mode in ("columns", "rows"):
         taken: list[bool] = []
-        real = engine._only_new
+        real = plan_accounts._only_new
 
         def only_new(*args, real=real, taken=taken, mode=mode):
             taken.append(real(*args))
             return taken[-1] and mode == "columns"
 
-        monkeypatch.setattr(engine, "_only_new", only_new)
+        monkeypatch.setattr(plan_accounts, "_only_new", only_new)
         db = open_database(tmp_path / f"{mode}.sqlite")
         try:
             # A book with another account first: the file's rows still all create.
             with db.transaction() as session:
-                engine._insert_columns(
+                write._insert_columns(
                     session.connection(),
-                    engine.Account.__table__,
+                    Account.__table__,
                     {
                         "name": ["Outra Empresa"],
                         "name_key": ["outra empresa"],
@@ -367,10 +369,10 @@ def test_values_without_an_exact_literal_are_bound(db):
         "status": ["active"] * 3,
         "custom_fields": [{"nota": "ação"}] * 3,  # not empty: encoded per row
     }
-    assert engine._sql_literal(long_name) is None and engine._sql_literal(2**63) is None
-    assert engine._sql_literal("a\x00b") is None and engine._sql_literal(0.5) is None
+    assert write._sql_literal(long_name) is None and write._sql_literal(2**63) is None
+    assert write._sql_literal("a\x00b") is None and write._sql_literal(0.5) is None
     with db.transaction() as session:
-        engine._insert_columns(session.connection(), Account.__table__, rows)
+        write._insert_columns(session.connection(), Account.__table__, rows)
     with db.engine.connect() as conn:
         got = conn.exec_driver_sql("SELECT name, mrr_cents, custom_fields FROM accounts").all()
     assert [tuple(r) for r in got] == [(long_name, 2**62, '{"nota": "ação"}')] * 3

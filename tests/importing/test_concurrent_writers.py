@@ -161,7 +161,7 @@ LOGGER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from csdesk.cli import main
+    from cli.main import main
 
     db, stop, started = sys.argv[1:4]
     logged = 0

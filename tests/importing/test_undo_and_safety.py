@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from csdesk import importing
-from csdesk.importing import engine
+from csdesk.importing import write
 from db.models import Account, ImportRun, RevenueChange, TimelineEvent
 from tests.importing.conftest import import_json
 from tests.importing.test_samples import account, count, revenue
@@ -85,16 +85,16 @@ def test_an_error_mid_apply_writes_nothing(db, samples, monkeypatch):
         db, importing.prepare(samples / "planilha_carteira_pt-BR.csv"), as_of=date(2026, 1, 1)
     )
     before = snapshot(db)
-    real = engine._chunks
+    real = write._chunks
     calls = {"n": 0}
 
-    def failing(rows, size=engine.CHUNK):
+    def failing(rows, size=write.CHUNK):
         calls["n"] += 1
         if calls["n"] > 2:  # after the account updates and inserts started
             raise OSError(28, "No space left on device")
         yield from real(rows, size)
 
-    monkeypatch.setattr(engine, "_chunks", failing)
+    monkeypatch.setattr(write, "_chunks", failing)
     prepared = importing.prepare(samples / "salesforce_accounts_report.csv")
     with pytest.raises(OSError):
         importing.run_import(db, prepared)

@@ -1,6 +1,6 @@
 """``csdesk import FILE.eml|.msg|.mbox|.ics``: e-mails and meetings onto the timelines.
 
-Reached through ``csdesk import`` (csdesk/commands/imports.py dispatches on the
+Reached through ``csdesk import`` (cli/commands/imports.py dispatches on the
 file's suffix); ``csdesk import --undo RUN`` undoes these runs like any other.
 """
 
@@ -10,8 +10,8 @@ import argparse
 import sys
 from datetime import date, datetime, time
 
+from cli.main import open_db, option_day
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing import mail
@@ -120,7 +120,7 @@ def run_touch_import(args: argparse.Namespace) -> int:
             print(f"csdesk: {exc}", file=sys.stderr)
             return 2
         if not args.dry_run and result.run_id is not None and result.account_ids:
-            from csdesk.commands.imports import _recompute_health
+            from cli.commands.imports import _recompute_health
 
             _recompute_health(db, result.account_ids)
     finally:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cli.main import open_db, option_day
 from csdesk import playbooks
-from csdesk.cli import open_db, option_day
 from csdesk.i18n import tr
 from csdesk.output import write_json, write_table
 

@@ -11,8 +11,8 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+from cli.main import open_db
 from csdesk import i18n, templates
-from csdesk.cli import open_db
 from csdesk.documents.builder import DOC_KINDS
 from csdesk.errors import UserError
 from csdesk.i18n import tr

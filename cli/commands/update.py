@@ -11,9 +11,9 @@ import re
 from dataclasses import replace
 from datetime import date
 
+from cli.commands.accounts import account_record, table_headers, table_row
+from cli.main import open_db, option_day
 from csdesk import accounts, vocab
-from csdesk.cli import open_db, option_day
-from csdesk.commands.accounts import account_record, table_headers, table_row
 from csdesk.errors import UserError
 from csdesk.forms import InputError, parse_money
 from csdesk.i18n import tr

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from datetime import date, timedelta
 
+from cli.main import open_db, option_day
 from csdesk import currency, formatting, health, metrics, vocab
 from csdesk.charts import CHART_NAMES
-from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.i18n import label, plural, tr
 from csdesk.output import write_json, write_table

@@ -7,9 +7,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from cli.main import open_db
 from csdesk import handoffs
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.output import write_json

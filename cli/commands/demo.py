@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cli.main import open_db
 from csdesk import demo
-from csdesk.cli import open_db
 from csdesk.errors import UserError
 from csdesk.formatting import money
 from csdesk.i18n import tr

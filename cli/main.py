@@ -1,6 +1,6 @@
 """The program's front door: ``csdesk`` opens the GUI, ``csdesk COMMAND`` runs a command.
 
-Commands live in ``csdesk/commands/<area>.py``; each module has
+Commands live in ``cli/commands/<area>.py``; each module has
 ``add_commands(subparsers)`` and is listed in ``COMMAND_MODULES``. Handlers get
 the parsed arguments and return an exit code: 0 success, 2 a user error (one
 line on stderr), 1 a bug (traceback in the log file).
@@ -23,18 +23,18 @@ from csdesk.logs import setup_logging
 from db import Database, DatabaseError, open_database
 
 COMMAND_MODULES = (
-    "csdesk.commands.accounts",
-    "csdesk.commands.demo",
-    "csdesk.commands.documents",
-    "csdesk.commands.expansion",
-    "csdesk.commands.handoffs",
-    "csdesk.commands.health",
-    "csdesk.commands.timeline",
-    "csdesk.commands.imports",
-    "csdesk.commands.playbooks",
-    "csdesk.commands.rates",
-    "csdesk.commands.templates",
-    "csdesk.commands.update",
+    "cli.commands.accounts",
+    "cli.commands.demo",
+    "cli.commands.documents",
+    "cli.commands.expansion",
+    "cli.commands.handoffs",
+    "cli.commands.health",
+    "cli.commands.timeline",
+    "cli.commands.imports",
+    "cli.commands.playbooks",
+    "cli.commands.rates",
+    "cli.commands.templates",
+    "cli.commands.update",
 )
 
 log = logging.getLogger(__name__)

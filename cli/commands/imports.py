@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cli.commands import touches
+from cli.main import open_db, option_day
 from csdesk import importing
-from csdesk.cli import open_db, option_day
-from csdesk.commands import touches
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from csdesk.importing import detect, mail
-from csdesk.importing.engine import ImportResult, RejectedRows
+from csdesk.importing.result import ImportResult, RejectedRows
 from csdesk.output import write_json, write_table
 
 
@@ -155,8 +155,8 @@ def _undo(args: argparse.Namespace) -> int:
 
 def _recompute_health(db, account_ids: list[int]) -> None:
     """The imported accounts' scores, before anything reads them (no stale or invented health)."""
+    from cli.commands.demo import _progress_to_stderr
     from csdesk import health
-    from csdesk.commands.demo import _progress_to_stderr
 
     health.recompute(db, account_ids, progress=_progress_to_stderr())
 

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli.main import open_db, option_day
 from csdesk import expansion, formatting
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.forms import InputError, parse_money
 from csdesk.i18n import tr

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from cli.main import open_db, option_day
 from csdesk import clock, currency, formatting
-from csdesk.cli import open_db, option_day
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.output import write_json, write_table

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from cli.main import open_db
 from csdesk import accounts, formatting, vocab
-from csdesk.cli import open_db
 from csdesk.i18n import label, tr
 from csdesk.output import write_csv, write_json, write_table
 

@@ -6,9 +6,9 @@ import argparse
 import sys
 from datetime import date, datetime
 
+from cli.main import open_db
 from csdesk import formatting, tasks, timeline, vocab
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db
 from csdesk.errors import UserError
 from csdesk.i18n import label, plural, tr
 from csdesk.output import write_json, write_table

@@ -7,9 +7,9 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from cli.main import open_db, option_day
 from csdesk import clock, documents, i18n
 from csdesk.accounts import resolve_account
-from csdesk.cli import open_db, option_day
 from csdesk.documents.builder import check_format
 from csdesk.documents.context import Period
 from csdesk.errors import UserError

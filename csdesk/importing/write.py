@@ -1,0 +1,385 @@
+"""Applying a plan: bulk inserts and updates in the import's transaction, recorded for undo."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import operator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from csdesk import formatting, ledger
+from csdesk.i18n import tr
+from csdesk.importing.match import Book, NewAccount, Target
+from csdesk.importing.plan.base import Planner
+from csdesk.progress import Progress
+from db import bulk, search
+from db.models import (
+    Account,
+    Contact,
+    ImportChange,
+    Measure,
+    RevenueChange,
+    SurveyResponse,
+    Task,
+    TimelineEvent,
+)
+
+CHUNK = 2000
+NEW_ACCOUNTS_CHUNK = 8192  # created accounts per INSERT batch (one progress report each)
+TABLES = {
+    "accounts": Account.__table__,
+    "contacts": Contact.__table__,
+    "timeline_events": TimelineEvent.__table__,
+    "revenue_changes": RevenueChange.__table__,
+    "measures": Measure.__table__,
+    "survey_responses": SurveyResponse.__table__,
+    "tasks": Task.__table__,
+}
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _sqlite_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # SQLAlchemy's SQLite DateTime format, always with microseconds.
+    if value is None:
+        return None
+    text = value.isoformat(" ")
+    return text if value.microsecond else text + ".000000"
+
+
+def _sqlite_json(value: Any) -> str:
+    return _JSON(value) if value else ("{}" if isinstance(value, dict) else _JSON(value))
+
+
+def _sql_literal(value: Any) -> str | None:
+    """``value`` as an SQL literal SQLite reads back exactly, or None if it has none."""
+    if value is None:
+        return "NULL"
+    if value.__class__ is int and -(2**63) <= value < 2**63:  # wider ones would be read as REAL
+        return str(value)
+    if value.__class__ is str and len(value) <= 200 and "\x00" not in value:  # long texts: bound
+        return "'" + value.replace("'", "''") + "'"
+    return None  # floats (decimal text may round), bytes, anything else: bound
+
+
+def _column_converter(kind) -> Callable[[Any], Any] | None:
+    if isinstance(kind, DateTime):
+        return _sqlite_datetime
+    if isinstance(kind, Date):
+        return _sqlite_date
+    if isinstance(kind, JSON):
+        return _sqlite_json
+    return None
+
+
+def _insert_rows(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert; on SQLite straight through the driver's executemany, values converted by column."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    # Transposed in C (itemgetter + zip) rather than a Python loop per column.
+    if len(columns) == 1:
+        values_by_column = [[row[columns[0]] for row in rows]]
+    else:
+        values_by_column = list(zip(*map(operator.itemgetter(*columns), rows), strict=True))
+    _insert_columns(conn, table, dict(zip(columns, values_by_column, strict=True)))
+
+
+def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) -> None:
+    """INSERT rows given column-wise (SQLite, through the driver).
+
+    A column holding one value in every row (NULL, the run id, ``{}``, the
+    currency...) is written into the statement as a literal rather than bound
+    per row: binding is most of executemany's cost, and an account row has
+    many such columns.
+    """
+    names: list[str] = []
+    placeholders: list[str] = []
+    bound: list[Sequence[Any]] = []
+    for name, values in columns.items():
+        convert = _column_converter(table.c[name].type)
+        if convert is _sqlite_json:  # dicts and lists are not hashable: convert each (but empty ones)
+            values = ["{}" if value.__class__ is dict and not value else convert(value) for value in values]
+        elif convert is not None:  # dates repeat: convert each distinct one once
+            converted = {value: convert(value) for value in set(values)}
+            values = list(map(converted.__getitem__, values))
+        first = values[0]
+        literal = _sql_literal(first) if values.count(first) == len(values) else None
+        if literal is not None and first.__class__ is int and set(map(type, values)) != {int}:
+            literal = None  # 1 == 1.0 == True: the same value only if the same type
+        names.append(name)
+        if literal is not None:
+            placeholders.append(literal)
+        else:
+            placeholders.append("?")
+            bound.append(values)
+    count = len(next(iter(columns.values())))
+    values_sql = f"({', '.join(placeholders)})"
+    rows = list(zip(*bound, strict=True)) if bound else [()] * count
+    _insert_values(
+        conn, f"INSERT INTO {table.name} ({', '.join(names)})", lambda _before: values_sql, len(bound), rows
+    )
+
+
+def _new_account_columns(book: Book, targets: list[NewAccount], run_id: int) -> dict[str, list[Any]]:
+    """Accounts the import creates, column-wise (transposed in C, no copy of each row)."""
+    planned = book.new_columns(targets)
+    if planned is not None:
+        planned.pop("created_at", None)
+        planned["import_run_id"] = [run_id] * len(targets)
+        return planned
+    states = [book.get(target) for target in targets]
+    names = [name for name in states[0] if name != "created_at"]
+    width = len(states[0])
+    if any(len(state) != width for state in states):  # not all alike: each row's own keys, via dicts
+        rows = [{k: v for k, v in state.items() if k != "created_at"} for state in states]
+        names = list(dict.fromkeys(k for row in rows for k in row))
+        columns = {name: [row.get(name) for row in rows] for name in names}
+    else:
+        picked = map(operator.itemgetter(*names), states)
+        columns = dict(zip(names, map(list, zip(*picked, strict=True)), strict=True))
+    columns["import_run_id"] = [run_id] * len(states)
+    return columns
+
+
+def _chunks(rows: list[Any], size: int = CHUNK):
+    for start in range(0, len(rows), size):
+        yield start, rows[start : start + size]
+
+
+def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progress) -> None:
+    plan, book = planner.plan, planner.book
+    total = max(
+        1,
+        len(book.new)
+        + sum(len(r) for r in plan.inserts.values())
+        + 2 * sum(map(len, plan.first_revenue.values()))
+        + len(plan.updates)
+        + len(book.original),
+    )
+    done = 0
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        progress.step(done, total, tr("Writing…"))
+
+    def indexed(count: int, of: int) -> None:
+        progress.step(count, of, tr("Indexing for search…"))
+
+    def reindexed(count: int, of: int) -> None:
+        progress.step(count, of, tr("Indexing…"))
+
+    accounts = Account.__table__
+    conn = session.connection()
+    if book.new:
+        with bulk.deferred_indexes(conn, "accounts", len(book.new), reindexed):
+            for _start, targets in _chunks(book.new, NEW_ACCOUNTS_CHUNK):
+                chunk = _new_account_columns(book, targets, run_id)
+                if conn.dialect.name == "sqlite":
+                    _insert_columns(conn, accounts, chunk)
+                else:
+                    rows = zip(*chunk.values(), strict=True)
+                    conn.execute(insert(accounts), [dict(zip(chunk, row, strict=True)) for row in rows])
+                step(len(chunk["import_run_id"]))
+        ids = session.scalars(
+            select(Account.id).where(Account.import_run_id == run_id).order_by(Account.id)
+        ).all()
+        for target, new_id in zip(book.new, ids, strict=True):
+            target.id = new_id
+
+    changes_rows: list[dict[str, Any]] = []
+    _write_updates(session, "accounts", book.account_updates(), run_id, changes_rows, step)
+
+    # First movements written by SQL made per kind (SQLite); elsewhere the rows as any others, first.
+    derived: dict[str, list[tuple[tuple[str, RowSQL], list[tuple[Target, date, int]]]]] = {}
+    for kind, entries in plan.first_revenue.items():
+        if not entries:
+            continue
+        sql = (
+            ledger.first_movement_sql(kind, run_id, _money_sql, _sql_literal)
+            if conn.dialect.name == "sqlite"
+            else None
+        )
+        if sql is None:
+            expanded = [planner.revenue_rows(target, kind, 0, after, on) for target, on, after in entries]
+            for position, table_name in enumerate(("revenue_changes", "timeline_events")):
+                plan.inserts[table_name][:0] = [pair[position] for pair in expanded]
+        else:
+            for table_name, table_sql in sql.items():
+                derived.setdefault(table_name, []).append((table_sql, entries))
+    tables = [*derived, *(name for name in plan.inserts if name not in derived)]
+    for table_name in tables:
+        table = TABLES[table_name]
+        rows = plan.inserts.get(table_name, [])
+        for row in rows:
+            target = row["account_id"]
+            if isinstance(target, NewAccount):
+                row["account_id"] = target.id
+            row["import_run_id"] = run_id
+        adding = len(rows) + sum(len(entries) for _sql, entries in derived.get(table_name, ()))
+        with ExitStack() as stack:
+            if table_name == "timeline_events" and adding > 500:
+                stack.enter_context(search.bulk_insert(conn, indexed))
+            stack.enter_context(bulk.deferred_indexes(conn, table_name, adding, reindexed))
+            for table_sql, entries in derived.get(table_name, ()):
+                _write_first_revenue(conn, table_sql, entries, step)
+            for _start, chunk in _chunks(rows):
+                if table_name == "revenue_changes":
+                    ledger.insert_movements(conn, chunk, _insert_rows)
+                else:
+                    _insert_rows(conn, table, chunk)
+                step(len(chunk))
+
+    updates_by_table: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for table_name, row_id, changed, before in plan.updates:
+        updates_by_table[table_name].append((row_id, changed, before))
+    for table_name, updates in updates_by_table.items():
+        _write_updates(session, table_name, updates, run_id, changes_rows, step)
+    for _start, chunk in _chunks(changes_rows):
+        session.execute(insert(ImportChange.__table__), chunk)
+    progress.step(total, total, tr("Writing…"), force=True)
+
+
+def _money_sql(value: str) -> str | None:
+    """SQL (SQLite) for ``formatting.money`` of the non-negative integer cents ``value``.
+
+    The symbol and separators are read off ``formatting.money``'s own output, and
+    the result is checked against it: None if it does not have the usual shape.
+    """
+    sample = formatting.money(123456789)
+    prefix = sample[: sample.find("1")]
+    if not prefix or sample.find("1") < 0 or len(sample) != len(prefix) + 12:
+        return None
+    group, decimal = sample[len(prefix) + 1], sample[-3]
+    if group.isdigit() or decimal.isdigit() or group == decimal:
+        return None
+    expected = {
+        123456789: f"{prefix}1{group}234{group}567{decimal}89",
+        5: f"{prefix}0{decimal}05",
+        100000: f"{prefix}1{group}000{decimal}00",
+    }
+    if any(formatting.money(cents) != text for cents, text in expected.items()):
+        return None
+    if None in (_sql_literal(prefix), _sql_literal(group), _sql_literal(decimal)):
+        return None
+    return (
+        f"{_sql_literal(prefix)} || replace(printf('%,d', {value} / 100), ',', {_sql_literal(group)}) || "
+        f"{_sql_literal(decimal)} || printf('%02d', {value} % 100)"
+    )
+
+
+RowSQL = Callable[[int], str]  # the VALUES tuple of the row whose parameters start after the given one
+
+
+ROWS_PER_STATEMENT = 500
+MAX_PARAMETERS = 30_000  # under SQLite's smallest default limit (32,766)
+MAX_STATEMENT_CHARS = 250_000  # well under SQLite's statement length limit
+
+
+def _insert_values(conn: Connection, head: str, row: RowSQL, width: int, params: Sequence[tuple]) -> None:
+    """``head VALUES row, row, ...`` for rows of ``width`` parameters each (SQLite).
+
+    Several hundred rows per statement: executemany's per-row work (reset, clear,
+    step) was a third of inserting a narrow row. The remainder goes by executemany.
+    """
+    per = min(ROWS_PER_STATEMENT, MAX_PARAMETERS // max(width, 1), MAX_STATEMENT_CHARS // len(row(0)))
+    per = max(per, 1)
+    full = len(params) - len(params) % per
+    if full:
+        sql = f"{head} VALUES {', '.join(row(k * width) for k in range(per))}"
+        for start in range(0, full, per):
+            conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(params[start : start + per])))
+    if full < len(params):
+        conn.exec_driver_sql(f"{head} VALUES {row(0)}", list(params[full:]))
+
+
+def _write_first_revenue(
+    conn: Connection,
+    sql: tuple[str, RowSQL],
+    entries: list[tuple[Target, date, int]],
+    step: Callable[[int], None],
+) -> None:
+    days: dict[date, str] = {}
+    params = []
+    for target, on, after in entries:
+        day = days.get(on)
+        if day is None:
+            day = days[on] = on.isoformat()
+        params.append((target.id if isinstance(target, NewAccount) else target, day, after))
+    head, row = sql
+    for _start, chunk in _chunks(params, 10_000):
+        _insert_values(conn, head, row, 3, chunk)
+        step(len(chunk))
+
+
+def _write_updates(
+    session: Session,
+    table_name: str,
+    updates: Iterable[tuple[int, dict[str, Any], dict[str, Any]]],
+    run_id: int,
+    changes_rows: list[dict[str, Any]],
+    step: Callable[[int], None],
+) -> None:
+    """UPDATE rows of one table, grouped by the columns that changed (one executemany
+    per group), and note each row's before-values for undo in ``changes_rows``."""
+    table = TABLES[table_name]
+    grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row_id, changed, before in updates:
+        grouped[tuple(sorted(changed))].append({"b_id": row_id, **{f"v_{k}": v for k, v in changed.items()}})
+        changes_rows.append(
+            {
+                "run_id": run_id,
+                "table_name": table_name,
+                "row_id": row_id,
+                "action": "updated",
+                "before": {k: _to_json(v) for k, v in before.items()},
+                "after": {k: _to_json(changed[k]) for k in before if k in changed},
+            }
+        )
+    for columns, rows in grouped.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
+        for _start, chunk in _chunks(rows):
+            session.execute(statement, chunk)
+            step(len(chunk))
+
+
+def restore_value(table_name: str, column: str, value: Any) -> Any:
+    """A before-value from ImportChange JSON back to its column's Python type."""
+    if value is None:
+        return None
+    column_type = TABLES[table_name].c[column].type
+    if isinstance(column_type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+# Running -------------------------------------------------------------------------
