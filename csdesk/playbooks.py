@@ -947,9 +947,11 @@ def _remember_champions(session: Session, ids) -> None:
         row.value = merged
 
 
-# The triggers an import can bring (answers, logged events): evaluated right after an import,
-# for its accounts; the others (dates, bands, adoption) when the book is checked.
-IMPORT_TRIGGERS = ("detractor", "promoter", "event_kind")
+# The triggers a new fact brings (an answer, a logged event): evaluated right after an import
+# or a logged event, for its accounts; the others (dates, bands, adoption, stage) when the
+# book is checked (on opening it, each new day) or an account is edited in the app.
+EVENT_TRIGGERS = ("detractor", "promoter", "event_kind")
+IMPORT_TRIGGERS = EVENT_TRIGGERS
 
 FINDERS: dict[str, Callable[[Session, date, dict[str, Any], Any], list[Occurrence]]] = {
     "band_change": _band_change,

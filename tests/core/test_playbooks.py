@@ -223,3 +223,21 @@ def test_occurrence_keys_read_as_what_happened():
     assert playbooks.occurrence_label("survey:12") == "Survey answer #12"
     assert playbooks.occurrence_label("renewal:2027-03-01") == "Renewal on Mar 1, 2027"
     assert playbooks.occurrence_label("band:red:2026-11-02", "pt_BR") == "Crítico desde 02/11/2026"
+
+
+def test_logging_from_the_cli_runs_the_accounts_playbooks(db_path, db, capsys):
+    account = accounts.create_account(db, AccountData(name="Acme", stage="ongoing_adoption")).id
+    saved = playbooks.save_playbook(
+        db,
+        playbooks.PlaybookData(
+            name="After a call",
+            trigger="event_kind",
+            params={"kinds": ["call"]},
+            steps=(playbooks.Step(title="Send the summary", offset=1),),
+        ),
+    )
+    code, _out, err = run(
+        db_path, capsys, "log", "acme", "--kind", "call", "--title", "Talked renewal", "--date", "2026-11-25"
+    )
+    assert code == 0, err
+    assert tasks_of_id(db, saved.id).account_id == account
