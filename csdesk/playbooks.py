@@ -91,8 +91,8 @@ NUMBER_PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
     "low_adoption": {"percent": (50, 1, 100)},
     "renewal_in": {"days": (120, 1, 730)},
     "no_touch": {"days": (30, 1, 730)},
-    "detractor": {"lookback_days": (90, 1, 3650)},
-    "promoter": {"lookback_days": (90, 1, 3650)},
+    "detractor": {"lookback_days": (30, 1, 3650)},
+    "promoter": {"lookback_days": (30, 1, 3650)},
     "event_kind": {"lookback_days": (30, 1, 3650)},
 }
 # The event kinds a cancellation request may be logged as (older books: churn_request).
@@ -654,7 +654,7 @@ def _start(day: date) -> datetime:
 
 
 def _surveys(session: Session, today: date, params: dict[str, Any], ids, promoters: bool) -> list[Occurrence]:
-    since = today - timedelta(days=int(params.get("lookback_days", 90)))
+    since = today - timedelta(days=int(params.get("lookback_days", 30)))
     if promoters:
         wanted = and_(SurveyResponse.kind == "nps", SurveyResponse.score >= nps.PROMOTER_MIN)
     else:
