@@ -130,3 +130,19 @@ def test_the_main_window_has_a_playbooks_page(context, qtbot):
     qtbot.addWidget(window)
     window.show_page("playbooks")
     assert window.stack.currentWidget() is window.pages["playbooks"]
+
+
+def test_the_page_names_the_reminder_rules_and_opens_their_settings(page, context, qtbot, monkeypatch):
+    from csdesk import tasks
+    from ui.today import settings_dialog
+
+    assert "Plan the renewal from month 9 of the contract" in page.rules_label.text()
+
+    def switch_off(dialog):
+        tasks.set_rules(context.db, {key: {"enabled": False} for key in tasks.RULES})
+        return True
+
+    monkeypatch.setattr(settings_dialog.TodaySettingsDialog, "exec", switch_off)
+    with qtbot.waitSignal(context.hub.remindersChanged, timeout=2000):
+        page.rules_button.click()
+    assert page.rules_label.text() == "The reminder rules are all off."

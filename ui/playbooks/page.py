@@ -168,6 +168,11 @@ class PlaybooksPage(QWidget):
         self.run_button.clicked.connect(self.run_now)
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # The fixed reminder rules run beside the playbooks; one click to their settings.
+        self.rules_label = QLabel()
+        self.rules_label.setWordWrap(True)
+        self.rules_button = QPushButton(tr("Cadences and reminders…"))
+        self.rules_button.clicked.connect(self.open_reminder_rules)
 
         intro = QLabel(
             tr(
@@ -206,6 +211,10 @@ class PlaybooksPage(QWidget):
         layout.addWidget(intro)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
+        rules_row = QHBoxLayout()
+        rules_row.addWidget(self.rules_label, 1)
+        rules_row.addWidget(self.rules_button)
+        layout.addLayout(rules_row)
 
         context.hub.tasksChanged.connect(lambda _id: self.reload())
         context.hub.databaseChanged.connect(self.reload)
@@ -218,15 +227,33 @@ class PlaybooksPage(QWidget):
         return self.model.items[row] if 0 <= row < len(self.model.items) else None
 
     def reload(self, select_id: int | None = None) -> None:
-        from csdesk import playbooks
+        from csdesk import playbooks, tasks
 
         db = self.context.db
         run_in_background(
-            lambda _p: playbooks.list_playbooks(db),
-            lambda items: self._on_loaded(items, select_id),
+            lambda _p: (playbooks.list_playbooks(db), tasks.get_rules(db)),
+            lambda result: (self._show_rules(result[1]), self._on_loaded(result[0], select_id)),
             lambda error: show_error(self, error),
             parent=self,
         )
+
+    def _show_rules(self, rules: dict) -> None:
+        from csdesk import tasks
+
+        on = [tasks.rule_label(key, rule) for key, rule in rules.items() if rule.get("enabled")]
+        self.rules_label.setText(
+            tr("Reminder rules also create tasks: {rules}.", rules="; ".join(on))
+            if on
+            else tr("The reminder rules are all off.")
+        )
+
+    def open_reminder_rules(self) -> None:
+        from csdesk import tasks
+        from ui.today.settings_dialog import TodaySettingsDialog
+
+        if TodaySettingsDialog(self.context, self).exec():
+            self.context.hub.remindersChanged.emit()
+        self._show_rules(tasks.get_rules(self.context.db))
 
     def _on_loaded(self, items: list[PlaybookData], select_id: int | None) -> None:
         # The selection when the list arrives (the user may have clicked meanwhile), unless asked.
