@@ -440,9 +440,7 @@ def is_placeholder(text: str | None) -> bool:
         return False
     from csdesk import i18n
 
-    return any(
-        text.strip() in {hint, tr(hint, language)} for hint in _PLACEHOLDERS for language in i18n.LANGUAGES
-    )
+    return any(text.strip() in {hint, tr(hint, language)} for hint in _PLACEHOLDERS for language in i18n.LANGUAGES)
 
 
 def template_milestones(segment: str | None, stage: str | None) -> list[tuple[str, str, int, bool]]:
@@ -482,7 +480,6 @@ def plan_from_template(
             latest = renewal_date - timedelta(days=max(0, 60 - days) // 3)
             day = min(day, max(latest, start + timedelta(days=1)))
         return day
-
     return PlanData(
         account_id=account_id,
         title=tr("Success plan", language),

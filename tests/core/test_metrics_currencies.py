@@ -51,9 +51,7 @@ def test_with_a_rate_dollars_count_in_reais_at_the_periods_end(db):
 def test_the_cli_says_which_accounts_have_no_rate(db, db_path, capsys):
     _book(db)
     db.dispose()
-    code = main(
-        ["--db", str(db_path), "metrics", "--from", "2026-01-01", "--to", "2026-03-31", "--format", "json"]
-    )
+    code = main(["--db", str(db_path), "metrics", "--from", "2026-01-01", "--to", "2026-03-31", "--format", "json"])
     record = json.loads(capsys.readouterr().out)
     assert code == 0 and record["base_currency"] == "BRL"
     assert record["accounts_without_rate"] == {"USD": 1} and record["mrr_end"] == 10_000.0

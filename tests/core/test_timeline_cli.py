@@ -160,6 +160,4 @@ def test_every_command_reads_its_dates_the_same_way(command, db_path, tmp_path, 
     csv.write_text("Cliente;MRR\nPadaria;100\n", encoding="utf-8")
     code = main(["--db", str(db_path), *(part.format(csv=csv) for part in command)])
     err = capsys.readouterr().err
-    assert (
-        code == 2 and "not an ISO date; write it as 2026-11-25" in err and len(err.strip().splitlines()) == 1
-    )
+    assert code == 2 and "not an ISO date; write it as 2026-11-25" in err and len(err.strip().splitlines()) == 1

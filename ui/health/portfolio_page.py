@@ -319,10 +319,7 @@ class PortfolioPage(QWidget):
             else tr("(churn + contraction − expansion) ÷ start"),
         )
         c["grr"].set(pct(m.grr), tr("expansion not counted"))
-        c["nrr"].set(
-            pct(m.nrr),
-            tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, m.base_currency, decimals=False)),
-        )
+        c["nrr"].set(pct(m.nrr), tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, m.base_currency, decimals=False)))
         c["nps"].set(
             na if m.nps is None else formatting.number(m.nps, 0),
             tr("{p} P · {s} N · {d} D", p=m.promoters, s=m.passives, d=m.detractors),
@@ -338,8 +335,7 @@ class PortfolioPage(QWidget):
             reason, n, mrr = m.churn_by_reason[0]
             name = label(vocab.CHURN_REASON_LABELS, reason) if reason else tr("Not given")
             c["churn_reason"].set(
-                name,
-                tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, m.base_currency, decimals=False)),
+                name, tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, m.base_currency, decimals=False))
             )
             c["churn_reason"].setToolTip(
                 "\n".join(
