@@ -57,6 +57,12 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--lang", metavar="LANG", help="pt-BR or en (default: the system's)")
     parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="NAME",
+        help="who is writing, recorded on what you log (default: the name saved in the app, or CSDESK_USER)",
+    )
+    parser.add_argument(
         "--selftest",
         action="store_true",
         help="open the database and the main window offscreen, then exit",
@@ -98,7 +104,10 @@ def open_db(args: argparse.Namespace) -> Database:
     A command that writes while another program does waits its turn, as long
     as it takes (Ctrl+C stops it), saying so once on stderr.
     """
-    database = open_database(database_location(args))
+    from csdesk import team
+
+    name = team.current_name(getattr(args, "as_user", None))
+    database = team.sign_in(open_database(database_location(args)), name)
     said = False
 
     def waiting() -> None:
@@ -137,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # runs without a display
             from ui.app import run_gui
 
-            return run_gui(args.db, language=args.lang, selftest=args.selftest)
+            who = {"user": args.as_user} if args.as_user else {}  # --as: the window writes under that name
+            return run_gui(args.db, language=args.lang, selftest=args.selftest, **who)
         return int(args.handler(args) or 0)
     except (UserError, DatabaseError, ValueError) as exc:
         if isinstance(exc, ValueError) and not isinstance(exc, UserError):

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from csdesk import clock, ledger, vocab
 from csdesk.currency import recognise as recognise_currency
@@ -78,6 +78,11 @@ class AccountSummary(AccountData):
     health_band: str | None = None
     health_trend: float | None = None
     last_nps: int | None = None
+    version: int = 0  # raised by every edit: what an edit dialog saw, to detect another CSM's edit
+
+    def data(self) -> AccountData:
+        """The editable part."""
+        return AccountData(**{name: getattr(self, name) for name in _DATA_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,7 @@ class ContactData:
     source: str | None = None
 
 
+_DATA_FIELDS = [f.name for f in fields(AccountData)]
 _ACCOUNT_FIELDS = [f.name for f in fields(AccountData) if f.name != "id"]
 _SUMMARY_FIELDS = [f.name for f in fields(AccountSummary)]
 _CONTACT_FIELDS = [f.name for f in fields(ContactData) if f.name != "id"]
@@ -187,6 +193,77 @@ def create_account(db: Database, data: AccountData, today: date | None = None) -
         return _summary(account)
 
 
+class EditConflict(UserError):
+    """The account changed since the editor read it (another CSM, an import): nothing was saved.
+
+    ``theirs`` is the account as it is now; ``fields`` the fields both sides changed
+    to different values (given by :func:`edit_merging`).
+    """
+
+    def __init__(self, theirs: AccountSummary, fields: tuple[str, ...] = ()):
+        self.theirs = theirs
+        self.fields = fields
+        if fields:
+            message = tr(
+                '"{name}" was changed by someone else meanwhile ({fields}); nothing was saved. '
+                "Look at it again and repeat your change.",
+                name=theirs.name,
+                fields=", ".join(fields),
+            )
+        else:
+            message = tr(
+                '"{name}" was changed by someone else meanwhile; nothing was saved.', name=theirs.name
+            )
+        super().__init__(message)
+
+
+def changed_fields(before: AccountData, after: AccountData) -> tuple[str, ...]:
+    """The editable fields whose values differ."""
+    return tuple(name for name in _ACCOUNT_FIELDS if getattr(before, name) != getattr(after, name))
+
+
+def conflicting_fields(base: AccountData, mine: AccountData, theirs: AccountData) -> tuple[str, ...]:
+    """Fields both edits changed from ``base``, to different values."""
+    ours, others = changed_fields(base, mine), set(changed_fields(base, theirs))
+    return tuple(n for n in ours if n in others and getattr(mine, n) != getattr(theirs, n))
+
+
+def merge_edit(base: AccountData, mine: AccountData, theirs: AccountData, *, prefer: str = "mine") -> AccountData:
+    """``theirs`` with my changes from ``base`` on top; on a field both changed, ``prefer`` wins.
+
+    What only the other side changed is always kept: choosing "mine" never undoes it silently.
+    """
+    clash = set(conflicting_fields(base, mine, theirs))
+    merged = theirs
+    for name in changed_fields(base, mine):
+        if name in clash and prefer != "mine":
+            continue
+        merged = replace(merged, **{name: getattr(mine, name)})
+    return replace(merged, id=theirs.id)
+
+
+def _claim(session, account_id: int, seen_version: int | None) -> None:
+    """Raise the account's version, only if it is still ``seen_version`` (None: whatever it is).
+
+    ``UPDATE ... WHERE version = :seen`` is atomic on every engine: of two CSMs saving
+    the same version, the second finds no row (PostgreSQL makes it wait for the first's
+    commit, then re-checks) and gets :class:`EditConflict`.
+    """
+    condition = [Account.id == account_id]
+    if seen_version is not None:
+        condition.append(Account.version == seen_version)
+    claimed = session.execute(
+        update(Account).where(*condition).values(version=Account.version + 1),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if claimed:
+        return
+    current = session.get(Account, account_id)
+    if current is None:
+        raise UserError(tr("Account {id} no longer exists.", id=account_id))
+    raise EditConflict(_summary(current))
+
+
 @dataclass(frozen=True)
 class EditResult:
     """A saved account and the revenue movement its edit recorded (None: MRR and status unchanged)."""
@@ -213,9 +290,14 @@ def edit_account(
     effective: date | None = None,
     reason_detail: str | None = None,
     today: date | None = None,
+    seen_version: int | None = None,
 ) -> EditResult:
     """Save an account; a change of its MRR or status is a movement of the revenue ledger dated
-    ``effective`` (a churn: its churn date, else ``effective``; default today)."""
+    ``effective`` (a churn: its churn date, else ``effective``; default today).
+
+    With ``seen_version`` (the version the editor read), an account changed since raises
+    :class:`EditConflict` and nothing is saved.
+    """
     if data.id is None:
         raise ValueError("update_account needs an id")
     data = _clean(data)
@@ -223,6 +305,7 @@ def edit_account(
     if errors:
         raise ValidationError(errors)
     with db.transaction() as session:
+        _claim(session, data.id, seen_version)
         account = session.get(Account, data.id)
         if account is None:
             raise UserError(tr("Account {id} no longer exists.", id=data.id))
@@ -249,11 +332,45 @@ def edit_account(
         return EditResult(_summary(account), moved)
 
 
-def revert_edit(db: Database, before: AccountData, movement: ledger.Recorded | None) -> AccountSummary:
-    """Undo :func:`edit_account`: its movement leaves the ledger, the account gets ``before`` back."""
+def edit_merging(
+    db: Database,
+    base: AccountData,
+    mine: AccountData,
+    seen_version: int,
+    **options: Any,
+) -> EditResult:
+    """Save ``mine`` (an edit of ``base``, read at ``seen_version``) for a writer that cannot ask.
+
+    An account changed meanwhile gets my changes on top of its new values, unless both
+    changed the same field: then :class:`EditConflict` names those fields and nothing is saved.
+    """
+    try:
+        return edit_account(db, mine, seen_version=seen_version, **options)
+    except EditConflict as conflict:
+        theirs = conflict.theirs
+        clash = conflicting_fields(base, mine, theirs.data())
+        if clash:
+            raise EditConflict(theirs, clash) from None
+        merged = merge_edit(base, mine, theirs.data())
+        return edit_account(db, merged, seen_version=theirs.version, **options)
+
+
+def revert_edit(
+    db: Database,
+    before: AccountData,
+    movement: ledger.Recorded | None,
+    *,
+    seen_version: int | None = None,
+) -> AccountSummary:
+    """Undo :func:`edit_account`: its movement leaves the ledger, the account gets ``before`` back.
+
+    With ``seen_version`` (the version the edit saved), an account changed since by someone
+    else raises :class:`EditConflict`: undoing would overwrite their change.
+    """
     if before.id is None:
         raise ValueError("revert_edit needs an id")
     with db.transaction() as session:
+        _claim(session, before.id, seen_version)
         if movement is not None:
             ledger.remove(session, movement.change_id, movement.event_id)
         account = session.get(Account, before.id)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from csdesk import clock, vocab
+from csdesk import clock, team, vocab
 from csdesk.currency import DEFAULT_BASE, SETTING_KEYS, Rates
 from csdesk.text import digits, fold
 
@@ -242,9 +242,11 @@ class BookFilter:
     renewal_within: int | None = None  # days from today, renewals already past excluded
     no_touch_for: int | None = None  # days without a touch (never touched counts)
     expansion: bool = False  # only expansion candidates (csdesk.expansion.candidate_mask)
+    owner: str | None = None  # one CSM's accounts (team mode's "My book"): csdesk.team.is_mine
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "owner": self.owner,
             "search": self.search,
             "status": self.status,
             "segments": sorted(self.segments),
@@ -273,6 +275,7 @@ class BookFilter:
             renewal_within=days(data.get("renewal_within")),
             no_touch_for=days(data.get("no_touch_for")),
             expansion=bool(data.get("expansion")),
+            owner=str(data["owner"]) if data.get("owner") else None,
         )
 
     def without_search(self) -> BookFilter:
@@ -593,6 +596,10 @@ def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
 
         c = book.columns
         mask &= candidate_mask(c["health_band"], c["last_nps"], c["active_users"], c["licensed_users"])
+    if flt.owner:
+        owners = book.columns["owner"]
+        mine = {owner: team.is_mine(owner, flt.owner) for owner in set(owners.tolist())}  # once per CSM
+        mask &= np.fromiter(map(mine.__getitem__, owners), dtype=bool, count=len(owners))
     return mask
 
 

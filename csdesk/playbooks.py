@@ -598,6 +598,8 @@ def builtin_playbooks(language: str) -> list[PlaybookData]:
 def ensure_builtin(db: Database, language: str | None = None) -> int:
     """Put the shipped playbooks in the book once, worded in the app's language; return how many."""
     language = i18n.normalize_language(language or i18n.current_language())
+    if getattr(db, "read_only", False):
+        return 0  # a book opened read-only (team mode) is read as it is
     with db.session() as session:
         if session.get(Setting, SEEDED_KEY) is not None:
             return 0
@@ -1095,7 +1097,7 @@ def evaluate(
     today = today or clock.today()
     language = i18n.normalize_language(language or i18n.current_language())
     ids = None if account_ids is None else sorted(set(account_ids))
-    if ids is not None and not ids:
+    if (ids is not None and not ids) or getattr(db, "read_only", False):
         return EvaluationResult(0, 0)
     ensure_builtin(db)
     runs = created = 0

@@ -49,13 +49,14 @@ class TaskData:
     plan_id: int | None = None
     milestone_id: int | None = None
     completed_at: datetime | None = None
+    author: str | None = None  # who created it (set by the database from the writer's name)
 
     def is_overdue(self, today: date) -> bool:
         return self.status == "open" and self.due_date is not None and self.due_date < today
 
 
 _COLUMNS = [f.name for f in fields(TaskData)]
-_WRITABLE = [n for n in _COLUMNS if n != "id"]
+_WRITABLE = [n for n in _COLUMNS if n not in ("id", "author")]
 _SELECT = [getattr(Task, n) for n in _COLUMNS]
 
 
@@ -97,6 +98,8 @@ def save_task(db: Database, data: TaskData) -> TaskData:
         orm = Task(**{n: getattr(data, n) for n in _WRITABLE})
         if data.id is not None:
             orm.id = data.id
+        if data.author is not None:  # an undo puts it back as its author made it
+            orm.author = data.author
         session.add(orm)
         session.flush()
         return _task(orm)

@@ -25,7 +25,7 @@ from csdesk.i18n import tr
 from csdesk.text import fold
 from db import Database
 from db import search as db_search
-from db.models import Account, TimelineEvent
+from db.models import Account, ImportRun, TimelineEvent
 
 TITLE_MAX = 300
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -46,6 +46,9 @@ class EventData:
     severity: str | None = None
     source: str = "manual"
     contact_id: int | None = None
+    # Who logged it (the CSM's name, set by the database from the writer's; an imported
+    # event's is its import's). Kept as it was when an event is edited or restored.
+    author: str | None = None
     # Extra facts (imports keep source fields here). None = not read: lists skip it for
     # speed, and saving an event whose data is None leaves the stored data as it is.
     data: dict[str, Any] | None = field(default_factory=dict)
@@ -62,13 +65,22 @@ class SearchHit:
 
 
 _COLUMNS = [f.name for f in fields(EventData)]
-_WRITABLE = [name for name in _COLUMNS if name != "id"]
-_SELECT = [getattr(TimelineEvent, name) for name in _COLUMNS]
+_WRITABLE = [name for name in _COLUMNS if name not in ("id", "author")]
+# An event an import wrote names no author of its own: its import's is shown.
+_AUTHOR = func.coalesce(
+    TimelineEvent.author,
+    select(ImportRun.author).where(ImportRun.id == TimelineEvent.import_run_id).scalar_subquery(),
+).label("author")
+_SELECT = [_AUTHOR if name == "author" else getattr(TimelineEvent, name) for name in _COLUMNS]
 # For long lists: no JSON data, and the moment as the driver gives it (SQLite: ISO text,
 # parsed by fromisoformat, ~10x faster than the generic DateTime result processor).
 _LIST_COLUMNS = [n for n in _COLUMNS if n != "data"]
 _LIST_SELECT = [
-    type_coerce(TimelineEvent.occurred_at, String) if n == "occurred_at" else getattr(TimelineEvent, n)
+    type_coerce(TimelineEvent.occurred_at, String)
+    if n == "occurred_at"
+    else _AUTHOR
+    if n == "author"
+    else getattr(TimelineEvent, n)
     for n in _LIST_COLUMNS
 ]
 _OCCURRED = _LIST_COLUMNS.index("occurred_at")
@@ -271,6 +283,8 @@ def save_event(db: Database, data: EventData) -> EventData:
             orm.data = {}
         if data.id is not None:
             orm.id = data.id
+        if data.author is not None:  # an undo puts the event back as its author logged it
+            orm.author = data.author
         session.add(orm)
         session.flush()
         if data.is_touch:

@@ -54,6 +54,20 @@ class DatabaseError(Exception):
     """A database that cannot be used as it is; the message says why and what to do."""
 
 
+class ReadOnlyError(DatabaseError):
+    """A write asked of a database this connection may only read."""
+
+
+def is_shared(url: str | None, sqlite_path: Path | None) -> bool:
+    """Team mode: the book is not a local SQLite file (nor a private in-memory one) but a server's.
+
+    The one test of team mode: the GUI and the CLI ask ``Database.team``.
+    """
+    if url is None or sqlite_path is not None:
+        return False
+    return not url.split(":", 1)[0].lower().startswith("sqlite")
+
+
 class Database:
     """An open, migrated database: its engine and sessions, created on first use."""
 
@@ -66,6 +80,13 @@ class Database:
         # What write transactions call while they wait for another program, when their
         # caller gives nothing: the CLI says so on stderr (and waits until Ctrl+C).
         self.waiting: Waiting | None = None
+        # Who writes: the CSM's name, recorded as the author of what they log (None: not set).
+        self.user: str | None = None
+        self.team = is_shared(url, sqlite_path)
+        # A role without write grants (PostgreSQL): every write transaction is refused at once.
+        self.read_only = False
+        # Values of the change counter that this process's own commits reached (see change_count).
+        self._own_changes: set[int] = set()
         self._engine = engine
         self._sessions: sessionmaker[Session] | None = None
         self._lock = threading.Lock()  # the GUI and background jobs may ask first at once
@@ -101,7 +122,7 @@ class Database:
         write, that another connection committed meanwhile — SQLite would fail
         it at once instead of waiting.
         """
-        with self.sessions(bind=writing(self.engine, waiting or self.waiting)) as session:
+        with self.sessions(bind=self._writer(self.engine, waiting)) as session:
             with session.begin():
                 yield session
 
@@ -111,8 +132,40 @@ class Database:
         the write lock when they begin, as :meth:`transaction` does."""
         with self.engine.connect() as conn:
             if write:
-                writing(conn, waiting or self.waiting)
+                self._writer(conn, waiting)
             yield conn
+
+    def _writer(self, bind, waiting: Waiting | None):
+        if self.read_only:
+            raise ReadOnlyError(
+                f"{self.location}: this connection may only read (its database role has no write "
+                "grants); nothing was changed. Ask the book's administrator for write access."
+            )
+        return writing(bind, waiting or self.waiting).execution_options(
+            csdesk_user=self.user, csdesk_changes=self._own_changes
+        )
+
+    def change_count(self) -> int:
+        """The book's change counter: one cheap query, raised by every write transaction."""
+        with self.reading() as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(CHANGES_QUERY)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def changed_by_others(self, seen: int, now: int) -> bool:
+        """Whether a counter that went from ``seen`` to ``now`` counts another program's commit.
+
+        Each commit raises it by one: the steps this process's own commits took are not news.
+        """
+        if now == seen:
+            return False
+        if now < seen:  # the whole file was replaced (a demo book copied in)
+            return True
+        return any(value not in self._own_changes for value in range(seen + 1, now + 1))
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
@@ -166,6 +219,38 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+CHANGES_QUERY = "SELECT counter FROM db_changes WHERE id = 1"
+_PENDING_CHANGE = "csdesk_pending_change"
+
+
+def _count_change(conn) -> None:
+    """Raise the change counter as a write transaction begins (rolled back with it).
+
+    The value reached is kept on the connection until the commit, then noted as the
+    writer's own (``Database.changed_by_others``). Creating or upgrading the schema
+    counts nothing (``csdesk_count=False``): the counter may not exist yet.
+    """
+    options = conn.get_execution_options()
+    if not options.get("csdesk_write", False) or options.get("csdesk_count") is False:
+        return
+    conn.exec_driver_sql("UPDATE db_changes SET counter = counter + 1 WHERE id = 1")
+    value = conn.exec_driver_sql(CHANGES_QUERY).scalar()
+    own = options.get("csdesk_changes")
+    if own is not None and value is not None:
+        conn.info[_PENDING_CHANGE] = (own, int(value))
+
+
+def _note_own_change(conn) -> None:
+    pending = conn.info.pop(_PENDING_CHANGE, None)
+    if pending is not None:
+        own, value = pending
+        own.add(value)
+
+
+def _forget_change(conn) -> None:
+    conn.info.pop(_PENDING_CHANGE, None)
+
+
 def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
     """The engine of a URL, or of a SQLite file given by its path (``url`` None)."""
     from sqlalchemy import URL, create_engine, event
@@ -180,6 +265,10 @@ def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
         event.listen(engine, "begin", _begin_sqlite)
     # Another engine (PostgreSQL: an advisory lock, pg_try_advisory_xact_lock in the same
     # loop) takes its write lock in its own "begin" listener, reading the same options.
+    # Registered last: the counter is raised once the write lock is held.
+    event.listen(engine, "begin", _count_change)
+    event.listen(engine, "commit", _note_own_change)
+    event.listen(engine, "rollback", _forget_change)
     return engine
 
 
@@ -438,7 +527,9 @@ def _open_with_sqlalchemy(
     engine = _create_engine(url, sqlite_path)
     try:
         schema.upgrade(engine, location, progress)
-        search.install(writing(engine))
+        read_only = not _may_write(engine)
+        if not read_only:
+            search.install(writing(engine))
     except schema.SchemaError as exc:
         engine.dispose()
         raise DatabaseError(str(exc)) from exc
@@ -453,4 +544,14 @@ def _open_with_sqlalchemy(
         if "readonly" in message.replace(" ", "") or "read-only" in message:
             raise DatabaseError(f"{location}: is read-only; nothing was changed.") from exc
         raise DatabaseError(f"{location}: cannot be used ({message}). Nothing was changed.") from exc
-    return Database(url, location, sqlite_path, engine)
+    database = Database(url, location, sqlite_path, engine)
+    database.read_only = read_only
+    return database
+
+
+def _may_write(engine: Engine) -> bool:
+    """False for a connection whose role may only read the book (PostgreSQL grants)."""
+    if engine.dialect.name != "postgresql":
+        return True  # a read-only SQLite file is refused before it is opened
+    with engine.connect() as conn:
+        return bool(conn.exec_driver_sql("SELECT has_table_privilege(current_user, 'accounts', 'INSERT')").scalar())

@@ -30,6 +30,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# The execution option naming who writes (db.engine.Database.transaction sets it from
+# ``Database.user``): the default of every ``author`` column, filled on each insert.
+AUTHOR_OPTION = "csdesk_user"
+AUTHOR_LENGTH = 150
+
+
+def current_author(context) -> str | None:
+    """The name of the CSM whose write transaction inserts the row (None: nobody set one)."""
+    if context is None:
+        return None
+    return context.execution_options.get(AUTHOR_OPTION) or None
+
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -49,6 +61,15 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class ChangeCounter(Base):
+    """One row: a counter every write transaction raises (db.engine), so other CSDesks
+    sharing the book see in one cheap query that something changed."""
+
+    __tablename__ = "db_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Account(Base):
@@ -91,6 +112,9 @@ class Account(Base):
         ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
     )
     mrr_as_of: Mapped[date | None] = mapped_column(Date)
+    # Raised by every edit of the account's own fields (csdesk.accounts, imports): an edit
+    # saved over a version another CSM changed meanwhile is detected, never silently lost.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Denormalised for the book of business, so 50,000 rows load in one scan.
     # last_touch_at is kept by the timeline service, health_* by the health
@@ -109,6 +133,15 @@ class Account(Base):
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="account", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+def version_raise(table) -> dict[str, Any]:
+    """The SET clause that raises an edited row's version (accounts; nothing for other tables).
+
+    Every bulk UPDATE of an account's fields (an import, its undo) adds it, as the account
+    service does, so an edit dialog opened before notices the change."""
+    column = table.c.get("version")
+    return {} if column is None else {"version": column + 1}
 
 
 class Contact(Base):
@@ -153,6 +186,8 @@ class TimelineEvent(Base):
     # What an import recognises the row by, so importing the same file twice adds nothing.
     import_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    # Who logged it (the CSM's name); an imported event's is its import run's.
+    author: Mapped[str | None] = mapped_column(String(AUTHOR_LENGTH), default=current_author)
 
 
 class RevenueChange(Base):
@@ -407,6 +442,7 @@ class Task(Base):
     import_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    author: Mapped[str | None] = mapped_column(String(AUTHOR_LENGTH), default=current_author)
     # The playbook that created it (csdesk.playbooks); a plain integer, so a deleted playbook
     # leaves its tasks alone.
     playbook_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -513,6 +549,7 @@ class ImportRun(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(10), default="done")  # done | undone
     undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    author: Mapped[str | None] = mapped_column(String(AUTHOR_LENGTH), default=current_author)
 
 
 class ImportChange(Base):

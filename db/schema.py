@@ -218,9 +218,29 @@ def _v2_playbooks(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE tasks ADD COLUMN playbook_id INTEGER NULL"))
 
 
+def _v2_team(conn: Connection) -> None:
+    """v2: a shared book: each account's edit version, who logged each event, task and import,
+    and the change counter other CSDesks poll."""
+    from sqlalchemy import Column, Integer, MetaData, Table, text
+
+    for table in ("timeline_events", "tasks", "import_runs"):
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN author VARCHAR(150)"))
+    conn.execute(text("ALTER TABLE accounts ADD COLUMN version INTEGER DEFAULT 0 NOT NULL"))
+    # Frozen here (not read from db.models, which may change later).
+    changes = Table(
+        "db_changes",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("counter", Integer),
+    )
+    changes.create(conn)
+    conn.execute(changes.insert().values(id=1, counter=0))
+
+
 def _v2(conn: Connection) -> bool:
-    """Version 2: undo that tells hand edits apart, compact health history."""
+    """Version 2: undo that tells hand edits apart, compact health history, team mode."""
     _import_changes_after(conn)
+    _v2_team(conn)
     _v2_playbooks(conn)
     return _v2_compact_health_history(conn) > 0  # the JSON breakdowns freed most of the table
 
@@ -319,14 +339,16 @@ def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = No
     from sqlalchemy.exc import DBAPIError
 
     from db.engine import DatabaseError, writing
-    from db.models import Base, SchemaInfo
+    from db.models import Base, ChangeCounter, SchemaInfo
 
     with engine.connect() as conn:
         try:
             version = read_version(conn)
         except SchemaError as exc:
             raise SchemaError(f"{location}: {exc}. Nothing was changed.") from exc
-    writer = writing(engine)  # creating and upgrading wait for any other writer, then hold it off
+    # Creating and upgrading wait for any other writer, then hold it off; they count no change
+    # (the counter is made by them; nobody has the book open on the schema they change).
+    writer = writing(engine).execution_options(csdesk_count=False)
     if version is None:
         with writer.begin() as conn:
             # Another CSDesk may have created it while this one waited for the write lock.
@@ -334,6 +356,7 @@ def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = No
             if version is None:
                 Base.metadata.create_all(conn)
                 conn.execute(SchemaInfo.__table__.insert().values(id=1, version=CURRENT_VERSION))
+                conn.execute(ChangeCounter.__table__.insert().values(id=1, counter=0))
                 return 0
     if version > CURRENT_VERSION:
         raise SchemaError(

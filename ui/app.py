@@ -12,6 +12,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from csdesk import i18n
+from csdesk.errors import UserError
 from csdesk.paths import default_database
 from db import DatabaseError, open_database
 from ui.context import AppContext
@@ -149,7 +150,10 @@ def build_context(db, settings: QSettings) -> AppContext:
 
 
 def open_main_window(
-    db_path: str | None, language: str | None = None, settings: QSettings | None = None
+    db_path: str | None,
+    language: str | None = None,
+    settings: QSettings | None = None,
+    user: str | None = None,
 ) -> MainWindow | None:
     """What ``csdesk`` does before its event loop: the language, the database, the window shown.
 
@@ -171,17 +175,26 @@ def open_main_window(
         QMessageBox.critical(None, i18n.tr("CSDesk"), str(exc))
         return None
     upgrade.close()
+    from csdesk import team
+
+    try:
+        team.sign_in(db, team.current_name(user))  # who writes: --as, else the saved name
+    except UserError as exc:
+        QMessageBox.critical(None, i18n.tr("CSDesk"), str(exc))
+        return None
     window = MainWindow(build_context(db, settings))
     window.show()
     return window
 
 
-def run_gui(db_path: str | None, language: str | None = None, selftest: bool = False) -> int:
+def run_gui(
+    db_path: str | None, language: str | None = None, selftest: bool = False, user: str | None = None
+) -> int:
     if selftest:
         from ui.selftest import run_selftest
 
         return run_selftest(db_path, language)
-    window = open_main_window(db_path, language)
+    window = open_main_window(db_path, language, user=user)
     if window is None:
         return 2
     code = QApplication.instance().exec()

@@ -15,6 +15,8 @@ class Hub(QObject):
     importFinished = Signal(int, list)  # import run id, the accounts it changed (empty = none)
     databaseChanged = Signal()  # another database was opened: reload everything
     remindersChanged = Signal()  # cadences or reminder rules were edited: run the rules again
+    remoteChanged = Signal()  # another CSDesk (a teammate, a command) changed the book: reload what is shown
+    userChanged = Signal(str)  # the CSM set their name (csdesk.team)
 
     # Requests: any view may ask, the main window answers.
     requestAccount = Signal(int)  # open an account's page

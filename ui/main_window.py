@@ -194,6 +194,9 @@ class MainWindow(QMainWindow):
         install_health(self)
         install_currency(self)
         install_help(self)
+        from ui.team import install as install_team
+
+        install_team(self)
         self._show_location()
         if book is not None and not book.loaded:  # they would slow the book's first load down
             book.bookLoaded.connect(self._start_background_work, Qt.ConnectionType.SingleShotConnection)
@@ -210,8 +213,9 @@ class MainWindow(QMainWindow):
     def _start_background_work(self) -> None:
         """What runs beside the user once the book is on screen: the damage scan and reminders."""
         self._verify_integrity()
-        self.reminders.start()
-        self.playbook_service.start()
+        if not self.context.db.read_only:  # reminder rules and playbooks write their tasks
+            self.reminders.start()
+            self.playbook_service.start()
 
     @property
     def playbook_service(self):
@@ -509,6 +513,7 @@ class MainWindow(QMainWindow):
 
     def _swap_database(self, db) -> None:
         old = self.context.db
+        db.user = old.user  # the same CSM writes in the other book
         self.context.db = db
         # Undo commands hold ids of the old database: they must not run on the new one.
         self.context.undo_stack.clear()
@@ -558,6 +563,7 @@ class MainWindow(QMainWindow):
             self.context.hub.requestImport.emit(files[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.change_watcher.stop()  # other CSMs' changes: nobody is looking any more
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.mouse_navigation)

@@ -71,9 +71,7 @@ def run_update(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         current = accounts.get_account(db, accounts.resolve_account(db, args.account).id)
-        data = accounts.AccountData(
-            **{name: getattr(current, name) for name in accounts.AccountData.__dataclass_fields__}
-        )
+        data = current.data()
         status = args.status or data.status
         churning = status == "churned" and data.status != "churned"
         reason = detail = None
@@ -93,7 +91,11 @@ def run_update(args: argparse.Namespace) -> int:
             changed = replace(changed, churn_reason=reason or data.churn_reason)
         elif status == "active":
             changed = replace(changed, churn_date=None, churn_reason=None)
-        result = accounts.edit_account(db, changed, effective=on, reason_detail=detail)
+        # Changed by someone else since it was read: applied over their change unless
+        # both changed the same field (exit 2, naming it).
+        result = accounts.edit_merging(
+            db, data, changed, current.version, effective=on, reason_detail=detail
+        )
     finally:
         db.dispose()
     if args.format == "json":

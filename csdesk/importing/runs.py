@@ -36,6 +36,7 @@ from db.models import (
     SurveyResponse,
     Task,
     TimelineEvent,
+    version_raise,
 )
 
 # What undo does with the work done by hand since the import.
@@ -564,7 +565,7 @@ def _restore_updated_rows(
         statement = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
+            .values({c: bindparam(f"v_{c}") for c in columns} | version_raise(table))
         )
         for start in range(0, len(rows), 2000):
             session.execute(statement, rows[start : start + 2000])

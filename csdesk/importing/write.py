@@ -30,6 +30,7 @@ from db.models import (
     SurveyResponse,
     Task,
     TimelineEvent,
+    version_raise,
 )
 
 CHUNK = 2000
@@ -363,7 +364,7 @@ def _write_updates(
         statement = (
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"v_{c}") for c in columns})
+            .values({c: bindparam(f"v_{c}") for c in columns} | version_raise(table))
         )
         for _start, chunk in _chunks(rows):
             session.execute(statement, chunk)

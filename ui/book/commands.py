@@ -92,8 +92,12 @@ class EditAccountCommand(ServiceCommand):
         report: Reporter,
         effective: date | None = None,
         reason_detail: str | None = None,
+        seen_version: int | None = None,
     ):
         super().__init__(context, tr('Edit "{name}"', name=after.name), report)
+        # The account's version when the dialog read it; then the one each step leaves,
+        # so neither the save nor its undo overwrites another CSM's change unseen.
+        self.version = seen_version
         self.before, self.after = before, after
         self.contacts_before = contacts_before
         self.changed = changed
@@ -108,9 +112,11 @@ class EditAccountCommand(ServiceCommand):
 
     def do(self) -> None:
         db = self.context.db
-        self.movement = accounts.edit_account(
-            db, self.after, effective=self.effective, reason_detail=self.reason_detail
-        ).movement
+        result = accounts.edit_account(
+            db, self.after, effective=self.effective, reason_detail=self.reason_detail, seen_version=self.version
+        )
+        self.movement = result.movement
+        self.version = result.account.version
         self.removed_snapshots = [accounts.snapshot_contact(db, cid) for cid in self.removed]
         for contact_id in self.removed:
             accounts.delete_contact(db, contact_id)
@@ -128,6 +134,11 @@ class EditAccountCommand(ServiceCommand):
 
     def revert(self) -> None:
         db = self.context.db
+        # First the account (its revenue movement leaves the ledger): if another CSM changed
+        # it since, undo stops here with the conflict, before any contact is put back.
+        reverted = accounts.revert_edit(db, self.before, self.movement, seen_version=self.version)
+        self.version = reverted.version
+        self.movement = None
         self.created_snapshots = [accounts.snapshot_contact(db, cid) for cid in self.created_ids]
         for contact_id in self.created_ids:
             accounts.delete_contact(db, contact_id)
@@ -136,8 +147,6 @@ class EditAccountCommand(ServiceCommand):
             accounts.restore_contact(db, snapshot)
         for contact in sorted(self.contacts_before, key=lambda c: c.is_primary):
             accounts.save_contact(db, contact)
-        accounts.revert_edit(db, self.before, self.movement)  # its revenue movement leaves the ledger
-        self.movement = None
 
 
 class DeleteAccountsCommand(ServiceCommand):

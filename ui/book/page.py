@@ -8,6 +8,7 @@ changes announced on the hub trigger a debounced reload.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -198,7 +200,7 @@ class BookPage(QWidget):
         export_button.setDefaultAction(self.export_action)
         export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         export_button.setText(tr("Export"))
-        new_button = QPushButton(icon("add", "#ffffff"), tr("New account"))
+        self.new_button = new_button = QPushButton(icon("add", "#ffffff"), tr("New account"))
         new_button.setObjectName("primaryButton")
         new_button.clicked.connect(self.new_account)
         new_button.setToolTip(tr("New account (Ctrl+Shift+N)"))
@@ -252,10 +254,12 @@ class BookPage(QWidget):
         clear = QToolButton()
         clear.setDefaultAction(self.clear_filters_action)
         clear.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self._build_scope()
 
         # One line on a wide window; on a small one the filters wrap under the search field.
         self.filter_bar = QWidget()
         filters = FlowRow(self.filter_bar, spacing=6, line_spacing=8)
+        filters.add(self.scope)
         filters.add(self.search, stretch=1)
         for combo in (
             self.status_filter,
@@ -324,6 +328,52 @@ class BookPage(QWidget):
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_label)
+
+    def _build_scope(self) -> None:
+        """Team mode: *My book* (the accounts I own) or *Whole book*, one click apart."""
+        self.scope = QWidget()
+        self.scope.setObjectName("bookScope")
+        row = QHBoxLayout(self.scope)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.mine_button = QToolButton()
+        self.mine_button.setObjectName("scopeMine")
+        self.mine_button.setText(tr("My book"))
+        self.all_button = QToolButton()
+        self.all_button.setObjectName("scopeAll")
+        self.all_button.setText(tr("Whole book"))
+        self.all_button.setToolTip(tr("Every account of the team"))
+        self._scope_group = QButtonGroup(self)
+        for button in (self.mine_button, self.all_button):
+            button.setCheckable(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            self._scope_group.addButton(button)
+            row.addWidget(button)
+        self.all_button.setChecked(True)
+        self._scope_group.buttonToggled.connect(lambda *_: self._on_filters_edited())
+        self.context.hub.userChanged.connect(self._on_user_changed)
+        self._update_scope()
+
+    def _update_scope(self) -> None:
+        db = self.context.db
+        self.scope.setVisible(db.team)
+        self.mine_button.setEnabled(bool(db.user))
+        self.mine_button.setToolTip(
+            tr("The accounts whose owner is {name}", name=db.user)
+            if db.user
+            else tr("Set your name first: Edit > Your name…")
+        )
+
+    def _on_user_changed(self, _name: str) -> None:
+        self._update_scope()
+        if self.context.db.team and self.context.db.user:
+            self.mine_button.setChecked(True)  # a CSM who just said who they are sees their book
+        self._on_filters_edited()
+
+    def team_filter(self, flt: BookFilter) -> BookFilter:
+        """In team mode the book opens on *My book*: ``flt`` narrowed to my accounts."""
+        db = self.context.db
+        return replace(flt, owner=db.user) if db.team and db.user else flt
 
     def _filter_combo(self, items: list[tuple[str, Any]]) -> QComboBox:
         combo = FitComboBox()
@@ -416,7 +466,8 @@ class BookPage(QWidget):
         self.loaded = False
         self._pending_select = None
         self.table.selectionModel().clear()
-        self.set_filter(BookFilter())
+        self._update_scope()
+        self.set_filter(self.team_filter(BookFilter()))
         self.reload()
 
     def _show_snapshot_then_reload(self) -> None:
@@ -493,6 +544,7 @@ class BookPage(QWidget):
             renewal_within=self.renewal_filter.currentData(),
             no_touch_for=self.touch_filter.currentData(),
             expansion=self.expansion_filter.isChecked(),
+            owner=self.context.db.user if self.mine_button.isChecked() and self.context.db.user else None,
         )
 
     def set_filter(self, flt: BookFilter) -> None:
@@ -510,6 +562,7 @@ class BookPage(QWidget):
             self._set_combo(self.renewal_filter, flt.renewal_within)
             self._set_combo(self.touch_filter, flt.no_touch_for)
             self.expansion_filter.setChecked(flt.expansion)
+            (self.mine_button if flt.owner else self.all_button).setChecked(True)
         finally:
             self._restoring = False
         self._on_filters_edited()
@@ -612,6 +665,8 @@ class BookPage(QWidget):
             self.apply_view_state(state)
         else:
             self.model.set_filter(self.current_filter())
+        if self.context.db.team:
+            self.set_filter(self.team_filter(self.model.filter))
 
     # Saved views -------------------------------------------------------------------
 
@@ -770,7 +825,6 @@ class BookPage(QWidget):
 
     def edit_account(self, account_id: int) -> None:
         from csdesk import accounts
-        from ui.book.commands import EditAccountCommand
         from ui.book.dialogs import AccountDialog
 
         try:
@@ -783,21 +837,57 @@ class BookPage(QWidget):
         dialog = AccountDialog(before, contacts, owners=self._owners(), parent=self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        edit = dialog.result_edit()
+        self.save_edit(before, summary.version, contacts, dialog.result_edit())
+
+    def save_edit(self, before, seen_version: int, contacts, edit) -> None:
+        """Save an account dialog's edit of ``before`` (read at ``seen_version``) as one undo step.
+
+        Changed by someone else meanwhile, nothing is saved until the user chooses in
+        the conflict dialog: keep theirs, keep mine, or cancel.
+        """
+        from csdesk import accounts
+        from ui.book.commands import EditAccountCommand
+
         if edit.data == before and not edit.contacts and not edit.removed:
             return
-        self.context.undo_stack.push(
-            EditAccountCommand(
-                self.context,
-                before,
-                edit.data,
-                contacts,
-                edit.contacts,
-                edit.removed,
-                self.report,
-                effective=edit.effective,
-            )
+        conflicts: list[accounts.EditConflict] = []
+
+        def report(error: BaseException) -> None:
+            if isinstance(error, accounts.EditConflict) and not conflicts:
+                conflicts.append(error)
+            else:
+                self.report(error)
+
+        command = EditAccountCommand(
+            self.context,
+            before,
+            edit.data,
+            contacts,
+            edit.contacts,
+            edit.removed,
+            report,
+            effective=edit.effective,
+            seen_version=seen_version,
         )
+        self.context.undo_stack.push(command)
+        if not conflicts:
+            return
+        theirs = conflicts[0].theirs
+        self.context.hub.remoteChanged.emit()  # what is shown is stale: show their version
+        choice = self.resolve_conflict(before, edit.data, theirs.data())
+        if choice is None:
+            return
+        merged = accounts.merge_edit(before, edit.data, theirs.data(), prefer=choice)
+        self.save_edit(theirs.data(), theirs.version, contacts, replace(edit, data=merged))
+
+    def resolve_conflict(self, base, mine, theirs) -> str | None:
+        """Ask how to save over another CSM's change: "mine", "theirs" or None (save nothing)."""
+        from ui.team import ConflictDialog
+
+        dialog = ConflictDialog(base, mine, theirs, self)
+        self.conflict_dialog = dialog
+        dialog.exec()
+        return dialog.choice
 
     def edit_selected(self) -> None:
         account_id = self.current_account_id()

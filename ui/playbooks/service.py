@@ -59,7 +59,7 @@ class PlaybookService(QObject):
             self._next()
 
     def _next(self) -> None:
-        if self._running:
+        if self._running or self.context.db.read_only:  # a read-only book gets no tasks written
             return
         from csdesk import i18n, playbooks
 

@@ -91,7 +91,8 @@ class TasksModel(QAbstractTableModel):
             if column == 4:
                 return label(vocab.TASK_KIND_LABELS, task.kind)
             if column == 5:
-                return tr(ORIGIN_LABELS.get(task.origin, task.origin))
+                origin = tr(ORIGIN_LABELS.get(task.origin, task.origin))
+                return tr("{source} · {author}", source=origin, author=task.author) if task.author else origin
             return None
         if role == Qt.ItemDataRole.ToolTipRole and column == 1 and task.notes:
             return task.notes

@@ -203,10 +203,18 @@ class TimelineModel(QAbstractListModel):
         if role == EventIdRole:
             return item.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{kind_text(item)} — {formatting.moment(item.occurred_at)}"
+            return f"{kind_text(item)} — {formatting.moment(item.occurred_at)} — {source_text(item)}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{kind_text(item)}, {formatting.moment(item.occurred_at)}: {item.title}"
+            return f"{kind_text(item)}, {formatting.moment(item.occurred_at)}, {source_text(item)}: {item.title}"
         return None
+
+
+def source_text(event: EventData) -> str:
+    """Where an event came from, and who logged it (a shared book's CSMs): "Imported · Ana"."""
+    source = label(vocab.EVENT_SOURCE_LABELS, event.source)
+    if not event.author:
+        return source
+    return tr("{source} · {author}", source=source, author=event.author)
 
 
 HEADER_HEIGHT = 30
@@ -230,7 +238,7 @@ class TimelineDelegate(QStyledItemDelegate):
         small.setPointSizeF(option.font.pointSizeF() * 0.9)
         small_metrics = QFontMetrics(small)
         when = formatting.moment(event.occurred_at)
-        source = label(vocab.EVENT_SOURCE_LABELS, event.source)
+        source = source_text(event)
         side_width = max(small_metrics.horizontalAdvance(when), small_metrics.horizontalAdvance(source)) + 4
         line1 = QRect(left, rect.top() + 6, right - left - side_width - 12, rect.height() // 2 - 6)
         line2 = QRect(
@@ -280,7 +288,7 @@ class TimelineDelegate(QStyledItemDelegate):
         line1, line2, bold, small = self.text_lines(option, event)
         small_metrics = QFontMetrics(small)
         when = formatting.moment(event.occurred_at)
-        source = label(vocab.EVENT_SOURCE_LABELS, event.source)
+        source = source_text(event)
         side_width = max(small_metrics.horizontalAdvance(when), small_metrics.horizontalAdvance(source)) + 4
 
         painter.setFont(bold)
