@@ -241,3 +241,13 @@ def test_logging_from_the_cli_runs_the_accounts_playbooks(db_path, db, capsys):
     )
     assert code == 0, err
     assert tasks_of_id(db, saved.id).account_id == account
+
+
+def test_a_read_only_book_is_left_as_it_is(db):
+    account = accounts.create_account(db, AccountData(name="Acme", stage="ongoing_adoption")).id
+    timeline.add_event(db, account, kind="churn_request", title="Cancel", occurred_at=datetime(2026, 11, 24, 9))
+    db.read_only = True
+    assert playbooks.evaluate(db, today=date(2026, 11, 25)).created == 0
+    assert playbooks.list_playbooks(db) == []  # nothing seeded either
+    db.read_only = False
+    assert playbooks.evaluate(db, today=date(2026, 11, 25)).created == 2
