@@ -1179,8 +1179,11 @@ class _Generator:
             append((account_id, "logins", day, float(logins)))
             append((account_id, "active_users", day, float(active)))
             append((account_id, "key_feature_use", day, key_use))
-            append((account_id, "tickets", day, float(tickets_in_week[w])))
-            append((account_id, "critical_tickets", day, float(critical_in_week[w])))
+            if segment == "high_touch":
+                # The big accounts' usage reports carry their ticket counts; elsewhere Support
+                # reads the ticket events (the same tickets: not stored twice).
+                append((account_id, "tickets", day, float(tickets_in_week[w])))
+                append((account_id, "critical_tickets", day, float(critical_in_week[w])))
             if w % 4 == 0 or every >= 4:
                 append((account_id, "licensed_users", day, float(licensed)))
                 late = 0.0 if rng.random() < 0.5 + 0.5 * propensity else float(rng.choice((3, 7, 15, 30, 45)))

@@ -28,16 +28,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, case, delete, func, select, type_coerce, update
+from sqlalchemy import ColumnElement, String, case, delete, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from csdesk import clock, formatting, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from csdesk.progress import SILENT, Progress, write_waiting
-from db import Database
+from db import Database, bulk
 from db.bulk import day_number, fetch_numeric, insert_rows
 from db.models import (
+    HEALTH_BANDS,
+    POINTS_MISSING,
     Account,
     HealthLayout,
     HealthModel,
@@ -149,6 +151,20 @@ _MEASURE_METRICS = (
     "tickets",
     "critical_tickets",
 )
+
+# How far back each stored measure is read: the look-back ``measure_values`` applies to it.
+_MEASURE_LOOKBACK = {
+    "logins": LOOKBACK["logins"],
+    "active_users": LOOKBACK["active_users"],
+    "licensed_users": LOOKBACK["licensed_users"],
+    "key_feature_use": LOOKBACK["key_feature_use"],
+    "payment_delay_days": LOOKBACK["payment_delay_days"],
+    "csm_pulse": LOOKBACK["csm_pulse"],
+    "qbr_attendance": LOOKBACK["qbr_attendance"],
+    "tickets": LOOKBACK["ticket_counts"],
+    "critical_tickets": LOOKBACK["ticket_counts"],
+}
+assert set(_MEASURE_LOOKBACK) == set(_MEASURE_METRICS)
 
 MIN_COMPONENTS = 3
 MAX_COMPONENTS = 7
@@ -559,6 +575,10 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
         def scoped(query, column):
             return query.where(column.in_(wanted)) if in_sql else query
 
+        # By account, the events are found through (account, time): the kind is tested as an
+        # expression (kind || ''), or SQLite would walk every event of that kind in the book.
+        kind = TimelineEvent.kind + "" if in_sql else TimelineEvent.kind
+
         measure_rows = fetch_numeric(
             session,
             scoped(
@@ -567,7 +587,16 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                     case({m: i for i, m in enumerate(_MEASURE_METRICS)}, value=Measure.metric, else_=-1),
                     day_number(Measure.as_of),
                     Measure.value,
-                ).where(Measure.as_of >= earliest, Measure.metric.in_(_MEASURE_METRICS)),
+                ).where(
+                    # Each measure only as far back as its reader looks (a usage figure two
+                    # months, licences a year): older rows could never be picked.
+                    or_(
+                        *(
+                            (Measure.metric == metric) & (Measure.as_of >= since - timedelta(days=back + 1))
+                            for metric, back in _MEASURE_LOOKBACK.items()
+                        )
+                    )
+                ),
                 Measure.account_id,
             ),
             4,
@@ -596,7 +625,7 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                     TimelineEvent.account_id,
                     day_number(TimelineEvent.occurred_at),
                     case(TICKET_WEIGHTS, value=TimelineEvent.severity, else_=1.0),
-                ).where(TimelineEvent.kind == "ticket", TimelineEvent.occurred_at >= event_since),
+                ).where(kind == "ticket", TimelineEvent.occurred_at >= event_since),
                 TimelineEvent.account_id,
             ),
             3,
@@ -609,7 +638,7 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                     day_number(TimelineEvent.occurred_at),
                     case((qbr_meeting(), 1), else_=0),
                 ).where(
-                    TimelineEvent.kind.in_(vocab.TOUCH_KINDS),
+                    kind.in_(vocab.TOUCH_KINDS),
                     ~deck_logged_as_meeting(),
                     TimelineEvent.occurred_at >= event_since,
                 ),
@@ -788,7 +817,7 @@ class ScoreGrid:
     customer: np.ndarray | None = None  # per account: still a customer (not churned)
 
 
-BAND_KEYS = ("green", "yellow", "red")
+BAND_KEYS = HEALTH_BANDS  # a grid's band codes 0-2, as stored
 
 
 def score_grid(
@@ -875,7 +904,10 @@ def _layout_ids(session: Session, models: Sequence[Model]) -> dict[int, int]:
 
 
 def _packed(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[list[bytes], list[bytes]]:
-    """Each cell's component points and input values as float32 bytes (NaN = missing), in layout order."""
+    """Each cell's component points (uint16 hundredths) and input values (float32) as bytes, in layout order.
+
+    The stored form of ``db.models.pack_points`` / ``pack_floats``, built for all cells at once.
+    """
     points = np.empty(len(ai), dtype=object)
     values = np.empty(len(ai), dtype=object)
     for mi, model in enumerate(grid.models):
@@ -884,7 +916,8 @@ def _packed(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[list[bytes
             continue
         k = len(model.components)
         a, d = ai[sel], di[sel]
-        pts = np.ascontiguousarray(grid.points[:k, a, d].T, dtype="<f4")
+        raw = grid.points[:k, a, d].T
+        pts = np.ascontiguousarray(np.where(np.isnan(raw), POINTS_MISSING, np.rint(raw * 100)), dtype="<u2")
         val = np.ascontiguousarray(
             np.where(np.isnan(grid.points[:k, a, d]), np.nan, grid.values[:k, a, d]).T, dtype="<f4"
         )
@@ -909,17 +942,25 @@ def recompute(
     weeks: int = HISTORY_WEEKS,
     progress: Progress = SILENT,
     alerts: bool = True,
+    since: date | None = None,
 ) -> RecomputeResult:
     """Recompute the weekly history (``weeks`` back, plus today) of some or all accounts.
 
     Replaces their snapshots in that range, refreshes ``Account.health_*`` and
     raises alerts (as tasks) for the latest scores. One transaction: all or nothing.
+
+    ``since``: the earliest day whose inputs changed (an import's rows): the scores
+    before it are unchanged, so only the days from it on are scored and rewritten
+    (and the few weeks the trends and alerts compare with), by the same scoring.
     """
     started = time.perf_counter()
     today = today or clock.today()
     alert_settings = get_alert_settings(db)
     # The alert's window is a comparison day of its own, so "in 7 days" is 7 days.
-    days = history_days(today, weeks, (*TREND_DAYS, int(alert_settings["drop_days"])))
+    compare = (*TREND_DAYS, int(alert_settings["drop_days"]))
+    days = history_days(today, weeks, compare)
+    if since is not None:
+        days = [d for d in days if d >= min(since, rescore_start(today, compare))]
     progress.step(0, 1, tr("Loading health inputs…"), force=True)
     models = list_models(db)
     inputs = load_inputs(db, days[0], account_ids)
@@ -935,28 +976,96 @@ def recompute(
         session.execute(stmt)
         model_ids = {i: m.id for i, m in enumerate(models)}
         layout_ids = _layout_ids(session, models)
-        for lo in range(0, max(n, 1), CHUNK):
-            if n == 0:
-                break
-            progress.step(lo, n, tr("Computing health scores…"))
-            grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
-            written += _write_grid(session, grid, days, model_ids, layout_ids)
-            latest_rows.extend(_latest(grid, today))
-            if alerts:
-                d, r = _alert_candidates(grid, alert_settings)
-                drops.extend(d)
-                reds.extend(r)
-        progress.step(n, n, tr("Saving health scores…"), force=True)
+        conn = session.connection()
+        # A big page cache while millions of rows go in; the by-day index rebuilt once at the
+        # end when the rows written outnumber those kept (a full recompute), not row by row.
+        with (
+            bulk.bigger_page_cache(conn),
+            bulk.deferred_indexes(conn, HealthSnapshot.__tablename__, n * len(days)),
+        ):
+            for lo in range(0, max(n, 1), CHUNK):
+                if n == 0:
+                    break
+                progress.step(lo, n, tr("Computing health scores…"))
+                grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
+                written += _write_grid(session, grid, model_ids, layout_ids)
+                latest_rows.extend(_latest(grid, today))
+                if alerts:
+                    d, r = _alert_candidates(grid, alert_settings, partial=since is not None)
+                    drops.extend(d)
+                    reds.extend(r)
+            progress.step(n, n, tr("Saving health scores…"), force=True)
         if latest_rows:
             session.execute(update(Account), latest_rows)
         created = _raise_alerts(session, drops, reds, today, alert_settings) if alerts else 0
     return RecomputeResult(n, written, created, time.perf_counter() - started)
 
 
+# The dated inputs an import writes, by table: their day bounds the scores the import changed.
+_DATED_INPUTS = {
+    "measures": Measure.as_of,
+    "survey_responses": SurveyResponse.answered_at,
+    "timeline_events": TimelineEvent.occurred_at,
+}
+# Tables an import writes that no score reads.
+_NOT_INPUTS = frozenset({"contacts", "tasks", "revenue_changes"})
+# Account columns an import refreshes along with dated rows: today's figures (licences and
+# active users as of the latest usage row, the last NPS, the last touch). Rescoring from
+# the dated rows' first day covers them; history before it keeps the figures of its time.
+_DATED_WITH_ROWS = frozenset({"licensed_users", "active_users", "last_nps", "last_touch_at", "updated_at"})
+
+
+def rescore_since(db: Database, run_id: int) -> date | None:
+    """The earliest day whose scores an import may have changed; None = the whole history.
+
+    A weekly usage file changes the last week: its accounts are rescored from that week
+    on (``recompute(since=...)``), not over two years. An import that created accounts,
+    changed what an account is (segment, dates, status) or was undone changes everything.
+    """
+    from db.models import ImportChange, ImportRun
+
+    with db.session() as session:
+        status = session.scalar(select(ImportRun.status).where(ImportRun.id == run_id))
+        if status != "done":
+            return None
+        tables = session.scalars(
+            select(ImportChange.table_name).where(ImportChange.run_id == run_id).distinct()
+        ).all()
+        if any(t not in _DATED_INPUTS and t not in _NOT_INPUTS and t != "accounts" for t in tables):
+            return None
+        if "accounts" in tables:
+            for action, before in session.execute(
+                select(ImportChange.action, ImportChange.before).where(
+                    ImportChange.run_id == run_id, ImportChange.table_name == "accounts"
+                )
+            ):
+                if action != "updated" or not set(before or {}) <= _DATED_WITH_ROWS:
+                    return None
+        days = []
+        for table, column in _DATED_INPUTS.items():
+            # The rows it created carry its run id; the rows it updated are in its changes.
+            queries = [select(func.min(column)).where(column.table.c.import_run_id == run_id)]
+            if table in tables:
+                rows = select(ImportChange.row_id).where(
+                    ImportChange.run_id == run_id, ImportChange.table_name == table
+                )
+                queries.append(select(func.min(column)).where(column.table.c.id.in_(rows)))
+            for query in queries:
+                first = session.scalar(query)
+                if first is not None:
+                    days.append(first.date() if isinstance(first, datetime) else first)
+    return min(days) if days else None
+
+
+def rescore_start(today: date, compare: Sequence[int] = TREND_DAYS) -> date:
+    """The first day a partial recompute scores, however recent its change: the trends and
+    alerts of today compare with scores up to this far back (and a red run's start)."""
+    return today - timedelta(days=max(max(compare) + COMPARE_SLACK_DAYS, RED_CROSSING_DAYS + 7))
+
+
 def _write_grid(
     session: Session,
     grid: ScoreGrid,
-    days: Sequence[date],
     model_ids: dict[int, int | None],
     layout_ids: dict[int, int],
 ) -> int:
@@ -965,12 +1074,12 @@ def _write_grid(
         return 0
     points, inputs = _packed(grid, ai, di)
     model_index = grid.model_index[ai].tolist()
-    day_objs = np.array(days, dtype=object)
+    # In their stored form (db.models: day numbers, tenths of a point, band positions).
     columns = {
         "account_id": grid.ids[ai].tolist(),
-        "as_of": day_objs[di].tolist(),
-        "score": grid.score[ai, di].tolist(),
-        "band": np.array(BAND_KEYS, dtype=object)[grid.band[ai, di]].tolist(),
+        "as_of": grid.days[di].tolist(),
+        "score": np.rint(grid.score[ai, di] * 10).astype(np.int64).tolist(),
+        "band": grid.band[ai, di].astype(np.int64).tolist(),
         "complete": grid.complete[ai, di].tolist(),
         "model_id": [model_ids[i] for i in model_index],
         "layout_id": [layout_ids[i] for i in model_index],
@@ -989,6 +1098,8 @@ def _last_valid_upto(valid: np.ndarray) -> np.ndarray:
 
 # A comparison may fall back to an earlier snapshot by at most this many days (the weekly grid).
 COMPARE_SLACK_DAYS = 6
+# A red alert is raised for an account that turned red within this many days.
+RED_CROSSING_DAYS = 21
 
 
 def _score_days_before(grid: ScoreGrid, last: np.ndarray, days_back: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1037,7 +1148,7 @@ def _latest(grid: ScoreGrid, today: date) -> list[dict[str, Any]]:
     return out
 
 
-def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any]):
+def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any], partial: bool = False):
     last = _last_valid_upto(grid.valid)[:, -1]
     rows = np.arange(len(last))
     # Only the current state of a customer raises alerts: the latest column must be scored.
@@ -1066,11 +1177,14 @@ def _alert_candidates(grid: ScoreGrid, settings: dict[str, Any]):
             # The last scored, non-red snapshot before this red run names the crossing (stable key).
             not_red = np.flatnonzero(grid.valid[i] & (band[i] != 2))
             if len(not_red) == 0:
-                reds.append((int(grid.ids[i]), None, None))
+                # Red since its first score; a partial grid scored red from its first day
+                # shows only that the run began before it: long ago, no alert.
+                if not (partial and grid.valid[i, 0]):
+                    reds.append((int(grid.ids[i]), None, None))
                 continue
             prev = not_red[-1]
             # Alert only on a recent crossing, not on accounts red for months.
-            if grid.days[-1] - grid.days[prev] <= 21:
+            if grid.days[-1] - grid.days[prev] <= RED_CROSSING_DAYS:
                 why = change_text(_moves(_grid_snapshot(grid, i, prev), _grid_snapshot(grid, i, last[i])))
                 reds.append((int(grid.ids[i]), _date_of(grid.days[prev]), why or None))
     return drops, reds
@@ -1501,9 +1615,9 @@ def average_series(
 ) -> list[tuple[date, float, int]]:
     """(day, average score, accounts scored) for each snapshot day (weekly)."""
     with db.session() as session:
-        q = select(HealthSnapshot.as_of, func.avg(HealthSnapshot.score), func.count()).group_by(
-            HealthSnapshot.as_of
-        )
+        # The average of the stored tenths, read back as points like the column itself.
+        average = func.avg(HealthSnapshot.score, type_=HealthSnapshot.score.type)
+        q = select(HealthSnapshot.as_of, average, func.count()).group_by(HealthSnapshot.as_of)
         if start:
             q = q.where(HealthSnapshot.as_of >= start)
         if end:

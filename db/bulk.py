@@ -18,7 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Integer, Table, insert
+from sqlalchemy import Connection, Integer, Table, TypeDecorator, insert
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
@@ -42,7 +44,11 @@ def insert_rows(
     columns: dict[str, Sequence[Any]],
     json_columns: Sequence[str] = (),
 ) -> int:
-    """Insert rows given as {column: values}; ``json_columns`` hold JSON text already."""
+    """Insert rows given as {column: values}; ``json_columns`` hold JSON text already.
+
+    Columns of a custom type (``db.models.DayNumber``, ``Tenths``, ``BandCode``) take
+    their stored form (day numbers, tenths, band positions): no per-value conversion.
+    """
     names = list(columns)
     if not names:
         return 0
@@ -61,6 +67,13 @@ def insert_rows(
         rows = list(zip(*converted, strict=True))
         for lo in range(0, count, BATCH):
             conn.exec_driver_sql(sql, rows[lo : lo + BATCH])
+        return count
+    stored = [name for name in names if isinstance(table.c[name].type, TypeDecorator)]
+    if stored:  # already in their stored form: bind them as plain values, not through the type
+        target = sql_table(table.name, *(sql_column(name) for name in names))
+        records = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        for lo in range(0, count, BATCH):
+            session.execute(insert(target), records[lo : lo + BATCH])
         return count
     records = []
     for i in range(count):
@@ -170,6 +183,24 @@ def deferred_indexes(
 BULK_CACHE_KIB = 128 * 1024
 HEARTBEAT_STEPS = 20_000
 _TUNED = ("cache_size", "temp_store", "wal_autocheckpoint")
+
+
+@contextmanager
+def bigger_page_cache(conn: Connection) -> Iterator[None]:
+    """``BULK_CACHE_KIB`` of page cache on ``conn`` for one bulk write, restored after it (SQLite only).
+
+    Unlike :func:`tuned_for_bulk_writes`, usable inside a transaction already begun.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    saved = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(saved)}")
 
 
 class BulkWrite:

@@ -23,10 +23,13 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -41,6 +44,16 @@ def current_author(context) -> str | None:
     if context is None:
         return None
     return context.execution_options.get(AUTHOR_OPTION) or None
+
+
+def import_run_index(table: str) -> Index:
+    """The index undo finds an import's rows by: only rows an import wrote are in it."""
+    return Index(
+        f"ix_{table}_import_run_id",
+        "import_run_id",
+        sqlite_where=text("import_run_id IS NOT NULL"),
+        postgresql_where=text("import_run_id IS NOT NULL"),
+    )
 
 
 class Base(DeclarativeBase):
@@ -166,7 +179,10 @@ class TimelineEvent(Base):
     """One dated touchpoint or fact on an account's timeline (domain §6)."""
 
     __tablename__ = "timeline_events"
-    __table_args__ = (Index("ix_events_account_time", "account_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_events_account_time", "account_id", "occurred_at"),
+        import_run_index("timeline_events"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -179,9 +195,7 @@ class TimelineEvent(Base):
     severity: Mapped[str | None] = mapped_column(String(10))  # tickets: low..critical
     source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | import | auto
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # What an import recognises the row by, so importing the same file twice adds nothing.
     import_key: Mapped[str | None] = mapped_column(String(64))
@@ -194,7 +208,10 @@ class RevenueChange(Base):
     """A dated MRR movement; the metrics are computed from these."""
 
     __tablename__ = "revenue_changes"
-    __table_args__ = (Index("ix_revenue_account_date", "account_id", "effective_date"),)
+    __table_args__ = (
+        Index("ix_revenue_account_date", "account_id", "effective_date"),
+        import_run_index("revenue_changes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -204,9 +221,7 @@ class RevenueChange(Base):
     mrr_after_cents: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(10), default="manual")
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     import_key: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -245,30 +260,107 @@ def pack_floats(values: Sequence[float | None]) -> bytes:
     return struct.pack(f"<{len(values)}f", *(math.nan if v is None else v for v in values))
 
 
+POINTS_MISSING = 0xFFFF
+
+
+def pack_points(values: Sequence[float | None]) -> bytes:
+    """Component points (0-10) in hundredths, uint16 little-endian, 0xFFFF for None.
+
+    Hundredths are what every breakdown shows and explains with: half the bytes of float32.
+    """
+    return struct.pack(f"<{len(values)}H", *(POINTS_MISSING if v is None else round(v * 100) for v in values))
+
+
+def unpack_points(data: bytes | None) -> list[float | None]:
+    if not data:
+        return []
+    return [None if v == POINTS_MISSING else v / 100 for v in struct.unpack(f"<{len(data) // 2}H", data)]
+
+
 def unpack_floats(data: bytes | None, digits: int) -> list[float | None]:
     if not data:
         return []
     return [None if math.isnan(v) else round(v, digits) for v in struct.unpack(f"<{len(data) // 4}f", data)]
 
 
+_EPOCH = date(1970, 1, 1)
+
+
+class DayNumber(TypeDecorator):
+    """A ``date`` stored as whole days since 1970-01-01 (2-3 bytes instead of 10 of ISO text)."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: date | int | None, dialect: Any) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        if isinstance(value, datetime):
+            value = value.date()
+        return (value - _EPOCH).days
+
+    def process_result_value(self, value: int | None, dialect: Any) -> date | None:
+        return None if value is None else date.fromordinal(_EPOCH.toordinal() + int(value))
+
+
+class Tenths(TypeDecorator):
+    """A number with one decimal (a 0-100 score) stored as an integer count of tenths."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: float | None, dialect: Any) -> int | None:
+        return None if value is None else round(float(value) * 10)
+
+    def process_result_value(self, value: float | None, dialect: Any) -> float | None:
+        return None if value is None else float(value) / 10
+
+
+HEALTH_BANDS = ("green", "yellow", "red")  # stored as their position
+
+
+class BandCode(TypeDecorator):
+    """A health band (green, yellow, red) stored as its position 0-2."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: str | int | None, dialect: Any) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        return HEALTH_BANDS.index(value)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> str | None:
+        return None if value is None else HEALTH_BANDS[int(value)]
+
+
 class HealthSnapshot(Base):
+    """One account's score on one day (weekly history), with its breakdown as compact columns.
+
+    Millions of rows in a big book, so each is kept small: keyed by (account, day)
+    without a separate row id (SQLite WITHOUT ROWID: the key is the table's order,
+    no second copy of it in an index), the day as a day number, the score in tenths,
+    the band as 0-2, and the breakdown as float32 arrays in a shared layout's order.
+    """
+
     __tablename__ = "health_snapshots"
     __table_args__ = (
-        UniqueConstraint("account_id", "as_of", name="uq_health_account_day"),
-        # Covers the portfolio's average health by day (AVG(score) GROUP BY as_of, optionally
-        # per segment) without reading the rest of the rows.
-        Index("ix_health_snapshots_as_of_score", "as_of", "account_id", "score"),
+        PrimaryKeyConstraint("account_id", "as_of", name="pk_health_snapshots"),
+        # The portfolio's average health by day (AVG(score) GROUP BY as_of) reads this
+        # narrow index (the key's account id comes with it) instead of the whole table.
+        Index("ix_health_snapshots_as_of_score", "as_of", "score"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    as_of: Mapped[date] = mapped_column(Date)
-    score: Mapped[float] = mapped_column(Float)
-    band: Mapped[str] = mapped_column(String(10))
+    as_of: Mapped[date] = mapped_column(DayNumber)
+    score: Mapped[float] = mapped_column(Tenths)
+    band: Mapped[str] = mapped_column(BandCode)
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
     model_id: Mapped[int | None] = mapped_column(ForeignKey("health_models.id", ondelete="SET NULL"))
     # The breakdown as compact columns: the layout names the components, ``points`` (0-10)
-    # and ``inputs`` (the measured values) hold one float32 each in its order, NaN = missing.
+    # holds each one's points in hundredths (uint16, 0xFFFF = missing) and ``inputs`` (the
+    # measured values) one float32 each (NaN = missing), in its order.
     layout_id: Mapped[int | None] = mapped_column(ForeignKey("health_layouts.id", ondelete="SET NULL"))
     points: Mapped[bytes | None] = mapped_column(LargeBinary)
     inputs: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -278,7 +370,7 @@ class HealthSnapshot(Base):
     def components(self) -> list[dict[str, Any]]:
         """The breakdown: [{key, measure, weight, points, value, effective_weight, missing}]."""
         layout = self.layout.components if self.layout is not None else []
-        points = unpack_floats(self.points, 2)
+        points = unpack_points(self.points)
         values = unpack_floats(self.inputs, 2)
         present = sum(c["weight"] for c, p in zip(layout, points, strict=False) if p is not None)
         out = []
@@ -305,7 +397,7 @@ class HealthSnapshot(Base):
                 {"key": c["key"], "measure": c.get("measure", ""), "weight": c["weight"]} for c in components
             ]
         )
-        self.points = pack_floats([c.get("points") for c in components])
+        self.points = pack_points([c.get("points") for c in components])
         self.inputs = pack_floats([c.get("value") for c in components])
 
 
@@ -315,22 +407,24 @@ class Measure(Base):
     __tablename__ = "measures"
     __table_args__ = (
         UniqueConstraint("account_id", "metric", "as_of", name="uq_measure_account_metric_day"),
+        import_run_index("measures"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    metric: Mapped[str] = mapped_column(String(40), index=True)  # csdesk.vocab.MEASURES
+    metric: Mapped[str] = mapped_column(String(40))  # csdesk.vocab.MEASURES
     as_of: Mapped[date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(10), default="manual")
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
 
 
 class SurveyResponse(Base):
     __tablename__ = "survey_responses"
-    __table_args__ = (Index("ix_survey_account_time", "account_id", "answered_at"),)
+    __table_args__ = (
+        Index("ix_survey_account_time", "account_id", "answered_at"),
+        import_run_index("survey_responses"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -341,9 +435,7 @@ class SurveyResponse(Base):
     respondent: Mapped[str | None] = mapped_column(String(254))
     answered_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     source: Mapped[str] = mapped_column(String(10), default="manual")
-    import_run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
-    )
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     import_key: Mapped[str | None] = mapped_column(String(64))
 
 

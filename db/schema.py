@@ -54,40 +54,71 @@ def _import_changes_after(conn: Connection) -> None:
 
 
 def _v2_compact_health_history(conn: Connection) -> int:
-    """Health snapshots keep their breakdown as compact columns instead of ~1 KB of JSON each.
+    """Health snapshots become compact rows instead of ~1 KB of JSON each.
 
     The component names (key, measure, weight) go once per distinct layout into
-    ``health_layouts``; each snapshot keeps a layout id and two float32 arrays
-    (points, input values; NaN = missing). Effective weights are derived on reading.
+    ``health_layouts``; each snapshot keeps a layout id, its points in hundredths (uint16,
+    0xFFFF = missing) and its input values (float32, NaN = missing); effective weights are
+    derived on reading.
+    The table is rebuilt keyed by (account, day) without a row id (SQLite WITHOUT
+    ROWID), the day as days since 1970, the score in tenths and the band as 0-2.
     """
     import json
     import math
     import struct
+    from datetime import date
 
-    from sqlalchemy import JSON, Column, Integer, LargeBinary, MetaData, Table, text
+    from sqlalchemy import (
+        JSON,
+        Boolean,
+        Column,
+        ForeignKey,
+        Integer,
+        LargeBinary,
+        MetaData,
+        PrimaryKeyConstraint,
+        Table,
+        text,
+    )
 
-    dialect = conn.dialect
-    blob = LargeBinary().compile(dialect=dialect)
     # Frozen here (not read from db.models, which may change later).
+    meta = MetaData()
+    Table("accounts", meta, Column("id", Integer, primary_key=True))
+    Table("health_models", meta, Column("id", Integer, primary_key=True))
     layouts = Table(
         "health_layouts",
-        MetaData(),
+        meta,
         Column("id", Integer, primary_key=True),
         Column("components", JSON, nullable=False),
     )
-    layouts.create(conn)
-    conn.execute(
-        text(
-            "ALTER TABLE health_snapshots ADD COLUMN layout_id INTEGER "
-            "REFERENCES health_layouts (id) ON DELETE SET NULL"
-        )
+    compact = Table(
+        "health_snapshots_v2",
+        meta,
+        Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+        Column("as_of", Integer, nullable=False),
+        Column("score", Integer, nullable=False),
+        Column("band", Integer, nullable=False),
+        Column("complete", Boolean, nullable=False),
+        Column("model_id", Integer, ForeignKey("health_models.id", ondelete="SET NULL")),
+        Column("layout_id", Integer, ForeignKey("health_layouts.id", ondelete="SET NULL")),
+        Column("points", LargeBinary),
+        Column("inputs", LargeBinary),
+        PrimaryKeyConstraint("account_id", "as_of", name="pk_health_snapshots"),
+        sqlite_with_rowid=False,
     )
-    conn.execute(text(f"ALTER TABLE health_snapshots ADD COLUMN points {blob}"))
-    conn.execute(text(f"ALTER TABLE health_snapshots ADD COLUMN inputs {blob}"))
+    layouts.create(conn)
+    compact.create(conn)
 
     def pack(values: list) -> bytes:
         return struct.pack(f"<{len(values)}f", *(math.nan if v is None else float(v) for v in values))
 
+    def pack_points(values: list) -> bytes:  # hundredths, 0xFFFF = missing
+        return struct.pack(
+            f"<{len(values)}H", *(0xFFFF if v is None else round(float(v) * 100) for v in values)
+        )
+
+    epoch = date(1970, 1, 1).toordinal()
+    bands = {"green": 0, "yellow": 1, "red": 2}
     layout_ids: dict[str, int] = {}
     last_id = 0
     total = conn.execute(text("SELECT count(*) FROM health_snapshots")).scalar() or 0
@@ -95,13 +126,16 @@ def _v2_compact_health_history(conn: Connection) -> int:
     _report(conn, 0, total)
     while True:
         rows = conn.execute(
-            text("SELECT id, components FROM health_snapshots WHERE id > :last ORDER BY id LIMIT 5000"),
+            text(
+                "SELECT id, account_id, as_of, score, band, complete, model_id, components "
+                "FROM health_snapshots WHERE id > :last ORDER BY id LIMIT 5000"
+            ),
             {"last": last_id},
         ).all()
         if not rows:
             break
-        updates = []
-        for snapshot_id, stored in rows:
+        converted = []
+        for _id, account_id, as_of, score, band, complete, model_id, stored in rows:
             comps = json.loads(stored) if isinstance(stored, str) else (stored or [])
             layout = [
                 {"key": c.get("key", ""), "measure": c.get("measure", ""), "weight": c.get("weight") or 0}
@@ -114,19 +148,26 @@ def _v2_compact_health_history(conn: Connection) -> int:
                 ).inserted_primary_key[0]
             points = [None if c.get("missing") else c.get("points") for c in comps]
             values = [None if p is None else c.get("value") for c, p in zip(comps, points, strict=True)]
-            updates.append(
-                {"id": snapshot_id, "layout": layout_ids[key], "points": pack(points), "inputs": pack(values)}
+            converted.append(
+                {
+                    "account_id": account_id,
+                    "as_of": date.fromisoformat(str(as_of)[:10]).toordinal() - epoch,
+                    "score": round(float(score) * 10),
+                    "band": bands.get(band, 2),
+                    "complete": bool(complete),
+                    "model_id": model_id,
+                    "layout_id": layout_ids[key],
+                    "points": pack_points(points),
+                    "inputs": pack(values),
+                }
             )
-        conn.execute(
-            text(
-                "UPDATE health_snapshots SET layout_id = :layout, points = :points, inputs = :inputs WHERE id = :id"
-            ),
-            updates,
-        )
+        conn.execute(compact.insert(), converted)
         last_id = rows[-1][0]
         done += len(rows)
         _report(conn, done, total)
-    conn.execute(text("ALTER TABLE health_snapshots DROP COLUMN components"))
+    conn.execute(text("DROP TABLE health_snapshots"))
+    conn.execute(text("ALTER TABLE health_snapshots_v2 RENAME TO health_snapshots"))
+    conn.execute(text("CREATE INDEX ix_health_snapshots_as_of_score ON health_snapshots (as_of, score)"))
     return total
 
 
@@ -218,6 +259,27 @@ def _v2_playbooks(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE tasks ADD COLUMN playbook_id INTEGER NULL"))
 
 
+# Indexes on import_run_id hold only the rows an import wrote (undo finds them): a demo
+# book or a hand-kept one has none, and the index stays near empty instead of one entry a row.
+_PARTIAL_IMPORT_INDEXES = (
+    ("ix_measures_import_run_id", "measures"),
+    ("ix_timeline_events_import_run_id", "timeline_events"),
+    ("ix_survey_responses_import_run_id", "survey_responses"),
+    ("ix_revenue_changes_import_run_id", "revenue_changes"),
+)
+
+
+def _v2_narrower_indexes(conn: Connection) -> None:
+    """Indexes that cost more than they serve: one entry per row for nothing."""
+    from sqlalchemy import text
+
+    # Every reader of measures by metric reads most of the table (or goes by account).
+    conn.execute(text("DROP INDEX IF EXISTS ix_measures_metric"))
+    for name, table in _PARTIAL_IMPORT_INDEXES:
+        conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        conn.execute(text(f"CREATE INDEX {name} ON {table} (import_run_id) WHERE import_run_id IS NOT NULL"))
+
+
 def _v2_team(conn: Connection) -> None:
     """v2: a shared book: each account's edit version, who logged each event, task and import,
     and the change counter other CSDesks poll."""
@@ -238,10 +300,11 @@ def _v2_team(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> bool:
-    """Version 2: undo that tells hand edits apart, compact health history, team mode."""
+    """Version 2: undo that tells hand edits apart, team mode, narrower indexes, compact health history."""
     _import_changes_after(conn)
     _v2_team(conn)
     _v2_playbooks(conn)
+    _v2_narrower_indexes(conn)
     return _v2_compact_health_history(conn) > 0  # the JSON breakdowns freed most of the table
 
 

@@ -153,12 +153,14 @@ def _undo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recompute_health(db, account_ids: list[int]) -> None:
-    """The imported accounts' scores, before anything reads them (no stale or invented health)."""
+def _recompute_health(db, account_ids: list[int], run_id: int) -> None:
+    """The imported accounts' scores, before anything reads them (no stale or invented health),
+    from the first day the import changed."""
     from cli.commands.demo import _progress_to_stderr
     from csdesk import health
 
-    health.recompute(db, account_ids, progress=_progress_to_stderr())
+    since = health.rescore_since(db, run_id)
+    health.recompute(db, account_ids, progress=_progress_to_stderr(), since=since)
 
 
 def _run_playbooks(db, account_ids: list[int], run_id: int) -> None:
@@ -221,7 +223,7 @@ def run_import_command(args: argparse.Namespace) -> int:
         if args.save_preset:
             importing.save_preset(db, args.save_preset, prepared)
         if not args.dry_run and result.run_id is not None and result.account_ids:
-            _recompute_health(db, result.account_ids)
+            _recompute_health(db, result.account_ids, result.run_id)
             _run_playbooks(db, result.account_ids, result.run_id)
     finally:
         db.dispose()

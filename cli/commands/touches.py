@@ -122,7 +122,7 @@ def run_touch_import(args: argparse.Namespace) -> int:
         if not args.dry_run and result.run_id is not None and result.account_ids:
             from cli.commands.imports import _recompute_health
 
-            _recompute_health(db, result.account_ids)
+            _recompute_health(db, result.account_ids, result.run_id)
     finally:
         db.dispose()
     if args.format == "json":

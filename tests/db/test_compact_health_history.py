@@ -12,6 +12,7 @@ import pytest
 
 from csdesk import health
 from db import open_database
+from db.models import HealthSnapshot
 
 V1 = Path(__file__).parent / "fixtures" / "v1.sqlite"
 
@@ -64,6 +65,7 @@ def test_a_schema_1_breakdown_upgrades_to_compact_columns(tmp_path):
     try:
         history = health.history(db, account_id, start=date(2026, 1, 10))
         assert [s.as_of for s in history] == [date(2026, 1, 11), date(2026, 1, 18)]
+        assert (history[-1].score, history[-1].band, history[-1].complete) == (77.5, "yellow", False)
         comps = {c.key: c for c in history[-1].components}
         assert (comps["usage"].points, comps["usage"].value, comps["usage"].weight) == (7.0, 2.5, 60)
         assert comps["nps"].value == pytest.approx(9.33)
@@ -79,6 +81,19 @@ def test_a_schema_1_breakdown_upgrades_to_compact_columns(tmp_path):
     finally:
         conn.close()
     assert "components" not in columns and {"layout_id", "points", "inputs"} <= columns
+    assert "id" not in columns  # keyed by (account, day): no row id of its own
+    conn = sqlite3.connect(path)
+    try:
+        stored = conn.execute(
+            "SELECT as_of, score, band FROM health_snapshots WHERE account_id = ? ORDER BY as_of",
+            (account_id,),
+        ).fetchall()
+        ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'health_snapshots'").fetchone()[0]
+    finally:
+        conn.close()
+    # Day numbers, tenths of a point and band positions, in a table without row ids.
+    assert stored[-2:] == [(20464, 775, 1), (20471, 775, 1)]
+    assert "WITHOUT ROWID" in ddl
     assert layouts == 2  # the fixture's empty breakdown and this one: names stored once, not per row
 
 
@@ -105,3 +120,59 @@ def test_a_recomputed_history_reads_back_its_breakdown(db):
         assert a.points == pytest.approx(b.points, abs=0.01) if b.points is not None else a.points is None
         assert a.value == pytest.approx(b.value, abs=0.01) if b.value is not None else a.value is None
         assert a.effective_weight == pytest.approx(b.effective_weight, abs=1e-4)
+
+
+def test_a_weekly_snapshot_takes_under_100_bytes_on_disk_index_included(tmp_path):
+    """Two years of weekly history for 50,000 accounts is ~4.5 million snapshots: each must stay small.
+
+    (Schema 1 took ~1 KB of JSON each; the first compact form, with a row id, an ISO day
+    and a (account, day) index beside the table, ~150 bytes.)
+    """
+    from csdesk.demo import generate
+
+    path = tmp_path / "book.sqlite"
+    db = open_database(path)
+    try:
+        generate(db, accounts=60, seed=1, today=date(2026, 11, 25))
+        health.recompute(db, today=date(2026, 11, 25))
+    finally:
+        db.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT count(*) FROM health_snapshots").fetchone()[0]
+        size = conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT name FROM sqlite_master "
+            "WHERE tbl_name = 'health_snapshots')"
+        ).fetchone()[0]
+        kinds = conn.execute(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'health_snapshots' AND type = 'index'"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows > 5000
+    assert size / rows < 100
+    assert kinds == [("ix_health_snapshots_as_of_score",)]  # no second copy of the (account, day) key
+
+
+def test_scores_stored_in_tenths_read_back_as_points_also_averaged(db):
+    from db.models import Account
+
+    with db.session() as s, s.begin():
+        ids = []
+        for n in range(2):
+            account = Account(name=f"A{n}", name_key=f"a{n}", status="active", segment="smb")
+            s.add(account)
+            s.flush()
+            ids.append(account.id)
+        s.add(
+            HealthSnapshot(
+                account_id=ids[0], as_of=date(2026, 11, 23), score=72.5, band="yellow", components=[]
+            )
+        )
+        s.add(
+            HealthSnapshot(
+                account_id=ids[1], as_of=date(2026, 11, 23), score=81.0, band="green", components=[]
+            )
+        )
+    assert health.average_series(db) == [(date(2026, 11, 23), pytest.approx(76.75), 2)]
+    assert health.score_series(db, ids[0]) == ([date(2026, 11, 23)], [72.5], ["yellow"])

@@ -224,10 +224,11 @@ IMPORT_ONLY = {
 MIGRATION_ONLY = {
     "backup-begun": {"at": "backup", "share": 0.0},
     "backup-halfway": {"at": "backup", "share": 0.5},
-    # v2's step alters tables, rewrites the health history, then drops a column (its 5th ALTER):
-    # killed there, the step is applied but for that last change, and not committed.
-    "mid-step": {"at": "sql", "prefix": "ALTER", "n": 5},
-    "after-the-data-rewrite": {"at": "sql", "prefix": "UPDATE HEALTH_SNAPSHOTS", "n": 1, "after": True},
+    # v2's step alters tables (5 ALTERs), copies the health history into a compact new table,
+    # drops the old one and renames the new (its 6th ALTER): killed there, the step is applied
+    # but for that last change, and not committed.
+    "mid-step": {"at": "sql", "prefix": "ALTER", "n": 6},
+    "after-the-data-rewrite": {"at": "sql", "prefix": "INSERT INTO HEALTH_SNAPSHOTS_V2", "n": 1, "after": True},
 }
 OPERATIONS = ("import-into-empty", "reimport-with-updates", "undo", "migration", "demo")
 RANDOM_STATEMENTS = 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from csdesk import clock, health, importing
 from db.models import HealthSnapshot, Measure
@@ -14,12 +14,23 @@ TODAY = clock.today()
 NAMES = [f"Padaria Pitanga {n}" for n in range(12)]
 
 
-def _snapshot_ids(db) -> dict[int, set[int]]:
+SENTINEL = 0.1  # a score no recompute of these accounts writes: marks the rows left alone
+
+
+def _mark_all(db) -> None:
+    with db.session() as s, s.begin():
+        s.execute(update(HealthSnapshot).values(score=SENTINEL))
+
+
+def _rewritten(db) -> dict[int, set]:
+    """Each account's snapshot days that were written again since ``_mark_all``."""
     with db.session() as s:
-        rows = s.execute(select(HealthSnapshot.account_id, HealthSnapshot.id)).all()
-    out: dict[int, set[int]] = {}
-    for account_id, snapshot_id in rows:
-        out.setdefault(account_id, set()).add(snapshot_id)
+        rows = s.execute(select(HealthSnapshot.account_id, HealthSnapshot.as_of, HealthSnapshot.score)).all()
+    out: dict[int, set] = {}
+    for account_id, day, score in rows:
+        days = out.setdefault(account_id, set())
+        if score != SENTINEL:
+            days.add(day)
     return out
 
 
@@ -47,8 +58,7 @@ def test_an_import_recomputes_only_the_accounts_it_touched(qtbot, context, tmp_p
                 s.add(Measure(account_id=a, metric="active_users", as_of=day, value=6.0))
                 s.add(Measure(account_id=a, metric="key_feature_use", as_of=day, value=40.0))
     health.recompute(db, today=TODAY)
-    before = _snapshot_ids(db)
-    assert set(before) == set(ids)
+    _mark_all(db)
 
     # A weekly usage file naming three of the twelve accounts.
     usage = tmp_path / "uso.csv"
@@ -64,7 +74,7 @@ def test_an_import_recomputes_only_the_accounts_it_touched(qtbot, context, tmp_p
     real = health.recompute
 
     def spy(db, account_ids=None, **kwargs):
-        calls.append(account_ids)
+        calls.append((account_ids, kwargs.get("since")))
         return real(db, account_ids, **kwargs)
 
     monkeypatch.setattr(health, "recompute", spy)
@@ -74,15 +84,18 @@ def test_an_import_recomputes_only_the_accounts_it_touched(qtbot, context, tmp_p
         context.hub.importFinished.emit(result.run_id, result.account_ids)
     outcome = blocker.args[0]
     assert isinstance(outcome, health.RecomputeResult)
-    assert calls == [sorted(touched)]
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    assert calls == [(sorted(touched), monday)]  # from the week the file changed
     assert outcome.accounts == 3
 
-    after = _snapshot_ids(db)
+    rewritten = _rewritten(db)
+    first = health.rescore_start(TODAY)
     for account_id in ids:
         if account_id in touched:
-            assert after[account_id].isdisjoint(before[account_id])  # rewritten
+            assert rewritten[account_id]  # rescored...
+            assert min(rewritten[account_id]) >= first  # ...from the last weeks only
         else:
-            assert after[account_id] == before[account_id]  # left alone
+            assert rewritten[account_id] == set()  # left alone
 
 
 def test_an_import_that_changed_nothing_recomputes_nothing(qtbot, context):

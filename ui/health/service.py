@@ -31,6 +31,9 @@ class HealthService(QObject):
         self.status_bar = status_bar
         self.job = None
         self._pending: set[int] | None | bool = False  # False: nothing queued; None: everything
+        # The imports behind the queued accounts (their scores change from the first day they
+        # wrote); None: some request changed an account's whole history.
+        self._runs: list[int] | None = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(400)
@@ -42,17 +45,21 @@ class HealthService(QObject):
         if status_bar is not None:
             status_bar.addPermanentWidget(self.progress)
         hub = context.hub
-        hub.importFinished.connect(lambda _run, account_ids: self.request(list(account_ids)))
+        hub.importFinished.connect(lambda run, account_ids: self.request(list(account_ids), run))
         hub.timelineChanged.connect(lambda account_id: self.request([account_id]) if account_id else None)
 
     @property
     def running(self) -> bool:
         return self.job is not None and self.job.running
 
-    def request(self, account_ids: list[int] | None) -> None:
-        """Recompute these accounts (None = all) soon."""
+    def request(self, account_ids: list[int] | None, run_id: int | None = None) -> None:
+        """Recompute these accounts (None = all) soon; ``run_id``: the import that changed them."""
         if account_ids is not None and not account_ids:
             return  # nothing changed (an import whose rows were all unchanged)
+        if run_id is None or account_ids is None:
+            self._runs = None
+        elif self._runs is not None:
+            self._runs.append(run_id)
         if account_ids is None or self._pending is None:
             self._pending = None
         elif self._pending is False:
@@ -75,16 +82,26 @@ class HealthService(QObject):
         from csdesk import health  # scoring needs pandas: loaded with the first recompute
 
         wanted = self._pending
+        runs = self._runs
         self._pending = False
+        self._runs = []
         ids = None if wanted is None else sorted(wanted)
         db = self.context.db
+
+        def work(progress):
+            since = None
+            if ids is not None and runs:
+                firsts = [health.rescore_since(db, run) for run in runs]
+                since = None if None in firsts else min(firsts)
+            return health.recompute(db, ids, progress=progress, since=since)
+
         self.progress.setRange(0, 0)
         self.progress.show()
         if self.status_bar is not None:
             self.status_bar.showMessage(tr("Computing health scores…"))
         self.started.emit()
         self.job = run_in_background(
-            lambda progress: health.recompute(db, ids, progress=progress),
+            work,
             lambda result: self._done(result, ids),
             self._failed,
             parent=self,
