@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from sqlalchemy import select
 
 from csdesk import accounts, expansion
@@ -30,6 +31,13 @@ def test_the_book_shows_expansion_candidates(qtbot, context, db):
     assert page.model.index(0, NAME).data() == "Padaria Pitanga Ltda"  # green, NPS 9
     page.clear_filters()
     assert not page.expansion_filter.isChecked() and page.model.rowCount() == 5
+
+
+@pytest.fixture(autouse=True)
+def background_work_done(qtbot):
+    """Each test's background jobs end before its widgets and database go."""
+    yield
+    QThreadPool.globalInstance().waitForDone(10000)
 
 
 @pytest.fixture

@@ -6,10 +6,18 @@ import email
 import email.policy
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QGuiApplication
 
 from csdesk import accounts, handoffs
 from csdesk.accounts import AccountData, ContactData
+
+
+@pytest.fixture(autouse=True)
+def background_work_done(qtbot):
+    """Each test's background jobs end before its widgets and database go."""
+    yield
+    QThreadPool.globalInstance().waitForDone(10000)
 
 
 @pytest.fixture

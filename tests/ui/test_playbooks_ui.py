@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from sqlalchemy import select
 
 from csdesk import accounts, playbooks, timeline
 from csdesk.accounts import AccountData
 from db.models import Task
+
+
+@pytest.fixture(autouse=True)
+def background_work_done(qtbot):
+    """Each test's background jobs end before its widgets and database go."""
+    yield
+    QThreadPool.globalInstance().waitForDone(10000)
 
 
 @pytest.fixture
