@@ -31,7 +31,7 @@ class PlaybookService(QObject):
         hub.timelineChanged.connect(self._on_account)
         hub.accountsChanged.connect(self._on_accounts)
         hub.importFinished.connect(self._on_import)
-        hub.databaseChanged.connect(self.check_book)
+        # Another book opened: the reminder rules run again, and the book check follows them.
 
     def start(self) -> None:
         QTimer.singleShot(START_DELAY_MS, self.check_book)
