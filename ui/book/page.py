@@ -246,6 +246,15 @@ class BookPage(QWidget):
         self.touch_filter = self._filter_combo(
             [(tr("Last touch"), None)] + [(tr("No touch {n}+ d", n=n), n) for n in NO_TOUCH_CHOICES]
         )
+        # Green accounts with an expansion signal (csdesk.expansion.candidate_mask).
+        self.expansion_filter = QToolButton()
+        self.expansion_filter.setObjectName("expansionFilter")
+        self.expansion_filter.setText(tr("Expansion candidates"))
+        self.expansion_filter.setToolTip(
+            tr("Green band, and a promoter NPS (9–10) or 80%+ of the licences in use")
+        )
+        self.expansion_filter.setCheckable(True)
+        self.expansion_filter.toggled.connect(self._on_filters_edited)
         clear = QToolButton()
         clear.setDefaultAction(self.clear_filters_action)
         clear.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
@@ -270,6 +279,7 @@ class BookPage(QWidget):
             self.band_filter,
             self.renewal_filter,
             self.touch_filter,
+            self.expansion_filter,
         ):
             filters.add(combo)
         filters.add(self.accounts_chip)
@@ -545,6 +555,7 @@ class BookPage(QWidget):
             bands=frozenset(bands.split(",")) if bands else frozenset(),
             renewal_within=self.renewal_filter.currentData(),
             no_touch_for=self.touch_filter.currentData(),
+            expansion=self.expansion_filter.isChecked(),
             owner=self.context.db.user if self.mine_button.isChecked() and self.context.db.user else None,
             accounts=self._accounts,
             accounts_label=self._accounts_label,
@@ -564,6 +575,7 @@ class BookPage(QWidget):
             self._set_combo(self.band_filter, bands or None)
             self._set_combo(self.renewal_filter, flt.renewal_within)
             self._set_combo(self.touch_filter, flt.no_touch_for)
+            self.expansion_filter.setChecked(flt.expansion)
             (self.mine_button if flt.owner else self.all_button).setChecked(True)
             self._accounts, self._accounts_label = flt.accounts, flt.accounts_label
             self.accounts_chip.setText(
