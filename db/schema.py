@@ -71,7 +71,6 @@ def _v2_compact_health_history(conn: Connection) -> int:
 
     from sqlalchemy import (
         JSON,
-        BigInteger,
         Boolean,
         Column,
         ForeignKey,
@@ -177,6 +176,7 @@ def _v2_playbooks(conn: Connection) -> None:
     """v2: playbooks and their runs, sales hand-offs, expansion opportunities; tasks name their playbook."""
     from sqlalchemy import (
         JSON,
+        BigInteger,
         Boolean,
         Column,
         Date,
@@ -189,7 +189,6 @@ def _v2_playbooks(conn: Connection) -> None:
         Text,
         UniqueConstraint,
         func,
-        text,
     )
 
     # Frozen here (not read from db.models, which may change later).
