@@ -358,7 +358,7 @@ def get_playbook(db: Database, playbook_id: int) -> PlaybookData:
 
 def resolve_playbook(db: Database, reference: str) -> PlaybookData:
     """A playbook by id, built-in key or name (case and accents ignored)."""
-    from csdesk.text import fold
+    from csdesk.rules.names import fold
 
     wanted = fold(reference.strip())
     found = [
