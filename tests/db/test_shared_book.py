@@ -24,7 +24,7 @@ from tests.support import servers
 pytestmark = pytest.mark.postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent.parent / "shared" / "samples"
+SAMPLES = ROOT / "tests" / "importing" / "samples"  # the CRM exports of the product docs
 AS_OF = "2026-11-20"
 # Accounts first, so deals, activities, answers and usage find their companies by name.
 ORDER = (
