@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,39 +23,23 @@ from csdesk.forms import InputError, format_money_input, parse_money
 from csdesk.i18n import tr
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.list_model import ListTableModel
 from ui.workers import run_in_background
 
-_INDEX = QModelIndex()
 
-
-class OpportunitiesModel(QAbstractTableModel):
+class OpportunitiesModel(ListTableModel):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.items: list[OpportunityData] = []
-        self.headers = [
-            tr("Opportunity"),
-            tr("Kind"),
-            tr("Value"),
-            tr("Status"),
-            tr("Executive"),
-            tr("Handed off"),
-        ]
-
-    def set_items(self, items: list[OpportunityData]) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+        super().__init__(
+            [
+                tr("Opportunity"),
+                tr("Kind"),
+                tr("Value"),
+                tr("Status"),
+                tr("Executive"),
+                tr("Handed off"),
+            ],
+            parent,
+        )
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self.items):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,8 +36,8 @@ from csdesk.i18n import tr
 from csdesk.playbooks import PlaybookData, Step
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.list_model import ListTableModel
 
-_INDEX = QModelIndex()
 OWNER_LABELS = {"ours": "Our side", "customer": "Customer side"}
 PARAM_LABELS = {
     "points": "Points",
@@ -57,32 +57,14 @@ def when_text(step: Step) -> str:
     return i18n.plural(step.offset, "{n} day later", "{n} days later", n=step.offset)
 
 
-class StepsModel(QAbstractTableModel):
+class StepsModel(ListTableModel):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.steps: list[Step] = []
-        self.headers = [tr("Task"), tr("When"), tr("Owner"), tr("Priority"), tr("E-mail")]
-
-    def set_steps(self, steps: list[Step]) -> None:
-        self.beginResetModel()
-        self.steps = list(steps)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.steps)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+        super().__init__([tr("Task"), tr("When"), tr("Owner"), tr("Priority"), tr("E-mail")], parent)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.steps):
+        if not index.isValid() or not 0 <= index.row() < len(self.items):
             return None
-        step = self.steps[index.row()]
+        step = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return [
                 step.title,
@@ -94,7 +76,7 @@ class StepsModel(QAbstractTableModel):
         return None
 
     def replace_step(self, row: int, step: Step) -> None:
-        self.steps[row] = step
+        self.items[row] = step
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
 
 
@@ -245,7 +227,7 @@ class PlaybookEditor(QDialog):
         self.enabled_check.setChecked(data.enabled)
         self.trigger_combo.setCurrentIndex(self.trigger_combo.findData(data.trigger))
         self._build_params(data.trigger, data.params)
-        self.steps_model.set_steps(list(data.steps))
+        self.steps_model.set_items(list(data.steps))
         self._loading = False
         if data.steps:
             self.steps_view.selectRow(0)
@@ -308,14 +290,14 @@ class PlaybookEditor(QDialog):
 
     def current_row(self) -> int:
         row = self.steps_view.currentIndex().row()
-        return row if 0 <= row < len(self.steps_model.steps) else -1
+        return row if 0 <= row < len(self.steps_model.items) else -1
 
     def _show_step(self) -> None:
         row = self.current_row()
         self.step_box.setEnabled(row >= 0)
         self.remove_button.setEnabled(row >= 0)
         self.up_button.setEnabled(row > 0)
-        step = self.steps_model.steps[row] if row >= 0 else Step(title="")
+        step = self.steps_model.items[row] if row >= 0 else Step(title="")
         self._loading = True
         self.title_edit.setText(step.title)
         self.offset_spin.setValue(step.offset)
@@ -344,8 +326,8 @@ class PlaybookEditor(QDialog):
         )
 
     def add_step(self) -> None:
-        steps = self.steps_model.steps + [Step(title=tr("New task"))]
-        self.steps_model.set_steps(steps)
+        steps = self.steps_model.items + [Step(title=tr("New task"))]
+        self.steps_model.set_items(steps)
         self.steps_view.selectRow(len(steps) - 1)
         self._show_step()
         self.title_edit.setFocus()
@@ -355,9 +337,9 @@ class PlaybookEditor(QDialog):
         row = self.current_row()
         if row < 0:
             return
-        steps = list(self.steps_model.steps)
+        steps = list(self.steps_model.items)
         del steps[row]
-        self.steps_model.set_steps(steps)
+        self.steps_model.set_items(steps)
         if steps:
             self.steps_view.selectRow(min(row, len(steps) - 1))
         self._show_step()
@@ -366,9 +348,9 @@ class PlaybookEditor(QDialog):
         row = self.current_row()
         if row <= 0:
             return
-        steps = list(self.steps_model.steps)
+        steps = list(self.steps_model.items)
         steps[row - 1], steps[row] = steps[row], steps[row - 1]
-        self.steps_model.set_steps(steps)
+        self.steps_model.set_items(steps)
         self.steps_view.selectRow(row - 1)
         self._show_step()
 
@@ -381,7 +363,7 @@ class PlaybookEditor(QDialog):
             name=self.name_edit.text(),
             trigger=self.trigger(),
             params=self.params(),
-            steps=tuple(self.steps_model.steps),
+            steps=tuple(self.steps_model.items),
             enabled=self.enabled_check.isChecked(),
         )
 

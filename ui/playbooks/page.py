@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,36 +20,19 @@ from csdesk.i18n import tr
 from csdesk.playbooks import PlaybookData, RunData
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.list_model import ListTableModel
 from ui.workers import run_in_background
 
-_INDEX = QModelIndex()
 
-
-class PlaybooksModel(QAbstractTableModel):
+class PlaybooksModel(ListTableModel):
     """The playbooks; the first column's check box turns one on or off."""
 
     enabledToggled = Signal(int, bool)  # playbook id, enabled
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.items: list[PlaybookData] = []
-        self.headers = [tr("Playbook"), tr("Trigger"), tr("Tasks"), tr("Runs"), tr("Tasks created")]
-
-    def set_items(self, items: list[PlaybookData]) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+        super().__init__(
+            [tr("Playbook"), tr("Trigger"), tr("Tasks"), tr("Runs"), tr("Tasks created")], parent
+        )
 
     def flags(self, index):
         if not index.isValid():
@@ -83,27 +66,9 @@ class PlaybooksModel(QAbstractTableModel):
         return True
 
 
-class RunsModel(QAbstractTableModel):
+class RunsModel(ListTableModel):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.items: list[RunData] = []
-        self.headers = [tr("Account"), tr("Occurrence"), tr("Day"), tr("Ran at"), tr("Tasks")]
-
-    def set_items(self, items: list[RunData]) -> None:
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _INDEX) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+        super().__init__([tr("Account"), tr("Occurrence"), tr("Day"), tr("Ran at"), tr("Tasks")], parent)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self.items):
