@@ -65,6 +65,14 @@ def test_revenue_churn_worked_example(db):
     assert m.revenue_churn_rate == pytest.approx(0.08)
     assert m.grr == pytest.approx(0.92)
     assert m.to_json()["mrr_start"] == 100_000.0
+    # R$ 92.000 over 10 customers at the end: ticket médio R$ 9.200.
+    assert m.arpa == 920_000
+    # ARPA ÷ monthly revenue churn: 9.200 ÷ 0.08 = R$ 115.000.
+    assert m.ltv_forward == 11_500_000
+    assert m.annualised_revenue_churn == pytest.approx(1 - 0.92**12)
+    data = m.to_json()
+    assert data["arpa"] == 9200.0
+    assert data["ltv_forward"] == 115_000.0
 
 
 def test_nrr_110_percent_and_new_logos_are_not_expansion(db):

@@ -44,34 +44,6 @@ def test_a_twelve_month_period_is_its_own_annual_rate():
     assert metrics.annualised_churn(m) == pytest.approx(0.3)
 
 
-def test_revenue_churn_8_percent_gives_arpa_ltv_and_annual_revenue_churn(db):
-    # Start MRR R$ 100.000 in 11 accounts; one of R$ 5.000 cancels; downgrades of R$ 3.000.
-    ids = add_accounts(
-        db,
-        [{"contract_start": BEFORE, "mrr_cents": 500_000}]
-        + [{"contract_start": BEFORE, "mrr_cents": 1_000_000}] * 9
-        + [{"contract_start": BEFORE, "mrr_cents": 500_000}],
-    )
-    add_revenue(
-        db,
-        [
-            (ids[0], IN, "churn", 500_000, 0),
-            (ids[1], IN, "contraction", 1_000_000, 800_000),
-            (ids[2], IN, "contraction", 1_000_000, 900_000),
-        ],
-    )
-    m = metrics.compute(db, START, END)
-    assert m.revenue_churn_rate == pytest.approx(0.08)
-    # R$ 92.000 over 10 customers at the end: ticket médio R$ 9.200.
-    assert m.arpa == 920_000
-    # ARPA ÷ monthly revenue churn: 9.200 ÷ 0.08 = R$ 115.000.
-    assert m.ltv_forward == 11_500_000
-    assert m.annualised_revenue_churn == pytest.approx(1 - 0.92**12)
-    data = m.to_json()
-    assert data["arpa"] == 9200.0
-    assert data["ltv_forward"] == 115_000.0
-
-
 def test_five_deals_worth_600_make_a_ticket_medio_of_120(db):
     add_accounts(
         db, [{"contract_start": IN, "mrr_cents": c} for c in (10_000, 10_000, 12_000, 13_000, 15_000)]
