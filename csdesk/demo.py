@@ -34,6 +34,7 @@ from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.text import fold, name_key
 from db import Database, search
 from db.models import (
+    MEASURE_CODES,
     Account,
     Contact,
     Measure,
@@ -45,6 +46,8 @@ from db.models import (
 
 SOURCE = "demo"
 MEASURE_COLUMNS = ("account_id", "metric", "as_of", "value")
+_CODE = {word: code for code, word in enumerate(MEASURE_CODES)}
+_EPOCH = date(1970, 1, 1)
 HISTORY_DAYS = 730  # timeline events and measures cover the last two years
 CHUNK = 500  # accounts per bulk write
 
@@ -470,8 +473,9 @@ class _Rows:
     contacts: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     revenue: list[dict[str, Any]] = field(default_factory=list)
-    # Measures are the bulk of the rows: plain tuples in MEASURE_COLUMNS order, ISO dates.
-    measures: list[tuple[int, str, str, float]] = field(default_factory=list)
+    # Measures are the bulk of the rows: plain tuples in MEASURE_COLUMNS order, the metric as
+    # its stored code and the day as a day number (what db.models stores).
+    measures: list[tuple[int, int, int, float]] = field(default_factory=list)
     surveys: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
 
@@ -1174,23 +1178,23 @@ class _Generator:
             active = max(0, min(licensed, round(licensed * adoption)))
             logins = round(active * rng.uniform(2.5, 5.0) * decline)
             key_use = round(max(0.0, min(100.0, 100 * adoption * rng.uniform(0.7, 1.0))), 1)
-            day = as_of.isoformat()
+            day = (as_of - _EPOCH).days
             append = out.append
-            append((account_id, "logins", day, float(logins)))
-            append((account_id, "active_users", day, float(active)))
-            append((account_id, "key_feature_use", day, key_use))
+            append((account_id, _CODE["logins"], day, float(logins)))
+            append((account_id, _CODE["active_users"], day, float(active)))
+            append((account_id, _CODE["key_feature_use"], day, key_use))
             if segment == "high_touch":
                 # The big accounts' usage reports carry their ticket counts; elsewhere Support
                 # reads the ticket events (the same tickets: not stored twice).
-                append((account_id, "tickets", day, float(tickets_in_week[w])))
-                append((account_id, "critical_tickets", day, float(critical_in_week[w])))
+                append((account_id, _CODE["tickets"], day, float(tickets_in_week[w])))
+                append((account_id, _CODE["critical_tickets"], day, float(critical_in_week[w])))
             if w % 4 == 0 or every >= 4:
-                append((account_id, "licensed_users", day, float(licensed)))
+                append((account_id, _CODE["licensed_users"], day, float(licensed)))
                 late = 0.0 if rng.random() < 0.5 + 0.5 * propensity else float(rng.choice((3, 7, 15, 30, 45)))
-                append((account_id, "payment_delay_days", day, late))
+                append((account_id, _CODE["payment_delay_days"], day, late))
                 if segment in ("high_touch", "mid_touch"):
                     pulse = float(max(1, min(5, round(1 + 4 * propensity * decline + rng.gauss(0, 0.5)))))
-                    append((account_id, "csm_pulse", day, pulse))
+                    append((account_id, _CODE["csm_pulse"], day, pulse))
         return active
 
     def tasks(
@@ -1295,14 +1299,20 @@ def _write(conn: Connection, model: type, batch: list[dict[str, Any]]) -> None:
     conn.exec_driver_sql(sql, params)
 
 
-def _write_measures(conn: Connection, batch: list[tuple[int, str, str, float]]) -> None:
+def _write_measures(conn: Connection, batch: list[tuple[int, int, int, float]]) -> None:
     if not batch:
         return
     if conn.dialect.name != "sqlite":
         conn.execute(
             insert(Measure),
             [
-                {"account_id": a, "metric": m, "as_of": date.fromisoformat(d), "value": v, "source": SOURCE}
+                {
+                    "account_id": a,
+                    "metric": MEASURE_CODES[m],
+                    "as_of": _EPOCH + timedelta(days=d),
+                    "value": v,
+                    "source": SOURCE,
+                }
                 for a, m, d, v in batch
             ],
         )

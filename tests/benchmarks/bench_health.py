@@ -103,8 +103,9 @@ def _raw_fetch(path: str, since: date) -> int:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     total = 0
     for sql in (
-        f"SELECT account_id, CASE metric WHEN 'logins' THEN 0 ELSE 1 END, "
-        f"CAST(julianday(as_of) - 2440587.5 AS INTEGER), value FROM measures WHERE as_of >= '{since}'",
+        # Measures keep the metric as its code (logins = 0) and the day as a day number.
+        f"SELECT account_id, CASE metric WHEN 0 THEN 0 ELSE 1 END, as_of, value FROM measures "
+        f"WHERE as_of >= {(since - date(1970, 1, 1)).days}",
         "SELECT account_id, CAST(julianday(occurred_at) - 2440587.5 AS INTEGER), 1 FROM timeline_events "
         "WHERE kind IN ('ticket', 'meeting', 'call', 'email', 'note')",
         f"SELECT account_id, CAST(julianday(answered_at) - 2440587.5 AS INTEGER), score FROM survey_responses "
