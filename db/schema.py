@@ -253,6 +253,22 @@ def _v2_narrow_measures(conn: Connection) -> int:
     return total
 
 
+def _v2_lean_search_index(conn: Connection) -> bool:
+    """The timeline's search index keeps only which events hold each token, no positions nor
+    sizes (a fifth of the file space): dropped here, re-created and filled from the events
+    by ``db.search.install`` when the book opens."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "sqlite":
+        return False
+    if not conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'timeline_fts'")).first():
+        return False
+    for trigger in ("timeline_fts_ai", "timeline_fts_ad", "timeline_fts_au"):
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
+    conn.execute(text("DROP TABLE timeline_fts"))
+    return True
+
+
 def _v2_team(conn: Connection) -> None:
     """v2: a shared book: each account's edit version, who logged each event, task and import,
     and the change counter other CSDesks poll."""
@@ -277,6 +293,7 @@ def _v2(conn: Connection) -> bool:
     _import_changes_after(conn)
     _v2_team(conn)
     _v2_narrower_indexes(conn)
+    _v2_lean_search_index(conn)
     measures = _v2_narrow_measures(conn)
     # The JSON breakdowns freed most of the table; many measures rewritten free half theirs.
     return _v2_compact_health_history(conn) > 0 or measures >= 100_000
