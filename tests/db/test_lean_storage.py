@@ -31,7 +31,9 @@ def demo_book(tmp_path_factory):
 
 def _bytes(conn: sqlite3.Connection, *names: str) -> int:
     marks = ",".join("?" * len(names))
-    return conn.execute(f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({marks})", names).fetchone()[0]
+    return conn.execute(
+        f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({marks})", names
+    ).fetchone()[0]
 
 
 def test_a_measure_costs_under_50_bytes_with_its_index(demo_book):
@@ -53,7 +55,9 @@ def test_the_search_index_costs_under_25_bytes_an_event(demo_book):
     conn = sqlite3.connect(demo_book)
     try:
         events = conn.execute("SELECT count(*) FROM timeline_events").fetchone()[0]
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'timeline_fts_%'")]
+        names = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'timeline_fts_%'")
+        ]
         used = _bytes(conn, *names)
     finally:
         conn.close()
@@ -83,7 +87,9 @@ def test_search_matches_words_in_title_or_body_ignoring_accents(tmp_path):
         first = timeline.add_event(
             db, account, kind="note", title="Reunião de alinhamento", body="Próximos passos: integração"
         )
-        second = timeline.add_event(db, account, kind="note", title="Ligação", body="pedido_especial de desconto")
+        second = timeline.add_event(
+            db, account, kind="note", title="Ligação", body="pedido_especial de desconto"
+        )
         assert [h.event.id for h in timeline.search(db, "reuniao")] == [first.id]
         assert [h.event.id for h in timeline.search(db, "INTEGRAÇÃO próx")] == [first.id]
         # A word the index splits in two tokens still matches (no positions are kept for phrases).
