@@ -255,8 +255,7 @@ def _v2_narrow_measures(conn: Connection) -> int:
 
 def _v2_lean_search_index(conn: Connection) -> bool:
     """The timeline's search index keeps only which events hold each token, no positions nor
-    sizes (a fifth of the file space): dropped here, re-created and filled from the events
-    by ``db.search.install`` when the book opens."""
+    sizes (a fifth of the file space): rebuilt so from the events, with its triggers."""
     from sqlalchemy import text
 
     if conn.dialect.name != "sqlite":
@@ -266,6 +265,23 @@ def _v2_lean_search_index(conn: Connection) -> bool:
     for trigger in ("timeline_fts_ai", "timeline_fts_ad", "timeline_fts_au"):
         conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
     conn.execute(text("DROP TABLE timeline_fts"))
+    # Frozen here (db.search.install creates the same on new books).
+    for statement in (
+        "CREATE VIRTUAL TABLE timeline_fts USING fts5("
+        "title, body, content='timeline_events', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2', detail=none, columnsize=0)",
+        "CREATE TRIGGER timeline_fts_ai AFTER INSERT ON timeline_events BEGIN "
+        "INSERT INTO timeline_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        "CREATE TRIGGER timeline_fts_ad AFTER DELETE ON timeline_events BEGIN "
+        "INSERT INTO timeline_fts(timeline_fts, rowid, title, body) "
+        "VALUES ('delete', old.id, old.title, old.body); END",
+        "CREATE TRIGGER timeline_fts_au AFTER UPDATE OF title, body ON timeline_events BEGIN "
+        "INSERT INTO timeline_fts(timeline_fts, rowid, title, body) "
+        "VALUES ('delete', old.id, old.title, old.body); "
+        "INSERT INTO timeline_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        "INSERT INTO timeline_fts(timeline_fts) VALUES ('rebuild')",
+    ):
+        conn.execute(text(statement))
     return True
 
 
