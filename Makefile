@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSLIBS := PYTHON=$(PYTHON) VENV=$(VENV) sh tools/system-libs.sh
 
-.PHONY: run test bench dist lint clean
+.PHONY: run test test-postgres bench dist lint clean
 
 $(STAMP): pyproject.toml
 	@$(SYSLIBS) venv
@@ -22,7 +22,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@$(SYSLIBS) offscreen
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen CSDESK_TEST_DB= $(BIN)/python -m pytest
+
+# The suite again with every database test on a local PostgreSQL server (tools/pg-local.sh starts
+# one on 127.0.0.1, installing the Debian package as root if needed). CSDESK_TEST_DB=URL uses yours.
+test-postgres: $(STAMP)
+	@$(SYSLIBS) offscreen
+	QT_QPA_PLATFORM=offscreen CSDESK_TEST_DB="$${CSDESK_TEST_DB:-$$(sh tools/pg-local.sh start)}" \
+	CSDESK_TEST_POSTGRES_URL="$${CSDESK_TEST_POSTGRES_URL:-$$(sh tools/pg-local.sh admin-url)}" \
+	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	@$(SYSLIBS) offscreen

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from csdesk import __version__, i18n
-from csdesk.errors import UserError
+from csdesk.errors import UserError, exit_code, is_user_error
 from csdesk.i18n import tr
 from csdesk.logs import setup_logging
-from db import Database, DatabaseError, open_database
+from db import Database, open_database
 
 COMMAND_MODULES = (
     "cli.commands.accounts",
@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "cli.commands.rates",
     "cli.commands.templates",
     "cli.commands.update",
+    "cli.commands.rhythm",
 )
 
 log = logging.getLogger(__name__)
@@ -146,18 +147,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             who = {"user": args.as_user} if args.as_user else {}  # --as: the window writes under that name
             return run_gui(args.db, language=args.lang, selftest=args.selftest, **who)
         return int(args.handler(args) or 0)
-    except (UserError, DatabaseError, ValueError) as exc:
-        if isinstance(exc, ValueError) and not isinstance(exc, UserError):
-            log.exception("invalid value")
-        print(f"csdesk: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception:
+    except Exception as exc:
+        if is_user_error(exc):
+            print(f"csdesk: {exc}", file=sys.stderr)
+            return exit_code(exc)
         log.exception("command failed")
         from csdesk.paths import log_file
 
         print(f"csdesk: internal error; details in {log_file()}", file=sys.stderr)
-        return 1
+        return exit_code(exc)

@@ -18,7 +18,8 @@ from csdesk import clock, ledger, vocab
 from csdesk.currency import recognise as recognise_currency
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.text import digits, fold, name_key, normalize_domain, valid_cnpj
+from csdesk.rules.cnpj import normalize_cnpj, valid_cnpj
+from csdesk.rules.names import fold, name_key, normalize_domain
 from db import Database
 from db.models import Account, Contact
 
@@ -149,7 +150,7 @@ def _clean(data: AccountData) -> AccountData:
     return replace(
         data,
         name=data.name.strip(),
-        cnpj=digits(data.cnpj) or None,
+        cnpj=normalize_cnpj(data.cnpj) or None,
         domain=normalize_domain(data.domain),
         owner=(data.owner or "").strip() or None,
         currency=recognise_currency(data.currency) or (data.currency or "").strip().upper(),  # US$ -> USD
@@ -391,7 +392,7 @@ def get_account(db: Database, account_id: int) -> AccountSummary:
 
 def list_accounts(db: Database) -> list[AccountSummary]:
     with db.session() as session:
-        return [_summary(a) for a in session.scalars(select(Account).order_by(Account.name_key))]
+        return [_summary(a) for a in session.scalars(select(Account).order_by(Account.name_key, Account.id))]
 
 
 def delete_account(db: Database, account_id: int) -> None:
@@ -471,7 +472,7 @@ def list_contacts(db: Database, account_id: int) -> list[ContactData]:
         query = (
             select(Contact)
             .where(Contact.account_id == account_id)
-            .order_by(Contact.is_primary.desc(), Contact.name)
+            .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)
         )
         return [_contact(c) for c in session.scalars(query)]
 

@@ -26,7 +26,8 @@ import numpy as np
 
 from csdesk import clock, team, vocab
 from csdesk.currency import DEFAULT_BASE, SETTING_KEYS, Rates
-from csdesk.text import digits, fold
+from csdesk.rules.names import digits, fold, fold_many, fold_value
+from csdesk.rules.plans import WORST_FIRST, statuses_by_account
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -67,23 +68,6 @@ _PLAN_QUERY_TEXT = (
     " LEFT JOIN milestones m ON m.plan_id = p.id WHERE p.status != 'archived'"
 )
 
-# Keys a view can sort on; each maps to a rank array computed once per load.
-SORT_KEYS = (
-    "name",
-    "segment",
-    "stage",
-    "status",
-    "mrr",
-    "arr",
-    "renewal",
-    "health",
-    "last_touch",
-    "nps",
-    "owner",
-    "cnpj",
-    "domain",
-    "plan",
-)
 STATUS_FILTERS = ("active", "churned", "all")
 NO_SCORE = "none"  # health-band filter value for accounts without a score yet
 RENEWAL_HORIZON_DAYS = 90
@@ -114,13 +98,8 @@ _CODE_ORDERS = {
     "health_band": vocab.HEALTH_BANDS,
 }
 AT_RISK_BANDS = ("yellow", "red")
-PLAN_STATUS_ORDER = ("late", "on_track", "done")  # csdesk.plans: the worst first
+PLAN_STATUS_ORDER = WORST_FIRST
 
-# A str.translate table for the accented letters of Portuguese (and other
-# Latin-1 text): much faster than unicodedata per row; fold() is the fallback.
-_ACCENTS = str.maketrans(
-    {c: fold(c) for c in "áàâãäåçéèêëíìîïñóòôõöúùûüýÿÁÀÂÃÄÅÇÉÈÊËÍÌÎÏÑÓÒÔÕÖÚÙÛÜÝ" if len(fold(c)) == 1}
-)
 _CNPJ_TERM = re.compile(r"^[\d./\-]+$")
 _DOMAIN_TERM = re.compile(r"^[a-z0-9.\-]+$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -130,22 +109,6 @@ _REAL_COLUMNS = ("health_score", "health_trend", "last_nps")
 _DAY_COLUMNS = ("renewal_date", "last_touch_at")
 # The other queried columns, but the id and the money, are text.
 _TEXT_COLUMNS = tuple(c for c in QUERY_COLUMNS if c not in ("id", "mrr_cents", *_REAL_COLUMNS, *_DAY_COLUMNS))
-
-
-def _fold_one(value: object) -> str:
-    if value is None or value != value:  # None or NaN
-        return ""
-    folded = str(value).lower().translate(_ACCENTS)
-    return folded if folded.isascii() else fold(folded)
-
-
-def fast_fold(values: Sequence[Any] | np.ndarray) -> np.ndarray:
-    """Vectorised ``csdesk.text.fold``: lower case, accents removed, '' for None.
-
-    Repeated values (owners, segments) are folded once each.
-    """
-    folded = {value: _fold_one(value) for value in set(values)}
-    return _objects([folded[value] for value in values])
 
 
 def _objects(values: Sequence[Any]) -> np.ndarray:
@@ -330,7 +293,7 @@ class Book:
         """Name key, CNPJ digits, domain and folded owner of each row, one string per row.
 
         ``name_key`` is already folded by whoever wrote the account (see
-        csdesk.text.name_key), so only the few distinct owners are folded here.
+        csdesk.rules.names.name_key), so only the few distinct owners are folded here.
         """
         if self._search_keys is None:
             c = self.columns
@@ -339,9 +302,9 @@ class Book:
                     f"{n or ''}\x1f{k or ''}\x1f{d or ''}\x1f{o}"
                     for n, k, d, o in zip(
                         c["name_key"].tolist(),
-                        c["cnpj"].tolist(),
+                        [k.lower() if k else k for k in c["cnpj"].tolist()],  # alphanumeric ones too
                         c["domain"].tolist(),
-                        fast_fold(c["owner"].tolist()).tolist(),
+                        fold_many(c["owner"].tolist()),
                         strict=True,
                     )
                 ]
@@ -417,7 +380,7 @@ def _codes(values: np.ndarray, order: tuple[str, ...] | None = None) -> np.ndarr
         mapping = {key: float(i) for i, key in enumerate(order)}
     else:
         distinct = {v for v in items if v is not None}
-        folded = {v: _fold_one(v) for v in distinct}
+        folded = {v: fold_value(v) for v in distinct}
         ranks = {f: float(i) for i, f in enumerate(sorted(set(folded.values())))}
         mapping = {v: ranks[f] for v, f in folded.items()}
     return np.fromiter(map(mapping.get, items, repeat(np.nan)), dtype=float, count=len(items))
@@ -528,34 +491,12 @@ def load_book(db: Database, today: date | None = None) -> Book:
 
 
 def _plan_statuses(rows: Sequence[Sequence[Any]], today: date) -> dict[int, str]:
-    """Account id -> on_track | late | done, from (plan id, account id, plan status,
-    milestone status, milestone due date) rows of the live (not archived) plans.
-
-    The same rule as ``csdesk.plans.plan_status`` / ``plan_status_by_account`` (a
-    test holds them together), without their ORM import: a plan is done when
-    closed or when every milestone not cancelled is done, late when one of those
-    is overdue (or marked late), else on track; an account shows its worst plan.
-    """
-    day = today.isoformat()
-    plans: dict[int, tuple[int, str, list[tuple[str, str | None]]]] = {}
-    for plan_id, account_id, plan_state, state, due in rows:
-        entry = plans.setdefault(plan_id, (account_id, plan_state, []))
-        if state is not None and state != "cancelled":
-            entry[2].append((state, None if due is None else _day_text(due)))
-    worst = {"done": 0, "on_track": 1, "late": 2}
-    result: dict[int, str] = {}
-    for account_id, plan_state, live in plans.values():
-        if plan_state == "done" or (live and all(state == "done" for state, _ in live)):
-            value = "done"
-        elif any(
-            state != "done" and (state == "late" or (due is not None and due < day)) for state, due in live
-        ):
-            value = "late"
-        else:
-            value = "on_track"
-        if account_id not in result or worst[value] > worst[result[account_id]]:
-            result[account_id] = value
-    return result
+    """Account id -> on_track | late | done (csdesk.rules.plans), from the raw query's rows."""
+    days = [
+        (plan_id, account_id, plan_state, state, None if due is None else date.fromisoformat(_day_text(due)))
+        for plan_id, account_id, plan_state, state, due in rows
+    ]
+    return statuses_by_account(days, today)
 
 
 # Filtering, searching, sorting ------------------------------------------------

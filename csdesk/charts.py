@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from csdesk import clock, formatting, vocab
+from csdesk import clock, formatting, palette, vocab
 from csdesk.i18n import label, plural, tr
+from csdesk.rules.calendar import add_months
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -27,12 +28,9 @@ if TYPE_CHECKING:
     from csdesk.metrics import PortfolioMetrics, RenewalMonth
     from db import Database
 
-BAND_COLORS = {"green": "#2E9E5B", "yellow": "#E3A81B", "red": "#D64545", None: "#A0A7B0"}
-BAND_FILLS = {"green": "#E3F4EA", "yellow": "#FDF3DC", "red": "#FBE5E5"}
-INK = "#26313D"
-MUTED = "#6B7785"
-ACCENT = "#2F6DB5"
-GRID = "#E4E8EE"
+BAND_COLORS = {**palette.BAND, None: palette.NO_BAND}
+BAND_FILLS = palette.BAND_FILL
+INK, MUTED, ACCENT, GRID = palette.INK, palette.MUTED, palette.ACCENT, palette.GRID
 
 PT_MONTHS = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -139,11 +137,11 @@ def _date_axis(ax, days: Sequence[date], language: str | None) -> None:
     ticks = []
     cursor = date(first.year, first.month, 1)
     if cursor < first:
-        cursor = _add_months(cursor, 1)
+        cursor = add_months(cursor, 1)
     while cursor <= last:
         if (cursor.month - 1) % step == 0:
             ticks.append(cursor)
-        cursor = _add_months(cursor, 1)
+        cursor = add_months(cursor, 1)
     nums = [_num(d) for d in ticks]
     ax.xaxis.set_major_locator(FixedLocator(nums))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: month_label(_from_num(x), language)))
@@ -160,11 +158,6 @@ def _month_ticks(ax, xs: Sequence[int], labels: Sequence[str]) -> None:
         ha="right" if many else "center",
         rotation_mode="anchor" if many else "default",
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _num(day: date | datetime) -> float:
@@ -473,9 +466,7 @@ def breakdown_data(db: Database, account_id: int, language: str | None = None) -
 
 
 def _points_color(points: float) -> str:
-    return (
-        BAND_COLORS["green"] if points >= 8 else BAND_COLORS["yellow"] if points >= 6 else BAND_COLORS["red"]
-    )
+    return palette.points_colour(points)
 
 
 def component_breakdown_figure(
@@ -812,13 +803,13 @@ def nps_figure(
     pro = [m.promoters / m.nps_responses * 100 for m in rows]
     pas = [m.passives / m.nps_responses * 100 for m in rows]
     det = [m.detractors / m.nps_responses * 100 for m in rows]
-    ax.bar(xs, det, color="#F3C1C1", width=0.6, label=tr("Detractors", language))
-    ax.bar(xs, pas, bottom=det, color="#F7E2AE", width=0.6, label=tr("Passives", language))
+    ax.bar(xs, det, color=palette.NPS_FILL["detractor"], width=0.6, label=tr("Detractors", language))
+    ax.bar(xs, pas, bottom=det, color=palette.NPS_FILL["passive"], width=0.6, label=tr("Passives", language))
     ax.bar(
         xs,
         pro,
         bottom=[a + b for a, b in zip(det, pas, strict=True)],
-        color="#BFE3CC",
+        color=palette.NPS_FILL["promoter"],
         width=0.6,
         label=tr("Promoters", language),
     )

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.text import fold
+from csdesk.rules.names import fold
 
 if TYPE_CHECKING:
     import numpy as np

@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
+from sqlalchemy import JSON, Connection, Date, DateTime, delete, func, insert, select
 
 from csdesk import clock, ledger, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.nps import nps_group
 from csdesk.progress import SILENT, Progress, write_waiting
-from csdesk.text import fold, name_key
-from db import Database, search
+from csdesk.rules.names import fold, name_key
+from db import Database, bulk, search
 from db.models import (
     MEASURE_CODES,
     Account,
@@ -1366,6 +1366,7 @@ def generate(
             mrr_total += sum(a["mrr_cents"] for a in rows.accounts)
             done += len(rows.accounts)
             progress.step(done, accounts, tr("Creating demo accounts…"))
+        bulk.continue_ids(conn)  # the generator chose the accounts' and contacts' ids
     vacuum_sqlite(db.engine)  # written in bulk: repacked, its pages full
     return DemoSummary(
         accounts=counts["accounts"],
@@ -1394,7 +1395,14 @@ def create_book(
     the red accounts. The CLI and the welcome screen both call this.
     """
     if db.sqlite_path is None:  # in memory or a server: step by step in the database itself
-        return _fill(db, accounts, seed, progress, today)
+        try:
+            return _fill(db, accounts, seed, progress, today)
+        except BaseException:
+            # Cancelled or failed after the accounts were committed: take them back out (with
+            # everything that hangs off them), so the book never keeps a demo without its health.
+            with db.transaction() as session:
+                session.execute(delete(Account).where(Account.source == SOURCE))
+            raise
     # A SQLite book is built in a scratch file beside it, then copied in as one transaction, so a
     # CSDesk killed (or cancelled) between the steps never leaves demo accounts without their health.
     from db.engine import copy_into, open_database

@@ -27,7 +27,7 @@ from csdesk import formatting, i18n, vocab
 from csdesk.book import Book
 from csdesk.currency import DEFAULT_BASE
 from csdesk.i18n import tr
-from csdesk.text import format_cnpj
+from csdesk.rules.cnpj import format_cnpj
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -36,10 +36,6 @@ def _group(integer: int, group_sep: str) -> str:
     return f"{integer:,}".replace(",", group_sep)
 
 
-def cents_to_decimal(cents: int) -> Decimal:
-    return Decimal(cents) / 100
-
-
 def decimal_to_cents(value: Decimal | int | float | str) -> int:
     """Exact conversion to integer cents, rounding half up."""
     return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, case, delete, func, or_, select, type_coerce, update
+from sqlalchemy import ColumnElement, String, case, delete, func, literal, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from csdesk import clock, formatting, vocab
@@ -103,7 +103,7 @@ MEASURE_LABELS = {
     "days_since_touch": "Days since the last touch",
     "payment_delay": "Payment delay (days)",
     "renewal_proximity": "Days to renewal",
-    "csm_pulse": "CSM pulse (manual, 1-5)",
+    "csm_pulse": "CSM pulse (logged on the timeline or imported, 1-5)",
     "qbr_attendance": "QBRs held (last 6 months)",
 }
 # Short names for breakdowns and charts.
@@ -601,6 +601,26 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
             ),
             4,
         )
+        # The CSM's pulse logged on the timeline (a pulse event, 1-5) is a csm_pulse value too.
+        pulse = TimelineEvent.data["score"].as_float()
+        pulse_rows = fetch_numeric(
+            session,
+            scoped(
+                select(
+                    TimelineEvent.account_id,
+                    literal(_MEASURE_METRICS.index("csm_pulse")),
+                    day_number(TimelineEvent.occurred_at),
+                    pulse,
+                ).where(
+                    TimelineEvent.kind == "pulse",
+                    TimelineEvent.occurred_at >= datetime.combine(earliest, datetime.min.time()),
+                    pulse.is_not(None),
+                ),
+                TimelineEvent.account_id,
+            ),
+            4,
+        )
+        measure_rows = np.concatenate([measure_rows, pulse_rows])
         survey_rows = fetch_numeric(
             session,
             scoped(

@@ -16,14 +16,18 @@ import os
 from functools import cache
 from pathlib import Path
 
+from csdesk.errors import UserError
 from csdesk.paths import cache_dir, resources_dir
 
 LANGUAGES = ("pt_BR", "en")
-DEFAULT_LANGUAGE = "pt_BR"
 
 _current = "en"
 _CATALOG_FORMAT = 2  # part of the cache key: 2 keeps both forms of a plural message
 _PLURAL_SEPARATOR = "\x04"  # between the two forms of a plural message (gettext's context mark)
+
+
+class UnknownLanguage(UserError, ValueError):
+    """A language CSDesk does not speak (--lang, CSDESK_LANG)."""
 
 
 def system_language() -> str:
@@ -45,7 +49,7 @@ def normalize_language(value: str | None) -> str:
         return "pt_BR"
     if key.startswith("en"):
         return "en"
-    raise ValueError(f"unknown language {value!r}; use pt-BR or en")
+    raise UnknownLanguage(f"unknown language {value!r}; use pt-BR or en")
 
 
 def set_language(language: str | None) -> str:

@@ -33,6 +33,7 @@ from sqlalchemy import case, func, select
 from csdesk import clock, currency
 from csdesk.ledger import ACTIVATING
 from csdesk.nps import nps_groups
+from csdesk.rules.calendar import add_months, month_start
 from db import Database
 from db.bulk import day_number, fetch_numeric
 from db.models import Account, HealthSnapshot, RevenueChange, SurveyResponse
@@ -79,6 +80,11 @@ class PortfolioMetrics:
     base_currency: str = currency.DEFAULT_BASE
     # (currency, accounts) left out of every figure for want of an exchange rate on the period's end
     unconverted: tuple[tuple[str, int], ...] = ()
+    # Renewals due in the period (csdesk.renewals): closed and still open; rates over the closed ones.
+    renewals_due: int = 0
+    renewals_closed: int = 0
+    gross_renewal_rate: float | None = None
+    net_renewal_rate: float | None = None
 
     def bridge_steps(self) -> tuple[tuple[str, int], ...]:
         """The movements between MRR at start and at end, signed, in the bridge's order."""
@@ -150,6 +156,10 @@ class PortfolioMetrics:
             "history_complete_from": (
                 None if self.history_complete_from is None else self.history_complete_from.isoformat()
             ),
+            "renewals_due": self.renewals_due,
+            "renewals_closed": self.renewals_closed,
+            "gross_renewal_rate": rate(self.gross_renewal_rate),
+            "net_renewal_rate": rate(self.net_renewal_rate),
         }
 
 
@@ -187,7 +197,7 @@ def _day_numbers(days) -> np.ndarray:
 
 
 @dataclass
-class Book:
+class MetricsBook:
     """The data the metrics need, loaded once into arrays; any number of periods computed in memory.
 
     Accounts are sorted by id (position = row); revenue rows by (account, date, id),
@@ -319,7 +329,7 @@ _KIND_CODE = case(
 )
 
 
-def load_book(db: Database, segment: str | None = None, account_id: int | None = None) -> Book:
+def load_book(db: Database, segment: str | None = None, account_id: int | None = None) -> MetricsBook:
     """Accounts, revenue movements and survey answers of the book (or one segment, or one account)."""
     with db.session() as session:
         acc_q = select(
@@ -367,8 +377,8 @@ def build_book(
     sur: np.ndarray,
     segment: str | None = None,
     rates: currency.Rates | None = None,
-) -> Book:
-    """A Book from account rows (id, segment, status, start day, churn day, reason, MRR[, currency])
+) -> MetricsBook:
+    """A MetricsBook from account rows (id, segment, status, start day, churn day, reason, MRR[, currency])
     and numeric revenue (account, day, kind code, before, after, id) and survey (account, is NPS,
     score, day) arrays; amounts are converted into the base currency of ``rates`` when given."""
     width = len(acc_rows[0]) if acc_rows else 8
@@ -434,7 +444,7 @@ def build_book(
     sort = np.lexsort((row_id, day, pos))
 
     sur = sur.reshape(-1, 4)
-    return Book(
+    return MetricsBook(
         ids=ids,
         segment_of=col(1),
         default_active=status == "active",
@@ -458,12 +468,12 @@ def build_book(
     )
 
 
-def compute_book(book: Book, start: date, end: date) -> PortfolioMetrics:
+def compute_book(book: MetricsBook, start: date, end: date) -> PortfolioMetrics:
     """The metrics of [start, end] from an already loaded book."""
     return compute_periods(book, [(start, end)])[0]
 
 
-def compute_periods(book: Book, periods: Sequence[tuple[date, date]]) -> list[PortfolioMetrics]:
+def compute_periods(book: MetricsBook, periods: Sequence[tuple[date, date]]) -> list[PortfolioMetrics]:
     """The metrics of each (start, end) period: the states at all boundaries computed at once."""
     for start, end in periods:
         if end < start:
@@ -599,7 +609,7 @@ def bands_at(db: Database, day: date, account_ids: pd.Index | None = None) -> pd
     return bands
 
 
-def mrr_by_band(book: Book, db: Database, day: date) -> tuple[tuple[str | None, int, int], ...]:
+def mrr_by_band(book: MetricsBook, db: Database, day: date) -> tuple[tuple[str | None, int, int], ...]:
     """(band, accounts, MRR) of the accounts active at ``day``: green, yellow, red, then unscored."""
     days = _day_numbers([day])
     active = book.active_on(days)
@@ -618,16 +628,21 @@ def compute(db: Database, start: date, end: date, segment: str | None = None) ->
     """The portfolio metrics of [start, end] (inclusive), overall or for one segment."""
     book = load_book(db, segment)
     result = compute_book(book, start, end)
-    return replace(result, mrr_by_band=mrr_by_band(book, db, end))
+    return with_renewals(db, replace(result, mrr_by_band=mrr_by_band(book, db, end)), segment)
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
+def with_renewals(db: Database, result: PortfolioMetrics, segment: str | None = None) -> PortfolioMetrics:
+    """``result`` with the renewals due in its period and their gross and net renewal rates."""
+    from csdesk import renewals
 
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    due = renewals.renewal_rates(db, result.start, result.end, segment)
+    return replace(
+        result,
+        renewals_due=due.due,
+        renewals_closed=due.closed,
+        gross_renewal_rate=due.gross,
+        net_renewal_rate=due.net,
+    )
 
 
 def month_periods(start: date, end: date) -> list[tuple[date, date]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from csdesk.metrics import add_months, month_start
+from csdesk.rules.calendar import add_months, last_full_quarter, month_start
 
 PRESETS = ("last_12_months", "this_month", "last_month", "last_quarter", "this_year", "custom")
 
@@ -26,9 +26,7 @@ def preset_period(key: str, today: date) -> tuple[date, date] | None:
         end = first - timedelta(days=1)
         return month_start(end), end
     if key == "last_quarter":
-        quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-        end = quarter_start - timedelta(days=1)
-        return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
+        return last_full_quarter(today)
     if key == "this_year":
         return date(today.year, 1, 1), today
     return None

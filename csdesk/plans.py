@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, selectinload
 from csdesk import clock, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from db import Database
+from csdesk.rules import plans as rules
+from csdesk.rules.plans import PlanStatus, milestone_late
+from db import Database, bulk
 from db.models import Account, DesiredOutcome, Milestone, SuccessCriterion, SuccessPlan, Task
 
-PlanStatus = Literal["on_track", "late", "done"]
 PLAN_KINDS = ("success", "get_well")
 OWNER_SIDE_LABELS = {"ours": "Our team", "customer": "Customer"}
 MILESTONE_STATUS_LABELS = {
@@ -73,13 +74,11 @@ class MilestoneData:
     id: int | None = None
 
     def is_late(self, today: date) -> bool:
-        if self.status in ("done", "cancelled"):
-            return False
-        return self.status == "late" or (self.due_date is not None and self.due_date < today)
+        return milestone_late(self.status, self.due_date, today)
 
 
 @dataclass(frozen=True)
-class TaskData:
+class PlanTaskData:
     title: str
     due_date: date | None = None
     owner_side: str = "ours"
@@ -97,7 +96,7 @@ class PlanData:
     outcomes: tuple[OutcomeData, ...] = ()
     criteria: tuple[CriterionData, ...] = ()
     milestones: tuple[MilestoneData, ...] = ()
-    tasks: tuple[TaskData, ...] = ()
+    tasks: tuple[PlanTaskData, ...] = ()
     id: int | None = None
 
     @property
@@ -117,13 +116,8 @@ class PlanData:
 
 
 def plan_status(plan: PlanData, today: date) -> PlanStatus:
-    """done when closed or every milestone is done; late when a milestone is overdue."""
-    live = [m for m in plan.milestones if m.status != "cancelled"]
-    if plan.status == "done" or (live and all(m.status == "done" for m in live)):
-        return "done"
-    if any(m.is_late(today) for m in live):
-        return "late"
-    return "on_track"
+    """done when closed or every milestone is done; late when a milestone is overdue (csdesk.rules.plans)."""
+    return rules.plan_status(plan.status, [(m.status, m.due_date) for m in plan.milestones], today)
 
 
 # Reading --------------------------------------------------------------------
@@ -150,7 +144,7 @@ def _plan_data(plan: SuccessPlan, tasks: list[Task]) -> PlanData:
             )
             for m in plan.milestones
         ),
-        tasks=tuple(TaskData(t.title, t.due_date, t.owner_side, t.status, t.id) for t in tasks),
+        tasks=tuple(PlanTaskData(t.title, t.due_date, t.owner_side, t.status, t.id) for t in tasks),
     )
 
 
@@ -206,27 +200,14 @@ def plan_status_by_account(db: Database, today: date | None = None) -> dict[int,
     """
     today = today or clock.today()
     with db.session() as session:
-        plans = session.execute(
-            select(SuccessPlan.id, SuccessPlan.account_id, SuccessPlan.status).where(
-                SuccessPlan.status != "archived"
-            )
-        ).all()
         rows = session.execute(
-            select(Milestone.plan_id, Milestone.status, Milestone.due_date)
-            .join(SuccessPlan, SuccessPlan.id == Milestone.plan_id)
+            select(
+                SuccessPlan.id, SuccessPlan.account_id, SuccessPlan.status, Milestone.status, Milestone.due_date
+            )
+            .outerjoin(Milestone, Milestone.plan_id == SuccessPlan.id)
             .where(SuccessPlan.status != "archived")
         ).all()
-    by_plan: dict[int, list[MilestoneData]] = {}
-    for plan_id, status, due in rows:
-        by_plan.setdefault(plan_id, []).append(MilestoneData("", due_date=due, status=status))
-    result: dict[int, PlanStatus] = {}
-    order = {"done": 0, "on_track": 1, "late": 2}
-    for plan_id, account_id, status in plans:
-        data = PlanData(account_id, "", status=status, milestones=tuple(by_plan.get(plan_id, ())))
-        value = plan_status(data, today)
-        if account_id not in result or order[value] > order[result[account_id]]:
-            result[account_id] = value
-    return result
+    return rules.statuses_by_account(rows, today)
 
 
 # Writing --------------------------------------------------------------------
@@ -347,12 +328,6 @@ def set_milestone(
                 m.progress = 100
         if progress is not None:
             m.progress = max(0, min(100, int(progress)))
-
-
-def delete_plan(db: Database, plan_id: int) -> None:
-    with db.transaction() as session:
-        session.execute(delete(Task).where(Task.plan_id == plan_id))
-        session.execute(delete(SuccessPlan).where(SuccessPlan.id == plan_id))
 
 
 def plan_as_dict(plan: PlanData, today: date | None = None) -> dict[str, Any]:
@@ -516,7 +491,7 @@ def get_well_from_template(
         for title, side, days, quick in _GET_WELL_MILESTONES
     ]
     check_ins = tuple(
-        TaskData(tr("Weekly check-in {n}", language, n=week), start + timedelta(weeks=week))
+        PlanTaskData(tr("Weekly check-in {n}", language, n=week), start + timedelta(weeks=week))
         for week in range(1, 9)
     )
     return PlanData(
@@ -767,4 +742,5 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
         ):
             if rows:
                 session.execute(insert(model), rows)
+        bulk.continue_ids(session.connection())  # the plans' ids were chosen above
     return len(plan_rows)

@@ -3,7 +3,10 @@
 A service that can take long takes a ``Progress`` and calls ``step()`` as it
 goes; the GUI passes one whose callback forwards to a signal, the CLI a silent
 one. ``step()`` raises :class:`Cancelled` once the user asked to stop, so the
-service's transaction rolls back and nothing is half done.
+service's transaction rolls back and nothing is half done. Once the work is
+committed it calls ``committed()``: from then on it can no longer be cancelled
+(``cancellable`` is False, and ``step()`` no longer raises), which a window
+reads to take its Cancel button away.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Progress:
         # the clock reads (monotonic time may start near zero after boot).
         self._last: float | None = None
         self._state: tuple[int, int, str] | None = None
+        self._cancellable = True
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -42,9 +46,18 @@ class Progress:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
+    @property
+    def cancellable(self) -> bool:
+        """Whether cancelling can still stop the work (False once it is committed)."""
+        return self._cancellable
+
+    def committed(self) -> None:
+        """The work is committed: what remains (tidying up) runs to its end, whatever Cancel says."""
+        self._cancellable = False
+
     def step(self, done: int, total: int, message: str = "", *, force: bool = False) -> None:
         """Report ``done`` of ``total``; throttled so callers may call it per row."""
-        if self._cancel.is_set():
+        if self._cancellable and self._cancel.is_set():
             raise Cancelled()
         if self._callback is None:
             return

@@ -76,26 +76,31 @@ def check_templates_render() -> str:
     return text
 
 
-def check_database(path: Path) -> str:
-    from db import open_database
+def check_database(location: str) -> str:
+    """Open (creating or upgrading) the database, read its schema version and search it."""
+    from db import open_database, search
     from db.schema import CURRENT_VERSION
 
-    database = open_database(path)
+    database = open_database(location)
     try:
         with database.engine.connect() as conn:
             version = conn.exec_driver_sql("SELECT version FROM schema_info").scalar()
+            search.search_event_ids(conn, ["selftest"], limit=1)
+            indexed = search.has_index(conn)
     finally:
         database.dispose()
     if version != CURRENT_VERSION:
         raise RuntimeError(f"schema {version}, expected {CURRENT_VERSION}")
-    return f"schema {version} at {path}"
+    kind = "indexed search" if indexed else "search without an index"
+    return f"schema {version}, {kind}, at {database.location}"
 
 
-def core_checks(database: Path) -> list[tuple[str, Callable[[], str]]]:
+def core_checks(database: str | Path) -> list[tuple[str, Callable[[], str]]]:
+    """The checks without Qt; ``database`` is a file path or a SQLAlchemy URL."""
     return [
         ("resources", check_resources),
         ("translations", check_translations),
-        ("database", lambda: check_database(database)),
+        ("database", lambda: check_database(str(database))),
         ("documents", check_documents),
         ("charts", check_charts),
         ("templates", check_templates_render),

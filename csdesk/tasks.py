@@ -9,7 +9,6 @@ database (``settings`` table), so they travel with the book.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
@@ -25,7 +24,8 @@ from csdesk.errors import UserError
 from csdesk.health import qbr_meeting
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress, write_waiting
-from csdesk.text import fold
+from csdesk.rules.calendar import add_months, quarter_of
+from csdesk.rules.names import fold
 from db import Database
 from db.models import Account, Setting, Task, TimelineEvent
 
@@ -50,6 +50,7 @@ class TaskData:
     milestone_id: int | None = None
     completed_at: datetime | None = None
     author: str | None = None  # who created it (set by the database from the writer's name)
+    playbook_id: int | None = None  # the playbook whose run made it
 
     def is_overdue(self, today: date) -> bool:
         return self.status == "open" and self.due_date is not None and self.due_date < today
@@ -171,6 +172,20 @@ def list_tasks(db: Database, account_id: int, *, include_closed: bool = True) ->
             t.id or 0,
         ),
     )
+
+
+def all_tasks(db: Database, *, open_only: bool = False, account_id: int | None = None) -> list[TaskData]:
+    """Tasks of every account (or one), in the order of :func:`list_tasks` then by account."""
+    query = select(*_SELECT)
+    if account_id is not None:
+        query = query.where(Task.account_id == account_id)
+    if open_only:
+        query = query.where(Task.status == "open")
+    query = query.order_by(
+        Task.status != "open", Task.due_date.is_(None), Task.due_date, Task.account_id, Task.id
+    )
+    with db.session() as session:
+        return [_row(r) for r in session.execute(query)]
 
 
 # ---------------------------------------------------------------------------
@@ -303,21 +318,6 @@ def rule_label(key: str, rule: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------------
 # Reminder rules
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def quarter_of(day: date) -> tuple[date, date, str]:
-    """First day, last day and key ('2026Q4') of the quarter holding ``day``."""
-    q = (day.month - 1) // 3
-    first = date(day.year, q * 3 + 1, 1)
-    last = add_months(first, 3) - timedelta(days=1)
-    return first, last, f"{day.year}Q{q + 1}"
 
 
 @dataclass(frozen=True)
@@ -805,7 +805,10 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
         renewals = [
             _today_account(r)
             for r in session.execute(
-                select(*_ACCOUNT_COLUMNS).where(*renewal_cond).order_by(Account.renewal_date).limit(limit)
+                select(*_ACCOUNT_COLUMNS, Account.health_score, Account.health_band, Account.health_trend)
+                .where(*renewal_cond)
+                .order_by(Account.renewal_date, Account.id)
+                .limit(limit)
             )
         ]
         totals["renewals"] = session.scalar(select(func.count()).select_from(Account).where(*renewal_cond))
@@ -823,7 +826,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             rows = session.execute(
                 select(*_ACCOUNT_COLUMNS)
                 .where(cond)
-                .order_by(Account.last_touch_at.is_not(None), Account.last_touch_at)
+                .order_by(Account.last_touch_at.is_not(None), Account.last_touch_at, Account.id)
                 .limit(limit)
             )
             untouched.extend(_today_account(r, cadence) for r in rows)
@@ -847,7 +850,7 @@ def today_view(db: Database, today: date | None = None, *, limit: int = 200) -> 
             for r in session.execute(
                 select(*_ACCOUNT_COLUMNS, Account.health_score, Account.health_band, Account.health_trend)
                 .where(health_cond)
-                .order_by(Account.health_score.is_(None), Account.health_score)
+                .order_by(Account.health_score.is_(None), Account.health_score, Account.id)
                 .limit(limit)
             )
         ]

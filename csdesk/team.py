@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.paths import data_dir
-from csdesk.text import fold
+from csdesk.rules.names import fold
 
 if TYPE_CHECKING:  # the book's start-up path imports this module: no SQLAlchemy here
     from db import Database

@@ -1,7 +1,7 @@
 """Document templates: built-in ones per language, user copies in the database, sandboxed rendering.
 
 A template is Jinja2 text that renders to CSDesk's small Markdown dialect
-(see :mod:`csdesk.documents.markup`). Rendering happens in Jinja2's
+(see :mod:`csdesk.documents.template_markup`). Rendering happens in Jinja2's
 ``ImmutableSandboxedEnvironment`` with no loader: a template sees only the
 plain data it is handed (dicts, lists, strings, numbers), cannot include or
 import anything, cannot reach ``_private`` attributes or mutate its data, and
@@ -43,13 +43,14 @@ from csdesk.progress import Cancelled, Progress
 from db import Database
 from db.models import Template
 
-KINDS = ("qbr", "kickoff", "success_plan", "get_well", "follow_up_email")
+KINDS = ("qbr", "kickoff", "success_plan", "get_well", "follow_up_email", "postmortem")
 KIND_LABELS = {
     "qbr": "QBR / Success review",
     "kickoff": "Kickoff",
     "success_plan": "Success plan",
     "get_well": "Get-well plan",
     "follow_up_email": "Follow-up email",
+    "postmortem": "Churn post-mortem",
 }
 BUILTIN_NAME = "CSDesk"
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from csdesk import clock, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
-from csdesk.i18n import tr
-from csdesk.text import fold
+from csdesk.i18n import label, tr
+from csdesk.rules.names import fold
 from db import Database
 from db import search as db_search
 from db.models import Account, ImportRun, TimelineEvent
@@ -163,9 +163,31 @@ def validate_event(data: EventData) -> list[FieldError]:
         errors.append(FieldError("channel", tr("Unknown channel.")))
     if data.severity and data.severity not in vocab.TICKET_SEVERITIES:
         errors.append(FieldError("severity", tr("Unknown ticket severity.")))
+    if data.kind == "pulse" and data.data is not None and pulse_score(data) is None:
+        errors.append(FieldError("score", tr("Give the pulse a score from 1 to 5.")))
     if data.source not in vocab.EVENT_SOURCES:
         errors.append(FieldError("source", tr("Unknown event source.")))
     return errors
+
+
+def pulse_score(event: EventData) -> int | None:
+    """The 1-5 score of a pulse event (None when it has none, or a wrong one)."""
+    score = (event.data or {}).get("score")
+    if isinstance(score, bool) or not isinstance(score, int | float) or score != int(score):
+        return None
+    return int(score) if int(score) in vocab.PULSE_SCORES else None
+
+
+def kind_text(event: EventData, language: str | None = None) -> str:
+    """The kind as the timeline shows it: 'Meeting · QBR', 'Support ticket · Critical', 'CSM pulse · 4/5'."""
+    text = label(vocab.EVENT_KIND_LABELS, event.kind, language)
+    if event.kind == "meeting" and event.subkind:
+        text = f"{text} · {label(vocab.MEETING_TYPE_LABELS, event.subkind, language)}"
+    if event.severity:
+        text = f"{text} · {label(vocab.TICKET_SEVERITY_LABELS, event.severity, language)}"
+    if event.kind == "pulse" and pulse_score(event) is not None:
+        text = f"{text} · {pulse_score(event)}/5"
+    return text
 
 
 def problems(data: EventData) -> list[FieldError]:
@@ -374,7 +396,21 @@ def list_events(
         events = [e for e in events if matches(e, wanted)]
         if limit is not None:
             events = events[:limit]
-    return events
+    return _with_pulse_scores(db, events)
+
+
+def _with_pulse_scores(db: Database, events: list[EventData]) -> list[EventData]:
+    """Lists skip the events' data for speed; a pulse's score is in it, so pulses get theirs."""
+    ids = [e.id for e in events if e.kind == "pulse"]
+    if not ids:
+        return events
+    with db.session() as session:
+        stored = dict(
+            session.execute(
+                select(TimelineEvent.id, TimelineEvent.data).where(TimelineEvent.id.in_(ids))
+            ).all()
+        )
+    return [replace(e, data=stored.get(e.id) or {}) if e.kind == "pulse" else e for e in events]
 
 
 def search(
@@ -415,14 +451,3 @@ def search(
     hits = [SearchHit(_row(row[:-1]), row[-1]) for row in rows]
     by_id = {hit.event.id: hit for hit in hits}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def event_counts(db: Database, account_id: int) -> dict[str, int]:
-    """How many events of each kind an account has."""
-    with db.session() as session:
-        rows = session.execute(
-            select(TimelineEvent.kind, func.count())
-            .where(TimelineEvent.account_id == account_id)
-            .group_by(TimelineEvent.kind)
-        )
-        return {kind: count for kind, count in rows}

@@ -3,6 +3,8 @@
 Labels for the UI come from ``csdesk.i18n`` (English source, pt-BR catalogue).
 """
 
+from dataclasses import dataclass
+
 SEGMENTS = ("high_touch", "mid_touch", "low_touch", "tech_touch")
 SEGMENT_LABELS = {
     "high_touch": "High Touch",
@@ -58,26 +60,71 @@ HEALTH_BAND_LABELS = {"green": "Healthy", "yellow": "At risk", "red": "Critical"
 HEALTH_NO_DATA = "No data"
 PLAN_STATUS_LABELS = {"on_track": "On track", "late": "Late", "done": "Done"}  # a success plan's state
 
-EVENT_KINDS = (
-    "meeting",
-    "call",
-    "email",
-    "note",
-    "ticket",
-    "nps",
-    "csat",
-    "ces",
-    "health_change",
-    "revenue_change",
-    "milestone",
-    "first_value",
-    "churn_request",
-    "save_attempt",
-    "escalation",
-    "expansion_opportunity",
-    "advocacy",
-    "document",
+
+@dataclass(frozen=True)
+class EventKind:
+    """One kind of timeline event: its stored key, English label, colour and symbol on the
+    timeline, whether the CSM logs it by hand (quick add, ``csdesk log``), and other names
+    the command line accepts for it."""
+
+    key: str
+    label: str
+    color: str
+    symbol: str
+    loggable: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+# The one table of event kinds: the timeline, quick add, the CLI and the filters read it.
+# Colour by family: touches blue/teal, support orange, surveys purple, money green, risk red.
+# Loggable kinds are offered in this order.
+EVENT_KIND_TABLE = (
+    EventKind("note", "Note", "#64748b", "✎", loggable=True),
+    EventKind("call", "Call", "#0891b2", "☎", loggable=True),
+    EventKind("meeting", "Meeting", "#2563eb", "◉", loggable=True),
+    EventKind("email", "E-mail", "#0d9488", "✉", loggable=True),
+    EventKind("escalation", "Escalation", "#dc2626", "⚠", loggable=True),
+    EventKind(
+        "churn_request",
+        "Cancellation request",
+        "#b91c1c",
+        "✖",
+        loggable=True,
+        aliases=("cancellation_request",),
+    ),
+    EventKind("save_attempt", "Save attempt", "#d97706", "↺", loggable=True),
+    EventKind("first_value", "First value", "#16a34a", "✓", loggable=True),
+    EventKind("advocacy", "Referral / case study", "#9333ea", "❝", loggable=True, aliases=("referral",)),
+    EventKind("ticket", "Support ticket", "#ea580c", "⚒", loggable=True),
+    EventKind("pulse", "CSM pulse", "#0284c7", "♪", loggable=True),
+    EventKind("nps", "NPS answer", "#7c3aed", "★"),
+    EventKind("csat", "CSAT answer", "#7c3aed", "☺"),
+    EventKind("ces", "CES answer", "#7c3aed", "◆"),
+    EventKind("health_change", "Health change", "#db2777", "♥"),
+    EventKind("revenue_change", "Revenue change", "#16a34a", "$"),
+    EventKind("renewal", "Renewal", "#15803d", "⟳"),
+    EventKind("milestone", "Milestone reached", "#ca8a04", "⚑"),
+    EventKind("expansion_opportunity", "Expansion opportunity", "#16a34a", "↗"),
+    EventKind("document", "Document", "#475569", "▤"),
 )
+EVENT_KINDS = tuple(k.key for k in EVENT_KIND_TABLE)
+EVENT_KIND_LABELS = {k.key: k.label for k in EVENT_KIND_TABLE}
+EVENT_KIND_STYLE = {k.key: (k.color, k.symbol) for k in EVENT_KIND_TABLE}
+LOG_KINDS = tuple(k.key for k in EVENT_KIND_TABLE if k.loggable)
+# Every name ``--kind`` accepts (keys and aliases) -> the stored key.
+EVENT_KIND_NAMES = {name: k.key for k in EVENT_KIND_TABLE for name in (k.key, *k.aliases)}
+PULSE_SCORES = (1, 2, 3, 4, 5)  # the CSM's own feeling about the account, 1 (bad) to 5 (great)
+
+RENEWAL_OUTCOMES = ("renewed", "downsell", "upsell", "lost")
+RENEWAL_OUTCOME_LABELS = {
+    "renewed": "Renewed",
+    "downsell": "Renewed with downsell",
+    "upsell": "Renewed with upsell",
+    "lost": "Lost",
+}
+CHURN_TYPES = ("voluntary", "involuntary")
+CHURN_TYPE_LABELS = {"voluntary": "Voluntary", "involuntary": "Involuntary"}
+
 MEETING_TYPES = ("kickoff", "training", "check_in", "qbr", "onboarding_review")
 # Kinds that count as a touch for "last touch" (something we did with the customer).
 TOUCH_KINDS = ("meeting", "call", "email", "note")
@@ -112,26 +159,6 @@ TASK_PRIORITIES = ("low", "normal", "high")
 TASK_STATUSES = ("open", "done", "cancelled")
 MILESTONE_STATUSES = ("planned", "in_progress", "done", "late", "cancelled")
 
-EVENT_KIND_LABELS = {
-    "meeting": "Meeting",
-    "call": "Call",
-    "email": "E-mail",
-    "note": "Note",
-    "ticket": "Support ticket",
-    "nps": "NPS answer",
-    "csat": "CSAT answer",
-    "ces": "CES answer",
-    "health_change": "Health change",
-    "revenue_change": "Revenue change",
-    "milestone": "Milestone reached",
-    "first_value": "First value",
-    "churn_request": "Churn request",
-    "save_attempt": "Save attempt",
-    "escalation": "Escalation",
-    "expansion_opportunity": "Expansion opportunity",
-    "advocacy": "Referral / case study",
-    "document": "Document",
-}
 MEETING_TYPE_LABELS = {
     "kickoff": "Kickoff",
     "training": "Training",

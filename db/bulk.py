@@ -286,3 +286,32 @@ def tuned_for_bulk_writes(conn: Connection, heartbeat: Callable[[], None]) -> It
         raw.set_progress_handler(None, 0)
         for name, value in saved.items():
             raw.execute(f"PRAGMA {name}={value}")
+
+
+def continue_ids(conn: Connection) -> None:
+    """After rows were written with ids chosen by the writer (the demo book), make the
+    database's own ids continue after them.
+
+    SQLite gives the next row max(id) + 1 by itself; PostgreSQL draws ids from a
+    sequence per table, which explicit ids do not move: without this, the next
+    import's first new account would collide with account 1. Never moves a
+    sequence back.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    from sqlalchemy import inspect
+
+    from db.models import Base
+
+    present = set(inspect(conn).get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name not in present or "id" not in table.c or not table.c.id.primary_key:
+            continue
+        sequence = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
+        if sequence is None:
+            continue
+        top = conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
+        last, called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {sequence}").one()
+        next_id = last + 1 if called else last
+        if top is not None and next_id <= top:
+            conn.exec_driver_sql(f"SELECT setval('{sequence}', {int(top)}, true)")

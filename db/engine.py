@@ -257,19 +257,73 @@ def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
 
     # URL.create takes the path as it is: a URL string would be parsed (``?`` starts
     # a query, ``%41`` is decoded), and the driver gets the file name unchanged.
-    engine = create_engine(
-        url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path))
-    )
+    try:
+        engine = create_engine(
+            url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path))
+        )
+    except ImportError as exc:  # the URL's driver is not installed (or not in this build)
+        raise DatabaseError(
+            f"{hide_password(url or '')}: needs the database driver {exc.name or exc}, which this "
+            "CSDesk lacks. For PostgreSQL install it with: pip install 'csdesk[postgres]'."
+        ) from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
-    # Another engine (PostgreSQL: an advisory lock, pg_try_advisory_xact_lock in the same
-    # loop) takes its write lock in its own "begin" listener, reading the same options.
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "begin", _begin_postgresql)
     # Registered last: the counter is raised once the write lock is held.
     event.listen(engine, "begin", _count_change)
     event.listen(engine, "commit", _note_own_change)
     event.listen(engine, "rollback", _forget_change)
     return engine
+
+
+def hide_password(url: str) -> str:
+    """A URL as it may be shown or logged: its password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "the database"
+
+
+def shown_location(path_or_url: str) -> str:
+    """A database as messages and logs name it: a file path as it is, a URL without its password."""
+    return hide_password(path_or_url) if is_url(path_or_url) else path_or_url
+
+
+# The write lock on PostgreSQL: a transaction-scoped advisory lock, one per schema (a team
+# may keep several books in one database), released by the commit or rollback.
+_PG_WRITE_LOCK = 0x637364  # "csd"
+_PG_TRY_LOCK = f"SELECT pg_try_advisory_xact_lock({_PG_WRITE_LOCK}, hashtext(current_schema()))"
+
+
+def _pg_try_write_lock(conn) -> bool:
+    return bool(conn.exec_driver_sql(_PG_TRY_LOCK).scalar())
+
+
+def _begin_postgresql(conn) -> None:
+    """A write transaction first takes the book's advisory lock, waiting as SQLite's does.
+
+    Readers take nothing: PostgreSQL's snapshots give them the last commit. The
+    lock is tried in slices so the wait reports (``waiting``) and can be cancelled.
+    """
+    options = conn.get_execution_options()
+    if not options.get("csdesk_write", False):
+        return
+    waiting = options.get("csdesk_waiting")
+    started = time.monotonic()
+    while not _pg_try_write_lock(conn):
+        if waiting is not None:
+            waiting()
+        elif time.monotonic() - started >= WRITE_WAIT_SECONDS:
+            raise DatabaseError(
+                f"{hide_password(str(conn.engine.url))}: another program has been writing to it for "
+                f"{round(WRITE_WAIT_SECONDS)} s. Try again when it has finished; nothing was changed."
+            )
+        time.sleep(WRITE_WAIT_SLICE_MS / 1000)
 
 
 def _begin_sqlite(conn) -> None:
@@ -451,12 +505,14 @@ def _is_current_book(connection: sqlite3.Connection, names: set[str]) -> bool:
     It takes no write lock: a book another program is writing to opens (and
     reads) at once; writers wait for their turn when they begin.
     """
-    from db import schema, search
+    from db import migrations, schema, search
 
-    if "schema_info" not in names or not search.installed_in(names):
+    if "schema_info" not in names or not search.installed_in(names) or migrations.TABLE not in names:
         return False
     row = connection.execute("SELECT version FROM schema_info").fetchone()
     if row is None or row[0] != schema.CURRENT_VERSION:
+        return False
+    if connection.execute(f"SELECT version_num FROM {migrations.TABLE}").fetchall() != [(migrations.HEAD,)]:
         return False
     return connection.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
 
@@ -518,18 +574,17 @@ def _open_with_sqlalchemy(
     url: str | None, sqlite_path: Path | None, progress: Callable[[int, int], None] | None = None
 ) -> Database:
     """Create, upgrade or install what a database lacks (this needs SQLAlchemy)."""
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import DBAPIError
 
     from db import schema, search
 
-    location = str(sqlite_path) if sqlite_path else make_url(url).render_as_string(hide_password=True)
+    location = str(sqlite_path) if sqlite_path else hide_password(url)
     engine = _create_engine(url, sqlite_path)
     try:
         schema.upgrade(engine, location, progress)
         read_only = not _may_write(engine)
         if not read_only:
-            search.install(writing(engine))
+            search.install(engine)
     except schema.SchemaError as exc:
         engine.dispose()
         raise DatabaseError(str(exc)) from exc

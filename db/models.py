@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -107,7 +108,7 @@ class Account(Base):
     tier: Mapped[str | None] = mapped_column(String(50))
     industry: Mapped[str | None] = mapped_column(String(100))
     plan: Mapped[str | None] = mapped_column(String(100))
-    mrr_cents: Mapped[int] = mapped_column(Integer, default=0)
+    mrr_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # 64-bit on every engine
     currency: Mapped[str] = mapped_column(String(3), default="BRL")
     contract_start: Mapped[date | None] = mapped_column(Date)
     renewal_date: Mapped[date | None] = mapped_column(Date)
@@ -217,8 +218,8 @@ class RevenueChange(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     effective_date: Mapped[date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(15))  # csdesk.vocab.REVENUE_KINDS
-    mrr_before_cents: Mapped[int] = mapped_column(Integer)
-    mrr_after_cents: Mapped[int] = mapped_column(Integer)
+    mrr_before_cents: Mapped[int] = mapped_column(BigInteger)
+    mrr_after_cents: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(10), default="manual")
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
@@ -573,6 +574,44 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     author: Mapped[str | None] = mapped_column(String(AUTHOR_LENGTH), default=current_author)
+    # The playbook whose run made this task (a plain integer: the playbooks' table links to it).
+    playbook_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Renewal(Base):
+    """One renewal closed: the due date, its outcome, MRR before and after, the new term."""
+
+    __tablename__ = "renewals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)  # the renewal date it closed
+    outcome: Mapped[str] = mapped_column(String(10))  # csdesk.vocab.RENEWAL_OUTCOMES
+    mrr_before_cents: Mapped[int] = mapped_column(Integer)
+    mrr_after_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="BRL")
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    closed_on: Mapped[date] = mapped_column(Date)
+    next_renewal_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class ChurnRecord(Base):
+    """Why an account churned: reason, voluntary or not, root cause and the save attempts."""
+
+    __tablename__ = "churn_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    churn_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(30))  # csdesk.vocab.CHURN_REASONS
+    churn_type: Mapped[str | None] = mapped_column(String(12))  # voluntary | involuntary
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    save_attempts: Mapped[str | None] = mapped_column(Text)
+    mrr_lost_cents: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="BRL")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
 
 class Template(Base):

@@ -5,10 +5,11 @@ one is first backed up with the SQLite backup API, then moved up one version
 per transaction by the steps in ``MIGRATIONS``. A database written by a newer
 CSDesk is refused and left untouched.
 
-To change the schema: edit ``db/models.py``, add a step ``N: function`` that
-brings version N-1 to N with portable DDL, bump ``CURRENT_VERSION``, and store
-a database of the old version under ``tests/db/fixtures`` (see
-``tests/db/make_fixture.py`` and ``RELEASED_VERSION``).
+Version 2 is also Alembic's baseline revision (``db/migrations``): a book at
+version 2 is stamped with it, and every schema change after version 2 ships is
+an Alembic revision there (run under the same write lock, backup first on
+SQLite). Until then (``RELEASED_VERSION``), a change to version 2 goes into
+``db/models.py`` and the v2 step below.
 """
 
 from __future__ import annotations
@@ -285,6 +286,65 @@ def _v2_lean_search_index(conn: Connection) -> bool:
     return True
 
 
+def _v2_rhythm(conn: Connection) -> None:
+    """v2: renewals with outcomes, churn records, and the playbook a task came from."""
+    from sqlalchemy import (
+        Column,
+        Date,
+        DateTime,
+        ForeignKey,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        Text,
+        func,
+        text,
+    )
+
+    # Frozen here (not read from db.models, which may change later); ``accounts`` is only
+    # named so the foreign keys resolve, and is not created.
+    meta = MetaData()
+    Table("accounts", meta, Column("id", Integer, primary_key=True))
+    renewals = Table(
+        "renewals",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("due_date", Date, index=True),
+        Column("outcome", String(10), nullable=False),
+        Column("mrr_before_cents", Integer, nullable=False),
+        Column("mrr_after_cents", Integer, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("term_months", Integer),
+        Column("closed_on", Date, nullable=False),
+        Column("next_renewal_date", Date),
+        Column("notes", Text),
+        Column("created_at", DateTime, server_default=func.current_timestamp(), nullable=False),
+    )
+    churn_records = Table(
+        "churn_records",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("churn_date", Date, nullable=False),
+        Column("reason", String(30)),
+        Column("churn_type", String(12)),
+        Column("root_cause", Text),
+        Column("save_attempts", Text),
+        Column("mrr_lost_cents", Integer, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("created_at", DateTime, server_default=func.current_timestamp(), nullable=False),
+    )
+    renewals.create(conn)
+    churn_records.create(conn)
+    conn.execute(text("ALTER TABLE tasks ADD COLUMN playbook_id INTEGER"))
+
+
 def _v2_team(conn: Connection) -> None:
     """v2: a shared book: each account's edit version, who logged each event, task and import,
     and the change counter other CSDesks poll."""
@@ -305,9 +365,10 @@ def _v2_team(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> bool:
-    """Version 2: undo that tells hand edits apart, team mode, narrower indexes, compact health history."""
+    """Version 2: undo that tells hand edits apart, team mode, the CSM's rhythm, narrower indexes, compact health history."""
     _import_changes_after(conn)
     _v2_team(conn)
+    _v2_rhythm(conn)
     _v2_narrower_indexes(conn)
     _v2_lean_search_index(conn)
     measures = _v2_narrow_measures(conn)
@@ -408,6 +469,7 @@ def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = No
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
+    from db import migrations
     from db.engine import DatabaseError, writing
     from db.models import Base, ChangeCounter, SchemaInfo
 
@@ -427,6 +489,7 @@ def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = No
                 Base.metadata.create_all(conn)
                 conn.execute(SchemaInfo.__table__.insert().values(id=1, version=CURRENT_VERSION))
                 conn.execute(ChangeCounter.__table__.insert().values(id=1, counter=0))
+                migrations.stamp(conn, "head")
                 return 0
     if version > CURRENT_VERSION:
         raise SchemaError(
@@ -454,6 +517,8 @@ def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = No
                     finally:
                         conn.info.pop(_PROGRESS, None)
                     conn.execute(text("UPDATE schema_info SET version = :v"), {"v": target})
+                    if target == CURRENT_VERSION:  # Alembic's baseline, in the same commit
+                        migrations.stamp(conn, migrations.BASELINE)
             except DatabaseError:
                 raise  # waited too long for another writer: the engine's own message
             except DBAPIError as exc:
@@ -464,4 +529,49 @@ def upgrade(engine: Engine, location: str, progress: UpgradeProgress | None = No
                 raise _step_failed(location, target, exc, backup) from exc
             if shrink:
                 vacuum_sqlite(engine)
+    _upgrade_revisions(engine, location, version)
     return version
+
+
+def _upgrade_revisions(engine: Engine, location: str, version: int) -> None:
+    """Stamp a book at schema ``CURRENT_VERSION`` with Alembic's baseline if it has no revision
+    yet, then run the revisions after it (backup first on SQLite), under the write lock.
+
+    A revision this CSDesk does not know was written by a newer one: refused, untouched.
+    """
+    from db import migrations
+    from db.engine import writing
+
+    with engine.connect() as conn:
+        revision = migrations.current(conn)
+    if revision == migrations.HEAD:
+        return
+    if revision is not None and not migrations.is_known(revision):
+        raise SchemaError(
+            f"{location}: was saved by a newer CSDesk (schema revision {revision}, this one knows up to "
+            f"{migrations.HEAD}). Update CSDesk to open it; nothing was changed."
+        )
+    backup = None
+    if (revision or migrations.BASELINE) != migrations.HEAD and _is_sqlite_file(engine):
+        try:
+            backup = backup_sqlite(Path(engine.url.database), version)
+        except (sqlite3.Error, OSError) as exc:
+            raise SchemaError(
+                f"{location}: could not be backed up before upgrading its schema ({exc}). Nothing was changed."
+            ) from exc
+    try:
+        with writing(engine).execution_options(csdesk_count=False).begin() as conn:
+            if migrations.current(conn) is None:  # read again: another CSDesk may have done it meanwhile
+                migrations.stamp(conn, migrations.BASELINE)
+            if migrations.current(conn) != migrations.HEAD:
+                migrations.upgrade(conn)
+    except Exception as exc:
+        kept = f" A copy from before the upgrade is in {backup}." if backup else ""
+        raise SchemaError(
+            f"{location}: could not be upgraded to schema revision {migrations.HEAD} ({exc}). "
+            f"Nothing of that upgrade was applied.{kept}"
+        ) from exc
+
+
+def _is_sqlite_file(engine: Engine) -> bool:
+    return engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, ":memory:")

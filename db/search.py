@@ -4,10 +4,21 @@ On SQLite an FTS5 index (``timeline_fts``, external content over
 ``timeline_events``) is maintained by triggers, so every writer (services,
 bulk imports, the demo generator) keeps it right without knowing about it.
 Its ``unicode61 remove_diacritics 2`` tokenizer folds case and accents the way
-``csdesk.text.fold`` does. The index keeps only which events hold each token
+``csdesk.rules.names.fold`` does. The index keeps only which events hold each token
 (``detail=none``, no sizes: a fifth of the full index): a search needs nothing
-more, as it matches every word as a token prefix, in title or body, and orders by date. Other backends get a portable fallback: a scan in
-newest-first order that folds each row in Python and stops at ``limit``.
+more, as it matches every word as a token prefix, in title or body, and orders by date.
+
+On PostgreSQL a GIN index over ``csdesk_search_vector(title, body)``: the
+words of the text as a ``tsvector``, folded as FTS5's ``remove_diacritics``
+folds (``normalize(NFD)``, combining marks dropped, ``lower()``; no compatibility
+forms: a ligature stays one) and split as its tokenizer splits (at every character that is not a letter, digit or mark), so
+both engines find the same events. It needs no extension (``unaccent`` is not
+creatable by every role, and its rules differ from FTS5's); the index is kept
+by PostgreSQL itself. The database must be UTF-8 (``normalize``).
+
+Other backends (or a role that may not create the function) get a portable
+fallback: a scan in newest-first order that folds each row in Python and
+stops at ``limit``.
 
 Callers pass already-folded words; this module never imports the core.
 """
@@ -72,13 +83,18 @@ def _probe_fts5(conn: Connection) -> bool:
 
 
 def install(engine: Engine) -> None:
-    """Create the search index and its triggers if missing (idempotent).
+    """Create the search index and its triggers if missing (idempotent), under the write lock.
 
     An index created on a database that already has events is filled from them.
     """
+    if engine.dialect.name == "postgresql":
+        _install_postgresql(engine)
+        return
     if engine.dialect.name != "sqlite":
         return
-    with engine.begin() as conn:
+    from db.engine import writing
+
+    with writing(engine).begin() as conn:
         if not has_fts(conn):
             return
         existed = conn.exec_driver_sql(
@@ -88,6 +104,105 @@ def install(engine: Engine) -> None:
             conn.exec_driver_sql(statement)
         if not existed:
             conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+
+
+PG_FUNCTION = "csdesk_search_vector"
+PG_INDEX = "ix_timeline_events_search"
+
+
+# The combining marks, dropped after the NFD decomposition (accents, cedillas, tildes…).
+_PG_MARKS = "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+"
+
+
+def _pg_separators() -> str:
+    """The regular-expression class of the characters that split words: every one that is not a
+    letter, a digit, a mark or private use, as FTS5's ``unicode61`` tokenizer splits."""
+    import unicodedata
+
+    separators = [
+        cp
+        for cp in range(0x80, 0x10000)
+        if not 0xD800 <= cp < 0xE000
+        and unicodedata.category(chr(cp))[0] not in "LNM"
+        and unicodedata.category(chr(cp)) != "Co"
+    ]
+    ranges, start, previous = [], separators[0], separators[0]
+    for cp in [*separators[1:], -1]:
+        if cp != previous + 1:
+            ranges.append(chr(start) if start == previous else f"{chr(start)}-{chr(previous)}")
+            start = cp
+        previous = cp
+    # Inside [...]: ASCII other than letters and digits, then the Unicode separators.
+    ascii_separators = r"\x01-/:-@\[-`{-\x7f"
+    return "[" + ascii_separators + "".join(ranges) + "]+"
+
+
+def _pg_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _pg_ddl() -> tuple[str, str]:
+    # Folded as FTS5 folds: NFD, combining marks dropped, lower case.
+    folded = (
+        "lower(regexp_replace(normalize(coalesce(title, '') || ' ' || coalesce(body, ''), NFD), "
+        f"{_pg_literal(_PG_MARKS)}, '', 'g'))"
+    )
+    function = (
+        f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}(title text, body text) RETURNS tsvector "
+        "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ "
+        "SELECT coalesce(array_to_tsvector(array_agg(word)), ''::tsvector) "
+        f"FROM regexp_split_to_table({folded}, {_pg_literal(_pg_separators())}) AS word "
+        # tsvector lexemes stop at 2 KB (a base64 blob in an e-mail body is not a word anyway)
+        "WHERE word <> '' AND octet_length(word) < 2000 $fn$"
+    )
+    index = f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON timeline_events USING gin ({PG_FUNCTION}(title, body))"
+    return function, index
+
+
+def _pg_indexed(conn: Connection) -> bool:
+    return (
+        conn.exec_driver_sql(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = %(name)s",
+            {"name": PG_INDEX},
+        ).first()
+        is not None
+    )
+
+
+def _install_postgresql(engine: Engine) -> None:
+    import logging
+
+    from sqlalchemy.exc import DBAPIError
+
+    from db.engine import writing
+
+    with engine.connect() as conn:
+        if _pg_indexed(conn):
+            return  # the usual case: no need to wait for the write lock
+    with writing(engine).begin() as conn:
+        if _pg_indexed(conn):
+            return  # created by another CSDesk while this one waited
+        try:
+            with conn.begin_nested():
+                for statement in _pg_ddl():
+                    conn.exec_driver_sql(statement)
+        except DBAPIError as exc:  # e.g. a role that may not create functions: search still works
+            logging.getLogger(__name__).warning(
+                "full-text index not created (%s); searching without it", exc.orig or exc
+            )
+
+
+def has_index(conn: Connection) -> bool:
+    """True when searching uses an index (FTS5 on SQLite, GIN on PostgreSQL), not a scan."""
+    if conn.dialect.name == "postgresql":
+        return _pg_indexed(conn)
+    return (
+        has_fts(conn)
+        and conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (FTS_TABLE,)
+        ).first()
+        is not None
+    )
 
 
 FILL_CHUNK = 10_000
@@ -184,12 +299,9 @@ def search_event_ids(
     words = [w for w in words if w]
     if not words:
         return []
-    if (
-        has_fts(conn)
-        and conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (FTS_TABLE,)
-        ).first()
-    ):
+    if conn.dialect.name == "postgresql" and _pg_indexed(conn):
+        return _search_postgresql(conn, words, account_id, limit, where)
+    if conn.dialect.name == "sqlite" and has_index(conn):
         return _search_fts(conn, words, account_id, limit, where)
     return search_event_ids_portable(conn, words, account_id=account_id, limit=limit, fold=fold, where=where)
 
@@ -251,6 +363,28 @@ def _search_fts(
             f"SELECT e.id FROM {FTS_TABLE} f JOIN timeline_events e ON e.id = f.rowid "
             f"WHERE {FTS_TABLE} MATCH :q {conditions} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
         )
+    return [row[0] for row in conn.execute(sql.bindparams(*binds), params)]
+
+
+def _tsquery(words: Sequence[str]) -> str:
+    # Lexemes quoted as they are (already folded), each a prefix: 'acao':* & 'erp':*
+    return " & ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in words)
+
+
+def _search_postgresql(
+    conn: Connection, words: Sequence[str], account_id: int | None, limit: int, where: EventFilter = NO_FILTER
+) -> list[int]:
+    from sqlalchemy import text
+
+    params: dict[str, object] = {"q": _tsquery(words), "limit": limit}
+    conditions, binds = _filter_sql(where, params)
+    if account_id is not None:
+        conditions += " AND e.account_id = :account"
+        params["account"] = account_id
+    sql = text(
+        f"SELECT e.id FROM timeline_events e WHERE {PG_FUNCTION}(e.title, e.body) @@ CAST(:q AS tsquery) "
+        f"{conditions} ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit"
+    )
     return [row[0] for row in conn.execute(sql.bindparams(*binds), params)]
 
 

@@ -13,9 +13,12 @@ os.environ.setdefault("CSDESK_TODAY", "2026-11-25T10:00")
 os.environ["LC_ALL"] = "C.UTF-8"
 os.environ.pop("LANGUAGE", None)
 
+from pathlib import Path
+
 import pytest
 
 from csdesk import i18n
+from tests.support import servers
 
 
 @pytest.fixture(autouse=True)
@@ -28,9 +31,67 @@ def isolated_data_dir(tmp_path, monkeypatch):
     i18n.set_language("en")
 
 
+# The database engine of the run. `make test` uses SQLite files; `make test-postgres` sets
+# CSDESK_TEST_DB (or pass --db-url) to a PostgreSQL URL: every test that takes its database from
+# `db_path`, `db` or `new_database` then gets a fresh schema of that server instead.
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db-url",
+        default=os.environ.get("CSDESK_TEST_DB", ""),
+        help="run the database tests on this server (a SQLAlchemy URL, e.g. postgresql+psycopg://...)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "sqlite_file(reason): needs a SQLite file (backup API, file locks, damaged files); "
+        "skipped when the suite runs on another engine",
+    )
+    config.addinivalue_line("markers", "postgresql: needs the PostgreSQL server of make test-postgres")
+    servers.configure(config.getoption("--db-url") or None)
+
+
+def pytest_collection_modifyitems(config, items):
+    if servers.URL is None:
+        for item in items:
+            if item.get_closest_marker("postgresql"):
+                item.add_marker(pytest.mark.skip(reason="needs a PostgreSQL server: make test-postgres"))
+        return
+    for item in items:
+        if item.get_closest_marker("benchmark"):
+            continue  # make bench: each benchmark chooses its engines
+        marker = item.get_closest_marker("sqlite_file")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "needs a SQLite file"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+        elif item.get_closest_marker("postgresql"):
+            continue  # written for the server
+        elif not servers.USES_DATABASE.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.skip(reason="uses no test database (runs in make test)"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    servers.drop_schemas()
+
+
 @pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "book.sqlite"
+def new_database(tmp_path):
+    """Makes fresh, empty databases of the run's engine: a file path or a server URL each."""
+
+    def make(name: str = "book") -> str | Path:
+        if servers.URL is None:
+            return tmp_path / f"{name}.sqlite"
+        return servers.schema_url(servers.create_schema())
+
+    yield make
+    # The schemas are dropped when the run ends (servers.drop_schemas): a test's background
+    # worker may still be reading from its book while the next test starts.
+
+
+@pytest.fixture
+def db_path(new_database):
+    return new_database()
 
 
 @pytest.fixture

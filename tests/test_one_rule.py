@@ -57,3 +57,54 @@ def test_the_scan_sees_a_copy():
         "promoters = sum(1 for s in scores if s >= 9)\ndetractors = (a <= 6).sum()\nmany = len(xs) > 8\n"
     )
     assert nps_literals(copy) == [1, 2]
+
+
+RULES = ROOT / "csdesk" / "rules"
+PALETTE = ROOT / "csdesk" / "palette.py"
+
+
+def test_names_cnpj_and_calendar_rules_are_defined_once_in_rules():
+    expected = {
+        "fold": RULES / "names.py",
+        "name_key": RULES / "names.py",
+        "name_keys": RULES / "names.py",
+        "word_key": RULES / "names.py",
+        "valid_cnpj": RULES / "cnpj.py",
+        "format_cnpj": RULES / "cnpj.py",
+        "add_months": RULES / "calendar.py",
+        "quarter_of": RULES / "calendar.py",
+        "month_start": RULES / "calendar.py",
+    }
+    for name, path in expected.items():
+        assert defined_functions(name) == [path], name
+    for copy in ("fast_name_key", "fast_fold", "fast_valid_cnpj", "_add_months"):
+        assert defined_functions(copy) == [], copy
+
+
+def band_colour_tables(tree: ast.AST) -> list[int]:
+    """Line numbers of dict literals that give the bands colours written as "#rrggbb"."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            hexes = [
+                n
+                for v in node.values
+                for n in ast.walk(v)
+                if isinstance(n, ast.Constant) and str(n.value).startswith("#")
+            ]
+            if {"green", "yellow", "red"} <= keys and hexes:
+                found.append(node.lineno)
+    return found
+
+
+def test_band_colours_are_the_palettes():
+    copies = {
+        str(path.relative_to(ROOT)): lines
+        for path, tree in _trees()
+        if path != PALETTE and (lines := band_colour_tables(tree))
+    }
+    assert copies == {}
+    assert band_colour_tables(
+        ast.parse('C = {"green": QColor("#17803d"), "yellow": "#ca8a04", "red": "#dc2626"}')
+    )

@@ -6,16 +6,11 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from csdesk.errors import UserError
+from csdesk.errors import is_user_error
 from csdesk.i18n import tr
 from csdesk.paths import log_file
-from db import DatabaseError
 
 log = logging.getLogger(__name__)
-
-
-def is_user_error(error: BaseException) -> bool:
-    return isinstance(error, (UserError, DatabaseError, OSError))
 
 
 def show_error(parent: QWidget | None, error: BaseException, title: str | None = None) -> None:

@@ -95,13 +95,14 @@ def _gui_checks(database: str, language: str | None, settings_path: Path):
 
 def run_selftest(db_path: str | None, language: str | None = None) -> int:
     from csdesk.selftest import core_checks, run_checks
+    from db.engine import shown_location
 
     watchdog = _watchdog()
     started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="csdesk-selftest-") as tmp:
             database = db_path or str(Path(tmp) / "selftest.sqlite")
-            results = run_checks(core_checks(Path(database)) if "://" not in database else [])
+            results = run_checks(core_checks(database))
             results += run_checks(_gui_checks(database, language, Path(tmp) / "settings.ini"))
     finally:
         watchdog.cancel()
@@ -113,5 +114,5 @@ def run_selftest(db_path: str | None, language: str | None = None) -> int:
     if failed:
         print(f"CSDesk self-test FAILED ({', '.join(failed)}) in {seconds:.1f} s", file=sys.stderr)
         return 1
-    print(f"CSDesk self-test passed in {seconds:.1f} s: {database}")
+    print(f"CSDesk self-test passed in {seconds:.1f} s: {shown_location(database)}")
     return 0

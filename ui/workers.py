@@ -21,7 +21,7 @@ _running: set[Job] = set()
 
 
 class _Signals(QObject):
-    progressed = Signal(int, int, str)
+    progressed = Signal(int, int, str, bool)  # ..., whether the work could still be cancelled then
     succeeded = Signal(object)
     failed = Signal(object)
     cancelled = Signal()
@@ -69,8 +69,12 @@ class Job(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._signals = _Signals()  # lives in the GUI thread: queued delivery
-        self.progress = Progress(lambda *args: _emit(self._signals.progressed, *args))
-        self._signals.progressed.connect(self.progressed)
+        self.progress = Progress(
+            lambda *args: _emit(self._signals.progressed, *args, self.progress.cancellable)
+        )
+        # Whether Cancel can still stop the work, as of the last report received (csdesk.progress).
+        self.cancellable = True
+        self._signals.progressed.connect(self._on_progressed)
         self._signals.succeeded.connect(self._on_succeeded)
         self._signals.failed.connect(self._on_failed)
         self._signals.cancelled.connect(self._on_cancelled)
@@ -78,6 +82,11 @@ class Job(QObject):
 
     def cancel(self) -> None:
         self.progress.cancel()
+
+    @Slot(int, int, str, bool)
+    def _on_progressed(self, done: int, total: int, message: str, cancellable: bool) -> None:
+        self.cancellable = cancellable
+        self.progressed.emit(done, total, message)
 
     @Slot(object)
     def _on_succeeded(self, result: object) -> None:

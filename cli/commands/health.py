@@ -91,6 +91,9 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         f"NPS: {na if m.nps is None else formatting.number(m.nps, 1)} "
         f"({tr('{n} answers: {p} promoters, {s} passives, {d} detractors', n=m.nps_responses, p=m.promoters, s=m.passives, d=m.detractors)})",
         f"CSAT: {na if m.csat is None else pct(m.csat, 1)} ({plural(m.csat_responses, '{n} answer', '{n} answers')})",
+        f"{tr('Renewals due')}: {m.renewals_due}   {tr('closed')}: {m.renewals_closed}   "
+        f"{tr('Gross renewal rate')}: {rate(m.gross_renewal_rate)}   "
+        f"{tr('Net renewal rate')}: {rate(m.net_renewal_rate)}",
     ]
     if m.unconverted:
         lines.append("⚠ " + currency.unconverted_text(m.unconverted))

@@ -13,22 +13,35 @@ from csdesk.errors import UserError
 from csdesk.i18n import label, plural, tr
 from csdesk.output import write_json, write_table
 
-LOG_KINDS = ("note", "call", "meeting", "email")
+
+def _kind_name(value: str) -> str:
+    """A ``--kind`` value (a key or another name of it, such as cancellation_request) -> the key."""
+    key = vocab.EVENT_KIND_NAMES.get(value.strip().lower())
+    if key is None:
+        raise argparse.ArgumentTypeError(f"unknown kind {value!r}")
+    return key
 
 
 def add_commands(subparsers) -> None:
     parser = subparsers.add_parser("timeline", help="show an account's timeline, newest first")
     parser.add_argument("account", metavar="ACCOUNT", help="id, external id or name (unique prefix)")
     parser.add_argument(
-        "--kind", choices=vocab.EVENT_KINDS, action="append", help="only this kind (repeatable)"
+        "--kind",
+        type=_kind_name,
+        action="append",
+        metavar="KIND",
+        help="only this kind (repeatable): " + ", ".join(vocab.EVENT_KIND_NAMES),
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=run_timeline)
 
-    parser = subparsers.add_parser("log", help="log a touchpoint on an account's timeline")
+    parser = subparsers.add_parser("log", help="log a touchpoint or any CS event on an account's timeline")
     parser.add_argument("account", metavar="ACCOUNT", help="id, external id or name (unique prefix)")
-    parser.add_argument("--kind", choices=LOG_KINDS, required=True)
-    parser.add_argument("--title", required=True)
+    log_names = [name for name, key in vocab.EVENT_KIND_NAMES.items() if key in vocab.LOG_KINDS]
+    parser.add_argument("--kind", choices=log_names, required=True, metavar="KIND", help=", ".join(log_names))
+    parser.add_argument("--title", help="what happened, in a line (default: the kind's name)")
+    parser.add_argument("--severity", choices=vocab.TICKET_SEVERITIES, help="for --kind ticket")
+    parser.add_argument("--score", type=int, help="for --kind pulse: your feeling about the account, 1-5")
     parser.add_argument("--body", help="details, in Markdown")
     parser.add_argument("--meeting-type", choices=vocab.MEETING_TYPES, help="for --kind meeting")
     parser.add_argument("--date", help="when it happened, ISO (2026-11-25 or 2026-11-25T14:30); default now")
@@ -66,14 +79,9 @@ def event_record(event: timeline.EventData) -> dict:
         "title": event.title,
         "body": event.body,
         "source": event.source,
+        "severity": event.severity,
+        "score": timeline.pulse_score(event) if event.kind == "pulse" else None,
     }
-
-
-def _kind_text(event: timeline.EventData) -> str:
-    text = label(vocab.EVENT_KIND_LABELS, event.kind)
-    if event.subkind and event.kind == "meeting":
-        text += f" ({label(vocab.MEETING_TYPE_LABELS, event.subkind)})"
-    return text
 
 
 def run_timeline(args: argparse.Namespace) -> int:
@@ -92,7 +100,7 @@ def run_timeline(args: argparse.Namespace) -> int:
         [
             [
                 formatting.moment(e.occurred_at),
-                _kind_text(e),
+                timeline.kind_text(e),
                 e.title,
                 label(vocab.EVENT_SOURCE_LABELS, e.source),
             ]
@@ -104,19 +112,32 @@ def run_timeline(args: argparse.Namespace) -> int:
 
 def run_log(args: argparse.Namespace) -> int:
     moment = parse_moment(args.date) if args.date else None
-    if args.meeting_type and args.kind != "meeting":
+    kind = vocab.EVENT_KIND_NAMES[args.kind]
+    if args.meeting_type and kind != "meeting":
         raise UserError(tr("--meeting-type only goes with --kind meeting."))
+    if args.severity and kind != "ticket":
+        raise UserError(tr("--severity only goes with --kind ticket."))
+    if args.score is not None and kind != "pulse":
+        raise UserError(tr("--score only goes with --kind pulse."))
+    data = {}
+    if kind == "pulse":
+        if args.score not in vocab.PULSE_SCORES:
+            raise UserError(tr("--kind pulse needs --score from 1 (bad) to 5 (great)."))
+        data["score"] = args.score
+    title = args.title if args.title is not None else label(vocab.EVENT_KIND_LABELS, kind)
     db = open_db(args)
     try:
         account = resolve_account(db, args.account)
         event = timeline.add_event(
             db,
             account.id,
-            kind=args.kind,
+            kind=kind,
             subkind=args.meeting_type,
-            title=args.title,
+            title=title,
             body=args.body,
             occurred_at=moment,
+            severity=args.severity,
+            data=data,
         )
     finally:
         db.dispose()
@@ -273,7 +294,12 @@ def run_search(args: argparse.Namespace) -> int:
     write_table(
         [tr("date"), tr("account"), tr("kind"), tr("title")],
         [
-            [formatting.moment(h.event.occurred_at), h.account_name, _kind_text(h.event), h.event.title]
+            [
+                formatting.moment(h.event.occurred_at),
+                h.account_name,
+                timeline.kind_text(h.event),
+                h.event.title,
+            ]
             for h in hits
         ],
     )

@@ -13,12 +13,12 @@ from datetime import date
 
 from cli.commands.accounts import account_record, table_headers, table_row
 from cli.main import open_db, option_day
-from csdesk import accounts, vocab
+from csdesk import accounts, churn, vocab
 from csdesk.errors import UserError
 from csdesk.forms import InputError, parse_money
 from csdesk.i18n import tr
 from csdesk.output import write_json, write_table
-from csdesk.text import fold
+from csdesk.rules.names import fold
 
 
 def add_commands(subparsers) -> None:
@@ -28,6 +28,15 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--status", choices=vocab.STATUSES)
     parser.add_argument(
         "--reason", metavar="TEXT", help="why it churned: a reason key or label (price, Preço), or any text"
+    )
+    parser.add_argument(
+        "--churn-type",
+        choices=vocab.CHURN_TYPES,
+        help="a churn: voluntary or involuntary (default from the reason)",
+    )
+    parser.add_argument("--root-cause", metavar="TEXT", help="a churn: what really made the customer leave")
+    parser.add_argument(
+        "--save-attempts", metavar="TEXT", help="a churn: what was tried to keep the customer"
     )
     parser.add_argument("--date", metavar="ISO", help="when the change takes effect (default today)")
     parser.add_argument("--currency", metavar="CODE", help="the account's currency code (3 letters)")
@@ -61,7 +70,8 @@ def parse_args(args: argparse.Namespace) -> tuple[int | None, date | None, str |
         if not re.fullmatch(r"[A-Za-z]{3}", args.currency.strip()):
             raise UserError(tr("--currency {value}: use a 3-letter code such as BRL.", value=args.currency))
         currency = args.currency.strip().upper()
-    if mrr is None and args.status is None and currency is None:
+    told = any(v is not None for v in (args.churn_type, args.root_cause, args.save_attempts))
+    if mrr is None and args.status is None and currency is None and not told:
         raise UserError(tr("Nothing to change: give --mrr, --status or --currency."))
     return mrr, on, currency
 
@@ -74,6 +84,11 @@ def run_update(args: argparse.Namespace) -> int:
         data = current.data()
         status = args.status or data.status
         churning = status == "churned" and data.status != "churned"
+        told = any(v is not None for v in (args.churn_type, args.root_cause, args.save_attempts))
+        if told and status != "churned":
+            raise UserError(
+                tr("--churn-type, --root-cause and --save-attempts are for a churn: add --status churned.")
+            )
         reason = detail = None
         if args.reason is not None:
             if status != "churned":
@@ -93,9 +108,11 @@ def run_update(args: argparse.Namespace) -> int:
             changed = replace(changed, churn_date=None, churn_reason=None)
         # Changed by someone else since it was read: applied over their change unless
         # both changed the same field (exit 2, naming it).
-        result = accounts.edit_merging(
-            db, data, changed, current.version, effective=on, reason_detail=detail
-        )
+        result = accounts.edit_merging(db, data, changed, current.version, effective=on, reason_detail=detail)
+        if churning or (status == "churned" and told):
+            # Why it churned, beside the ledger's movement (csdesk.churn): the post-mortem reads it.
+            details = churn.ChurnDetails(reason, args.churn_type, args.root_cause, args.save_attempts)
+            churn.record_details(db, current.id, details)
     finally:
         db.dispose()
     if args.format == "json":

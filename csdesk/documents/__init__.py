@@ -1,7 +1,7 @@
 """Documents from an account's data: QBR decks, kickoff, success and get-well plans, follow-up emails.
 
 Templates (:mod:`csdesk.templates`) render to CSDesk Markdown, which
-:mod:`csdesk.documents.markup` parses into one :class:`Document` model that
+:mod:`csdesk.documents.template_markup` parses into one :class:`Document` model that
 the PPTX, DOCX, PDF and Markdown writers all draw.
 """
 

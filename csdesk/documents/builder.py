@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from csdesk import clock, i18n, templates, timeline
-from csdesk.documents import charts, context, markup
+from csdesk.documents import context, document_charts, template_markup
 from csdesk.documents.model import Document
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db import Database
 
 # CLI / UI name -> template kind
@@ -22,6 +22,7 @@ DOC_KINDS = {
     "success-plan": "success_plan",
     "get-well": "get_well",
     "follow-up": "follow_up_email",
+    "postmortem": "postmortem",
 }
 # What each document is meant to be: a deck, a handout, a plan to print...
 FORMATS = {
@@ -30,6 +31,7 @@ FORMATS = {
     "success_plan": ("docx", "pdf", "md"),
     "get_well": ("docx", "pdf", "md"),
     "follow_up_email": ("md", "txt"),
+    "postmortem": ("docx", "pdf", "md"),
 }
 FILE_PREFIX = {
     "qbr": "QBR",
@@ -37,6 +39,7 @@ FILE_PREFIX = {
     "success_plan": "Success plan",
     "get_well": "Get-well plan",
     "follow_up_email": "Follow-up",
+    "postmortem": "Post-mortem",
 }
 
 
@@ -88,7 +91,9 @@ def chart_png(
     """
     lang = data.language
     size = (6.4, 3.5)
-    if name in ("health_trend", "health_components") and db is not None and account_id is not None:
+    if name in ("health_trend", "health_components"):
+        if db is None or account_id is None:
+            return None
         from csdesk import charts as health_charts
 
         if name == "health_trend":
@@ -103,17 +108,13 @@ def chart_png(
             fig = health_charts.component_breakdown_figure(
                 replace(health_charts.breakdown_data(db, account_id, lang), name=""), lang, size=size
             )
-        return health_charts.render(fig, "png", dpi=charts.DPI)
-    if name == "health_trend":
-        fig = charts.health_trend_figure(data.health_history, lang)
-    elif name == "health_components":
-        fig = charts.component_figure(data.components, lang)
-    elif name == "usage":
+        return health_charts.render(fig, "png", dpi=document_charts.DPI)
+    if name == "usage":
         labels = {m: tr(context.MEASURE_LABELS.get(m, m), lang) for m in data.usage}
-        fig = charts.usage_figure(data.usage, labels, lang)
+        fig = document_charts.usage_figure(data.usage, labels, lang)
     else:
         return None
-    return charts.png(fig)
+    return document_charts.png(fig)
 
 
 def build_document(
@@ -131,13 +132,19 @@ def build_document(
 ) -> Document:
     kind = _kind(kind)
     language = i18n.normalize_language(language or i18n.current_language())
+    if kind == "postmortem":
+        # A post-mortem looks at the year up to the churn, whatever the review period asked.
+        from csdesk import churn
+
+        last = churn.last_day(db, account_id, today)
+        period = context.Period(last - timedelta(days=churn.LOOKBACK_DAYS), last + timedelta(days=1))
     progress.step(0, 4, tr("Reading the account", language), force=True)
     data = context.build(db, account_id, language, period, today, show_health=show_health)
     data_period = period or context.Period.quarter_to(today or clock.today())
     template = templates.find_template(db, kind, language, template_name)
     progress.step(1, 4, tr("Filling in the template", language), force=True)
     text = templates.render(template.body, data.data, language, progress=progress)
-    doc = markup.parse(text, language)
+    doc = template_markup.parse(text, language)
     if with_charts:
         progress.step(2, 4, tr("Drawing the charts", language), force=True)
         for image in doc.images():

@@ -14,11 +14,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from csdesk import clock, i18n, plans, vocab
+from csdesk import churn, clock, i18n, plans, vocab
 from csdesk import metrics as portfolio_metrics
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.nps import nps_groups
+from csdesk.rules.calendar import quarter_number
 from db import Database
 from db.models import Account, Contact, HealthSnapshot, Measure, RevenueChange, SurveyResponse, TimelineEvent
 
@@ -66,7 +67,7 @@ class Period:
 
     def label(self, language: str) -> str:
         last = self.end - timedelta(days=1)
-        quarter = (last.month - 1) // 3 + 1
+        quarter = quarter_number(last)
         return f"{last.year}-T{quarter}" if language == "pt_BR" else f"Q{quarter} {last.year}"
 
 
@@ -142,7 +143,7 @@ def build(
             for c in s.scalars(
                 select(Contact)
                 .where(Contact.account_id == account_id)
-                .order_by(Contact.is_primary.desc(), Contact.name)
+                .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)
             )
         ]
         snapshots = list(
@@ -159,7 +160,7 @@ def build(
                 Measure.as_of >= period.end - timedelta(days=366),
                 Measure.as_of < period.end,
             )
-            .order_by(Measure.as_of)
+            .order_by(Measure.as_of, Measure.id)
         ).all()
         surveys = s.execute(
             select(
@@ -170,7 +171,7 @@ def build(
                 SurveyResponse.answered_at >= start_dt,
                 SurveyResponse.answered_at < end_dt,
             )
-            .order_by(SurveyResponse.answered_at)
+            .order_by(SurveyResponse.answered_at, SurveyResponse.id)
         ).all()
         events = list(
             s.scalars(
@@ -180,14 +181,14 @@ def build(
                     TimelineEvent.occurred_at >= start_dt,
                     TimelineEvent.occurred_at < end_dt,
                 )
-                .order_by(TimelineEvent.occurred_at)
+                .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
             )
         )
         revenue = list(
             s.scalars(
                 select(RevenueChange)
                 .where(RevenueChange.account_id == account_id, RevenueChange.effective_date < period.end)
-                .order_by(RevenueChange.effective_date)
+                .order_by(RevenueChange.effective_date, RevenueChange.id)
             )
         )
         acc = {
@@ -385,6 +386,7 @@ def build(
             "label": period.label(language),
         },
         "today": today,
+        "churn": churn.churn_data(db, account_id, language, today),
         "dates": _dates(today, acc["renewal_date"]),
         "language": language,
         "labels": {
@@ -547,6 +549,7 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "label": Period.quarter_to(today).label(language),
         },
         "today": today,
+        "churn": churn.sample_churn(language, today),
         "dates": _dates(today, today + timedelta(days=165)),
         "language": language,
         "labels": {},

@@ -9,7 +9,6 @@ lists and tables split between items / rows, table headers repeated.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,6 @@ BRAND_LIGHT = RGBColor.from_string(PALETTE["brand_light"])
 ACCENT = RGBColor(0xF2, 0xA5, 0x41)
 INK = RGBColor.from_string(PALETTE["ink"])
 GREY = RGBColor.from_string(PALETTE["grey"])
-RULE = RGBColor(0xD5, 0xDB, 0xDF)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 ROW_ALT = RGBColor(0xF5, 0xF7, 0xF8)
 
@@ -429,7 +427,3 @@ def write_pptx(doc: Document, path: Path) -> Path:
     prs.core_properties.author = "CSDesk"
     prs.save(str(path))
     return path
-
-
-def slide_count_estimate(doc: Document) -> int:
-    return 1 + sum(max(1, math.ceil(len(s.blocks) / 6)) for s in doc.sections)

@@ -19,7 +19,7 @@ from csdesk.importing.result import (
     rejects_report_path,
     write_rejects_csv,
 )
-from csdesk.importing.run import after_commit_messages, run_import
+from csdesk.importing.run import run_import
 from csdesk.importing.runs import (
     DISCARD,
     KEEP,
@@ -54,7 +54,6 @@ __all__ = [
     "RowError",
     "RunInfo",
     "Table",
-    "after_commit_messages",
     "find_preset",
     "list_presets",
     "list_runs",

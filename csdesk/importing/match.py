@@ -1,4 +1,4 @@
-"""Matching a file's rows to the book's accounts: the book as an import sees it (:class:`Book`).
+"""Matching a file's rows to the book's accounts: the book as an import sees it (:class:`ImportBook`).
 
 Existing accounts are matched by external id of the same source, then domain or CNPJ, then
 normalised name, plus the accounts the file creates.
@@ -18,9 +18,9 @@ from sqlalchemy import JSON, Date, DateTime, func, select
 from sqlalchemy.orm import Session
 
 from csdesk.i18n import tr
-from csdesk.importing.values import fast_name_key as name_key
 from csdesk.progress import SILENT, Progress
-from csdesk.text import normalize_domain
+from csdesk.rules.cnpj import normalize_cnpj
+from csdesk.rules.names import name_key, normalize_domain
 from db.models import Account
 
 # Account columns an import reads, compares and may change.
@@ -131,7 +131,7 @@ class _Rows(dict):
     """Accounts' rows by id; an existing account's dict is made from its stored values on first use.
 
     A re-import of a 100k-row file leaves most accounts unchanged: the planner
-    compares those on the stored values (:meth:`Book.unread`) and never needs them
+    compares those on the stored values (:meth:`ImportBook.unread`) and never needs them
     as dicts.
     """
 
@@ -153,7 +153,7 @@ class _Rows(dict):
         return row
 
 
-class Book:
+class ImportBook:
     """The accounts as the import sees them: existing rows plus the ones it creates."""
 
     def __init__(
@@ -301,9 +301,9 @@ class Book:
             found = self.by_external.get((self.source, text))
             if found is not None:
                 return found
-            digits_only = "".join(c for c in text if c.isdigit())
-            if len(digits_only) == 14 and self.by_cnpj.get(digits_only):
-                return self._one(self.by_cnpj[digits_only])
+            number = normalize_cnpj(text)
+            if len(number) == 14 and self.by_cnpj.get(number):
+                return self._one(self.by_cnpj[number])
             if "." in text and " " not in text:
                 found = self._one(self.by_domain.get(normalize_domain(text) or "", []))
                 if found is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from csdesk import clock
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from csdesk.importing import sources
 from csdesk.importing.match import NewAccount
 from csdesk.importing.plan import PLANNERS
 from csdesk.importing.plan.base import Planner
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def guess_date_order(prepared: Prepared) -> str:
-    english = prepared.source in ("salesforce", "zoho") and prepared.table.delimiter != ";"
+    english = sources.profile(prepared.source).month_first and prepared.table.delimiter != ";"
     return "mdy" if english else "dmy"
 
 
@@ -122,6 +123,7 @@ def _import_pragmas(conn: Connection, progress: Progress):
         """Called after the commit; ``planner``'s rows are freed while the checkpoint runs."""
         nonlocal committed
         committed = True
+        progress.committed()
         leftovers.append(planner)
 
     checkpoint = None
@@ -131,7 +133,7 @@ def _import_pragmas(conn: Connection, progress: Progress):
                 yield finish
             finally:
                 if committed:
-                    # Past the commit: nothing can be cancelled any more (the wizard hides Cancel).
+                    # Past the commit: nothing can be cancelled any more (progress.cancellable is False).
                     progress.note(0, 0, tr("Finishing…"))
                     checkpoint = tuned.start_checkpoint()
     finally:
@@ -146,11 +148,6 @@ def _import_pragmas(conn: Connection, progress: Progress):
             progress.note(0, 0, tr("Finishing…"))  # the last step is done
             if failure is not None:  # nothing is lost: the import is committed in the WAL
                 log.warning("checkpoint after import failed: %s", failure)
-
-
-def after_commit_messages() -> frozenset[str]:
-    """Progress messages of an import's steps after its commit, when it can no longer be cancelled."""
-    return frozenset((tr("Saved."), tr("Finishing…")))
 
 
 def _plan_and_apply(db, conn, prepared, parsed, result, as_of, dry_run, accept_rejects, progress, finish):

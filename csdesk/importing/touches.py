@@ -31,7 +31,7 @@ from csdesk.importing.mail import Address, Problem, Touch, excerpt, file_kind, r
 from csdesk.importing.match import import_key
 from csdesk.importing.write import _to_json
 from csdesk.progress import SILENT, Progress
-from csdesk.text import normalize_domain
+from csdesk.rules.names import normalize_domain
 from db import Database
 from db.models import Account, Contact, ImportChange, ImportRun, Setting, TimelineEvent
 

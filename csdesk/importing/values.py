@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from csdesk import currency, formatting, i18n, limits, vocab
 from csdesk.i18n import tr
-from csdesk.text import _NON_WORD, _SUFFIX_RE, LEGAL_SUFFIXES, fold, name_key
+from csdesk.rules.names import word_key
 
 # Excel's day 0 (serial dates count from 1899-12-30 because of the 1900 leap bug).
 EXCEL_EPOCH = datetime(1899, 12, 30)
 _SERIAL_RANGE = (20000, 80000)  # 1954..2119: numbers in a date column meant as dates
-
-DATE_ORDERS = ("dmy", "mdy")
 
 
 class ValueProblem(ValueError):
@@ -212,64 +209,6 @@ def parse_date(raw: str, order: str = "dmy") -> date:
 
 
 # Words ------------------------------------------------------------------------
-
-# fold() per character for Latin letters: str.translate does a 100k-name sheet 5x faster.
-_FOLD_TABLE = {c: fold(chr(c)) for c in range(0x80, 0x250)}
-_BEYOND_TABLE = re.compile(r"[^\x00-\u024f]")
-
-
-def fast_name_key(name: str) -> str:
-    """Exactly ``csdesk.text.name_key``, faster for Latin-script names."""
-    if _BEYOND_TABLE.search(name):
-        return name_key(name)
-    words = _NON_WORD.sub(" ", name.translate(_FOLD_TABLE).lower()).strip()
-    return _SUFFIX_RE.sub("", words).strip() or words
-
-
-# name_key over a whole column at once: the names joined by NUL go through folding, the
-# non-word pass and the suffix pass as one string (C loops), not five calls per name.
-def _suffix_alternation(suffixes) -> str:
-    # Grouped by first letter: the same language as LEGAL_SUFFIXES' plain alternation (the
-    # repetition and the end anchor make backtracking try every split), fewer tries per space.
-    groups: dict[str, list[str]] = {}
-    for suffix in sorted(suffixes, key=len, reverse=True):
-        groups.setdefault(suffix[0], []).append(suffix[1:])
-    return "|".join(
-        re.escape(first) + "(?:" + "|".join(re.escape(rest) for rest in tails) + ")"
-        for first, tails in groups.items()
-    )
-
-
-_COLUMN_SUFFIX_RE = re.compile(
-    (r"(?: (?:" + _suffix_alternation(LEGAL_SUFFIXES) + r"))+(?=\x00|\Z)").encode()
-)
-_COLUMN_SPACES = re.compile(rb"  +")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-# Bytes that are not a-z, 0-9 or the NUL separator become spaces (name_key's non-word pass).
-_WORD_BYTES = bytes(c if (97 <= c <= 122 or 48 <= c <= 57 or c == 0) else 32 for c in range(256))
-
-
-def name_keys(names: list[str]) -> list[str]:
-    """``[name_key(n) for n in names]``, several times faster for a big column."""
-    if not names:
-        return []
-    joined = "\x00".join(names)
-    if joined.count("\x00") != len(names) - 1 or _BEYOND_TABLE.search(joined):
-        return [fast_name_key(name) for name in names]
-    for char in set(_NON_ASCII.findall(joined)):
-        folded = _FOLD_TABLE[ord(char)]
-        if not folded.isascii():  # left for the non-word pass, which needs the general path
-            return [fast_name_key(name) for name in names]
-        joined = joined.replace(char, folded)
-    data = _COLUMN_SPACES.sub(b" ", joined.lower().encode("ascii").translate(_WORD_BYTES))
-    data = data.replace(b" \x00", b"\x00").replace(b"\x00 ", b"\x00").strip(b" ")
-    # Names are words now (no edge spaces), so a name's first word is never taken for a suffix
-    # and name_key's "or words" (a name made only of a suffix) cannot apply.
-    return _COLUMN_SUFFIX_RE.sub(b"", data).decode("ascii").split("\x00")
-
-
-def word_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
 
 
 def _table(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
@@ -470,11 +409,3 @@ def contact_role_words() -> dict[str, str]:
             "user": ("usuario", "usuaria", "end user"),
         },
     )
-
-
-@dataclass(frozen=True)
-class WordChoice:
-    """Which vocabulary a text column maps to, and how to explain a miss."""
-
-    table: dict[str, str]
-    accepted: str  # shown to the user when a word is unknown

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from csdesk import formatting, ledger
 from csdesk.i18n import tr
-from csdesk.importing.match import Book, NewAccount, Target
+from csdesk.importing.match import ImportBook, NewAccount, Target
 from csdesk.importing.plan.base import Planner
 from csdesk.progress import Progress
 from db import bulk, search
@@ -147,7 +147,7 @@ def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) 
     )
 
 
-def _new_account_columns(book: Book, targets: list[NewAccount], run_id: int) -> dict[str, list[Any]]:
+def _new_account_columns(book: ImportBook, targets: list[NewAccount], run_id: int) -> dict[str, list[Any]]:
     """Accounts the import creates, column-wise (transposed in C, no copy of each row)."""
     planned = book.new_columns(targets)
     if planned is not None:

@@ -402,7 +402,8 @@ def whole_book(bench_report, tmp_path, accounts: int, touched: int) -> None:
         goal="<= 600 MB (ratio <= 1)",
     )
     print(
-        f"\nDB size after demo + recompute: {size_mb:.1f} MB ({size_mb / 600:.2f}x the 600 MB goal; "
+        f"\nDB size after demo + recompute, {accounts:,} accounts: {size_mb:.1f} MB "
+        f"({size_mb / 600:.2f}x the 600 MB goal; "
         f"{demo_mb:.1f} MB before scoring)"
     )
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from csdesk import accounts, timeline
 from csdesk.accounts import AccountData
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db import open_database
 from db import search as db_search
 from tests.benchmarks.conftest import best_of

@@ -3,13 +3,13 @@ say so through their Progress, and can be cancelled while they wait."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
 
 from csdesk import health, tasks
 from csdesk.progress import Cancelled, Progress
+from tests.support.servers import WriteLockHolder
 
 WAITING = "Waiting for another CSDesk…"
 TODAY = date(2026, 11, 25)
@@ -23,12 +23,9 @@ JOBS = {
 @pytest.fixture
 def holder(db, db_path):
     health.list_models(db)  # the default model is created on first use, before the other writer starts
-    connection = sqlite3.connect(db_path, isolation_level=None, timeout=0)
-    connection.execute("BEGIN IMMEDIATE")
-    yield connection
-    if connection.in_transaction:
-        connection.execute("ROLLBACK")
-    connection.close()
+    held = WriteLockHolder(db_path)
+    yield held
+    held.close()
 
 
 @pytest.mark.parametrize("job", JOBS)
@@ -37,8 +34,8 @@ def test_a_job_waits_saying_so_and_runs_once_the_writer_is_done(db, holder, job)
 
     def on_progress(done, total, message):
         messages.append(message)
-        if message == WAITING and holder.in_transaction:
-            holder.execute("ROLLBACK")
+        if message == WAITING and holder.held:
+            holder.release()
 
     JOBS[job](db, Progress(on_progress, min_interval=0))
     assert WAITING in messages

@@ -243,6 +243,7 @@ def _same_book(a, b) -> None:
             assert values.tolist() == other.tolist(), name
 
 
+@pytest.mark.sqlite_file("the start-up snapshot is kept for a book file")
 def test_a_start_up_snapshot_brings_back_the_same_book(book_db, tmp_path):
     from csdesk.book import load_snapshot, save_snapshot
 
@@ -262,6 +263,7 @@ def test_a_start_up_snapshot_brings_back_the_same_book(book_db, tmp_path):
     assert later.column("renewal_days")[row] == 20 and later.column("touch_days")[row] == 13
 
 
+@pytest.mark.sqlite_file("the start-up snapshot is kept for a book file")
 def test_a_snapshot_of_another_file_or_a_damaged_one_is_not_used(book_db, tmp_path):
     from csdesk.book import load_snapshot, save_snapshot
 
@@ -277,6 +279,7 @@ def test_a_snapshot_of_another_file_or_a_damaged_one_is_not_used(book_db, tmp_pa
     assert load_snapshot(tmp_path / "missing.npz", db.sqlite_path) is None
 
 
+@pytest.mark.sqlite_file("the start-up snapshot is kept for a book file")
 def test_a_book_whose_text_holds_the_separator_is_not_snapshotted(book_db, tmp_path):
     from csdesk.book import save_snapshot
 

@@ -87,6 +87,7 @@ def test_another_base_currency_needs_a_rate_for_reais(mixed):
     assert kpis.unconverted == (("EUR", 1),)
 
 
+@pytest.mark.sqlite_file("the start-up snapshot is kept for a book file")
 def test_the_start_up_snapshot_keeps_the_base_and_the_converted_mrr(mixed, tmp_path):
     currency.set_base_currency(mixed, "EUR")
     currency.set_rate(mixed, "USD", "0.9", date(2026, 1, 1))

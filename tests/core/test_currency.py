@@ -200,10 +200,16 @@ def cli(db_path, capsys):
 
 
 def stored_settings(db_path) -> dict:
-    import sqlite3
+    from sqlalchemy import text
 
-    with sqlite3.connect(db_path) as conn:
-        return dict(conn.execute("SELECT key, value FROM settings").fetchall())
+    from db import open_database
+
+    database = open_database(db_path)
+    try:
+        with database.session() as session:
+            return dict(session.execute(text("SELECT key, value FROM settings")).all())
+    finally:
+        database.dispose()
 
 
 def test_rates_cli_sets_lists_and_reports_missing_rates(cli, db, db_path):

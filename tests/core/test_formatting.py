@@ -3,7 +3,8 @@ from datetime import date
 import pytest
 
 from csdesk import formatting
-from csdesk.text import format_cnpj, name_key, normalize_domain, valid_cnpj
+from csdesk.rules.cnpj import format_cnpj, valid_cnpj
+from csdesk.rules.names import name_key, normalize_domain
 
 
 @pytest.mark.parametrize(

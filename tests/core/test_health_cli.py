@@ -6,7 +6,8 @@ import json
 from datetime import date, timedelta
 
 from cli.main import main
-from csdesk import charts, clock, formatting, health, metrics
+from csdesk import charts, clock, formatting, health
+from csdesk.rules import calendar
 from db.models import Measure
 from tests.support.health_data import add_accounts, add_revenue
 
@@ -82,6 +83,10 @@ def test_metrics_json_keys_and_values(db, db_path, capsys):
         "base_currency",
         "accounts_without_rate",
         "history_complete_from",
+        "renewals_due",
+        "renewals_closed",
+        "gross_renewal_rate",
+        "net_renewal_rate",
     ]
     assert data["base_currency"] == "BRL" and data["history_complete_from"] is None
     assert data["accounts_without_rate"] == {}
@@ -143,4 +148,4 @@ def test_axis_money_and_month_labels():
     assert formatting.axis_money(77_500_000, "BRL", "pt_BR") == "R$ 775 mil"
     assert formatting.axis_money(77_500_000, "BRL", "en") == "R$775k"
     assert charts.month_label(date(2026, 2, 1), "pt_BR") == "fev/26"
-    assert metrics.month_start(date(2026, 2, 17)) == date(2026, 2, 1)
+    assert calendar.month_start(date(2026, 2, 17)) == date(2026, 2, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csdesk.markup import TASK_DONE, TASK_OPEN, plain_preview, render_markdown
+from csdesk.note_markup import TASK_DONE, TASK_OPEN, plain_preview, render_markdown
 
 NOTE = "Próximos passos:\n\n- [ ] ligar para a Ana\n- [x] enviar a proposta\n- [X] revisar contrato\n- item comum\n"
 

@@ -8,7 +8,8 @@ import pytest
 from matplotlib.colors import to_hex
 
 from csdesk import charts, i18n
-from csdesk.metrics import PortfolioMetrics, RenewalMonth, add_months
+from csdesk.metrics import PortfolioMetrics, RenewalMonth
+from csdesk.rules.calendar import add_months
 
 SIZES = [(6, 3.4), (10, 3.2), (4.5, 3.0)]  # the page's cells, and a narrow window
 

@@ -8,7 +8,7 @@ import pytest
 
 from csdesk import accounts, timeline
 from csdesk.accounts import AccountData
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db import search as db_search
 
 

@@ -126,7 +126,7 @@ def test_search_index_follows_edits_and_deletes(db, acme):
 
 
 def test_portable_fallback_gives_the_same_answers(db, acme):
-    from csdesk.text import fold
+    from csdesk.rules.names import fold
 
     timeline.add_event(
         db,
@@ -145,6 +145,7 @@ def test_portable_fallback_gives_the_same_answers(db, acme):
         assert db_search.search_event_ids_portable(conn, ["renov", "conver"], fold=fold) == fts[1:]
 
 
+@pytest.mark.sqlite_file("the FTS5 index of a SQLite book")
 def test_search_index_is_built_for_a_database_that_had_events_before(db_path):
     from db import open_database
 

@@ -94,12 +94,14 @@ def test_log_then_timeline_json(db_path, db, book, capsys):
         "title": "Ligação de alinhamento",
         "body": "Tudo **ok**",
         "source": "manual",
+        "severity": None,
+        "score": None,
     }
     assert run(db_path, "timeline", "HS-1", "--kind", "call", "--format", "json") == 0
     assert [r["kind"] for r in json.loads(capsys.readouterr().out)] == ["call"]
     assert run(db_path, "timeline", "HS-1") == 0
     out = capsys.readouterr().out
-    assert "Meeting (QBR)" in out and "20/11/2026" not in out and "Nov 20, 2026 14:30" in out
+    assert "Meeting · QBR" in out and "20/11/2026" not in out and "Nov 20, 2026 14:30" in out
     assert accounts.resolve_account(db, "HS-1").last_touch_at == datetime(2026, 11, 21, 9)
 
 
@@ -111,7 +113,7 @@ def test_cli_errors_exit_2_with_one_line(db_path, book, capsys):
     assert "not an ISO date" in capsys.readouterr().err
     assert run(db_path, "log", "Acme", "--kind", "note", "--title", "   ") == 2
     assert "title" in capsys.readouterr().err
-    assert run(db_path, "log", "Acme", "--kind", "ticket", "--title", "x") == 2
+    assert run(db_path, "log", "Acme", "--kind", "health_change", "--title", "x") == 2
     assert run(db_path, "search", "!!!") == 2
 
 

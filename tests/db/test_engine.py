@@ -1,4 +1,5 @@
 import sqlite3
+import sys
 
 import pytest
 from sqlalchemy import text
@@ -8,6 +9,9 @@ from db.engine import verify_integrity
 from db.schema import CURRENT_VERSION
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_new_database_is_created_at_current_version_with_wal_and_foreign_keys(db_path):
     db = open_database(db_path)
     with db.engine.connect() as conn:
@@ -56,6 +60,9 @@ def test_foreign_sqlite_database_is_refused(tmp_path):
         open_database(path)
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_newer_schema_is_refused_and_left_untouched(db_path):
     open_database(db_path).dispose()
     conn = sqlite3.connect(db_path)
@@ -68,6 +75,9 @@ def test_newer_schema_is_refused_and_left_untouched(db_path):
     assert db_path.read_bytes() == before
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_read_only_file_is_refused(db_path):
     open_database(db_path).dispose()
     db_path.chmod(0o444)
@@ -104,6 +114,9 @@ def test_verify_integrity_finds_damage_in_data_pages_of_big_files(tmp_path, monk
     assert path.read_bytes() == before
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_write_transactions_take_the_write_lock_at_their_first_statement(db_path):
     """A read-then-write transaction cannot be overtaken by another writer (SQLite's
     'database is locked' at the first write, which no busy timeout waits for)."""
@@ -126,6 +139,9 @@ def test_write_transactions_take_the_write_lock_at_their_first_statement(db_path
         db.dispose()
 
 
+@pytest.mark.sqlite_file(
+    "checks the SQLite file itself (WAL, pragmas, permissions, the sqlite3-only start-up)"
+)
 def test_an_up_to_date_book_opens_and_reads_without_sqlalchemy(db_path):
     """Start-up reads the book before SQLAlchemy is loaded; the ORM still works after."""
     import subprocess
@@ -211,3 +227,16 @@ def test_a_sqlalchemy_url_is_still_a_url(tmp_path):
     finally:
         db.dispose()
     assert path.is_file()
+
+
+def test_a_server_url_without_its_driver_says_what_to_install_and_hides_the_password(monkeypatch, capsys):
+    from cli.main import main
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if psycopg were not installed
+    url = "postgresql+psycopg://team:s3cret@127.0.0.1:1/csdesk"
+    with pytest.raises(DatabaseError) as info:
+        open_database(url)
+    assert "pip install 'csdesk[postgres]'" in str(info.value) and "s3cret" not in str(info.value)
+    assert main(["--db", url, "accounts"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "team:***@127.0.0.1" in err and "s3cret" not in err

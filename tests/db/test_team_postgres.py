@@ -17,7 +17,10 @@ from db import open_database
 from db.engine import ReadOnlyError
 
 ADMIN_URL = os.environ.get("CSDESK_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="CSDESK_TEST_POSTGRES_URL names no PostgreSQL server")
+pytestmark = [
+    pytest.mark.postgresql,  # make test-postgres runs it (tools/pg-local.sh admin-url)
+    pytest.mark.skipif(not ADMIN_URL, reason="CSDESK_TEST_POSTGRES_URL names no PostgreSQL server"),
+]
 
 
 @pytest.fixture

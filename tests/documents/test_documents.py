@@ -11,8 +11,8 @@ from pptx import Presentation
 from csdesk import documents, formatting, timeline
 from csdesk.accounts import get_account
 from csdesk.documents.context import Period
-from csdesk.documents.markup import parse
 from csdesk.documents.model import BulletList, Image, KpiRow, Paragraph, Table
+from csdesk.documents.template_markup import parse
 from csdesk.errors import UserError
 from tests.documents.conftest import TODAY
 

@@ -14,6 +14,10 @@ from db import bulk, search
 from db.models import Account
 from tests.importing.test_undo_and_safety import snapshot
 
+pytestmark = pytest.mark.sqlite_file(
+    "the SQLite bulk-write paths (driver executemany, dropped indexes, WAL checkpoint)"
+)
+
 
 def indexes(db) -> list[tuple[str, str]]:
     with db.engine.connect() as conn:
@@ -244,7 +248,7 @@ def test_unchanged_accounts_recognised_on_stored_values_as_the_full_comparison_w
     outcomes = []
     for name in ("quick", "full"):
         if name == "full":
-            monkeypatch.setattr(match.Book, "unread", lambda self, target: None)
+            monkeypatch.setattr(match.ImportBook, "unread", lambda self, target: None)
         db = open_database(tmp_path / f"{name}.sqlite")
         try:
             importing.run_import(db, importing.prepare(source), as_of=date(2026, 1, 1))

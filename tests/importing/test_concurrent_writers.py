@@ -18,6 +18,7 @@ from csdesk import importing
 from csdesk.progress import Cancelled, Progress
 from db import open_database
 from db.models import Account, ImportRun, TimelineEvent
+from tests.support.servers import WriteLockHolder
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-25"
@@ -39,23 +40,7 @@ def count(db_path: Path, model, *where) -> int:
         database.dispose()
 
 
-class Holder:
-    """Another program's write transaction, held until released."""
-
-    def __init__(self, path: Path):
-        import sqlite3
-
-        self.connection = sqlite3.connect(path, isolation_level=None, timeout=0)
-        self.connection.execute("BEGIN IMMEDIATE")
-        self.connection.execute("UPDATE schema_info SET version = version")
-
-    def release(self) -> None:
-        if self.connection.in_transaction:
-            self.connection.execute("ROLLBACK")
-
-    def close(self) -> None:
-        self.release()
-        self.connection.close()
+Holder = WriteLockHolder  # another program's write transaction, held until released
 
 
 @pytest.fixture
@@ -229,3 +214,26 @@ def test_an_import_completes_while_another_process_logs_notes(book, tmp_path):
     assert logged >= 1
     assert count(book, TimelineEvent, TimelineEvent.title.like("Nota %")) == logged
     assert count(book, Account) == 3001
+
+
+def test_the_same_file_imported_twice_at_once_creates_each_account_once(book, tmp_path):
+    """Two CSMs import one export at the same moment: one creates the accounts, the other
+    finds them there; both say so and succeed."""
+    path = write_accounts(tmp_path / "contas.csv", "A", 300)
+    holder = Holder(book)
+    processes = []
+    try:
+        for _ in range(2):
+            processes.append(csdesk(book, "import", str(path), "--as-of", AS_OF, "--format", "json"))
+        waited = [process.stderr.readline() for process in processes]
+    finally:
+        holder.close()
+    outputs = [process.communicate(timeout=300) for process in processes]
+    for process, (_out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+    reports = sorted((json.loads(out) for out, _err in outputs), key=lambda r: r["created"])
+    assert waited == [f"csdesk: {WAITING}\n"] * 2
+    assert [r["created"] for r in reports] == [0, 300]
+    assert reports[0]["unchanged"] == 300 and reports[0]["updated"] == 0
+    assert count(book, Account) == 300
+    assert count(book, ImportRun) == 1

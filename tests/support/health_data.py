@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from csdesk import ledger
-from csdesk.text import name_key
+from csdesk.rules.names import name_key
 from db import Database
 from db.models import Account, SurveyResponse
 

@@ -95,7 +95,10 @@ def test_raising_mrr_in_the_dialog_is_an_expansion_undone_as_one_step(
 
 def test_churn_in_the_dialog_takes_its_reason_and_date(qtbot, monkeypatch, page, context, db, account_id):
     typing(monkeypatch, status="churned", churn_reason="price", churn_date="20/03/2026")
+    asked = []  # the churn then asks why (its reason carried over), and may be left unanswered
+    monkeypatch.setattr(page, "exec_churn_dialog", lambda dialog: asked.append(dialog.reason.currentData()))
     page.edit_account(account_id)
+    assert asked == ["price"]
     assert kinds(db, account_id)[-1] == ("churn", date(2026, 3, 20))
     summary = accounts.get_account(db, account_id)
     assert (summary.status, summary.churn_reason, summary.churn_date, summary.mrr_cents) == (

@@ -366,7 +366,7 @@ HOSTILE = """# Nota
 
 
 def test_hostile_notes_are_shown_inert(qtbot, context):
-    from csdesk.markup import render_markdown
+    from csdesk.note_markup import render_markdown
     from ui.timeline.notes import SafeTextBrowser
 
     html = render_markdown(HOSTILE)

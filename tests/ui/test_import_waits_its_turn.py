@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from sqlalchemy import func, select
 
 from db.models import Account
 from tests.importing.conftest import SAMPLES
+from tests.support.servers import WriteLockHolder
 from ui.importing.wizard import ImportWizard
 
 WAITING = "Waiting for another CSDesk…"
@@ -19,8 +18,7 @@ def accounts(db) -> int:
 
 
 def test_the_wizard_waits_for_another_writer_then_imports_or_cancels(qtbot, context):
-    holder = sqlite3.connect(context.db.sqlite_path, isolation_level=None, timeout=0)
-    holder.execute("BEGIN IMMEDIATE")  # another CSDesk in the middle of a write
+    holder = WriteLockHolder(context.db.sqlite_path or context.db.url)  # another CSDesk mid-write
     try:
         wizard = ImportWizard(context)
         qtbot.addWidget(wizard)
@@ -40,11 +38,9 @@ def test_the_wizard_waits_for_another_writer_then_imports_or_cancels(qtbot, cont
 
         wizard.start_import()
         qtbot.waitUntil(lambda: wizard.progress_message.text() == WAITING, timeout=10000)
-        holder.execute("ROLLBACK")  # the other CSDesk is done
+        holder.release()  # the other CSDesk is done
         qtbot.waitUntil(lambda: wizard.step == "result", timeout=20000)
     finally:
-        if holder.in_transaction:
-            holder.execute("ROLLBACK")
         holder.close()
     assert wizard.result.created == 40
     assert accounts(context.db) == 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from tests.support.book_data import make_book
@@ -82,6 +83,7 @@ def test_the_window_opens_on_the_book_then_on_the_page_left_open(qtbot, context)
     assert again.stack.currentWidget() is again.pages["today"]
 
 
+@pytest.mark.sqlite_file("the start-up snapshot is kept for a book file")
 def test_the_next_start_shows_the_last_sessions_book_until_the_database_has_loaded(qtbot, context):
     from csdesk.accounts import AccountData, create_account
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csdesk.markup import TASK_DONE, TASK_OPEN, render_markdown
+from csdesk.note_markup import TASK_DONE, TASK_OPEN, render_markdown
 from ui.timeline.notes import SafeTextBrowser
 
 

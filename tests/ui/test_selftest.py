@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ui.selftest import run_selftest
 
 
@@ -42,3 +44,16 @@ def test_selftest_fails_cleanly_on_a_bad_database(qapp, tmp_path, capsys):
     assert run_selftest(str(bad), "en") == 1
     assert "FAIL database" in capsys.readouterr().out
     assert bad.read_text() == "not a database"
+
+
+@pytest.mark.postgresql
+def test_selftest_on_a_server_runs_every_check_and_never_shows_the_password(qapp, db_path, capsys):
+    from sqlalchemy.engine import make_url
+
+    password = make_url(str(db_path)).password
+    assert run_selftest(str(db_path), "en") == 0
+    out = capsys.readouterr().out
+    for check in ("resources", "translations", "database", "documents", "charts", "templates", "main window"):
+        assert f"ok   {check}" in out
+    assert "indexed search" in out
+    assert password and f":{password}@" not in out and ":***@" in out

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.book_data import ROWS, make_book
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +37,7 @@ QApplication.instance().exec()
 """
 
 
+@pytest.mark.sqlite_file("a SQLite book opens with sqlite3 alone")
 def test_the_book_is_shown_before_pandas_and_sqlalchemy_are_loaded(db, db_path, tmp_path):
     make_book(db)
     db.dispose()

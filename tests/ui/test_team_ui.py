@@ -74,6 +74,7 @@ def test_in_team_mode_the_book_opens_on_my_book_and_the_whole_book_is_one_click_
     assert len(shown_names(page)) == 2
 
 
+@pytest.mark.sqlite_file("outside team mode means a book file; a server book is always in team mode")
 def test_outside_team_mode_the_book_is_whole_and_has_no_scope_switch(qtbot, context, book_ids):
     team.sign_in(context.db, "Ana Souza")
     page = BookPage(context)

@@ -12,6 +12,7 @@ from datetime import date
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import clock, formatting, vocab
+from csdesk import clock, formatting, palette, vocab
 from csdesk.accounts import ContactData
 from csdesk.i18n import label, plural, tr
 from csdesk.overview import AccountOverview, account_overview
@@ -34,8 +35,6 @@ from ui.errors import show_error
 from ui.tasks.tab import TasksTab
 from ui.timeline.tab import TimelineTab
 from ui.workers import run_in_background
-
-BAND_COLORS = {"green": "#16a34a", "yellow": "#ca8a04", "red": "#dc2626"}
 
 
 class Sparkline(QWidget):
@@ -194,7 +193,7 @@ class AccountHeader(QFrame):
                 text += f" {arrow}{formatting.number(abs(a.health_trend))}"
             self.badge.setText(text)
             self.badge.setStyleSheet(
-                f"background: {BAND_COLORS.get(band, '#64748b')}; color: white; border-radius: 9px;"
+                f"background: {palette.BAND_TEXT.get(band, palette.NO_BAND_TEXT)}; color: white; border-radius: 9px;"
                 "padding: 2px 10px; font-weight: bold;"
             )
         else:
@@ -205,7 +204,7 @@ class AccountHeader(QFrame):
                 "color: palette(mid); border: 1px solid palette(mid); border-radius: 9px; padding: 2px 10px;"
             )
         self.sparkline.set_points(
-            [s for _d, s in overview.health_history], BAND_COLORS.get(a.health_band or "")
+            [s for _d, s in overview.health_history], palette.BAND.get(a.health_band or "")
         )
 
         self.facts["stage"].set(label(vocab.STAGE_LABELS, a.stage))
@@ -232,23 +231,6 @@ class AccountHeader(QFrame):
         self.facts["owner"].set(a.owner)
         self.facts["champion"].set(*_contact_text(overview.champion))
         self.facts["decision"].set(*_contact_text(overview.decision_maker))
-
-
-class PlaceholderTab(QWidget):
-    """A tab another part of CSDesk fills in; says where its content will come from."""
-
-    def __init__(self, message: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.account_id: int | None = None
-        text = QLabel(message)
-        text.setWordWrap(True)
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setStyleSheet("color: palette(mid); padding: 40px;")
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-
-    def set_account(self, account_id: int) -> None:
-        self.account_id = account_id
 
 
 def _health_tab(context: AppContext) -> QWidget:
@@ -323,6 +305,11 @@ class AccountPage(QWidget):
         for action in self.documents.actions():
             documents_menu.addAction(action)
         self.documents_button.setMenu(documents_menu)
+        self.renewal_button = QToolButton()
+        self.renewal_button.setText(tr("Record renewal…"))
+        self.renewal_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.renewal_button.clicked.connect(self.record_renewal)
+        nav.addWidget(self.renewal_button)
         nav.addWidget(self.qbr_button)
         nav.addWidget(self.documents_button)
         layout = QVBoxLayout(self)
@@ -341,6 +328,27 @@ class AccountPage(QWidget):
         context.hub.timelineChanged.connect(self._on_timeline_changed)
         context.hub.tasksChanged.connect(self._on_tasks_changed)
         context.hub.healthChanged.connect(self._on_accounts_changed)
+
+    def exec_dialog(self, dialog: QDialog) -> bool:
+        """Run a dialog modally; tests replace this to fill the dialog in."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def record_renewal(self) -> None:
+        """The renewal dialog for this account (renewed, downsell, upsell or lost)."""
+        if self.account_id is None:
+            return
+        from ui.renewals.dialog import RenewalDialog
+
+        try:
+            dialog = RenewalDialog(self.context, self.account_id, self)
+        except Exception as error:  # noqa: BLE001 - shown to the user, bugs logged by show_error
+            self.show_error(self, error)
+            return
+        if self.exec_dialog(dialog) and dialog.closed and dialog.closed.renewal.outcome == "lost":
+            # A lost renewal is a churn: ask why, and offer the post-mortem.
+            from ui.renewals.churn_dialog import ask_churn_details
+
+            ask_churn_details(self.context, self.account_id, self, self.exec_dialog, self.documents)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if not self.drop_logger.drag_enter(event):

@@ -33,7 +33,7 @@ from csdesk.accounts import AccountData, ContactData, FieldError
 from csdesk.currency import recognise as recognise_currency
 from csdesk.forms import InputError, format_day_input, format_money_input, parse_day, parse_money
 from csdesk.i18n import label, tr
-from csdesk.text import format_cnpj
+from csdesk.rules.cnpj import format_cnpj
 from ui.book.icons import icon
 
 

@@ -19,11 +19,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from csdesk import book as core
-from csdesk import formatting, i18n, vocab
+from csdesk import formatting, i18n, palette, vocab
 from csdesk.book import Book, BookFilter
 from csdesk.i18n import label, tr
 from csdesk.nps import nps_group
-from csdesk.text import format_cnpj
+from csdesk.rules.cnpj import format_cnpj
 
 AccountIdRole = Qt.ItemDataRole.UserRole
 SortRole = Qt.ItemDataRole.UserRole + 1  # native value (numbers, ISO dates) for sorting and tests
@@ -47,7 +47,7 @@ _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 MUTED = QColor("#8a94a6")
-NPS_COLORS = {"promoter": QColor("#1f8a4c"), "passive": QColor("#9a6b00"), "detractor": QColor("#c0392b")}
+NPS_COLORS = {group: QColor(colour) for group, colour in palette.NPS_TEXT.items()}
 SOON = QColor("#b45309")
 
 
@@ -76,7 +76,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("domain", "Domain", visible=False, width=140),
     Column("status", "Status", visible=False, width=90),
 )
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 STATUS_LABELS = {"active": "Active", "churned": "Churned"}
 
 

@@ -859,6 +859,8 @@ class BookPage(QWidget):
         )
         self.context.undo_stack.push(command)
         if not conflicts:
+            if before.status != "churned" and edit.data.status == "churned" and before.id is not None:
+                self.ask_churn_details(before.id)
             return
         theirs = conflicts[0].theirs
         self.context.hub.remoteChanged.emit()  # what is shown is stale: show their version
@@ -876,6 +878,22 @@ class BookPage(QWidget):
         self.conflict_dialog = dialog
         dialog.exec()
         return dialog.choice
+
+    def ask_churn_details(self, account_id: int) -> bool:
+        """A churn asks why (reason, voluntary or not, root cause, save attempts) and offers the post-mortem."""
+        from ui.renewals.churn_dialog import ask_churn_details
+
+        try:
+            return ask_churn_details(
+                self.context, account_id, self, self.exec_churn_dialog, self.document_actions()
+            )
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            show_error(self, exc)
+            return False
+
+    def exec_churn_dialog(self, dialog: QDialog) -> bool:
+        """Run the churn dialog modally; tests replace this to fill it in."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
     def edit_selected(self) -> None:
         account_id = self.current_account_id()

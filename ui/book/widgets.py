@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import currency, formatting
+from csdesk import currency, formatting, palette
 from csdesk.book import NO_SCORE, Kpis
 from csdesk.i18n import plural, tr
 from ui.book.icons import icon
@@ -26,10 +26,8 @@ from ui.layouts import CardGrid, ElidedLabel
 
 # Text colour and chip background per health band.
 BAND_COLORS = {
-    "green": (QColor("#17803d"), QColor("#dcf5e3")),
-    "yellow": (QColor("#8a5a00"), QColor("#fdf0c8")),
-    "red": (QColor("#b42318"), QColor("#fde1de")),
-    NO_SCORE: (QColor("#5d6675"), QColor("#eceff3")),  # No data: grey, never a band's colour
+    **{band: (QColor(palette.BAND_TEXT[band]), QColor(palette.BAND_FILL[band])) for band in palette.BAND},
+    NO_SCORE: (QColor(palette.NO_BAND_TEXT), QColor(palette.NO_BAND_FILL)),
 }
 
 

@@ -84,6 +84,8 @@ class DocumentActions(QObject):
         self.plan_action.triggered.connect(lambda: self.start("success-plan", ("docx", "pdf", "md")))
         self.get_well_action = QAction(tr("Get-well plan document…"), parent)
         self.get_well_action.triggered.connect(lambda: self.start("get-well", ("docx", "pdf", "md")))
+        self.postmortem_action = QAction(tr("Churn post-mortem…"), parent)
+        self.postmortem_action.triggered.connect(lambda: self.start("postmortem", ("docx", "pdf", "md")))
         self.email_action = QAction(tr("Follow-up email"), parent)
         self.email_action.triggered.connect(self.copy_follow_up)
         # The health score is the CSM's internal number: customer documents leave it out unless asked.
@@ -111,6 +113,7 @@ class DocumentActions(QObject):
             self.kickoff_action,
             self.plan_action,
             self.get_well_action,
+            self.postmortem_action,
             self.email_action,
             self.health_action,
         ]
@@ -131,7 +134,10 @@ class DocumentActions(QObject):
         return Path(docs or Path.home())
 
     def start(self, kind: str, formats: tuple[str, ...]) -> None:
-        account_id = self.account_id()
+        self.start_for(self.account_id(), kind, formats)
+
+    def start_for(self, account_id: int | None, kind: str, formats: tuple[str, ...]) -> None:
+        """Ask where to save, then write ``kind`` for ``account_id`` in the background."""
         if account_id is None or self.running:
             return
         language = i18n.current_language()

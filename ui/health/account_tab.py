@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import formatting, health, vocab
+from csdesk import formatting, health, palette, vocab
 from csdesk.charts import AccountHealthData, BreakdownData
 from csdesk.i18n import current_language, label, tr
 from ui.context import AppContext
@@ -29,7 +29,7 @@ from ui.errors import show_error
 from ui.health.chart_view import ChartView
 from ui.workers import run_in_background
 
-BAND_TEXT_COLORS = {"green": "#1F7A45", "yellow": "#A66F00", "red": "#B42318", None: "#6B7385"}
+BAND_TEXT_COLORS = {**palette.BAND_TEXT, None: palette.NO_BAND_TEXT}
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,9 @@ class BreakdownModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             if self._missing[row] and col in (1, 2):
-                return QColor("#B42318")
+                return QColor(palette.DOWN)
             if col == 6 and self._deltas[row] is not None and abs(self._deltas[row]) >= 0.05:
-                return QColor("#1F7A45" if self._deltas[row] > 0 else "#B42318")
+                return QColor(palette.UP if self._deltas[row] > 0 else palette.DOWN)
         if role == Qt.ItemDataRole.ToolTipRole and self._missing[row]:
             return tr("No recent value: this component is left out and its weight goes to the others.")
         return None

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from csdesk import clock, currency, formatting, health, metrics, vocab
 from csdesk.i18n import current_language, label, tr
 from csdesk.periods import PRESETS, preset_period
+from csdesk.rules.calendar import add_months, month_start
 from ui.book.widgets import KpiCard
 from ui.context import AppContext
 from ui.errors import show_error
@@ -57,10 +58,10 @@ def load_portfolio(db, start: date, end: date, segment: str | None) -> Portfolio
 
     book = metrics.load_book(db, segment)
     # Monthly charts show at least the twelve months up to the end of the period.
-    month_from = min(start, metrics.add_months(metrics.month_start(end), -11))
+    month_from = min(start, add_months(month_start(end), -11))
     # The period and its months in one pass over the book.
     m, *months = metrics.compute_periods(book, [(start, end), *metrics.month_periods(month_from, end)])
-    m = replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end))
+    m = metrics.with_renewals(db, replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end)), segment)
     model = health.model_for(db, segment)
     return PortfolioData(
         metrics=m,
@@ -82,6 +83,8 @@ KPIS = (
     ("net_churn", "Net revenue churn"),
     ("grr", "GRR"),
     ("nrr", "NRR"),
+    ("gross_renewal", "Gross renewal rate"),
+    ("net_renewal", "Net renewal rate"),
     ("nps", "NPS"),
     ("csat", "CSAT"),
     ("at_risk", "MRR at risk"),
@@ -319,7 +322,13 @@ class PortfolioPage(QWidget):
             else tr("(churn + contraction − expansion) ÷ start"),
         )
         c["grr"].set(pct(m.grr), tr("expansion not counted"))
-        c["nrr"].set(pct(m.nrr), tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, m.base_currency, decimals=False)))
+        c["nrr"].set(
+            pct(m.nrr),
+            tr("expansion {mrr}", mrr=formatting.money(m.expansion_mrr, m.base_currency, decimals=False)),
+        )
+        renewals_text = tr("{closed} of {due} renewals closed", closed=m.renewals_closed, due=m.renewals_due)
+        c["gross_renewal"].set(pct(m.gross_renewal_rate), renewals_text)
+        c["net_renewal"].set(pct(m.net_renewal_rate), renewals_text)
         c["nps"].set(
             na if m.nps is None else formatting.number(m.nps, 0),
             tr("{p} P · {s} N · {d} D", p=m.promoters, s=m.passives, d=m.detractors),
@@ -335,7 +344,8 @@ class PortfolioPage(QWidget):
             reason, n, mrr = m.churn_by_reason[0]
             name = label(vocab.CHURN_REASON_LABELS, reason) if reason else tr("Not given")
             c["churn_reason"].set(
-                name, tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, m.base_currency, decimals=False))
+                name,
+                tr("{n} accounts · {mrr}", n=n, mrr=formatting.money(mrr, m.base_currency, decimals=False)),
             )
             c["churn_reason"].setToolTip(
                 "\n".join(

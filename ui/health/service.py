@@ -18,8 +18,6 @@ from ui.workers import run_in_background
 if TYPE_CHECKING:
     from csdesk import health
 
-_ALL = None
-
 
 class HealthService(QObject):
     started = Signal()

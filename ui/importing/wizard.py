@@ -186,7 +186,6 @@ class ImportWizard(QDialog):
         self.path: str | None = None
         self.sheet: str | None = None
         self.mapping_combos: dict[int, QComboBox] = {}
-        self._after_commit = importing.after_commit_messages()
 
         self.steps_label = QLabel()
         self.steps_label.setTextFormat(Qt.TextFormat.RichText)
@@ -814,7 +813,7 @@ class ImportWizard(QDialog):
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(int(1000 * done / total))
         self.progress_message.setText(message)
-        if message in self._after_commit:
+        if self.job is not None and not self.job.cancellable:
             # Committed: the import can no longer be cancelled, only finished.
             self.cancel_button.setEnabled(False)
             self.running_note.setText(tr("The import is saved; it can no longer be cancelled."))

@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import clock, i18n, plans, vocab
+from csdesk import clock, i18n, palette, plans, vocab
 from csdesk.i18n import tr
 from ui.context import AppContext
 from ui.documents.actions import DocumentActions
 from ui.errors import show_error
 from ui.plans.model import CRITERION_FIELDS, MILESTONE_FIELDS, OUTCOME_FIELDS, PlanPartModel
 
-STATE_COLOURS = {"on_track": "#2E9E5B", "late": "#C8443A", "done": "#0B6E4F"}
+STATE_COLOURS = {"on_track": palette.BAND["green"], "late": palette.BAND["red"], "done": palette.ACCENT}
 
 
 class ChoiceDelegate(QStyledItemDelegate):

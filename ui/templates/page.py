@@ -32,7 +32,7 @@ from csdesk import templates
 from csdesk.accounts import list_accounts
 from csdesk.documents import context as doc_context
 from csdesk.documents.markdown_writer import to_markdown
-from csdesk.documents.markup import parse
+from csdesk.documents.template_markup import parse
 from csdesk.i18n import tr
 from csdesk.templates import TemplateInfo, TemplateRenderError
 from ui.context import AppContext

@@ -27,7 +27,7 @@ from csdesk.accounts import ValidationError
 from csdesk.i18n import label, tr
 from ui.timeline.icons import kind_icon
 
-QUICK_KINDS = ("note", "call", "meeting", "email")
+QUICK_KINDS = vocab.LOG_KINDS  # the one table of kinds says which the CSM logs by hand
 
 
 def date_format() -> str:
@@ -41,6 +41,16 @@ def to_qdatetime(value: datetime) -> QDateTime:
 def from_qdatetime(value: QDateTime) -> datetime:
     d, t = value.date(), value.time()
     return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
+
+
+# The pulse scale as the CSM reads it.
+PULSE_TEXTS = {
+    1: "1 — Very worried",
+    2: "2 — Worried",
+    3: "3 — Neutral",
+    4: "4 — Confident",
+    5: "5 — Very confident",
+}
 
 
 class _ErrorLabel(QLabel):
@@ -67,7 +77,7 @@ def _lay_out(dialog: QDialog, form: QFormLayout, errors: QLabel) -> None:
 
 
 class EventDialog(QDialog):
-    """Log a note, call, meeting or e-mail (date defaults to now); also edits any event."""
+    """Log any CS event the CSM logs by hand (date defaults to now); also edits any event."""
 
     def __init__(
         self,
@@ -96,6 +106,19 @@ class EventDialog(QDialog):
         for key in vocab.MEETING_TYPES:
             self.meeting_type.addItem(label(vocab.MEETING_TYPE_LABELS, key), key)
         self.meeting_type_label = QLabel(tr("Meeting type"))
+        self.severity = QComboBox()
+        for key in vocab.TICKET_SEVERITIES:
+            self.severity.addItem(label(vocab.TICKET_SEVERITY_LABELS, key), key)
+        self.severity.setCurrentIndex(
+            vocab.TICKET_SEVERITIES.index(event.severity if event and event.severity else "medium")
+        )
+        self.severity_label = QLabel(tr("Severity"))
+        self.score = QComboBox()
+        for value in vocab.PULSE_SCORES:
+            self.score.addItem(tr(PULSE_TEXTS[value]), value)
+        current = timeline.pulse_score(event) if event else None
+        self.score.setCurrentIndex(vocab.PULSE_SCORES.index(current or 3))
+        self.score_label = QLabel(tr("Your feeling"))
         self.when = QDateTimeEdit(to_qdatetime(event.occurred_at if event else timeline.now()))
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat(date_format() + " HH:mm")
@@ -114,25 +137,43 @@ class EventDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("Kind"), self.kind)
         form.addRow(self.meeting_type_label, self.meeting_type)
+        form.addRow(self.severity_label, self.severity)
+        form.addRow(self.score_label, self.score)
         form.addRow(tr("When"), self.when)
         form.addRow(tr("Title"), self.title)
         form.addRow(tr("Details"), self.body)
         _lay_out(self, form, self.errors)
+        self._default_titles = {label(vocab.EVENT_KIND_LABELS, k) for k in vocab.EVENT_KINDS}
+        if event:
+            self._default_titles = set()
         self.kind.currentIndexChanged.connect(self._on_kind)
         self._on_kind()
         self.title.setFocus()
         self.result_event: timeline.EventData | None = None
 
     def _on_kind(self) -> None:
-        is_meeting = self.kind.currentData() == "meeting"
-        self.meeting_type.setVisible(is_meeting)
-        self.meeting_type_label.setVisible(is_meeting)
+        kind = self.kind.currentData()
+        for widgets, shown in (
+            ((self.meeting_type, self.meeting_type_label), kind == "meeting"),
+            ((self.severity, self.severity_label), kind == "ticket"),
+            ((self.score, self.score_label), kind == "pulse"),
+        ):
+            for widget in widgets:
+                widget.setVisible(shown)
+        if not self.title.text().strip() or self.title.text() in self._default_titles:
+            # A pulse or a ticket often needs no words: its kind is a fine title, still editable.
+            self.title.setText(label(vocab.EVENT_KIND_LABELS, kind) if kind in ("pulse",) else "")
 
     def event_data(self) -> timeline.EventData:
         kind = self.kind.currentData()
         subkind = self.meeting_type.currentData() if kind == "meeting" else None
+        data = None if self.original is None else self.original.data
+        if kind == "pulse":
+            data = {**(data or {}), "score": self.score.currentData()}
         values = {
             "kind": kind,
+            "severity": self.severity.currentData() if kind == "ticket" else None,
+            "data": data if data is not None or self.original else {},
             "subkind": subkind if kind == "meeting" else (self.original.subkind if self.original else None),
             "title": self.title.text(),
             "body": self.body.toPlainText(),

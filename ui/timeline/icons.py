@@ -7,32 +7,11 @@ from functools import cache
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
-# Colour by family: touches blue/teal, support orange, surveys purple, money green, risk red.
-KIND_STYLE: dict[str, tuple[str, str]] = {
-    "meeting": ("#2563eb", "◉"),
-    "call": ("#0891b2", "☎"),
-    "email": ("#0d9488", "✉"),
-    "note": ("#64748b", "✎"),
-    "ticket": ("#ea580c", "⚒"),
-    "nps": ("#7c3aed", "★"),
-    "csat": ("#7c3aed", "☺"),
-    "ces": ("#7c3aed", "◆"),
-    "health_change": ("#db2777", "♥"),
-    "revenue_change": ("#16a34a", "$"),
-    "milestone": ("#ca8a04", "⚑"),
-    "first_value": ("#16a34a", "✓"),
-    "churn_request": ("#dc2626", "✖"),
-    "save_attempt": ("#d97706", "↺"),
-    "escalation": ("#dc2626", "⚠"),
-    "expansion_opportunity": ("#16a34a", "↗"),
-    "advocacy": ("#9333ea", "❝"),
-    "document": ("#475569", "▤"),
-}
+from csdesk import vocab
+
+# The colour and symbol of each kind live in the one table of kinds (csdesk.vocab).
+KIND_STYLE: dict[str, tuple[str, str]] = vocab.EVENT_KIND_STYLE
 DEFAULT_STYLE = ("#64748b", "•")
-
-
-def kind_color(kind: str) -> QColor:
-    return QColor(KIND_STYLE.get(kind, DEFAULT_STYLE)[0])
 
 
 @cache

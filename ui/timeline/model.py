@@ -15,10 +15,10 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from csdesk import formatting, vocab
+from csdesk import formatting, timeline, vocab
 from csdesk.i18n import label, tr
-from csdesk.markup import plain_preview
-from csdesk.text import fold
+from csdesk.note_markup import plain_preview
+from csdesk.rules.names import fold
 from csdesk.timeline import EventData, words
 from ui.timeline.icons import kind_pixmap
 
@@ -47,12 +47,7 @@ def month_title(year: int, month: int) -> str:
 
 
 def kind_text(event: EventData) -> str:
-    text = label(vocab.EVENT_KIND_LABELS, event.kind)
-    if event.kind == "meeting" and event.subkind:
-        text = f"{text} · {label(vocab.MEETING_TYPE_LABELS, event.subkind)}"
-    if event.severity:
-        text = f"{text} · {label(vocab.TICKET_SEVERITY_LABELS, event.severity)}"
-    return text
+    return timeline.kind_text(event)
 
 
 @dataclass(frozen=True)

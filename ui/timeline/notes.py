@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QSplitter, QTextBrowser, QWidget
 
 from csdesk import formatting, vocab
 from csdesk.i18n import label, tr
-from csdesk.markup import is_safe_link, render_markdown
+from csdesk.note_markup import is_safe_link, render_markdown
 from csdesk.timeline import EventData
 from ui.timeline.model import kind_text
 

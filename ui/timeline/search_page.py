@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from csdesk import clock, timeline, vocab
 from csdesk.accounts import list_accounts
 from csdesk.i18n import label, tr
-from csdesk.markup import plain_preview
+from csdesk.note_markup import plain_preview
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline.model import EventRole, IsHeaderRole, TimelineDelegate, kind_text

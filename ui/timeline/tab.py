@@ -90,7 +90,7 @@ class TimelineTab(QWidget):
 
         self.add_button = QToolButton()
         self.add_button.setText(tr("Log touchpoint"))
-        self.add_button.setToolTip(tr("Log a note, call, meeting or e-mail (Ctrl+N)"))
+        self.add_button.setToolTip(tr("Log a note, call, meeting, e-mail or any CS event (Ctrl+N)"))
         self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.edit_button = QToolButton()
         self.edit_button.setText(tr("Edit"))

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from csdesk import clock, formatting, tasks, vocab
 from csdesk.i18n import label, plural, tr
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.timeline import undo
@@ -48,6 +48,7 @@ SectionRole = Qt.ItemDataRole.UserRole + 3
 TaskRole = Qt.ItemDataRole.UserRole + 4  # the TaskData of a task row
 ReminderRole = Qt.ItemDataRole.UserRole + 5  # the Reminder of a grouped reminder's row (no task yet)
 ShowMoreRole = Qt.ItemDataRole.UserRole + 6  # the section key of a "Show more" row
+RenewalRole = Qt.ItemDataRole.UserRole + 8  # a renewal row: its account id (Record renewal…)
 FoldKeyRole = Qt.ItemDataRole.UserRole + 7  # a row with rows under it: "groups/<rule>", "tasks/<account id>"
 
 SECTION_TITLES = {
@@ -115,6 +116,13 @@ def _reminder_row(reminder: tasks.Reminder, account_name: str, today: date) -> l
     when.setForeground(RED if reminder.due_date < today else AMBER)
     detail = due_text(reminder.due_date, today) + " · " + label(vocab.TASK_KIND_LABELS, reminder.kind)
     return [title, _item(account_name, reminder.account_id), when, _item(detail, reminder.account_id)]
+
+
+def health_band_text(band: str | None, score: float | None) -> str:
+    """'At risk 72' / 'No data': a renewal's health as Today shows it."""
+    if band is None or score is None:
+        return tr(vocab.HEALTH_NO_DATA)
+    return f"{label(vocab.HEALTH_BAND_LABELS, band)} {formatting.number(score)}"
 
 
 def _blank_row(first: QStandardItem) -> list[QStandardItem]:
@@ -229,19 +237,25 @@ def build_today_model(
         when = _item(formatting.day(a.renewal_date), a.account_id)
         if days <= 30:
             when.setForeground(RED)
-        head.appendRow(
-            [
-                _item(plural(days, "Renewal in {n} day", "Renewal in {n} days"), a.account_id),
-                _item(a.name, a.account_id),
-                when,
-                _item(
-                    f"{formatting.money(a.mrr_cents, a.currency)} · {label(vocab.SEGMENT_LABELS, a.segment)}".strip(
-                        " ·"
-                    ),
-                    a.account_id,
-                ),
-            ]
+        what = _item(plural(days, "Renewal in {n} day", "Renewal in {n} days"), a.account_id)
+        what.setData(a.account_id, RenewalRole)
+        # Its health beside it: a renewal of a red account needs a plan, a green one an upsell.
+        band = health_band_text(a.health_band, a.health_score)
+        detail = _item(
+            " · ".join(
+                part
+                for part in (
+                    formatting.money(a.mrr_cents, a.currency),
+                    label(vocab.SEGMENT_LABELS, a.segment),
+                    band,
+                )
+                if part
+            ),
+            a.account_id,
         )
+        if a.health_band in ("red", "yellow"):
+            detail.setForeground(RED if a.health_band == "red" else AMBER)
+        head.appendRow([what, _item(a.name, a.account_id), when, detail])
     more(head, "renewals", total, len(view.renewals))
 
     total = view.totals.get("untouched", 0)
@@ -645,6 +659,10 @@ class TodayPage(QWidget):
         open_action = menu.addAction(tr("Open account"))
         open_action.setEnabled(index.siblingAtColumn(0).data(AccountIdRole) is not None)
         open_action.triggered.connect(lambda: self.open_index(index))
+        renewal_of = index.siblingAtColumn(0).data(RenewalRole)
+        if renewal_of is not None:
+            record = menu.addAction(tr("Record renewal…"))
+            record.triggered.connect(lambda: self.record_renewal(renewal_of))
         menu.addSeparator()
         menu.addAction(self.complete_action)
         for action in self.snooze_actions():
@@ -653,6 +671,16 @@ class TodayPage(QWidget):
 
     def exec_dialog(self, dialog: QDialog) -> bool:
         return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def record_renewal(self, account_id: int) -> bool:
+        """The renewal dialog for one account of the renewals section."""
+        from ui.renewals.dialog import RenewalDialog
+
+        dialog = RenewalDialog(self.context, account_id, self)
+        if not self.exec_dialog(dialog):
+            return False
+        self.reload()
+        return True
 
     def open_settings(self) -> None:
         dialog = TodaySettingsDialog(self.context, self)

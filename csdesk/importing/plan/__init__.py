@@ -1,6 +1,6 @@
 """Planning an import (the dry run) and applying it in one transaction, recorded for undo.
 
-Planning works on an in-memory view of the book (:class:`Book`): existing
+Planning works on an in-memory view of the book (:class:`ImportBook`): existing
 accounts matched by external id of the same source, then domain or CNPJ, then
 normalised name, plus the accounts the file creates. Every row ends created,
 updated, unchanged or rejected. Applying writes with bulk Core statements,

@@ -7,11 +7,10 @@ from typing import Any
 
 from csdesk import ledger
 from csdesk.i18n import tr
-from csdesk.importing.match import ACCOUNT_COLUMNS, AMBIGUOUS, Book, NewAccount, Target
+from csdesk.importing.match import ACCOUNT_COLUMNS, AMBIGUOUS, ImportBook, NewAccount, Target
 from csdesk.importing.plan.base import DIRECT_FIELDS, Planner
 from csdesk.importing.prepare import header_of
-from csdesk.importing.values import fast_name_key as name_key
-from csdesk.importing.values import name_keys
+from csdesk.rules.names import name_key, name_keys
 
 KEYS_CHUNK = 16_384
 
@@ -290,7 +289,9 @@ def _plan_redates(p: Planner, wanted: list[tuple[int, date]]) -> None:
             p.plan.updates.append((table_name, row_id, values, before))
 
 
-def _mostly_known(book: Book, source: str, exts: list[Any], cnpjs: list[Any], domains: list[Any]) -> bool:
+def _mostly_known(
+    book: ImportBook, source: str, exts: list[Any], cnpjs: list[Any], domains: list[Any]
+) -> bool:
     """True if most rows (judged on a sample) carry an external id, CNPJ or domain of the book."""
     count = len(exts)
     if not count or not (book.by_external or book.by_cnpj or book.by_domain):
@@ -306,7 +307,7 @@ def _mostly_known(book: Book, source: str, exts: list[Any], cnpjs: list[Any], do
     return known * 2 > len(sample)
 
 
-def _only_new(book: Book, source: str, *keys_by_kind: list[Any]) -> bool:
+def _only_new(book: ImportBook, source: str, *keys_by_kind: list[Any]) -> bool:
     """True if no row of the file can match an account: none of its external ids, CNPJs,
     domains or name keys is in the book or on two rows. (Then every valid row creates one.)"""
     exts, cnpjs, domains, names = ([value for value in values if value] for values in keys_by_kind)

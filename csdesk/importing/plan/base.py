@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from csdesk import ledger
 from csdesk.i18n import tr
-from csdesk.importing.match import ACCOUNT_COLUMNS, AMBIGUOUS, Book, NewAccount, Target, import_key
+from csdesk.importing.match import ACCOUNT_COLUMNS, AMBIGUOUS, ImportBook, NewAccount, Target, import_key
 from csdesk.importing.prepare import Prepared, RowError, header_of
 from csdesk.progress import Progress
 
@@ -93,7 +93,7 @@ class Planner:
         self.progress = progress
         self.source = prepared.source
         self.plan = Plan()
-        self.book = Book(session, self.source, self.book_columns(), progress=progress)
+        self.book = ImportBook(session, self.source, self.book_columns(), progress=progress)
         self.n = len(self.table.rows)
         # Accounts' revenue changes follow from the accounts' state, so need no key to deduplicate.
         self.keyed = prepared.kind != "accounts"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from csdesk.i18n import tr
 from csdesk.importing.plan.base import Planner
-from csdesk.text import fold
+from csdesk.rules.names import fold
 from db.models import Contact
 
 CONTACT_FIELDS = ("email", "phone", "job_title", "role", "is_primary")

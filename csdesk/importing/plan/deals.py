@@ -12,8 +12,7 @@ from csdesk.importing.match import AMBIGUOUS, NewAccount, import_key
 from csdesk.importing.plan.accounts import _default_stage
 from csdesk.importing.plan.base import Planner
 from csdesk.importing.prepare import as_datetime
-from csdesk.importing.values import fast_name_key as name_key
-from csdesk.text import fold
+from csdesk.rules.names import fold, name_key
 from db.models import RevenueChange, TimelineEvent
 
 
