@@ -120,3 +120,10 @@ def test_a_v1_book_gets_lean_measures_and_search_index(tmp_path):
         conn.close()
     assert "detail=none" in ddl
     assert stored == ("integer", "integer")
+
+
+def test_every_measure_has_a_stored_code():
+    from csdesk import vocab
+    from db.models import MEASURE_CODES
+
+    assert set(vocab.MEASURES) <= set(MEASURE_CODES)
