@@ -24,11 +24,15 @@ from db import Database, open_database
 
 COMMAND_MODULES = (
     "cli.commands.accounts",
+    "cli.commands.analytics",
     "cli.commands.demo",
     "cli.commands.documents",
+    "cli.commands.expansion",
+    "cli.commands.handoffs",
     "cli.commands.health",
     "cli.commands.timeline",
     "cli.commands.imports",
+    "cli.commands.playbooks",
     "cli.commands.rates",
     "cli.commands.templates",
     "cli.commands.update",

@@ -54,6 +54,8 @@ QUERY_COLUMNS = (
     "last_touch_at",
     "last_nps",
     "owner",
+    "licensed_users",
+    "active_users",
 )
 # No ORDER BY: walking the name index costs a random row lookup per account
 # (~1.7x a plain table scan at 50,000); build_book sorts by (name_key, id) itself.
@@ -105,7 +107,7 @@ _DOMAIN_TERM = re.compile(r"^[a-z0-9.\-]+$")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
-_REAL_COLUMNS = ("health_score", "health_trend", "last_nps")
+_REAL_COLUMNS = ("health_score", "health_trend", "last_nps", "licensed_users", "active_users")
 _DAY_COLUMNS = ("renewal_date", "last_touch_at")
 # The other queried columns, but the id and the money, are text.
 _TEXT_COLUMNS = tuple(c for c in QUERY_COLUMNS if c not in ("id", "mrr_cents", *_REAL_COLUMNS, *_DAY_COLUMNS))
@@ -202,10 +204,14 @@ class BookFilter:
     bands: frozenset[str] = frozenset()  # green | yellow | red | NO_SCORE
     renewal_within: int | None = None  # days from today, renewals already past excluded
     no_touch_for: int | None = None  # days without a touch (never touched counts)
+    expansion: bool = False  # only expansion candidates (csdesk.expansion.candidate_mask)
     owner: str | None = None  # one CSM's accounts (team mode's "My book"): csdesk.team.is_mine
+    # The accounts behind a figure of the Indicadores page (a drill-down), with what they are.
+    accounts: frozenset[int] = frozenset()
+    accounts_label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "owner": self.owner,
             "search": self.search,
             "status": self.status,
@@ -214,7 +220,11 @@ class BookFilter:
             "bands": sorted(self.bands),
             "renewal_within": self.renewal_within,
             "no_touch_for": self.no_touch_for,
+            "expansion": self.expansion,
         }
+        if self.accounts:
+            data |= {"accounts": sorted(self.accounts), "accounts_label": self.accounts_label}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BookFilter:
@@ -233,7 +243,10 @@ class BookFilter:
             bands=frozenset(b for b in data.get("bands") or () if b in (*vocab.HEALTH_BANDS, NO_SCORE)),
             renewal_within=days(data.get("renewal_within")),
             no_touch_for=days(data.get("no_touch_for")),
+            expansion=bool(data.get("expansion")),
             owner=str(data["owner"]) if data.get("owner") else None,
+            accounts=frozenset(int(a) for a in data.get("accounts") or () if str(a).isdigit()),
+            accounts_label=str(data.get("accounts_label") or ""),
         )
 
     def without_search(self) -> BookFilter:
@@ -527,10 +540,19 @@ def filter_mask(book: Book, flt: BookFilter) -> np.ndarray:
         days = book.columns["touch_days"]
         with np.errstate(invalid="ignore"):
             mask &= np.isnan(days) | (days >= flt.no_touch_for)
+    if flt.expansion:
+        from csdesk.expansion import candidate_mask  # loaded only when the filter is used
+
+        c = book.columns
+        mask &= candidate_mask(c["health_band"], c["last_nps"], c["active_users"], c["licensed_users"])
     if flt.owner:
         owners = book.columns["owner"]
         mine = {owner: team.is_mine(owner, flt.owner) for owner in set(owners.tolist())}  # once per CSM
         mask &= np.fromiter(map(mine.__getitem__, owners), dtype=bool, count=len(owners))
+    if flt.accounts:
+        mask &= np.isin(
+            book.columns["id"], np.fromiter(flt.accounts, dtype=np.int64, count=len(flt.accounts))
+        )
     return mask
 
 
@@ -651,7 +673,7 @@ def _count_currencies(codes: np.ndarray) -> tuple[tuple[str, int], ...]:
 # allow_pickle=False): a text column is stored as its distinct values, joined in
 # one UTF-8 string, and each row's position among them (-1 for None).
 
-SNAPSHOT_VERSION = 2  # 2: the base currency and the MRR in it
+SNAPSHOT_VERSION = 3  # 2: the base currency and the MRR in it; 3: licensed and active users
 _SEPARATOR = "\x1e"  # ASCII record separator: never part of a name (search keys use \x1f)
 
 

@@ -51,6 +51,10 @@ _CODE = {word: code for code, word in enumerate(MEASURE_CODES)}
 _EPOCH = date(1970, 1, 1)
 HISTORY_DAYS = 730  # timeline events and measures cover the last two years
 CHUNK = 500  # accounts per bulk write
+# Churn follows the hidden propensity that drives usage, NPS and tickets (so the health
+# score), and usage drifts down before it: a book where the score can be seen to work,
+# with enough churns (about 15% of the customers a year) to judge it in any 90 days.
+CHURN_PROPENSITY = 1.4
 
 # Segment by MRR (in R$), the usual criterion (domain §2).
 SEGMENT_MIN_MRR = (("high_touch", 15_000), ("mid_touch", 4_000), ("low_touch", 1_000), ("tech_touch", 0))
@@ -580,7 +584,7 @@ class _Generator:
         churn_date = None
         churn_reason = None
         # Low-propensity accounts that have been with us a while are likely gone.
-        if (today - start).days > 120 and rng.random() < 0.45 * (1 - propensity) ** 1.5:
+        if (today - start).days > 120 and rng.random() < CHURN_PROPENSITY * (1 - propensity) ** 1.5:
             earliest = max(start + timedelta(days=90), today - timedelta(days=HISTORY_DAYS))
             span = (today - earliest).days
             if span > 10:

@@ -85,6 +85,38 @@ class PortfolioMetrics:
     renewals_closed: int = 0
     gross_renewal_rate: float | None = None
     net_renewal_rate: float | None = None
+    # Ticket médio: MRR at end ÷ customers at end (cents); forward LTV: ARPA ÷ monthly revenue churn.
+    arpa: int | None = None
+    ltv_forward: int | None = None
+    # The period's rates as a monthly rate, compounded over twelve months (1 − (1 − m)^12).
+    annualised_logo_churn: float | None = None
+    annualised_revenue_churn: float | None = None
+    ces: float | None = None  # mean answer on 1-7
+    ces_responses: int = 0
+    ces_easy: int = 0  # answers 5-7
+    csat_scale: str = "1-5"  # the scale the book's CSAT answers use (CSAT_SCALES)
+    # Onboarding (the accounts whose contract started in the period): days from kickoff (or
+    # contract start) to first value, median overall and by segment ((segment, median, accounts)).
+    ttfv_days_median: float | None = None
+    ttfv_accounts: int = 0
+    ttfv_by_segment: tuple[tuple[str | None, float, int], ...] = ()
+    onboarding_started: int = 0  # contract start in the period, at least ONBOARDING_DAYS before its end
+    onboarding_completed: int = 0  # of them, first value within ONBOARDING_DAYS
+    first_green_days_median: float | None = None  # contract start → first green score
+    first_green_accounts: int = 0
+
+    @property
+    def ces_easy_rate(self) -> float | None:
+        """Share of CES answers 5-7 (easy)."""
+        return _ratio(self.ces_easy, self.ces_responses)
+
+    @property
+    def nps_zone(self) -> str | None:
+        return nps_zone(self.nps)
+
+    @property
+    def onboarding_completion_rate(self) -> float | None:
+        return _ratio(self.onboarding_completed, self.onboarding_started)
 
     def bridge_steps(self) -> tuple[tuple[str, int], ...]:
         """The movements between MRR at start and at end, signed, in the bridge's order."""
@@ -160,6 +192,25 @@ class PortfolioMetrics:
             "renewals_closed": self.renewals_closed,
             "gross_renewal_rate": rate(self.gross_renewal_rate),
             "net_renewal_rate": rate(self.net_renewal_rate),
+            "nps_zone": self.nps_zone,
+            "csat_scale": self.csat_scale,
+            "arpa": None if self.arpa is None else money(self.arpa),
+            "ltv_forward": None if self.ltv_forward is None else money(self.ltv_forward),
+            "annualised_logo_churn": rate(self.annualised_logo_churn),
+            "annualised_revenue_churn": rate(self.annualised_revenue_churn),
+            "ces": None if self.ces is None else round(self.ces, 4),
+            "ces_responses": self.ces_responses,
+            "ces_easy_rate": rate(self.ces_easy_rate),
+            "ttfv_days_median": self.ttfv_days_median,
+            "ttfv_accounts": self.ttfv_accounts,
+            "ttfv_days_median_by_segment": {
+                (seg or "none"): {"days": days, "accounts": n} for seg, days, n in self.ttfv_by_segment
+            },
+            "onboarding_completion_rate": rate(self.onboarding_completion_rate),
+            "onboarding_started": self.onboarding_started,
+            "onboarding_completed": self.onboarding_completed,
+            "time_to_first_green_days_median": self.first_green_days_median,
+            "time_to_first_green_accounts": self.first_green_accounts,
         }
 
 
@@ -168,6 +219,49 @@ def annualised_churn(monthly_rate: float | None) -> float | None:
     if monthly_rate is None:
         return None
     return 1 - (1 - monthly_rate) ** 12
+
+
+def period_months(start: date, end: date) -> float:
+    """How many months [start, end] spans: whole calendar months count exactly, else days ÷ 30.4375."""
+    after = end + timedelta(days=1)
+    if start.day == 1 and after.day == 1:
+        return float((after.year - start.year) * 12 + after.month - start.month)
+    return ((end - start).days + 1) / DAYS_PER_MONTH
+
+
+def monthly_rate(rate: float | None, months: float) -> float | None:
+    """The constant monthly rate that compounds to ``rate`` over ``months`` months."""
+    if rate is None or months <= 0:
+        return None
+    if rate >= 1:
+        return 1.0
+    return 1 - (1 - rate) ** (1 / months)
+
+
+def forward_ltv(arpa: int | None, monthly_revenue_churn: float | None) -> int | None:
+    """ARPA ÷ monthly revenue churn (cents); undefined without churn (no finite estimate)."""
+    if arpa is None or not monthly_revenue_churn or monthly_revenue_churn <= 0:
+        return None
+    return int(round(arpa / monthly_revenue_churn))
+
+
+def nps_zone(nps: float | None) -> str | None:
+    """Zona de classificação: crítica −100..0, aperfeiçoamento 1..50, qualidade 51..75, excelência 76..100."""
+    if nps is None:
+        return None
+    for zone, top in NPS_ZONES:
+        if nps <= top:
+            return zone
+    return NPS_ZONES[-1][0]
+
+
+def csat_scale_of(scores: np.ndarray) -> str:
+    """The scale a book's CSAT answers use: a 0 means 0-10, anything above 5 means 1-10, else 1-5."""
+    if len(scores) and scores.min() < 1:
+        return "0-10"
+    if len(scores) and scores.max() > 5:
+        return "1-10"
+    return "1-5"
 
 
 def nps_score(promoters: int, passives: int, detractors: int) -> float | None:
@@ -180,6 +274,21 @@ def nps_score(promoters: int, passives: int, detractors: int) -> float | None:
 def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
+
+DAYS_PER_MONTH = 365.25 / 12
+# (zone, highest NPS in it); a fraction above a limit belongs to the next zone.
+NPS_ZONES = (("critical", 0), ("improvement", 50), ("quality", 75), ("excellence", 100))
+NPS_ZONE_LABELS = {
+    "critical": "Critical zone",
+    "improvement": "Improvement zone",
+    "quality": "Quality zone",
+    "excellence": "Excellence zone",
+}
+# CSAT counts the top answers of its scale as satisfied: 4-5 on 1-5, 8-10 on 1-10 and 0-10.
+CSAT_SCALES = {"1-5": 4, "1-10": 8, "0-10": 8}
+CES_EASY_MIN = 5  # 5-7 on 1-7
+ONBOARDING_DAYS = 90  # an onboarding is complete when first value comes within this many days
+EARLY_CHURN_DAYS = (90, 180)
 
 _OFFSET = 1 << 23  # day numbers shifted positive, so (account, day) packs into one sortable int64
 _STRIDE = 1 << 24
@@ -224,6 +333,8 @@ class MetricsBook:
     history_complete_from: date | None = None
     currency_of: np.ndarray | None = None  # object: each account's contract currency
     rates: currency.Rates | None = None  # None: every amount is already in the base
+    sur_kind: np.ndarray | None = None  # 1 NPS, 0 CSAT, 2 CES
+    start_day: np.ndarray | None = None  # float day numbers of the contract start, NaN: none
     _first_active: np.ndarray | None = field(default=None, repr=False)
     _rev_key: np.ndarray | None = field(default=None, repr=False)
     _rev_first: np.ndarray | None = field(default=None, repr=False)
@@ -329,8 +440,13 @@ _KIND_CODE = case(
 )
 
 
-def load_book(db: Database, segment: str | None = None, account_id: int | None = None) -> MetricsBook:
-    """Accounts, revenue movements and survey answers of the book (or one segment, or one account)."""
+def load_book(
+    db: Database, segment: str | None = None, account_id: int | None = None, surveys: bool = True
+) -> MetricsBook:
+    """Accounts, revenue movements and survey answers of the book (or one segment, or one account).
+
+    ``surveys=False`` leaves the answers out, for what needs only the ledger (cohorts, the health check).
+    """
     with db.session() as session:
         acc_q = select(
             Account.id,
@@ -352,10 +468,10 @@ def load_book(db: Database, segment: str | None = None, account_id: int | None =
         )
         sur_q = select(
             SurveyResponse.account_id,
-            case((SurveyResponse.kind == "nps", 1), else_=0),
+            case((SurveyResponse.kind == "nps", 1), (SurveyResponse.kind == "ces", 2), else_=0),
             SurveyResponse.score,
             day_number(SurveyResponse.answered_at),
-        ).where(SurveyResponse.kind.in_(("nps", "csat")))
+        ).where(SurveyResponse.kind.in_(("nps", "csat", "ces")))
         if account_id is not None:
             acc_q = acc_q.where(Account.id == account_id)
             rev_q = rev_q.where(RevenueChange.account_id == account_id)
@@ -367,7 +483,7 @@ def load_book(db: Database, segment: str | None = None, account_id: int | None =
             sur_q = sur_q.where(SurveyResponse.account_id.in_(ids))
         acc_rows = session.execute(acc_q).all()
         rev = fetch_numeric(session, rev_q, 6)
-        sur = fetch_numeric(session, sur_q, 4)
+        sur = fetch_numeric(session, sur_q, 4) if surveys else np.zeros((0, 4))
     return build_book(acc_rows, rev, sur, segment, currency.load_rates(db))
 
 
@@ -459,6 +575,8 @@ def build_book(
         sur_day=sur[:, 3].astype(np.int64),
         sur_nps=sur[:, 1] == 1,
         sur_score=sur[:, 2],
+        sur_kind=sur[:, 1].astype(np.int64),
+        start_day=start_day,
         segment=segment,
         history_complete_from=history_complete_from,
         currency_of=(
@@ -489,6 +607,40 @@ def compute_periods(book: MetricsBook, periods: Sequence[tuple[date, date]]) -> 
     return [_period(book, s, e, active, mrr, column, n_reasons) for s, e in periods]
 
 
+def _masks(book, cohort, active_end, mrr_start, mrr_end, start_day) -> dict[str, np.ndarray]:
+    """Which accounts make each movement of a period (the one place its rules are written).
+
+    Cohort accounts by their net change between start and end; customers at the end that were
+    not at the start are new logos, or reactivations when they were customers before.
+    """
+    arrived = ~cohort & active_end
+    returning = arrived & (book._first_active < start_day)
+    return {
+        "start": cohort,
+        "end": active_end,
+        "expansion": cohort & (mrr_end > mrr_start),
+        "churn": cohort & (mrr_end == 0) & (mrr_start > 0),
+        "contraction": cohort & (mrr_end > 0) & (mrr_end < mrr_start),
+        "churned": cohort & ~active_end,  # logos lost (churn MRR is "churn")
+        "reactivation": returning,
+        "new": arrived & ~returning,
+    }
+
+
+MOVEMENTS = ("start", "end", "new", "reactivation", "expansion", "contraction", "churn", "churned")
+
+
+def period_accounts(book: MetricsBook, start: date, end: date, which: str) -> list[int]:
+    """The ids behind one figure of [start, end]: ``which`` is one of MOVEMENTS."""
+    b_day, e_day = start - timedelta(days=1), end
+    days = _day_numbers([b_day, e_day])
+    active = book.active_on(days)
+    mrr = book.mrr_on(days, active)
+    mrr_start, mrr_end, priced = book.in_base(end, mrr[:, 0], mrr[:, 1])
+    masks = _masks(book, active[:, 0] & priced, active[:, 1] & priced, mrr_start, mrr_end, days[0] + 1)
+    return book.ids[masks[which]].tolist()
+
+
 def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetrics:
     b, e = column[start - timedelta(days=1)], column[end]
     mrr_start_s, mrr_end_s, priced = book.in_base(end, mrr[:, b], mrr[:, e])
@@ -505,17 +657,12 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
     )
     s_n, e_n = _day_numbers([start, end])
 
-    # Cohort accounts by their net change between start and end.
-    up = cohort & (mrr_end_s > mrr_start_s)
-    gone = cohort & (mrr_end_s == 0) & (mrr_start_s > 0)
-    down = cohort & (mrr_end_s > 0) & (mrr_end_s < mrr_start_s)
+    masks = _masks(book, cohort, active_end, mrr_start_s, mrr_end_s, s_n)
+    up, gone, down = masks["expansion"], masks["churn"], masks["contraction"]
+    returning, joined = masks["reactivation"], masks["new"]
     expansion_mrr = money_sum(mrr_end_s - mrr_start_s, up)
     contraction_mrr = money_sum(mrr_start_s - mrr_end_s, down)
     churned_mrr = money_sum(mrr_start_s, gone)
-    # Customers at the end that were not at the start: new logos, or back after leaving.
-    arrived = ~cohort & active_end
-    returning = arrived & (book._first_active < s_n)
-    joined = arrived & ~returning
     new_accounts = int(joined.sum())
     reactivated_accounts = int(returning.sum())
     new_mrr = money_sum(mrr_end_s, joined)
@@ -523,7 +670,7 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
 
     accounts_start = int(cohort.sum())
     accounts_end = int(active_end.sum())
-    churned_mask = cohort & ~active_end
+    churned_mask = masks["churned"]
     churned_accounts = int(churned_mask.sum())
     mrr_start = money_sum(mrr_start_s)
     mrr_end = money_sum(mrr_end_s)
@@ -538,8 +685,18 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
     in_window = (book.sur_day >= s_n) & (book.sur_day <= e_n)
     nps_scores = book.sur_score[in_window & book.sur_nps]
     promoters, passives, detractors = nps_groups(nps_scores)
-    csat_scores = book.sur_score[in_window & ~book.sur_nps]
-    satisfied = int((csat_scores >= 4).sum())
+    kind = book.sur_kind if book.sur_kind is not None else np.where(book.sur_nps, 1, 0)
+    # The scale is the book's (all its answers), so every period reads CSAT alike.
+    csat_scale = csat_scale_of(book.sur_score[kind == 0])
+    csat_scores = book.sur_score[in_window & (kind == 0)]
+    satisfied = int((csat_scores >= CSAT_SCALES[csat_scale]).sum())
+    ces_scores = book.sur_score[in_window & (kind == 2)]
+
+    logo_churn = _ratio(churned_accounts, accounts_start)
+    revenue_churn = _ratio(churned_mrr + contraction_mrr, mrr_start)
+    months = period_months(start, end)
+    monthly_logo, monthly_revenue = monthly_rate(logo_churn, months), monthly_rate(revenue_churn, months)
+    arpa = None if accounts_end == 0 else int(round(mrr_end / accounts_end))
 
     return PortfolioMetrics(
         start=start,
@@ -549,7 +706,7 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
         accounts_end=accounts_end,
         new_accounts=new_accounts,
         churned_accounts=churned_accounts,
-        logo_churn_rate=_ratio(churned_accounts, accounts_start),
+        logo_churn_rate=logo_churn,
         # The accounts at the end less those that arrived in the period: the cohort retained.
         customer_retention_rate=_ratio(accounts_end - new_accounts - reactivated_accounts, accounts_start),
         mrr_start=mrr_start,
@@ -558,7 +715,7 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
         expansion_mrr=expansion_mrr,
         contraction_mrr=contraction_mrr,
         churned_mrr=churned_mrr,
-        revenue_churn_rate=_ratio(churned_mrr + contraction_mrr, mrr_start),
+        revenue_churn_rate=revenue_churn,
         net_revenue_churn_rate=_ratio(churned_mrr + contraction_mrr - expansion_mrr, mrr_start),
         grr=_ratio(mrr_start - churned_mrr - contraction_mrr, mrr_start),
         nrr=_ratio(mrr_start - churned_mrr - contraction_mrr + expansion_mrr, mrr_start),
@@ -577,6 +734,14 @@ def _period(book, start, end, active, mrr, column, n_reasons) -> PortfolioMetric
         history_complete_from=book.history_complete_from,
         base_currency=book.base_currency,
         unconverted=unconverted,
+        arpa=arpa,
+        ltv_forward=forward_ltv(arpa, monthly_revenue),
+        annualised_logo_churn=annualised_churn(monthly_logo),
+        annualised_revenue_churn=annualised_churn(monthly_revenue),
+        ces=float(ces_scores.mean()) if len(ces_scores) else None,
+        ces_responses=len(ces_scores),
+        ces_easy=int((ces_scores >= CES_EASY_MIN).sum()),
+        csat_scale=csat_scale,
     )
 
 
@@ -609,6 +774,36 @@ def bands_at(db: Database, day: date, account_ids: pd.Index | None = None) -> pd
     return bands
 
 
+def scores_at(db: Database, day: date, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(score, band code) of the accounts ``ids`` at the end of ``day``: NaN and -1 without a score.
+
+    The latest snapshot in the week to ``day`` (snapshots are weekly), as ``bands_at``;
+    band codes index ``BAND_KEYS`` (0 green, 1 yellow, 2 red). Read through the model's
+    column types, so the way the history is stored stays the health module's business.
+    """
+    with db.session() as session:
+        rows = session.execute(
+            select(
+                HealthSnapshot.account_id, HealthSnapshot.as_of, HealthSnapshot.score, HealthSnapshot.band
+            ).where(HealthSnapshot.as_of <= day, HealthSnapshot.as_of > day - timedelta(days=7))
+        ).all()
+    score = np.full(len(ids), np.nan)
+    band = np.full(len(ids), -1, dtype=np.int64)
+    if rows and len(ids):
+        codes = {key: i for i, key in enumerate(BAND_KEYS)}
+        data = np.array([(a, d.toordinal(), s, codes.get(b, -1)) for a, d, s, b in rows], dtype=np.float64)
+        data = data[np.lexsort((data[:, 1], data[:, 0]))]
+        data = data[np.r_[data[1:, 0] != data[:-1, 0], True]]  # each account's latest
+        pos = np.minimum(np.searchsorted(ids, data[:, 0].astype(np.int64)), len(ids) - 1)
+        ok = ids[pos] == data[:, 0]
+        score[pos[ok]] = data[ok, 2]
+        band[pos[ok]] = data[ok, 3].astype(np.int64)
+    return score, band
+
+
+BAND_KEYS = ("green", "yellow", "red")
+
+
 def mrr_by_band(book: MetricsBook, db: Database, day: date) -> tuple[tuple[str | None, int, int], ...]:
     """(band, accounts, MRR) of the accounts active at ``day``: green, yellow, red, then unscored."""
     days = _day_numbers([day])
@@ -624,11 +819,161 @@ def mrr_by_band(book: MetricsBook, db: Database, day: date) -> tuple[tuple[str |
     return tuple(result)
 
 
+@dataclass(frozen=True)
+class Onboarding:
+    """Per account of a Book (same order): the days onboarding is measured by (NaN: none)."""
+
+    kickoff: np.ndarray  # first kickoff meeting
+    first_value: np.ndarray  # first "first value" event, or first quick win completed
+    first_green: np.ndarray  # first green health score
+
+
+def _first_day_by_account(session, book: MetricsBook, statement) -> np.ndarray:
+    rows = fetch_numeric(session, statement, 2)
+    out = np.full(len(book.ids), np.nan)
+    if len(rows) and len(book.ids):
+        pos = np.searchsorted(book.ids, rows[:, 0].astype(np.int64))
+        pos = np.minimum(pos, len(book.ids) - 1)
+        ok = book.ids[pos] == rows[:, 0]
+        np.fmin.at(out, pos[ok], rows[ok, 1])
+    return out
+
+
+def load_onboarding(db: Database, book: MetricsBook) -> Onboarding:
+    """Kickoff, first value and first green days of the book's accounts (three grouped queries)."""
+    from db.models import Milestone, SuccessPlan, TimelineEvent
+
+    def first(day_column, account_column, *where, joins=()):
+        q = select(account_column, func.min(day_number(day_column)))
+        for target, on in joins:
+            q = q.join(target, on)
+        return q.where(*where).group_by(account_column)
+
+    with db.session() as session:
+        kickoff = _first_day_by_account(
+            session,
+            book,
+            first(
+                TimelineEvent.occurred_at,
+                TimelineEvent.account_id,
+                TimelineEvent.kind == "meeting",
+                TimelineEvent.subkind == "kickoff",
+            ),
+        )
+        value = _first_day_by_account(
+            session,
+            book,
+            first(TimelineEvent.occurred_at, TimelineEvent.account_id, TimelineEvent.kind == "first_value"),
+        )
+        quick_win = _first_day_by_account(
+            session,
+            book,
+            first(
+                Milestone.completed_on,
+                SuccessPlan.account_id,
+                Milestone.is_quick_win.is_(True),
+                Milestone.completed_on.is_not(None),
+                joins=((SuccessPlan, SuccessPlan.id == Milestone.plan_id),),
+            ),
+        )
+        # The health history through its column types (its storage is the health module's).
+        epoch = date(1970, 1, 1)
+        green_rows = session.execute(
+            select(HealthSnapshot.account_id, func.min(HealthSnapshot.as_of))
+            .where(HealthSnapshot.band == "green")
+            .group_by(HealthSnapshot.account_id)
+        ).all()
+        green = np.full(len(book.ids), np.nan)
+        if green_rows and len(book.ids):
+            acc = np.array([r[0] for r in green_rows], dtype=np.int64)
+            days = np.array([(r[1] - epoch).days for r in green_rows], dtype=np.float64)
+            pos = np.minimum(np.searchsorted(book.ids, acc), len(book.ids) - 1)
+            ok = book.ids[pos] == acc
+            green[pos[ok]] = days[ok]
+    return Onboarding(kickoff, np.fmin(value, quick_win), green)
+
+
+def _median(values: np.ndarray) -> float | None:
+    return None if len(values) == 0 else round(float(np.median(values)), 1)
+
+
+def onboarding_metrics(book: MetricsBook, ob: Onboarding, start: date, end: date) -> dict:
+    """TTFV, onboarding completion and time to first green of [start, end] (PortfolioMetrics fields).
+
+    TTFV: onboardings that reached first value in the period, days from the kickoff (or, without
+    one, the contract start). Completion: onboardings begun in the period at least
+    ONBOARDING_DAYS before its end, and how many reached first value within ONBOARDING_DAYS.
+    Time to first green: accounts whose contract started in the period and turned green by its end.
+    """
+    s_n, e_n = (int(d) for d in _day_numbers([start, end]))
+    contract = book.start_day if book.start_day is not None else np.full(len(book.ids), np.nan)
+    anchor = np.where(np.isnan(ob.kickoff), contract, ob.kickoff)
+    with np.errstate(invalid="ignore"):
+        reached = (ob.first_value >= s_n) & (ob.first_value <= e_n) & (ob.first_value >= anchor)
+        ttfv = ob.first_value - anchor
+        segments = pd.Series(book.segment_of[reached], dtype=object).fillna("")
+        by_segment = tuple(
+            (seg or None, _median(days.to_numpy()), len(days))
+            for seg, days in pd.Series(ttfv[reached]).groupby(segments.to_numpy(), sort=True)
+        )
+        begun = (anchor >= s_n) & (anchor <= e_n - ONBOARDING_DAYS)
+        completed = begun & (ob.first_value <= anchor + ONBOARDING_DAYS)
+        new = (contract >= s_n) & (contract <= e_n) & (ob.first_green >= contract) & (ob.first_green <= e_n)
+    return {
+        "ttfv_days_median": _median(ttfv[reached]),
+        "ttfv_accounts": int(reached.sum()),
+        "ttfv_by_segment": by_segment,
+        "onboarding_started": int(begun.sum()),
+        "onboarding_completed": int(completed.sum()),
+        "first_green_days_median": _median((ob.first_green - contract)[new]),
+        "first_green_accounts": int(new.sum()),
+    }
+
+
 def compute(db: Database, start: date, end: date, segment: str | None = None) -> PortfolioMetrics:
     """The portfolio metrics of [start, end] (inclusive), overall or for one segment."""
     book = load_book(db, segment)
     result = compute_book(book, start, end)
-    return with_renewals(db, replace(result, mrr_by_band=mrr_by_band(book, db, end)), segment)
+    onboarding = onboarding_metrics(book, load_onboarding(db, book), start, end)
+    return with_renewals(db, replace(result, mrr_by_band=mrr_by_band(book, db, end), **onboarding), segment)
+def historic_ltv(book: MetricsBook, as_of: date) -> np.ndarray:
+    """Revenue received by each account (cents, contract currency) up to the end of ``as_of``.
+
+    Each revenue row's MRR counts from its date to the next row (or ``as_of``), by calendar
+    months and the day fraction of 30.4375 days: R$ 1.000 from 1 January to 1 July is R$ 6.000.
+    """
+    out = np.zeros(len(book.ids), dtype=np.float64)
+    if not len(book.rev_pos):
+        return out.astype(np.int64)
+    end = int(_day_numbers([as_of])[0]) + 1
+    pos, day = book.rev_pos, book.rev_day
+    nxt = np.r_[day[1:], end]
+    last_of_account = np.r_[pos[1:] != pos[:-1], True]
+    nxt = np.where(last_of_account, end, nxt)
+    # An opening balance stands for "before any period": the revenue before it is unknown, so it
+    # counts from the contract start (or, without one, the day the book's history is complete).
+    floor = (
+        int(_day_numbers([book.history_complete_from])[0]) if book.history_complete_from is not None else end
+    )
+    if book.start_day is not None:
+        floor = np.where(np.isnan(book.start_day[pos]), floor, book.start_day[pos]).astype(np.int64)
+    begin = np.where(day == _BEFORE_ALL, floor, day)
+    begin = np.minimum(begin, end)
+    stop = np.clip(nxt, begin, end)
+    rate = np.where(book.rev_kind == 2, 0, book.rev_after)
+    months = _months_between(begin, stop)
+    np.add.at(out, pos, rate * months)
+    return np.round(out).astype(np.int64)
+
+
+def _months_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Calendar months from day numbers ``a`` to ``b`` plus the leftover days ÷ 30.4375."""
+    da, db_ = a.astype("datetime64[D]"), b.astype("datetime64[D]")
+    ma, mb = da.astype("datetime64[M]"), db_.astype("datetime64[M]")
+    whole = (mb - ma).astype(np.int64)
+    dom_a = (da - ma.astype("datetime64[D]")).astype(np.int64)
+    dom_b = (db_ - mb.astype("datetime64[D]")).astype(np.int64)
+    return whole + (dom_b - dom_a) / DAYS_PER_MONTH
 
 
 def with_renewals(db: Database, result: PortfolioMetrics, segment: str | None = None) -> PortfolioMetrics:

@@ -587,8 +587,8 @@ class Renewal(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     due_date: Mapped[date | None] = mapped_column(Date, index=True)  # the renewal date it closed
     outcome: Mapped[str] = mapped_column(String(10))  # csdesk.vocab.RENEWAL_OUTCOMES
-    mrr_before_cents: Mapped[int] = mapped_column(Integer)
-    mrr_after_cents: Mapped[int] = mapped_column(Integer)
+    mrr_before_cents: Mapped[int] = mapped_column(BigInteger)
+    mrr_after_cents: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="BRL")
     term_months: Mapped[int | None] = mapped_column(Integer)
     closed_on: Mapped[date] = mapped_column(Date)
@@ -609,9 +609,76 @@ class ChurnRecord(Base):
     churn_type: Mapped[str | None] = mapped_column(String(12))  # voluntary | involuntary
     root_cause: Mapped[str | None] = mapped_column(Text)
     save_attempts: Mapped[str | None] = mapped_column(Text)
-    mrr_lost_cents: Mapped[int] = mapped_column(Integer, default=0)
+    mrr_lost_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="BRL")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class Playbook(Base):
+    """A trigger and the tasks it creates (csdesk.playbooks); the CSM edits them."""
+
+    __tablename__ = "playbooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    builtin_key: Mapped[str | None] = mapped_column(String(40), unique=True)  # shipped ones
+    name: Mapped[str] = mapped_column(String(150))
+    trigger: Mapped[str] = mapped_column(String(30))  # csdesk.playbooks.TRIGGERS
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    steps: Mapped[list[Any]] = mapped_column(default=list)  # tasks: title, offset, owner, priority, e-mail
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class PlaybookRun(Base):
+    """One trigger occurrence a playbook acted on: never twice for the same key."""
+
+    __tablename__ = "playbook_runs"
+    __table_args__ = (
+        UniqueConstraint("playbook_id", "account_id", "occurrence_key", name="uq_playbook_run"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook_id: Mapped[int] = mapped_column(ForeignKey("playbooks.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    occurrence_key: Mapped[str] = mapped_column(String(60))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    ran_at: Mapped[datetime] = mapped_column(DateTime)
+    tasks_created: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Handoff(Base):
+    """What Sales learned and promised (one per account): feeds the kickoff and the success plan."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), unique=True)
+    pains: Mapped[str | None] = mapped_column(Text)
+    promised_outcomes: Mapped[str | None] = mapped_column(Text)
+    stakeholders: Mapped[str | None] = mapped_column(Text)
+    risks: Mapped[str | None] = mapped_column(Text)
+    deal_notes: Mapped[str | None] = mapped_column(Text)
+    seller: Mapped[str | None] = mapped_column(String(150))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Opportunity(Base):
+    """An expansion opportunity (upsell, cross-sell, more licences) handed to the account executive."""
+
+    __tablename__ = "opportunities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(15))  # csdesk.expansion.KINDS
+    title: Mapped[str] = mapped_column(String(200))
+    value_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # added MRR
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | won | lost
+    executive: Mapped[str | None] = mapped_column(String(150))
+    executive_email: Mapped[str | None] = mapped_column(String(254))
+    notes: Mapped[str | None] = mapped_column(Text)
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    handed_off_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Template(Base):

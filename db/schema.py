@@ -172,6 +172,94 @@ def _v2_compact_health_history(conn: Connection) -> int:
     return total
 
 
+def _v2_playbooks(conn: Connection) -> None:
+    """v2: playbooks and their runs, sales hand-offs, expansion opportunities; tasks name their playbook."""
+    from sqlalchemy import (
+        JSON,
+        BigInteger,
+        Boolean,
+        Column,
+        Date,
+        DateTime,
+        ForeignKey,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        Text,
+        UniqueConstraint,
+        func,
+    )
+
+    # Frozen here (not read from db.models, which may change later).
+    meta = MetaData()
+    Table("accounts", meta, Column("id", Integer, primary_key=True))
+    Table(
+        "playbooks",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("builtin_key", String(40), unique=True),
+        Column("name", String(150), nullable=False),
+        Column("trigger", String(30), nullable=False),
+        Column("params", JSON, nullable=False),
+        Column("steps", JSON, nullable=False),
+        Column("enabled", Boolean, nullable=False),
+        Column("created_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+    )
+    Table(
+        "playbook_runs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "playbook_id", Integer, ForeignKey("playbooks.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("occurrence_key", String(60), nullable=False),
+        Column("occurred_on", Date, nullable=False),
+        Column("ran_at", DateTime, nullable=False),
+        Column("tasks_created", Integer, nullable=False),
+        UniqueConstraint("playbook_id", "account_id", "occurrence_key", name="uq_playbook_run"),
+    )
+    Table(
+        "handoffs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, unique=True
+        ),
+        Column("pains", Text),
+        Column("promised_outcomes", Text),
+        Column("stakeholders", Text),
+        Column("risks", Text),
+        Column("deal_notes", Text),
+        Column("seller", String(150)),
+        Column("updated_at", DateTime),
+    )
+    Table(
+        "opportunities",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+        ),
+        Column("kind", String(15), nullable=False),
+        Column("title", String(200), nullable=False),
+        Column("value_cents", BigInteger, nullable=False),
+        Column("status", String(10), nullable=False),
+        Column("executive", String(150)),
+        Column("executive_email", String(254)),
+        Column("notes", Text),
+        Column("opened_on", Date, nullable=False),
+        Column("closed_on", Date),
+        Column("handed_off_on", Date),
+    )
+    for name in ("playbooks", "playbook_runs", "handoffs", "opportunities"):
+        meta.tables[name].create(conn)
+    # tasks.playbook_id: added with the renewals (_v2_rhythm), which runs first
+
+
 # Indexes on import_run_id hold only the rows an import wrote (undo finds them): a demo
 # book or a hand-kept one has none, and the index stays near empty instead of one entry a row.
 _PARTIAL_IMPORT_INDEXES = (
@@ -289,6 +377,7 @@ def _v2_lean_search_index(conn: Connection) -> bool:
 def _v2_rhythm(conn: Connection) -> None:
     """v2: renewals with outcomes, churn records, and the playbook a task came from."""
     from sqlalchemy import (
+        BigInteger,
         Column,
         Date,
         DateTime,
@@ -315,8 +404,8 @@ def _v2_rhythm(conn: Connection) -> None:
         ),
         Column("due_date", Date, index=True),
         Column("outcome", String(10), nullable=False),
-        Column("mrr_before_cents", Integer, nullable=False),
-        Column("mrr_after_cents", Integer, nullable=False),
+        Column("mrr_before_cents", BigInteger, nullable=False),
+        Column("mrr_after_cents", BigInteger, nullable=False),
         Column("currency", String(3), nullable=False),
         Column("term_months", Integer),
         Column("closed_on", Date, nullable=False),
@@ -336,7 +425,7 @@ def _v2_rhythm(conn: Connection) -> None:
         Column("churn_type", String(12)),
         Column("root_cause", Text),
         Column("save_attempts", Text),
-        Column("mrr_lost_cents", Integer, nullable=False),
+        Column("mrr_lost_cents", BigInteger, nullable=False),
         Column("currency", String(3), nullable=False),
         Column("created_at", DateTime, server_default=func.current_timestamp(), nullable=False),
     )
@@ -365,10 +454,11 @@ def _v2_team(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> bool:
-    """Version 2: undo that tells hand edits apart, team mode, the CSM's rhythm, narrower indexes, compact health history."""
+    """Version 2: undo that tells hand edits apart, team mode, the CSM's rhythm, playbooks, narrower indexes, compact health history."""
     _import_changes_after(conn)
     _v2_team(conn)
     _v2_rhythm(conn)
+    _v2_playbooks(conn)
     _v2_narrower_indexes(conn)
     _v2_lean_search_index(conn)
     measures = _v2_narrow_measures(conn)

@@ -118,6 +118,10 @@ def qsettings(tmp_path, qapp):
 def context(db, qsettings):
     from ui.app import build_context
 
+    # A server book is a team book: its window would open on the first-run name question and
+    # on "My book". Window tests see the whole book on both engines; the team-mode tests
+    # (tests/ui/test_team_ui.py) turn team mode on themselves.
+    db.team = False
     return build_context(db, qsettings)
 
 

@@ -25,3 +25,4 @@ class Hub(QObject):
     requestImport = Signal(str)  # start the import wizard (optional file path)
     requestNewAccount = Signal()
     requestDemo = Signal()  # fill an empty database with the demo book
+    requestBookFilter = Signal(object)  # show the book with this BookFilter (a drill-down from a figure)

@@ -65,6 +65,7 @@ def page_factories() -> list[tuple[str, str, PageFactory]]:
         ("portfolio", tr("Portfolio"), _deferred("ui.health.portfolio_page", "PortfolioPage")),
         ("search", tr("Search timelines"), _deferred("ui.timeline.search_page", "SearchPage")),
         ("templates", tr("Templates"), _deferred("ui.templates.page", "TemplatesPage")),
+        ("playbooks", tr("Playbooks"), _deferred("ui.playbooks.page", "PlaybooksPage")),
     ]
 
 
@@ -183,6 +184,9 @@ class MainWindow(QMainWindow):
         context.hub.requestPage.connect(self.show_page)
         context.hub.requestImport.connect(self.open_import_wizard)
         context.hub.requestDemo.connect(lambda: (self.show_page("book"), self.pages["book"].generate_demo()))
+        context.hub.requestBookFilter.connect(
+            lambda f: (self.show_page("book"), self.pages["book"].set_filter(f))
+        )
         self.setAcceptDrops(True)  # a CSV/XLSX dropped anywhere on the window opens the import wizard
         self._build_menus()
         self._build_navigation()
@@ -212,8 +216,19 @@ class MainWindow(QMainWindow):
     def _start_background_work(self) -> None:
         """What runs beside the user once the book is on screen: the damage scan and reminders."""
         self._verify_integrity()
-        if not self.context.db.read_only:  # reminder rules write their tasks
+        if not self.context.db.read_only:  # reminder rules and playbooks write their tasks
             self.reminders.start()
+            self.playbook_service.start()
+
+    @property
+    def playbook_service(self):
+        """Playbooks evaluated in the background (csdesk.playbooks), created on first use."""
+        if getattr(self, "_playbook_service", None) is None:
+            from ui.playbooks.service import PlaybookService
+
+            self._playbook_service = PlaybookService(self.context, self)
+            self.reminders.rulesRan.connect(lambda _result: self._playbook_service.check_book())
+        return self._playbook_service
 
     @property
     def reminders(self) -> ReminderService:

@@ -30,6 +30,7 @@ FIELDS = [
     "owner",
     "health",
     "health_band",
+    "ltv_historic",  # revenue received so far, in the account's currency (csdesk.metrics.historic_ltv)
 ]
 
 
@@ -50,7 +51,7 @@ def _units(cents: int) -> int | float:
     return units if rest == 0 else round(cents / 100, 2)
 
 
-def account_record(a: accounts.AccountSummary) -> dict:
+def account_record(a: accounts.AccountSummary, ltv_cents: int | None = None) -> dict:
     return {
         "id": a.id,
         "name": a.name,
@@ -66,7 +67,15 @@ def account_record(a: accounts.AccountSummary) -> dict:
         "owner": a.owner,
         "health": round(a.health_score, 1) if a.health_score is not None else None,
         "health_band": a.health_band,
+        "ltv_historic": None if ltv_cents is None else _units(ltv_cents),
     }
+
+
+def _historic_ltv(db) -> dict[int, int]:
+    from csdesk import clock, metrics
+
+    book = metrics.load_book(db)
+    return dict(zip(book.ids.tolist(), metrics.historic_ltv(book, clock.today()).tolist(), strict=True))
 
 
 def table_row(a: accounts.AccountSummary) -> list[str]:
@@ -104,12 +113,13 @@ def run_accounts(args: argparse.Namespace) -> int:
     db = open_db(args)
     try:
         summaries = accounts.list_accounts(db)
+        ltv = _historic_ltv(db) if args.format in ("json", "csv") else {}
     finally:
         db.dispose()
     if args.format == "json":
-        write_json([account_record(a) for a in summaries])
+        write_json([account_record(a, ltv.get(a.id)) for a in summaries])
     elif args.format == "csv":
-        write_csv(FIELDS, ([account_record(a)[k] for k in FIELDS] for a in summaries))
+        write_csv(FIELDS, ([account_record(a, ltv.get(a.id))[k] for k in FIELDS] for a in summaries))
     else:
         write_table(table_headers(), [table_row(a) for a in summaries], right_aligned={4, 5})
     return 0

@@ -33,6 +33,13 @@ def add_commands(subparsers) -> None:
     parser.add_argument("--from", dest="start", metavar="DATE")
     parser.add_argument("--to", dest="end", metavar="DATE")
     parser.add_argument("--segment", choices=vocab.SEGMENTS)
+    parser.add_argument(
+        "--by", choices=("logos", "revenue"), default="logos", help="cohorts: what is retained"
+    )
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE", help="health-check: the day of the scores")
+    parser.add_argument(
+        "--horizon-days", dest="horizon", type=int, default=90, metavar="N", help="health-check"
+    )
     parser.add_argument("--out", required=True, metavar="FILE", help="FILE.png or FILE.svg")
     parser.set_defaults(handler=run_chart)
 
@@ -82,7 +89,7 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         f"{tr('Logo churn')}: {rate(m.logo_churn_rate)}   {tr('Customer retention')}: "
         f"{rate(m.customer_retention_rate)}",
         f"{tr('MRR at start')}: {money(m.mrr_start)}   {tr('MRR at end')}: {money(m.mrr_end)}",
-        f"  + {tr('New')}: {money(m.new_mrr)}   + {tr('Reactivation')}: {money(m.reactivation_mrr)}   "
+        f"  + {tr('New MRR')}: {money(m.new_mrr)}   + {tr('Reactivation')}: {money(m.reactivation_mrr)}   "
         f"+ {tr('Expansion')}: {money(m.expansion_mrr)}   "
         f"− {tr('Contraction')}: {money(m.contraction_mrr)}   − {tr('Churn')}: {money(m.churned_mrr)}",
         f"{tr('Revenue churn')}: {rate(m.revenue_churn_rate)}   {tr('Net revenue churn')}: "
@@ -94,6 +101,23 @@ def metrics_text(m: metrics.PortfolioMetrics) -> str:
         f"{tr('Renewals due')}: {m.renewals_due}   {tr('closed')}: {m.renewals_closed}   "
         f"{tr('Gross renewal rate')}: {rate(m.gross_renewal_rate)}   "
         f"{tr('Net renewal rate')}: {rate(m.net_renewal_rate)}",
+    ]
+    lines += [
+        f"{tr('ARPA')}: {na if m.arpa is None else money(m.arpa)}   {tr('Forward LTV')}: "
+        f"{na if m.ltv_forward is None else money(m.ltv_forward)}",
+        f"{tr('Annualised logo churn')}: {rate(m.annualised_logo_churn)}   "
+        f"{tr('Annualised revenue churn')}: {rate(m.annualised_revenue_churn)}",
+        f"{tr('NPS zone')}: {na if m.nps_zone is None else tr(metrics.NPS_ZONE_LABELS[m.nps_zone])}   "
+        f"{tr('CSAT scale')}: {m.csat_scale}",
+        f"CES: {na if m.ces is None else formatting.number(m.ces, 2)} "
+        f"({plural(m.ces_responses, '{n} answer', '{n} answers')}; 5–7: {rate(m.ces_easy_rate)})",
+        f"{tr('Time to first value (median days)')}: "
+        f"{na if m.ttfv_days_median is None else formatting.number(m.ttfv_days_median, 1)} "
+        f"({plural(m.ttfv_accounts, '{n} account', '{n} accounts')})   "
+        f"{tr('Onboarding completion')}: {rate(m.onboarding_completion_rate)} "
+        f"({m.onboarding_completed}/{m.onboarding_started})",
+        f"{tr('Time to first green (median days)')}: "
+        f"{na if m.first_green_days_median is None else formatting.number(m.first_green_days_median, 1)}",
     ]
     if m.unconverted:
         lines.append("⚠ " + currency.unconverted_text(m.unconverted))
@@ -278,6 +302,7 @@ def run_chart(args: argparse.Namespace) -> int:
                 option_day(args.start, "--from"),
                 option_day(args.end, "--to"),
                 args.segment,
+                {"by": args.by, "as_of": option_day(args.as_of, "--as-of"), "horizon_days": args.horizon},
             ),
             current_language(),
         )

@@ -163,6 +163,13 @@ def _recompute_health(db, account_ids: list[int], run_id: int) -> None:
     health.recompute(db, account_ids, progress=_progress_to_stderr(), since=since)
 
 
+def _run_playbooks(db, account_ids: list[int], run_id: int) -> None:
+    """What the imported answers and events call for (a detractor's call-back...), undone with the import."""
+    from csdesk import playbooks
+
+    playbooks.evaluate(db, account_ids=account_ids, triggers=playbooks.IMPORT_TRIGGERS, import_run_id=run_id)
+
+
 def run_import_command(args: argparse.Namespace) -> int:
     if args.undo is not None:
         if args.file:
@@ -217,6 +224,7 @@ def run_import_command(args: argparse.Namespace) -> int:
             importing.save_preset(db, args.save_preset, prepared)
         if not args.dry_run and result.run_id is not None and result.account_ids:
             _recompute_health(db, result.account_ids, result.run_id)
+            _run_playbooks(db, result.account_ids, result.run_id)
     finally:
         db.dispose()
     if args.format == "json":

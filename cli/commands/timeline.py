@@ -139,6 +139,10 @@ def run_log(args: argparse.Namespace) -> int:
             severity=args.severity,
             data=data,
         )
+        # What the event calls for (a cancellation request's save plan...): the account's playbooks.
+        from csdesk import playbooks
+
+        playbooks.evaluate(db, account_ids=[account.id], triggers=playbooks.EVENT_TRIGGERS)
     finally:
         db.dispose()
     print(

@@ -366,6 +366,10 @@ def build(
     acc["customer_since"] = acc["contract_start"] or next(
         (r.effective_date for r in revenue if r.kind in ("new", "opening", "reactivation")), None
     )
+    # What Sales handed over (csdesk.handoffs): pains, promises, stakeholders, risks, deal notes.
+    from csdesk import handoffs
+
+    handoff = handoffs.template_data(handoffs.get_handoff(db, account_id))
     by_role = {c["role"]: c for c in contacts if c["role"]}
     empty_contact = {"name": "", "role": None, "role_label": "", "job_title": "", "email": "", "phone": ""}
     data = {
@@ -379,6 +383,7 @@ def build(
         "plan": _plan_view(plan, today, language),
         "proposal": _plan_view(proposal, today, language),
         "get_well": _plan_view(get_well, today, language),
+        "handoff": handoff,
         "options": {"show_health": show_health},
         "period": {
             "start": period.start,
@@ -439,6 +444,12 @@ def _plan_view(plan: plans.PlanData | None, today: date, language: str) -> dict[
     view["late_count"] = sum(1 for m in plan.milestones if m.is_late(today))
     view["next_milestones"] = [m for m in view["milestones"] if m["status"] not in ("done", "cancelled")][:4]
     return view
+
+
+def _sample_handoff() -> dict[str, Any]:
+    from csdesk import handoffs
+
+    return handoffs.sample()
 
 
 def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str, Any]:
@@ -554,6 +565,7 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
         "language": language,
         "labels": {},
         "proposal": None,
+        "handoff": _sample_handoff(),
         "options": {"show_health": True},
     }
 

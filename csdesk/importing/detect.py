@@ -109,7 +109,7 @@ FIELDS: dict[str, list[FieldSpec]] = {
         _f("answered_at", "Answered at", "datetime", True),
         _f("respondent", "Respondent e-mail"),
         _f("nps", "NPS score (0-10)", "score"),
-        _f("csat", "CSAT score (1-5)", "score"),
+        _f("csat", "CSAT score (1-5, 1-10 or 0-10)", "score"),
         _f("ces", "CES score (1-7)", "score"),
         _f("comment", "Comment"),
     ],

@@ -268,7 +268,9 @@ def _parser(prepared: Prepared, index: int, type_: str, key: str):
 
         return parse_email
     if type_ == "score":
-        low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}[key]
+        # CSAT files use 1-5, 1-10 or 0-10: the answers are kept as given and the metrics
+        # read the scale from them (csdesk.metrics.csat_scale_of).
+        low, high = {"nps": (0, 10), "csat": (0, 10), "ces": (1, 7)}[key]
 
         def parse_score(raw: str) -> int:
             head = raw.strip().split()[0].rstrip("-.,:")

@@ -18,7 +18,7 @@ from db.models import Account
 
 KEYS = [
     "id", "name", "external_id", "source", "segment", "stage", "status",
-    "mrr", "arr", "currency", "renewal_date", "owner", "health", "health_band",
+    "mrr", "arr", "currency", "renewal_date", "owner", "health", "health_band", "ltv_historic",
 ]  # fmt: skip
 
 

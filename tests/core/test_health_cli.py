@@ -87,6 +87,23 @@ def test_metrics_json_keys_and_values(db, db_path, capsys):
         "renewals_closed",
         "gross_renewal_rate",
         "net_renewal_rate",
+        "nps_zone",
+        "csat_scale",
+        "arpa",
+        "ltv_forward",
+        "annualised_logo_churn",
+        "annualised_revenue_churn",
+        "ces",
+        "ces_responses",
+        "ces_easy_rate",
+        "ttfv_days_median",
+        "ttfv_accounts",
+        "ttfv_days_median_by_segment",
+        "onboarding_completion_rate",
+        "onboarding_started",
+        "onboarding_completed",
+        "time_to_first_green_days_median",
+        "time_to_first_green_accounts",
     ]
     assert data["base_currency"] == "BRL" and data["history_complete_from"] is None
     assert data["accounts_without_rate"] == {}
@@ -101,7 +118,7 @@ def test_metrics_text_and_bad_period(db, db_path, capsys):
     _book(db)
     assert main(["--db", str(db_path), "--lang", "pt-BR", "metrics"]) == 0
     out = capsys.readouterr().out
-    assert "Churn de logos" in out and "R$ 1.500,00" in out
+    assert "Churn de clientes" in out and "R$ 1.500,00" in out
     assert main(["--db", str(db_path), "metrics", "--from", "2026-02-01", "--to", "2026-01-01"]) == 2
     assert "before" in capsys.readouterr().err
 

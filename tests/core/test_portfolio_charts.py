@@ -110,7 +110,7 @@ def test_renewals_at_risk_is_yellow_and_critical_red():
     [
         (
             lambda: charts.mrr_bridge_figure(empty_metrics(), "pt_BR"),
-            "Importe o histórico de MRR para ver a ponte de MRR",
+            "Importe o histórico de MRR para ver a movimentação do MRR",
         ),
         (lambda: charts.nrr_grr_figure([], "pt_BR"), "importe o histórico de MRR"),
         (lambda: charts.nps_figure([empty_metrics()], "pt_BR"), "Nenhuma resposta de NPS"),

@@ -133,7 +133,7 @@ def test_a_weekly_snapshot_takes_under_100_bytes_on_disk_index_included(tmp_path
     path = tmp_path / "book.sqlite"
     db = open_database(path)
     try:
-        generate(db, accounts=60, seed=1, today=date(2026, 11, 25))
+        generate(db, accounts=70, seed=1, today=date(2026, 11, 25))
         health.recompute(db, today=date(2026, 11, 25))
     finally:
         db.dispose()

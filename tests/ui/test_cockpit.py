@@ -311,6 +311,8 @@ def test_placeholder_tabs_are_built_by_small_factories(context):
         "Tasks",
         "Health",
         "Success plan",
+        "Hand-off",
+        "Expansion",
     ]
 
 

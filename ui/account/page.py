@@ -285,6 +285,14 @@ class AccountPage(QWidget):
         self.tabs.addTab(self.tasks_tab, tr("Tasks"))
         self.tabs.addTab(self.health_tab, tr("Health"))
         self.tabs.addTab(self.plan_tab, tr("Success plan"))
+        from ui.account.handoff import HandoffTab
+
+        self.handoff_tab = HandoffTab(context)
+        self.tabs.addTab(self.handoff_tab, tr("Hand-off"))
+        from ui.account.opportunities import OpportunitiesTab
+
+        self.opportunities_tab = OpportunitiesTab(context)
+        self.tabs.addTab(self.opportunities_tab, tr("Expansion"))
 
         nav = QHBoxLayout()
         nav.setContentsMargins(0, 0, 0, 0)

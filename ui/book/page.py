@@ -115,6 +115,10 @@ class BookPage(QWidget):
         self._generation = 0
         self._pending_select: int | None = None
         self._restoring = True  # no state saving while the widgets are being built
+        # A drill-down from the Indicadores page: the accounts behind a figure (no widget of its own
+        # but the chip that names it and clears it).
+        self._accounts: frozenset[int] = frozenset()
+        self._accounts_label = ""
 
         self.stack = QStackedWidget()
         self.welcome = WelcomePage()
@@ -242,10 +246,26 @@ class BookPage(QWidget):
         self.touch_filter = self._filter_combo(
             [(tr("Last touch"), None)] + [(tr("No touch {n}+ d", n=n), n) for n in NO_TOUCH_CHOICES]
         )
+        # Green accounts with an expansion signal (csdesk.expansion.candidate_mask).
+        self.expansion_filter = QToolButton()
+        self.expansion_filter.setObjectName("expansionFilter")
+        self.expansion_filter.setText(tr("Expansion candidates"))
+        self.expansion_filter.setToolTip(
+            tr("Green band, and a promoter NPS (9–10) or 80%+ of the licences in use")
+        )
+        self.expansion_filter.setCheckable(True)
+        self.expansion_filter.toggled.connect(self._on_filters_edited)
         clear = QToolButton()
         clear.setDefaultAction(self.clear_filters_action)
         clear.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self._build_scope()
+        self.accounts_chip = QToolButton()
+        self.accounts_chip.setObjectName("drillDownChip")
+        self.accounts_chip.setToolTip(
+            tr("Accounts behind a figure of the Indicadores page; click to show all")
+        )
+        self.accounts_chip.clicked.connect(self._clear_accounts)
+        self.accounts_chip.hide()
 
         # One line on a wide window; on a small one the filters wrap under the search field.
         self.filter_bar = QWidget()
@@ -259,8 +279,10 @@ class BookPage(QWidget):
             self.band_filter,
             self.renewal_filter,
             self.touch_filter,
+            self.expansion_filter,
         ):
             filters.add(combo)
+        filters.add(self.accounts_chip)
         filters.add(clear)
 
         self.table = BookTable()
@@ -533,7 +555,10 @@ class BookPage(QWidget):
             bands=frozenset(bands.split(",")) if bands else frozenset(),
             renewal_within=self.renewal_filter.currentData(),
             no_touch_for=self.touch_filter.currentData(),
+            expansion=self.expansion_filter.isChecked(),
             owner=self.context.db.user if self.mine_button.isChecked() and self.context.db.user else None,
+            accounts=self._accounts,
+            accounts_label=self._accounts_label,
         )
 
     def set_filter(self, flt: BookFilter) -> None:
@@ -550,10 +575,19 @@ class BookPage(QWidget):
             self._set_combo(self.band_filter, bands or None)
             self._set_combo(self.renewal_filter, flt.renewal_within)
             self._set_combo(self.touch_filter, flt.no_touch_for)
+            self.expansion_filter.setChecked(flt.expansion)
             (self.mine_button if flt.owner else self.all_button).setChecked(True)
+            self._accounts, self._accounts_label = flt.accounts, flt.accounts_label
+            self.accounts_chip.setText(
+                f"{flt.accounts_label or tr('Selected accounts')} ({len(flt.accounts)}) ✕"
+            )
+            self.accounts_chip.setVisible(bool(flt.accounts))
         finally:
             self._restoring = False
         self._on_filters_edited()
+
+    def _clear_accounts(self) -> None:
+        self.set_filter(replace(self.current_filter(), accounts=frozenset(), accounts_label=""))
 
     @staticmethod
     def _set_combo(combo: QComboBox, value: Any) -> None:
@@ -649,7 +683,7 @@ class BookPage(QWidget):
             # Filters, sort and columns come back at the next start; a search does not:
             # typed to find one account, it would hide the whole book next time.
             if isinstance(state.get("filter"), dict):
-                state["filter"] = {**state["filter"], "search": ""}
+                state["filter"] = {**state["filter"], "search": "", "accounts": []}
             self.apply_view_state(state)
         else:
             self.model.set_filter(self.current_filter())

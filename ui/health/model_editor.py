@@ -330,6 +330,11 @@ class HealthModelDialog(QDialog):
         layout.addLayout(min_row)
         layout.addWidget(section(tr("Alerts (become risk tasks in Today)")))
         layout.addLayout(alert_row)
+        from ui.health.calibration import CalibrationPanel
+
+        layout.addWidget(section(tr("Calibration on this book's churn")))
+        self.calibration = CalibrationPanel(self)
+        layout.addWidget(self.calibration)
         layout.addWidget(self.preview)
         layout.addWidget(self.errors)
         layout.addWidget(self.buttons)

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from csdesk import clock, currency, formatting, health, metrics, vocab
+from csdesk import clock, cohorts, currency, formatting, health, health_check, metrics, vocab
+from csdesk.book import NO_SCORE, BookFilter
 from csdesk.i18n import current_language, label, tr
 from csdesk.periods import PRESETS, preset_period
 from csdesk.rules.calendar import add_months, month_start
@@ -51,6 +52,8 @@ class PortfolioData:
     average: list[tuple[date, float, int]]
     green: float
     yellow: float
+    cohorts: cohorts.CohortTable | None = None
+    check: health_check.HealthCheck | None = None
 
 
 def load_portfolio(db, start: date, end: date, segment: str | None) -> PortfolioData:
@@ -61,8 +64,13 @@ def load_portfolio(db, start: date, end: date, segment: str | None) -> Portfolio
     month_from = min(start, add_months(month_start(end), -11))
     # The period and its months in one pass over the book.
     m, *months = metrics.compute_periods(book, [(start, end), *metrics.month_periods(month_from, end)])
-    m = metrics.with_renewals(db, replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end)), segment)
+    onboarding = metrics.onboarding_metrics(book, metrics.load_onboarding(db, book), start, end)
+    m = metrics.with_renewals(db, replace(m, mrr_by_band=metrics.mrr_by_band(book, db, end), **onboarding), segment)
     model = health.model_for(db, segment)
+    today = clock.today()
+    # The health check of the latest day whose 90 days are over by the period's end.
+    as_of = health_check.default_as_of(health_check.HORIZON_DAYS, min(end, today))
+    score, band = metrics.scores_at(db, as_of, book.ids)
     return PortfolioData(
         metrics=m,
         months=months,
@@ -71,6 +79,8 @@ def load_portfolio(db, start: date, end: date, segment: str | None) -> Portfolio
         average=health.average_series(db, month_from, None, segment),
         green=model.green,
         yellow=model.yellow,
+        cohorts=cohorts.cohort_table(book, start, end, min(end, today)),
+        check=health_check.check_book(book, score, band, as_of, health_check.HORIZON_DAYS, today),
     )
 
 
@@ -89,7 +99,37 @@ KPIS = (
     ("csat", "CSAT"),
     ("at_risk", "MRR at risk"),
     ("churn_reason", "Top churn reason"),
+    ("arpa", "ARPA"),
+    ("ltv", "Forward LTV"),
+    ("annual_churn", "Annualised logo churn"),
+    ("annual_revenue_churn", "Annualised revenue churn"),
+    ("ces", "CES"),
+    ("ttfv", "Time to first value"),
+    ("onboarding", "Onboarding completion"),
+    ("first_green", "Time to first green"),
+    ("health_auc", "Health score AUC"),
 )
+
+
+# What a click on a card opens in the book: the period's movements behind the figure.
+CARD_DRILLS = {
+    "accounts": ("end",),
+    "logo_churn": ("churned",),
+    "annual_churn": ("churned",),
+    "retention": ("start",),
+    "mrr": ("end",),
+    "arpa": ("end",),
+    "ltv": ("end",),
+    "revenue_churn": ("churn", "contraction"),
+    "annual_revenue_churn": ("churn", "contraction"),
+    "net_churn": ("churn", "contraction", "expansion"),
+    "grr": ("churn", "contraction"),
+    "nrr": ("expansion",),
+    "churn_reason": ("churned",),
+    "at_risk": ("at_risk",),
+    "health_auc": ("health_churned",),
+}
+BRIDGE_DRILLS = ("start", "new", "reactivation", "expansion", "contraction", "churn", "end")
 
 
 def _group(*widgets: QWidget) -> QWidget:
@@ -111,6 +151,7 @@ class PortfolioPage(QWidget):
         self._token = 0
         self._dirty = True
         self.open_model_editor = None  # set by the main window
+        self.drilled: BookFilter | None = None  # the last drill-down asked of the book
 
         title = QLabel(tr("Portfolio"))
         title.setObjectName("pageTitle")
@@ -133,6 +174,11 @@ class PortfolioPage(QWidget):
             self.segment.addItem(label(vocab.SEGMENT_LABELS, key), key)
         self.model_button = QPushButton(tr("Health model…"))
         self.model_button.clicked.connect(self._open_model_editor)
+        self.report_button = QPushButton(tr("Executive report…"))
+        self.report_button.setToolTip(tr("A PPTX deck or PDF of this period for the leadership"))
+        self.report_button.clicked.connect(self.export_report)
+        self.report_job = None
+        self.report_written: str | None = None  # the last report's path (tests, the status line)
 
         # Period, dates, segment and the model button wrap as groups on a narrow window.
         bar_widget = QWidget()
@@ -141,6 +187,7 @@ class PortfolioPage(QWidget):
         bar.add(_group(QLabel(tr("from")), self.start_edit, QLabel(tr("to")), self.end_edit))
         bar.add(_group(QLabel(tr("Segment")), self.segment))
         bar.add(QWidget(), stretch=1)  # pushes the model button to the right end of its line
+        bar.add(self.report_button)
         bar.add(self.model_button)
 
         # Six cards a row, or 4, 3 or 2 (never sideways off the page); a text elides, with
@@ -152,6 +199,9 @@ class PortfolioPage(QWidget):
             card = KpiCard(key, tr(caption))
             self.cards[key] = card
             cards.addWidget(card)
+            if key in CARD_DRILLS:
+                card.setCursor(Qt.CursorShape.PointingHandCursor)
+                card.installEventFilter(self)
 
         self.charts = {
             "bands": ChartView("bands", min_height=260),
@@ -160,7 +210,24 @@ class PortfolioPage(QWidget):
             "nrr": ChartView("nrr-grr"),
             "nps": ChartView("nps"),
             "renewals": ChartView("renewals"),
+            "cohorts": ChartView("cohorts", min_height=360),
+            "health_check": ChartView("health-check"),
         }
+        self.verdict = QLabel("")
+        self.verdict.setObjectName("healthVerdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.setStyleSheet("font-size: 14px;")
+        self.calibrate_button = QPushButton(tr("Calibrate the health model…"))
+        self.calibrate_button.setToolTip(
+            tr("Suggest weights fitted on this book's churn in the model editor")
+        )
+        self.calibrate_button.clicked.connect(self._open_model_editor)
+        verdict_panel = QWidget()
+        verdict_box = QVBoxLayout(verdict_panel)
+        verdict_box.addStretch(1)
+        verdict_box.addWidget(self.verdict)
+        verdict_box.addWidget(self.calibrate_button, 0, Qt.AlignmentFlag.AlignLeft)
+        verdict_box.addStretch(1)
         grid = QGridLayout()
         grid.setSpacing(12)
         grid.addWidget(self.charts["bands"], 0, 0, 1, 2)
@@ -169,6 +236,9 @@ class PortfolioPage(QWidget):
         grid.addWidget(self.charts["average"], 2, 0)
         grid.addWidget(self.charts["nps"], 2, 1)
         grid.addWidget(self.charts["renewals"], 3, 0, 1, 2)
+        grid.addWidget(self.charts["health_check"], 4, 0)
+        grid.addWidget(verdict_panel, 4, 1)
+        grid.addWidget(self.charts["cohorts"], 5, 0, 1, 2)
 
         content = QWidget()
         body = QVBoxLayout(content)
@@ -363,6 +433,235 @@ class PortfolioPage(QWidget):
         self.charts["nrr"].set_figure(charts.nrr_grr_figure(data.months, language, size=(6, 3.4)))
         self.charts["nps"].set_figure(charts.nps_figure(data.months, language, size=(6, 3.4)))
         self.charts["renewals"].set_figure(charts.renewals_figure(data.renewals, language, size=(10, 3.2)))
+        self._show_analytics(data, pct, na)
+        self._connect_clicks()
+
+    def _show_analytics(self, data: PortfolioData, pct, na: str) -> None:
+        """ARPA, LTV, annualised churn, CES, onboarding; the health score's check; the cohorts."""
+        from csdesk import charts
+
+        m = data.metrics
+        c = self.cards
+        language = current_language()
+
+        def money(cents: int | None) -> str:
+            return na if cents is None else formatting.money(cents, m.base_currency, decimals=False)
+
+        def days(value: float | None) -> str:
+            return na if value is None else tr("{n} days", n=formatting.number(value, 0))
+
+        c["arpa"].set(money(m.arpa), tr("MRR ÷ customers at end"))
+        c["ltv"].set(money(m.ltv_forward), tr("ARPA ÷ monthly revenue churn"))
+        c["annual_churn"].set(pct(m.annualised_logo_churn), tr("1 − (1 − monthly)^12"))
+        c["annual_revenue_churn"].set(pct(m.annualised_revenue_churn), tr("1 − (1 − monthly)^12"))
+        c["ces"].set(
+            na if m.ces is None else formatting.number(m.ces, 1),
+            tr("{share} answered 5–7 · {n} answers", share=pct(m.ces_easy_rate, 0), n=m.ces_responses),
+        )
+        c["ttfv"].set(days(m.ttfv_days_median), tr("median · {n} accounts", n=m.ttfv_accounts))
+        if m.ttfv_by_segment:
+            c["ttfv"].setToolTip(
+                "\n".join(
+                    f"{label(vocab.SEGMENT_LABELS, seg) if seg else tr('No segment')}: {days(median)} ({n})"
+                    for seg, median, n in m.ttfv_by_segment
+                )
+            )
+        c["onboarding"].set(
+            pct(m.onboarding_completion_rate, 0),
+            tr(
+                "{done} of {n}: first value within 90 days",
+                done=m.onboarding_completed,
+                n=m.onboarding_started,
+            ),
+        )
+        c["first_green"].set(
+            days(m.first_green_days_median), tr("median · {n} accounts", n=m.first_green_accounts)
+        )
+        if m.nps_zone:
+            c["nps"].note.setText(c["nps"].note.text() + " · " + tr(metrics.NPS_ZONE_LABELS[m.nps_zone]))
+        check = data.check
+        if check is not None:
+            c["health_auc"].set(
+                na if check.auc is None else formatting.number(check.auc, 2),
+                tr("{n} churned of {total} scored", n=check.churned, total=check.accounts),
+            )
+            self.verdict.setText(check.verdict(language))
+            self.charts["health_check"].set_figure(
+                charts.health_check_figure(check, language, size=(6, 3.4), verdict=False)
+            )
+        if data.cohorts is not None:
+            rows = max(len(data.cohorts.cohorts), 1)
+            self.charts["cohorts"].set_figure(
+                charts.cohorts_figure(data.cohorts, "logos", language, size=(10, max(3.2, 1.4 + 0.28 * rows)))
+            )
+
+    @staticmethod
+    def ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
+        from ui.documents.actions import ask_save_path
+
+        return ask_save_path(parent, title, suggested, ("pptx", "pdf"))
+
+    def export_report(self) -> None:
+        """Ask where, then write the executive report of the period shown, in the background."""
+        from pathlib import Path
+
+        from PySide6.QtCore import QStandardPaths
+
+        from csdesk import report
+
+        if self.report_job is not None and self.report_job.running:
+            return
+        start, end = self.period()
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        name = tr("executive-report") + f"-{start.isoformat()}-{end.isoformat()}.pptx"
+        path = self.ask_save_path(
+            self, tr("Save the executive report"), str(Path(folder or Path.home()) / name)
+        )
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += ".pptx"
+        db, segment, language = self.context.db, self.segment.currentData(), current_language()
+        self.report_button.setEnabled(False)
+        self.subtitle.setText(tr("Writing the executive report…"))
+
+        def done(written) -> None:
+            self.report_button.setEnabled(True)
+            self.report_written = str(written)
+            self.subtitle.setText(tr("{file} is ready.", file=Path(written).name))
+
+        def failed(error: BaseException) -> None:
+            self.report_button.setEnabled(True)
+            show_error(self, error, tr("The document could not be written"))
+
+        self.report_job = run_in_background(
+            lambda _p: report.write_report(db, start, end, path, language, segment),
+            done,
+            failed,
+            parent=self,
+        )
+
+    # Drill-down: the accounts behind a figure, as a filter of the book ---------------------
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.MouseButtonRelease and getattr(watched, "property", None):
+            key = watched.property("kpi")
+            if key in CARD_DRILLS and self.data is not None:
+                self.drill(CARD_DRILLS[key], self.cards[key].caption.text())
+                return True
+        return super().eventFilter(watched, event)
+
+    def _connect_clicks(self) -> None:
+        for key in ("bands", "bridge", "cohorts", "health_check"):
+            canvas = self.charts[key].canvas
+            if canvas is not None and not getattr(canvas, "_drill_connected", False):
+                canvas.mpl_connect(
+                    "button_press_event",
+                    lambda ev, k=key: self.chart_clicked(k, ev.xdata, ev.ydata, ev.inaxes),
+                )
+                canvas.setCursor(Qt.CursorShape.PointingHandCursor)
+                canvas._drill_connected = True
+
+    def chart_clicked(self, chart: str, x: float | None, y: float | None, axes=None) -> None:
+        """A bar or a cell clicked: open the accounts behind it in the book."""
+        if self.data is None or x is None or y is None:
+            return
+        if chart == "bands":
+            shown = [b for b in self.data.bands if b.band is not None or b.accounts]
+            i = len(shown) - 1 - round(y)
+            if 0 <= i < len(shown):
+                band = shown[i].band
+                self.open_book(BookFilter(bands=frozenset([band or NO_SCORE])))
+        elif chart == "bridge":
+            i = round(x)
+            if 0 <= i < len(BRIDGE_DRILLS):
+                names = [
+                    tr("MRR at start"),
+                    tr("New MRR"),
+                    tr("Reactivation"),
+                    tr("Expansion"),
+                    tr("Contraction"),
+                    tr("Churn"),
+                    tr("MRR at end"),
+                ]
+                self.drill((BRIDGE_DRILLS[i],), names[i])
+        elif chart == "cohorts" and self.data.cohorts is not None:
+            i, k = round(y), round(x)
+            table = self.data.cohorts
+            if 0 <= i < len(table.cohorts) and 0 <= k < len(table.cohorts[i].logos):
+                self.drill_cohort(table.cohorts[i].month, k)
+        elif chart == "health_check" and self.data.check is not None:
+            shown = [b for b in self.data.check.bands if b.band is not None or b.accounts]
+            i = round(x)
+            if 0 <= i < len(shown):
+                self.drill_band_outcome(shown[i].band)
+
+    def open_book(self, flt: BookFilter) -> None:
+        self.drilled = flt
+        self.context.hub.requestBookFilter.emit(flt)
+
+    def _drill_in_background(self, work, label_text: str) -> None:
+        def done(ids: list[int]) -> None:
+            self.open_book(BookFilter(status="all", accounts=frozenset(ids), accounts_label=label_text))
+
+        run_in_background(lambda _p: work(), done, lambda error: show_error(self, error), parent=self)
+
+    def drill(self, movements: tuple[str, ...], caption: str) -> None:
+        """The accounts of the period's movements (start, end, new, churned…), in the background."""
+        start, end = self.period()
+        db, segment = self.context.db, self.segment.currentData()
+        period = f"{formatting.day(start)} – {formatting.day(end)}"
+        if movements == ("at_risk",):
+            self.open_book(BookFilter(bands=frozenset(["yellow", "red"])))
+            return
+        if movements == ("health_churned",):
+            check = self.data.check
+            self._drill_in_background(
+                lambda: (
+                    health_check.accounts_in_band(db, "red", check.as_of, check.horizon_days, True)
+                    + health_check.accounts_in_band(db, "yellow", check.as_of, check.horizon_days, True)
+                    + health_check.accounts_in_band(db, "green", check.as_of, check.horizon_days, True)
+                ),
+                tr("Churned after the scores of {day}", day=formatting.day(check.as_of)),
+            )
+            return
+
+        def work() -> list[int]:
+            book = metrics.load_book(db, segment)
+            ids: list[int] = []
+            for which in movements:
+                ids += metrics.period_accounts(book, start, end, which)
+            return ids
+
+        self._drill_in_background(work, f"{caption} · {period}")
+
+    def drill_cohort(self, month: date, months_since: int) -> None:
+        """A cohort cell: the cohort's accounts no longer customers by then (or all of it, when none left)."""
+        db, segment = self.context.db, self.segment.currentData()
+        from csdesk.charts import month_label
+
+        def work() -> list[int]:
+            gone = cohorts.accounts_in_cell(db, month, months_since, retained=False, segment=segment)
+            return gone or cohorts.accounts_in_cell(db, month, months_since, retained=True, segment=segment)
+
+        self._drill_in_background(
+            work,
+            tr(
+                "Cohort {month}, month {k}: lost (or all, when none)",
+                month=month_label(month),
+                k=months_since,
+            ),
+        )
+
+    def drill_band_outcome(self, band: str | None) -> None:
+        check = self.data.check
+        db = self.context.db
+        self._drill_in_background(
+            lambda: health_check.accounts_in_band(db, band, check.as_of, check.horizon_days),
+            tr("{band} on {day}", band=health.band_label(band), day=formatting.day(check.as_of)),
+        )
 
     def _open_model_editor(self) -> None:
         if self.open_model_editor is not None:
