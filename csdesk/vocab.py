@@ -120,7 +120,7 @@ RENEWAL_OUTCOME_LABELS = {
     "renewed": "Renewed",
     "downsell": "Renewed with downsell",
     "upsell": "Renewed with upsell",
-    "lost": "Lost",
+    "lost": "Not renewed (lost)",
 }
 CHURN_TYPES = ("voluntary", "involuntary")
 CHURN_TYPE_LABELS = {"voluntary": "Voluntary", "involuntary": "Involuntary"}

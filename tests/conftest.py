@@ -142,3 +142,24 @@ def no_modal_dialogs(monkeypatch, request):
     for name in ("warning", "critical", "information", "question"):
         monkeypatch.setattr(QMessageBox, name, refuse)
     yield
+
+
+@pytest.fixture(autouse=True)
+def background_jobs_end_with_their_test(request):
+    """Jobs a test's windows started are cancelled and waited for when it ends.
+
+    The thread pool is shared by the whole run: a job left behind (a recompute, a playbook
+    check) would hold a thread while the next test waits for its own job to start.
+    """
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("qtbot")  # set up first, so this ends before its widgets are closed
+    yield
+    from PySide6.QtCore import QThreadPool
+
+    from ui import workers
+
+    for job in list(workers._running):  # noqa: SLF001 - the test run's own bookkeeping
+        job.cancel()
+    QThreadPool.globalInstance().waitForDone(60_000)

@@ -21,8 +21,7 @@ def page(qtbot, context):
     yield page
     job = page.render_job
     if job is not None and job.running:
-        job.cancel()  # it may also finish on its own meanwhile: wait for the state, not the signal
-        qtbot.waitUntil(lambda: not job.running, timeout=10000)
+        job.cancel()  # waited for with every other job by conftest's background_jobs_end_with_their_test
 
 
 def user_templates(db, current):
