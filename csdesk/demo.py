@@ -34,6 +34,7 @@ from csdesk.progress import SILENT, Progress, write_waiting
 from csdesk.rules.names import fold, name_key
 from db import Database, bulk, search
 from db.models import (
+    MEASURE_CODES,
     Account,
     Contact,
     Measure,
@@ -42,9 +43,12 @@ from db.models import (
     Task,
     TimelineEvent,
 )
+from db.schema import vacuum_sqlite
 
 SOURCE = "demo"
 MEASURE_COLUMNS = ("account_id", "metric", "as_of", "value")
+_CODE = {word: code for code, word in enumerate(MEASURE_CODES)}
+_EPOCH = date(1970, 1, 1)
 HISTORY_DAYS = 730  # timeline events and measures cover the last two years
 CHUNK = 500  # accounts per bulk write
 # Churn follows the hidden propensity that drives usage, NPS and tickets (so the health
@@ -474,8 +478,9 @@ class _Rows:
     contacts: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     revenue: list[dict[str, Any]] = field(default_factory=list)
-    # Measures are the bulk of the rows: plain tuples in MEASURE_COLUMNS order, ISO dates.
-    measures: list[tuple[int, str, str, float]] = field(default_factory=list)
+    # Measures are the bulk of the rows: plain tuples in MEASURE_COLUMNS order, the metric as
+    # its stored code and the day as a day number (what db.models stores).
+    measures: list[tuple[int, int, int, float]] = field(default_factory=list)
     surveys: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
 
@@ -861,7 +866,7 @@ class _Generator:
         last_touch: datetime | None = None
         last_nps: tuple[datetime, int] | None = None
 
-        def touch(at: datetime, kind: str, title: str, body: str, **kw: Any) -> None:
+        def touch(at: datetime, kind: str, title: str, body: str | None, **kw: Any) -> None:
             nonlocal last_touch
             self.event(rows, account_id, at, kind, title, body, **kw)
             if last_touch is None or at > last_touch:
@@ -975,14 +980,8 @@ class _Generator:
                     )
                 elif what == "email":
                     subject = rng.choice(EMAIL_SUBJECTS)
-                    touch(
-                        at,
-                        "email",
-                        subject,
-                        f"Olá, {who['name'].split()[0]}!\n\nSegue {subject.lower()} conforme combinado.\n\nAbraços",
-                        channel="email",
-                        contact_id=who["id"],
-                    )
+                    # The subject says what was sent (a greeting body would only repeat it).
+                    touch(at, "email", subject, None, channel="email", contact_id=who["id"])
                 else:
                     touch(at, "note", "Nota interna", f"**Observação:** {mood()}", contact_id=who["id"])
 
@@ -1006,16 +1005,18 @@ class _Generator:
                 tickets_in_week[w] += 1
                 critical_in_week[w] += severity == "critical"
                 title = rng.choice(TICKET_TITLES)
+                # The most numerous events: the title says it all, the requester is the contact.
                 self.event(
                     rows,
                     account_id,
                     self.moment(day),
                     "ticket",
                     title,
-                    f"Chamado aberto por {rng.choice(contacts)['name']}: {title.lower()}.",
+                    None,
                     severity=severity,
                     channel=rng.choice(("email", "chat")),
                     source="auto",
+                    contact_id=rng.choice(contacts)["id"],
                     data={"ticket": f"#{rng.randrange(10000, 99999)}"},
                 )
                 if severity == "critical" and segment in ("high_touch", "mid_touch") and rng.random() < 0.5:
@@ -1178,23 +1179,25 @@ class _Generator:
             active = max(0, min(licensed, round(licensed * adoption)))
             logins = round(active * rng.uniform(2.5, 5.0) * decline)
             key_use = round(max(0.0, min(100.0, 100 * adoption * rng.uniform(0.7, 1.0))), 1)
-            day = as_of.isoformat()
+            day = (as_of - _EPOCH).days
             append = out.append
-            append((account_id, "logins", day, float(logins)))
-            append((account_id, "active_users", day, float(active)))
-            append((account_id, "key_feature_use", day, key_use))
+            append((account_id, _CODE["logins"], day, float(logins)))
+            append((account_id, _CODE["active_users"], day, float(active)))
+            append((account_id, _CODE["key_feature_use"], day, key_use))
             if segment == "high_touch":
                 # The big accounts' usage reports carry their ticket counts; elsewhere Support
                 # reads the ticket events (the same tickets: not stored twice).
-                append((account_id, "tickets", day, float(tickets_in_week[w])))
-                append((account_id, "critical_tickets", day, float(critical_in_week[w])))
-            if w % 4 == 0 or every >= 4:
-                append((account_id, "licensed_users", day, float(licensed)))
+                append((account_id, _CODE["tickets"], day, float(tickets_in_week[w])))
+                append((account_id, _CODE["critical_tickets"], day, float(critical_in_week[w])))
+            # Licences and payments change slowly: monthly for the big accounts, quarterly or
+            # half-yearly for the long tail (licences are read up to a year back).
+            if w % (4 if every < 4 else 12) == 0:
+                append((account_id, _CODE["licensed_users"], day, float(licensed)))
                 late = 0.0 if rng.random() < 0.5 + 0.5 * propensity else float(rng.choice((3, 7, 15, 30, 45)))
-                append((account_id, "payment_delay_days", day, late))
+                append((account_id, _CODE["payment_delay_days"], day, late))
                 if segment in ("high_touch", "mid_touch"):
                     pulse = float(max(1, min(5, round(1 + 4 * propensity * decline + rng.gauss(0, 0.5)))))
-                    append((account_id, "csm_pulse", day, pulse))
+                    append((account_id, _CODE["csm_pulse"], day, pulse))
         return active
 
     def tasks(
@@ -1299,14 +1302,20 @@ def _write(conn: Connection, model: type, batch: list[dict[str, Any]]) -> None:
     conn.exec_driver_sql(sql, params)
 
 
-def _write_measures(conn: Connection, batch: list[tuple[int, str, str, float]]) -> None:
+def _write_measures(conn: Connection, batch: list[tuple[int, int, int, float]]) -> None:
     if not batch:
         return
     if conn.dialect.name != "sqlite":
         conn.execute(
             insert(Measure),
             [
-                {"account_id": a, "metric": m, "as_of": date.fromisoformat(d), "value": v, "source": SOURCE}
+                {
+                    "account_id": a,
+                    "metric": MEASURE_CODES[m],
+                    "as_of": _EPOCH + timedelta(days=d),
+                    "value": v,
+                    "source": SOURCE,
+                }
                 for a, m, d, v in batch
             ],
         )
@@ -1362,6 +1371,7 @@ def generate(
             done += len(rows.accounts)
             progress.step(done, accounts, tr("Creating demo accounts…"))
         bulk.continue_ids(conn)  # the generator chose the accounts' and contacts' ids
+    vacuum_sqlite(db.engine)  # written in bulk: repacked, its pages full
     return DemoSummary(
         accounts=counts["accounts"],
         contacts=counts["contacts"],
@@ -1408,6 +1418,7 @@ def create_book(
         built = open_database(scratch)
         try:
             summary = _fill(built, accounts, seed, progress, today)
+            vacuum_sqlite(built.engine)  # the health history written, repacked before it is copied in
         finally:
             built.dispose()
         _refuse_a_book_with_accounts(db)  # another CSDesk may have written to it meanwhile

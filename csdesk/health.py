@@ -584,7 +584,7 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
             scoped(
                 select(
                     Measure.account_id,
-                    case({m: i for i, m in enumerate(_MEASURE_METRICS)}, value=Measure.metric, else_=-1),
+                    case(*((Measure.metric == m, i) for i, m in enumerate(_MEASURE_METRICS)), else_=-1),
                     day_number(Measure.as_of),
                     Measure.value,
                 ).where(

@@ -106,8 +106,16 @@ def _day_number_default(element, compiler, **kw):
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 86400 AS INTEGER)"
 
 
-def day_number(column) -> _DayNumber:
-    """SQL expression: a DATE / DATETIME column as whole days since 1970-01-01 (integer)."""
+def day_number(column):
+    """SQL expression: a DATE / DATETIME column as whole days since 1970-01-01 (integer).
+
+    A column already stored as a day number (``db.models.DayNumber``) is read as it is."""
+    from sqlalchemy import type_coerce
+
+    from db.models import DayNumber
+
+    if isinstance(getattr(column, "type", None), DayNumber):
+        return type_coerce(column, Integer())
     return _DayNumber(column)
 
 

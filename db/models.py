@@ -335,6 +335,42 @@ class BandCode(TypeDecorator):
         return None if value is None else HEALTH_BANDS[int(value)]
 
 
+# The on-disk code of each measure (its position here): frozen, a new measure is appended.
+MEASURE_CODES = (
+    "logins",
+    "active_users",
+    "licensed_users",
+    "key_feature_use",
+    "tickets",
+    "critical_tickets",
+    "payment_delay_days",
+    "qbr_attendance",
+    "csm_pulse",
+)
+
+
+class WordCode(TypeDecorator):
+    """A word of a closed list stored as its position (one byte instead of ~12 of text).
+
+    A word outside the list is stored as given (SQLite keeps text in an integer column).
+    Compare with ``==`` / ``in_`` (they encode the word); ``case(value=...)`` does not.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def __init__(self, words: tuple[str, ...]):
+        super().__init__()
+        self.words = words
+        self._codes = {w: i for i, w in enumerate(words)}
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> int | str | None:
+        return None if value is None else self._codes.get(value, value)
+
+    def process_result_value(self, value: int | str | None, dialect: Any) -> str | None:
+        return self.words[value] if isinstance(value, int) else value
+
+
 class HealthSnapshot(Base):
     """One account's score on one day (weekly history), with its breakdown as compact columns.
 
@@ -413,8 +449,10 @@ class Measure(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    metric: Mapped[str] = mapped_column(String(40))  # csdesk.vocab.MEASURES
-    as_of: Mapped[date] = mapped_column(Date)
+    # Millions of rows in a big book: the metric as its code (csdesk.vocab.MEASURES, coded by
+    # MEASURE_CODES) and the day as a day number, in the row and in the unique index.
+    metric: Mapped[str] = mapped_column(WordCode(MEASURE_CODES))
+    as_of: Mapped[date] = mapped_column(DayNumber)
     value: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(10), default="manual")
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))

@@ -281,6 +281,99 @@ def _v2_narrower_indexes(conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX {name} ON {table} (import_run_id) WHERE import_run_id IS NOT NULL"))
 
 
+# The on-disk code of each measure (frozen copy of db.models.MEASURE_CODES at version 2).
+_V2_MEASURE_CODES = (
+    "logins",
+    "active_users",
+    "licensed_users",
+    "key_feature_use",
+    "tickets",
+    "critical_tickets",
+    "payment_delay_days",
+    "qbr_attendance",
+    "csm_pulse",
+)
+
+
+def _v2_narrow_measures(conn: Connection) -> int:
+    """Measures keep the metric as a small code and the day as days since 1970.
+
+    Half the bytes of each row and of its (account, metric, day) index entry; a metric
+    outside the list keeps its text. Row ids are kept (import undo names rows by id).
+    """
+    from sqlalchemy import text
+
+    codes = " ".join(f"WHEN '{word}' THEN {code}" for code, word in enumerate(_V2_MEASURE_CODES))
+    total = conn.execute(text("SELECT count(*) FROM measures")).scalar() or 0
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            text(
+                f"ALTER TABLE measures ALTER COLUMN metric TYPE INTEGER USING (CASE metric {codes} ELSE -1 END), "
+                "ALTER COLUMN as_of TYPE INTEGER USING (as_of - DATE '1970-01-01')"
+            )
+        )
+        return total
+    conn.execute(
+        text(
+            "CREATE TABLE measures_v2 (id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "metric INTEGER NOT NULL, as_of INTEGER NOT NULL, value FLOAT NOT NULL, "
+            "source VARCHAR(10) NOT NULL, import_run_id INTEGER, PRIMARY KEY (id), "
+            "CONSTRAINT uq_measure_account_metric_day UNIQUE (account_id, metric, as_of), "
+            "FOREIGN KEY(account_id) REFERENCES accounts (id) ON DELETE CASCADE, "
+            "FOREIGN KEY(import_run_id) REFERENCES import_runs (id) ON DELETE SET NULL)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO measures_v2 (id, account_id, metric, as_of, value, source, import_run_id) "
+            f"SELECT id, account_id, CASE metric {codes} ELSE metric END, "
+            "CAST(julianday(as_of) - 2440587.5 AS INTEGER), value, source, import_run_id "
+            "FROM measures ORDER BY id"
+        )
+    )
+    conn.execute(text("DROP TABLE measures"))
+    conn.execute(text("ALTER TABLE measures_v2 RENAME TO measures"))
+    conn.execute(
+        text(
+            "CREATE INDEX ix_measures_import_run_id ON measures (import_run_id) "
+            "WHERE import_run_id IS NOT NULL"
+        )
+    )
+    return total
+
+
+def _v2_lean_search_index(conn: Connection) -> bool:
+    """The timeline's search index keeps only which events hold each token, no positions nor
+    sizes (a fifth of the file space): rebuilt so from the events, with its triggers."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "sqlite":
+        return False
+    if not conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'timeline_fts'")).first():
+        return False
+    for trigger in ("timeline_fts_ai", "timeline_fts_ad", "timeline_fts_au"):
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
+    conn.execute(text("DROP TABLE timeline_fts"))
+    # Frozen here (db.search.install creates the same on new books).
+    for statement in (
+        "CREATE VIRTUAL TABLE timeline_fts USING fts5("
+        "title, body, content='timeline_events', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2', detail=none, columnsize=0)",
+        "CREATE TRIGGER timeline_fts_ai AFTER INSERT ON timeline_events BEGIN "
+        "INSERT INTO timeline_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        "CREATE TRIGGER timeline_fts_ad AFTER DELETE ON timeline_events BEGIN "
+        "INSERT INTO timeline_fts(timeline_fts, rowid, title, body) "
+        "VALUES ('delete', old.id, old.title, old.body); END",
+        "CREATE TRIGGER timeline_fts_au AFTER UPDATE OF title, body ON timeline_events BEGIN "
+        "INSERT INTO timeline_fts(timeline_fts, rowid, title, body) "
+        "VALUES ('delete', old.id, old.title, old.body); "
+        "INSERT INTO timeline_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        "INSERT INTO timeline_fts(timeline_fts) VALUES ('rebuild')",
+    ):
+        conn.execute(text(statement))
+    return True
+
+
 def _v2_rhythm(conn: Connection) -> None:
     """v2: renewals with outcomes, churn records, and the playbook a task came from."""
     from sqlalchemy import (
@@ -367,7 +460,10 @@ def _v2(conn: Connection) -> bool:
     _v2_rhythm(conn)
     _v2_playbooks(conn)
     _v2_narrower_indexes(conn)
-    return _v2_compact_health_history(conn) > 0  # the JSON breakdowns freed most of the table
+    _v2_lean_search_index(conn)
+    measures = _v2_narrow_measures(conn)
+    # The JSON breakdowns freed most of the table; many measures rewritten free half theirs.
+    return _v2_compact_health_history(conn) > 0 or measures >= 100_000
 
 
 # version reached -> step from the version before it

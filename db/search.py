@@ -4,7 +4,9 @@ On SQLite an FTS5 index (``timeline_fts``, external content over
 ``timeline_events``) is maintained by triggers, so every writer (services,
 bulk imports, the demo generator) keeps it right without knowing about it.
 Its ``unicode61 remove_diacritics 2`` tokenizer folds case and accents the way
-``csdesk.rules.names.fold`` does.
+``csdesk.rules.names.fold`` does. The index keeps only which events hold each token
+(``detail=none``, no sizes: a fifth of the full index): a search needs nothing
+more, as it matches every word as a token prefix, in title or body, and orders by date.
 
 On PostgreSQL a GIN index over ``csdesk_search_vector(title, body)``: the
 words of the text as a ``tsvector``, folded as FTS5's ``remove_diacritics``
@@ -38,7 +40,7 @@ FTS_TABLE = "timeline_fts"
 _DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
     "title, body, content='timeline_events', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2')",
+    "tokenize='unicode61 remove_diacritics 2', detail=none, columnsize=0)",
     f"CREATE TRIGGER IF NOT EXISTS timeline_fts_ai AFTER INSERT ON timeline_events BEGIN "
     f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body); END",
     f"CREATE TRIGGER IF NOT EXISTS timeline_fts_ad AFTER DELETE ON timeline_events BEGIN "
@@ -250,9 +252,21 @@ def rebuild(engine: Engine) -> None:
             conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
 
 
+# What the unicode61 tokenizer splits tokens at (as \\w, but "_" is a separator too).
+_SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
+
+
 def _fts_query(words: Sequence[str]) -> str:
-    # Each word is quoted (so FTS syntax in user text is inert) and matched as a prefix.
-    return " AND ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    """Each word quoted (so FTS syntax in user text is inert) and matched as a prefix.
+
+    A word the tokenizer splits ("a_b") becomes its tokens, the last one a prefix (the
+    index keeps no positions for a phrase)."""
+    terms = []
+    for word in words:
+        tokens = [t for t in _SEPARATORS.split(word) if t]
+        terms += ['"' + t.replace('"', '""') + '"' for t in tokens[:-1]]
+        terms += ['"' + t.replace('"', '""') + '"*' for t in tokens[-1:]]
+    return " AND ".join(terms)
 
 
 @dataclass(frozen=True)
@@ -320,7 +334,10 @@ def _search_fts(
 ) -> list[int]:
     from sqlalchemy import text
 
-    params: dict[str, object] = {"q": _fts_query(words), "limit": limit}
+    query = _fts_query(words)
+    if not query:
+        return []  # nothing the index holds a token of
+    params: dict[str, object] = {"q": query, "limit": limit}
     conditions, binds = _filter_sql(where, params)
     if account_id is not None:
         conditions += " AND e.account_id = :account"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import operator
@@ -11,7 +12,7 @@ from contextlib import ExitStack
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, bindparam, insert, select, update
+from sqlalchemy import JSON, Date, DateTime, TypeDecorator, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -85,6 +86,8 @@ def _sql_literal(value: Any) -> str | None:
 
 
 def _column_converter(kind) -> Callable[[Any], Any] | None:
+    if isinstance(kind, TypeDecorator):  # compact stored forms (day numbers, word codes)
+        return functools.partial(kind.process_bind_param, dialect=None)
     if isinstance(kind, DateTime):
         return _sqlite_datetime
     if isinstance(kind, Date):

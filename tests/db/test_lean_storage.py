@@ -1,0 +1,129 @@
+"""The book's biggest tables stay lean: measures, the search index, and what a v1 book becomes."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from csdesk import accounts, demo, health, timeline
+from csdesk.accounts import AccountData
+from db import open_database
+from db.models import Measure
+
+TODAY = date(2026, 12, 6)
+FIXTURE = Path(__file__).parent / "fixtures" / "v1.sqlite"
+
+
+@pytest.fixture(scope="module")
+def demo_book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lean") / "book.sqlite"
+    db = open_database(path)
+    demo.generate(db, accounts=120, seed=3, today=TODAY)
+    health.recompute(db, today=TODAY)
+    db.dispose()
+    return path
+
+
+def _bytes(conn: sqlite3.Connection, *names: str) -> int:
+    marks = ",".join("?" * len(names))
+    return conn.execute(
+        f"SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({marks})", names
+    ).fetchone()[0]
+
+
+def test_a_measure_costs_under_50_bytes_with_its_index(demo_book):
+    # As text (metric name, ISO day) a row and its unique-index entry took about 85 bytes.
+    conn = sqlite3.connect(demo_book)
+    try:
+        rows = conn.execute("SELECT count(*) FROM measures").fetchone()[0]
+        used = _bytes(conn, "measures", "sqlite_autoindex_measures_1")
+        stored = conn.execute("SELECT typeof(metric), typeof(as_of) FROM measures LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    assert rows > 5_000
+    assert used / rows < 50
+    assert stored == ("integer", "integer")
+
+
+def test_the_search_index_costs_under_25_bytes_an_event(demo_book):
+    # With positions and sizes (detail=full) it took about 70 bytes an event.
+    conn = sqlite3.connect(demo_book)
+    try:
+        events = conn.execute("SELECT count(*) FROM timeline_events").fetchone()[0]
+        names = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'timeline_fts_%'")
+        ]
+        used = _bytes(conn, *names)
+    finally:
+        conn.close()
+    assert events > 2_000
+    assert used / events < 25
+
+
+def test_measures_read_back_as_words_and_dates(demo_book):
+    db = open_database(demo_book)
+    try:
+        with db.session() as s:
+            rows = s.execute(
+                select(Measure.metric, Measure.as_of).where(
+                    Measure.metric == "logins", Measure.as_of >= date(2026, 11, 1)
+                )
+            ).all()
+    finally:
+        db.dispose()
+    assert rows and {m for m, _ in rows} == {"logins"}
+    assert all(isinstance(d, date) and date(2026, 11, 1) <= d <= TODAY for _, d in rows)
+
+
+def test_search_matches_words_in_title_or_body_ignoring_accents(tmp_path):
+    db = open_database(tmp_path / "book.sqlite")
+    try:
+        account = accounts.create_account(db, AccountData(name="Padaria Pitanga")).id
+        first = timeline.add_event(
+            db, account, kind="note", title="Reunião de alinhamento", body="Próximos passos: integração"
+        )
+        second = timeline.add_event(
+            db, account, kind="note", title="Ligação", body="pedido_especial de desconto"
+        )
+        assert [h.event.id for h in timeline.search(db, "reuniao")] == [first.id]
+        assert [h.event.id for h in timeline.search(db, "INTEGRAÇÃO próx")] == [first.id]
+        # A word the index splits in two tokens still matches (no positions are kept for phrases).
+        assert [h.event.id for h in timeline.search(db, "pedido_esp")] == [second.id]
+        assert timeline.search(db, "_") == []
+    finally:
+        db.dispose()
+
+
+def test_a_v1_book_gets_lean_measures_and_search_index(tmp_path):
+    path = tmp_path / "book.sqlite"
+    shutil.copyfile(FIXTURE, path)
+    db = open_database(path)
+    try:
+        with db.session() as s:
+            assert s.execute(select(Measure.metric, Measure.as_of, Measure.value)).all() == [
+                ("logins", date(2026, 1, 4), 120.0)
+            ]
+        assert [h.event.title for h in timeline.search(db, "exportar")] == ["Erro ao exportar"]
+        assert [h.event.title for h in timeline.search(db, "revisao metas")] == ["QBR 1º trimestre"]
+    finally:
+        db.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'timeline_fts'").fetchone()[0]
+        stored = conn.execute("SELECT typeof(metric), typeof(as_of) FROM measures").fetchone()
+    finally:
+        conn.close()
+    assert "detail=none" in ddl
+    assert stored == ("integer", "integer")
+
+
+def test_every_measure_has_a_stored_code():
+    from csdesk import vocab
+    from db.models import MEASURE_CODES
+
+    assert set(vocab.MEASURES) <= set(MEASURE_CODES)
