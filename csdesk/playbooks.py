@@ -95,8 +95,8 @@ NUMBER_PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
     "promoter": {"lookback_days": (30, 1, 3650)},
     "event_kind": {"lookback_days": (30, 1, 3650)},
 }
-# The event kinds a cancellation request may be logged as (older books: churn_request).
-CANCELLATION_KINDS = ["cancellation_request", "churn_request"]
+# A cancellation request is stored as ``churn_request`` (vocab: ``cancellation_request`` is its CLI name).
+CANCELLATION_KINDS = ["churn_request"]
 CHOICE_PARAMS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "band_change": {"band": ("red", vocab.HEALTH_BANDS)},
     "stage": {"stage": ("onboarding", vocab.STAGES)},
@@ -115,6 +115,11 @@ def default_params(trigger: str) -> dict[str, Any]:
     return params
 
 
+def stored_kinds(kinds) -> list[str]:
+    """The stored event kinds a playbook's kinds name (a CLI name such as cancellation_request included)."""
+    return list(dict.fromkeys(vocab.EVENT_KIND_NAMES.get(str(k).strip(), str(k).strip()) for k in kinds or []))
+
+
 def trigger_label(trigger: str, params: dict[str, Any], language: str | None = None) -> str:
     values = {**default_params(trigger), **params}
     if trigger == "band_change":
@@ -122,7 +127,7 @@ def trigger_label(trigger: str, params: dict[str, Any], language: str | None = N
     if trigger == "stage":
         values["stage"] = i18n.label(vocab.STAGE_LABELS, values.get("stage"), language)
     if trigger == "event_kind":
-        kinds = values.get("kinds") or []
+        kinds = stored_kinds(values.get("kinds"))
         values["kinds"] = ", ".join(
             i18n.label(vocab.EVENT_KIND_LABELS, k, language) if k in vocab.EVENT_KIND_LABELS else k
             for k in kinds
@@ -714,7 +719,7 @@ def _promoters(session, today, params, ids):
 
 
 def _events(session: Session, today: date, params: dict[str, Any], ids) -> list[Occurrence]:
-    kinds = [str(k) for k in params.get("kinds") or []]
+    kinds = stored_kinds(params.get("kinds"))
     since = today - timedelta(days=int(params.get("lookback_days", 30)))
     rows = session.execute(
         select(TimelineEvent.id, TimelineEvent.account_id, TimelineEvent.occurred_at, TimelineEvent.title)

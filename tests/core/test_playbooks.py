@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cli.main import main
-from csdesk import accounts, i18n, playbooks, timeline
+from csdesk import accounts, i18n, playbooks, timeline, vocab
 from csdesk.accounts import AccountData, ContactData, ValidationError
 from db.models import PlaybookRun, SurveyResponse, Task
 
@@ -251,3 +251,10 @@ def test_a_read_only_book_is_left_as_it_is(db):
     assert playbooks.list_playbooks(db) == []  # nothing seeded either
     db.read_only = False
     assert playbooks.evaluate(db, today=date(2026, 11, 25)).created == 2
+
+
+def test_an_event_trigger_names_each_kind_once_by_its_label():
+    # cancellation_request is the CLI's name for the stored churn_request kind.
+    text = playbooks.trigger_label("event_kind", {"kinds": ["cancellation_request", "churn_request"]}, "en")
+    assert "cancellation_request" not in text and "churn_request" not in text
+    assert text.count(vocab.EVENT_KIND_LABELS["churn_request"]) == 1
