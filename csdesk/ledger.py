@@ -32,35 +32,12 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from csdesk import formatting
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from db.models import Account, RevenueChange, TimelineEvent
 
 FIRST_KINDS = ("new", "opening")
 ACTIVATING = ("new", "opening", "reactivation")
-
-
-def titles() -> dict[str, str]:
-    """The timeline title of each kind of movement, in the current language."""
-    return {
-        "new": tr("New revenue: MRR {after}"),
-        "opening": tr("Opening balance: MRR {after}"),
-        "expansion": tr("Expansion: MRR {before} → {after} (+{delta})"),
-        "contraction": tr("Contraction: MRR {before} → {after} (-{delta})"),
-        "churn": tr("Churn: MRR {before} lost"),
-        "reactivation": tr("Reactivation: MRR {after}"),
-    }
-
-
-def title(kind: str, before: int, after: int, templates: dict[str, str] | None = None) -> str:
-    template = (templates or titles())[kind]
-    money = formatting.money
-    if kind in ("new", "opening", "reactivation"):
-        return template.format(after=money(after))
-    if kind == "churn":
-        return template.format(before=money(before))
-    return template.format(before=money(before), after=money(after), delta=money(abs(after - before)))
 
 
 # The rule ------------------------------------------------------------------------------
@@ -292,9 +269,10 @@ def movement_rows(
     source: str = "import",
     key: str | None = None,
     extra: dict[str, Any] | None = None,
-    templates: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A movement and its timeline event, as rows to insert (``insert_movements`` writes them)."""
+    """A movement and its timeline event, as rows to insert (``insert_movements`` writes them).
+
+    The event stores no title: ``csdesk.timeline_titles`` renders it from its data when shown."""
     change = {
         "account_id": account_id,
         "effective_date": on,
@@ -311,7 +289,7 @@ def movement_rows(
         "occurred_at": datetime.combine(on, time.min),
         "kind": "revenue_change",
         "subkind": kind,
-        "title": title(kind, before, mrr_after, templates)[:300],
+        "title": "",
         "body": reason,
         "channel": None,
         "severity": None,
@@ -336,21 +314,16 @@ def insert_movements(conn, rows: list[dict[str, Any]], writer: Callable | None =
         conn.execute(insert(RevenueChange.__table__), rows)
 
 
-def first_movement_sql(
-    kind: str, run_id: int, money_sql: Callable[[str], str | None], literal: Callable[[Any], str | None]
-) -> dict[str, tuple[str, Callable[[int], str]]] | None:
+def first_movement_sql(kind: str, run_id: int) -> dict[str, tuple[str, Callable[[int], str]]]:
     """INSERTs (SQLite) writing an account's first movement (new / opening) and its timeline event
-    from (account id, day, MRR): title, JSON data and dates made by SQLite, as ``movement_rows`` would.
+    from (account id, day, MRR): JSON data and dates made by SQLite, as ``movement_rows`` would
+    (no title: it is rendered from the data when shown).
 
     A 100k-account file creates 100k of each; building and binding every column of every
-    row in Python was a third of the import. None where the title cannot be made in SQL.
+    row in Python was a third of the import.
     """
-    template = titles()[kind]
-    head, _, tail = template.partition("{after}")
-    if money_sql("?3") is None or "{" in head + tail or "}" in head + tail:
-        return None
-    if literal(head) is None or literal(tail) is None:
-        return None
+    if kind not in FIRST_KINDS:
+        raise ValueError(kind)
     run = int(run_id)
 
     def change(before: int) -> str:
@@ -359,10 +332,9 @@ def first_movement_sql(
 
     def event(before: int) -> str:
         account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
-        text = f"{literal(head)} || {money_sql(mrr)} || {literal(tail)}"
         data = f"'{{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || {mrr} || '}}'"
         return (
-            f"({account}, {day} || ' 00:00:00.000000', 'revenue_change', '{kind}', {text}, NULL, NULL, NULL, "
+            f"({account}, {day} || ' 00:00:00.000000', 'revenue_change', '{kind}', '', NULL, NULL, NULL, "
             f"'import', NULL, {run}, {data}, NULL)"
         )
 
@@ -398,26 +370,22 @@ def redate_first(
     ]
     event = event_of(session, first)
     if event is not None:
-        event_id, event_title, occurred = event
+        event_id, _title, occurred, _data = event
         updates.append(
             (
                 "timeline_events",
                 event_id,
-                {
-                    "occurred_at": datetime.combine(start, time.min),
-                    "subkind": "new",
-                    "title": title("new", 0, first.after)[:300],
-                },
-                {"occurred_at": occurred, "subkind": first.kind, "title": event_title},
+                {"occurred_at": datetime.combine(start, time.min), "subkind": "new"},
+                {"occurred_at": occurred, "subkind": first.kind},
             )
         )
     return updates
 
 
-def event_of(session: Session, move: Movement) -> tuple[int, str, datetime] | None:
-    """A movement's timeline event (same account, kind and day): id, title, time."""
+def event_of(session: Session, move: Movement) -> tuple[int, str, datetime, dict[str, Any] | None] | None:
+    """A movement's timeline event (same account, kind and day): id, stored title, time, data."""
     row = session.execute(
-        select(TimelineEvent.id, TimelineEvent.title, TimelineEvent.occurred_at)
+        select(TimelineEvent.id, TimelineEvent.title, TimelineEvent.occurred_at, TimelineEvent.data)
         .where(
             TimelineEvent.account_id == move.account_id,
             TimelineEvent.kind == "revenue_change",
@@ -427,7 +395,7 @@ def event_of(session: Session, move: Movement) -> tuple[int, str, datetime] | No
         .order_by(TimelineEvent.id)
         .limit(1)
     ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 # The service of edits by hand and of the CLI ---------------------------------------------

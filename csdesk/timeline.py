@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import String, delete, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from csdesk import clock, vocab
+from csdesk import clock, timeline_titles, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
-from csdesk.i18n import label, tr
+from csdesk.i18n import LANGUAGES, label, tr
 from csdesk.rules.names import fold
 from db import Database
 from db import search as db_search
@@ -104,6 +104,10 @@ def _row(row: Sequence[Any]) -> EventData:
     values = dict(zip(_COLUMNS, row, strict=True))
     if values["data"] is None:
         values["data"] = {}
+    if not values["title"]:
+        values["title"] = timeline_titles.render(
+            values["kind"], values["subkind"], values["title"], values["data"]
+        )
     return EventData(**values)
 
 
@@ -136,11 +140,20 @@ def match_spans(text: str, wanted: Sequence[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def searchable_text(event: EventData) -> str:
+    """What a search looks in: title and body; a composed title in every shipped language."""
+    text = f"{event.title} {event.body or ''}"
+    if event.data and timeline_titles.composed(event.kind, event.subkind, event.data):
+        text += " " + " ".join(timeline_titles.all_languages(event.kind, event.subkind, event.data))
+    return text
+
+
 def matches(event: EventData, wanted: Sequence[str]) -> bool:
-    """True when every wanted word starts a word of the event's title or body."""
+    """True when every wanted word starts a word of the event's title or body (a composed
+    title's words in any shipped language)."""
     if not wanted:
         return True
-    tokens = _WORD.findall(fold(f"{event.title} {event.body or ''}"))
+    tokens = _WORD.findall(fold(searchable_text(event)))
     return all(any(t.startswith(w) for t in tokens) for w in wanted)
 
 
@@ -392,25 +405,42 @@ def list_events(
         query = query.limit(limit)
     with db.session() as session:
         events = [_list_row(r) for r in session.execute(query)]
+    events = _with_data(db, events)
     if wanted:
         events = [e for e in events if matches(e, wanted)]
         if limit is not None:
             events = events[:limit]
-    return _with_pulse_scores(db, events)
+    return events
 
 
-def _with_pulse_scores(db: Database, events: list[EventData]) -> list[EventData]:
-    """Lists skip the events' data for speed; a pulse's score is in it, so pulses get theirs."""
-    ids = [e.id for e in events if e.kind == "pulse"]
+def _needs_data(event: EventData) -> bool:
+    return event.kind == "pulse" or not event.title
+
+
+def _with_data(db: Database, events: list[EventData]) -> list[EventData]:
+    """Lists skip the events' data for speed; a pulse's score is in it, and a composed
+    title is rendered from it, so those events get theirs."""
+    ids = [e.id for e in events if _needs_data(e)]
     if not ids:
         return events
+    stored: dict[int, Any] = {}
     with db.session() as session:
-        stored = dict(
-            session.execute(
-                select(TimelineEvent.id, TimelineEvent.data).where(TimelineEvent.id.in_(ids))
-            ).all()
-        )
-    return [replace(e, data=stored.get(e.id) or {}) if e.kind == "pulse" else e for e in events]
+        for start in range(0, len(ids), 900):
+            stored.update(
+                session.execute(
+                    select(TimelineEvent.id, TimelineEvent.data).where(
+                        TimelineEvent.id.in_(ids[start : start + 900])
+                    )
+                ).all()
+            )
+    out = []
+    for e in events:
+        if _needs_data(e):
+            data = stored.get(e.id) or {}
+            title = e.title or timeline_titles.render(e.kind, e.subkind, e.title, data)
+            e = replace(e, data=data, title=title)
+        out.append(e)
+    return out
 
 
 def search(
@@ -441,13 +471,75 @@ def search(
         ids = db_search.search_event_ids(
             conn, wanted, account_id=account_id, limit=limit, fold=fold, where=where
         )
+        composed = _composed_hits(session, wanted, account_id=account_id, limit=limit, where=where)
+        ids = list(dict.fromkeys([*ids, *(event_id for _at, event_id in composed)]))
         if not ids:
             return []
-        rows = session.execute(
-            select(*_SELECT, Account.name)
-            .join(Account, Account.id == TimelineEvent.account_id)
-            .where(TimelineEvent.id.in_(ids))
-        ).all()
+        rows = []
+        for start in range(0, len(ids), 900):
+            rows += session.execute(
+                select(*_SELECT, Account.name)
+                .join(Account, Account.id == TimelineEvent.account_id)
+                .where(TimelineEvent.id.in_(ids[start : start + 900]))
+            ).all()
     hits = [SearchHit(_row(row[:-1]), row[-1]) for row in rows]
-    by_id = {hit.event.id: hit for hit in hits}
-    return [by_id[i] for i in ids if i in by_id]
+    hits.sort(key=lambda hit: (hit.event.occurred_at, hit.event.id or 0), reverse=True)
+    return hits[:limit]
+
+
+def _composed_hits(
+    session: Session,
+    wanted: Sequence[str],
+    *,
+    account_id: int | None,
+    limit: int,
+    where: db_search.EventFilter,
+) -> list[tuple[datetime, int]]:
+    """Events stored without a title (composed from their data) whose title, in any shipped
+    language, holds every wanted word: (time, id), newest first, at most ``limit``.
+
+    The words that are not numbers must be words of a subkind's title (in one language): only those
+    subkinds are read; words that are all labels match every event of the subkind without reading it."""
+    numeric = [w for w in wanted if any(c.isdigit() for c in w)]
+    labels = [w for w in wanted if w not in numeric]
+    found: list[tuple[datetime, int]] = []
+    for kind, subkinds in timeline_titles.composed_subkinds().items():
+        if where.kinds is not None and kind not in where.kinds:
+            continue
+        candidates = []
+        for subkind in subkinds:
+            for language in LANGUAGES:
+                template = timeline_titles.template_words(kind, subkind, language)
+                if all(any(t.startswith(w) for t in template) for w in labels):
+                    candidates.append(subkind)
+                    break
+        if not candidates:
+            continue
+        query = (
+            select(TimelineEvent.occurred_at, TimelineEvent.id, TimelineEvent.subkind, TimelineEvent.data)
+            .where(TimelineEvent.kind == kind, TimelineEvent.subkind.in_(candidates))
+            .where((TimelineEvent.title == "") | TimelineEvent.title.is_(None))
+            .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
+        )
+        if account_id is not None:
+            query = query.where(TimelineEvent.account_id == account_id)
+        if where.start is not None:
+            query = query.where(TimelineEvent.occurred_at >= where.start)
+        if where.end is not None:
+            query = query.where(TimelineEvent.occurred_at < where.end)
+        if not numeric:
+            query = query.limit(limit)
+        result = session.execute(query.execution_options(yield_per=2000))
+        taken = 0
+        for at, event_id, subkind, data in result:
+            if numeric:
+                tokens = _WORD.findall(fold(" ".join(timeline_titles.all_languages(kind, subkind, data))))
+                if not all(any(t.startswith(w) for t in tokens) for w in wanted):
+                    continue
+            found.append((at, event_id))
+            taken += 1
+            if taken >= limit:
+                break
+        result.close()
+    found.sort(reverse=True)
+    return found[:limit]

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Date, DateTime, TypeDecorator, bindparam, insert, s
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from csdesk import formatting, ledger
+from csdesk import ledger
 from csdesk.i18n import tr
 from csdesk.importing.match import ImportBook, NewAccount, Target
 from csdesk.importing.plan.base import Planner
@@ -222,11 +222,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
     for kind, entries in plan.first_revenue.items():
         if not entries:
             continue
-        sql = (
-            ledger.first_movement_sql(kind, run_id, _money_sql, _sql_literal)
-            if conn.dialect.name == "sqlite"
-            else None
-        )
+        sql = ledger.first_movement_sql(kind, run_id) if conn.dialect.name == "sqlite" else None
         if sql is None:
             expanded = [planner.revenue_rows(target, kind, 0, after, on) for target, on, after in entries]
             for position, table_name in enumerate(("revenue_changes", "timeline_events")):
@@ -265,34 +261,6 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
     for _start, chunk in _chunks(changes_rows):
         session.execute(insert(ImportChange.__table__), chunk)
     progress.step(total, total, tr("Writing…"), force=True)
-
-
-def _money_sql(value: str) -> str | None:
-    """SQL (SQLite) for ``formatting.money`` of the non-negative integer cents ``value``.
-
-    The symbol and separators are read off ``formatting.money``'s own output, and
-    the result is checked against it: None if it does not have the usual shape.
-    """
-    sample = formatting.money(123456789)
-    prefix = sample[: sample.find("1")]
-    if not prefix or sample.find("1") < 0 or len(sample) != len(prefix) + 12:
-        return None
-    group, decimal = sample[len(prefix) + 1], sample[-3]
-    if group.isdigit() or decimal.isdigit() or group == decimal:
-        return None
-    expected = {
-        123456789: f"{prefix}1{group}234{group}567{decimal}89",
-        5: f"{prefix}0{decimal}05",
-        100000: f"{prefix}1{group}000{decimal}00",
-    }
-    if any(formatting.money(cents) != text for cents, text in expected.items()):
-        return None
-    if None in (_sql_literal(prefix), _sql_literal(group), _sql_literal(decimal)):
-        return None
-    return (
-        f"{_sql_literal(prefix)} || replace(printf('%,d', {value} / 100), ',', {_sql_literal(group)}) || "
-        f"{_sql_literal(decimal)} || printf('%02d', {value} % 100)"
-    )
 
 
 RowSQL = Callable[[int], str]  # the VALUES tuple of the row whose parameters start after the given one

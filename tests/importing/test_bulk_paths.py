@@ -51,7 +51,8 @@ def test_deferred_indexes_and_chunked_search_fill_give_the_same_book(db, samples
     tail = [m for i, m in enumerate(messages) if i == 0 or m != messages[i - 1]]
     assert tail[-3:] == ["Saving…", "Saved.", "Finishing…"]
     with db.engine.connect() as conn:
-        assert search.search_event_ids(conn, ["new", "revenue"])  # every event is in the search index
+        # the index matches the events it was filled from (FTS5 checks it against its content)
+        conn.exec_driver_sql(f"INSERT INTO {search.FTS_TABLE}({search.FTS_TABLE}, rank) VALUES ('integrity-check', 1)")
         count = conn.exec_driver_sql("SELECT count(*) FROM timeline_events").scalar()
         indexed = conn.exec_driver_sql(f"SELECT count(*) FROM {search.FTS_TABLE}").scalar()
     assert indexed == count
@@ -196,19 +197,6 @@ def test_new_revenue_written_in_bulk_is_what_the_row_by_row_path_writes(
     assert bulk_changes == row_changes and len(bulk_changes) > 30
     assert bulk_events == row_events
     assert any(e[3] == "churn" for e in row_events)  # the other kinds keep their own path
-
-
-@pytest.mark.parametrize("language", ["en", "pt_BR"])
-def test_money_in_sql_is_formatting_money(db, language):
-    from csdesk import formatting, i18n
-
-    i18n.set_language(language)
-    amounts = [0, 1, 9, 10, 99, 100, 101, 999, 1000, 99999, 100000, 123456, 99999999, 100000000, 12345678901]
-    with db.engine.connect() as conn:
-        got = [
-            conn.exec_driver_sql(f"SELECT {write._money_sql('?1')}", (cents,)).scalar() for cents in amounts
-        ]
-    assert got == [formatting.money(cents) for cents in amounts]
 
 
 def test_unchanged_accounts_recognised_on_stored_values_as_the_full_comparison_would(

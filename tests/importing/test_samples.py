@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from csdesk import clock
+from csdesk import clock, timeline
 from db.models import Account, Measure, RevenueChange, SurveyResponse, TimelineEvent
 from tests.importing.conftest import AS_OF, import_json
 
@@ -266,10 +266,11 @@ def test_newer_export_records_what_changed(cli, db, samples):
     assert revenue(db, "Nova Empresa Ltda") == [("new", date(2026, 11, 1), 0, 200000)]
     assert account(db, "Nova Empresa Ltda").stage == "onboarding"
     with db.session() as s:
-        titles = s.scalars(
-            select(TimelineEvent.title)
+        ids = s.scalars(
+            select(TimelineEvent.id)
             .where(TimelineEvent.import_run_id == result["run_id"])
             .order_by(TimelineEvent.id)
         ).all()
+    titles = [timeline.get_event(db, event_id).title for event_id in ids]
     assert len(titles) == 4 and any("Expansion" in t for t in titles)
     assert_reimport_changes_nothing(cli, path, "--as-of", "2026-12-01")

@@ -97,7 +97,6 @@ class Planner:
         self.n = len(self.table.rows)
         # Accounts' revenue changes follow from the accounts' state, so need no key to deduplicate.
         self.keyed = prepared.kind != "accounts"
-        self.titles = ledger.titles()
 
     def release(self, between: Callable[[], None]) -> None:
         """Free the planned rows, a container at a time, calling ``between()`` after each."""
@@ -259,7 +258,7 @@ class Planner:
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The revenue change and its timeline event, as rows to insert."""
         return ledger.movement_rows(
-            target, kind, before, after, on, reason=reason, key=key, extra=extra, templates=self.titles
+            target, kind, before, after, on, reason=reason, key=key, extra=extra
         )
 
     def _identity(self, target: Target) -> str:

@@ -53,16 +53,22 @@ def plan_mrr(p: Planner) -> None:
             if "effective_date" in values:
                 event = ledger.event_of(p.session, move)
                 if event is not None:
-                    event_id, event_title, occurred = event
+                    event_id, event_title, occurred, data = event
+                    moved = {
+                        "mrr_before_cents": 0,
+                        **(data or {}),
+                        "mrr_after_cents": values["mrr_after_cents"],
+                    }
                     p.plan.updates.append(
                         (
                             "timeline_events",
                             event_id,
                             {
                                 "occurred_at": as_datetime(values["effective_date"]),
-                                "title": ledger.title(move.kind, 0, values["mrr_after_cents"])[:300],
+                                "title": "",
+                                "data": moved,
                             },
-                            {"occurred_at": occurred, "title": event_title},
+                            {"occurred_at": occurred, "title": event_title, "data": data},
                         )
                     )
         for kind, before, after, day in merged.inserts:

@@ -1,0 +1,92 @@
+"""Timeline titles of the events the app composes, rendered from their data when shown.
+
+An event the CSM or a source typed (a note, a meeting, an e-mail subject) keeps its
+title as typed. An event the app composes (a revenue movement) is stored with an
+empty title and its facts in ``data``; :func:`render` makes its title, in the
+reader's language, every time it is shown: the timeline, the CLI, documents,
+exports and search all read it from here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from csdesk import formatting
+from csdesk.i18n import LANGUAGES, tr
+
+REVENUE_KIND = "revenue_change"
+REVENUE_SUBKINDS = ("new", "opening", "expansion", "contraction", "churn", "reactivation")
+
+
+def revenue_templates(language: str | None = None) -> dict[str, str]:
+    """The title of each kind of revenue movement, in ``language`` (default: the current one)."""
+    return {
+        "new": tr("New revenue: MRR {after}", language),
+        "opening": tr("Opening balance: MRR {after}", language),
+        "expansion": tr("Expansion: MRR {before} → {after} (+{delta})", language),
+        "contraction": tr("Contraction: MRR {before} → {after} (-{delta})", language),
+        "churn": tr("Churn: MRR {before} lost", language),
+        "reactivation": tr("Reactivation: MRR {after}", language),
+    }
+
+
+def composed(kind: str, subkind: str | None, data: Mapping[str, Any] | None) -> bool:
+    """True when the title of an event of this kind can be rendered from its data (so none is stored)."""
+    if kind != REVENUE_KIND or subkind not in REVENUE_SUBKINDS or not data:
+        return False
+    needed = ("mrr_after_cents",) if subkind in ("new", "opening", "reactivation") else ("mrr_before_cents",)
+    if subkind in ("expansion", "contraction"):
+        needed = ("mrr_before_cents", "mrr_after_cents")
+    return all(isinstance(data.get(name), int) for name in needed)
+
+
+def revenue(kind: str, before: int, after: int, language: str | None = None) -> str:
+    """The title of a revenue movement: ``Expansion: MRR R$ 1.000,00 → R$ 1.500,00 (+R$ 500,00)``."""
+    template = revenue_templates(language)[kind]
+
+    def money(cents: int) -> str:
+        return formatting.money(cents, language=language)
+
+    if kind in ("new", "opening", "reactivation"):
+        return template.format(after=money(after))
+    if kind == "churn":
+        return template.format(before=money(before))
+    return template.format(before=money(before), after=money(after), delta=money(abs(after - before)))
+
+
+def render(
+    kind: str,
+    subkind: str | None,
+    title: str | None,
+    data: Mapping[str, Any] | None,
+    language: str | None = None,
+) -> str:
+    """An event's title as the reader sees it: the stored one, or composed from its data."""
+    if title:
+        return title
+    if composed(kind, subkind, data):
+        assert data is not None and subkind is not None
+        return revenue(subkind, data.get("mrr_before_cents") or 0, data.get("mrr_after_cents") or 0, language)
+    return title or ""
+
+
+def all_languages(kind: str, subkind: str | None, data: Mapping[str, Any] | None) -> list[str]:
+    """A composed title in every shipped language (what search matches)."""
+    return [render(kind, subkind, "", data, language) for language in LANGUAGES]
+
+
+def template_words(kind: str, subkind: str, language: str) -> list[str]:
+    """The folded words of a composed title's fixed text (no amounts) in ``language``, with the
+    currency symbol's: a search made only of these words matches every event of the subkind."""
+    from csdesk.rules.names import fold
+
+    text = revenue_templates(language)[subkind] if kind == REVENUE_KIND else ""
+    text = re.sub(r"\{[^}]*\}", " ", text) + " " + formatting.money(0, language=language)
+    return [w for w in re.findall(r"\w+", fold(text)) if not w.isdigit()]
+
+
+def composed_subkinds() -> dict[str, tuple[str, ...]]:
+    """The (kind: subkinds) whose titles are composed: search looks at these events' data."""
+    return {REVENUE_KIND: REVENUE_SUBKINDS}
