@@ -374,6 +374,28 @@ def _v2_lean_search_index(conn: Connection) -> bool:
     return True
 
 
+def _v2_composed_titles(conn: Connection) -> int:
+    """v2: revenue movements' timeline titles are rendered from their data when shown, in the
+    reader's language: the titles version 1 stored are cleared where the data has the MRR they
+    name (an event whose data lacks it keeps its stored title). Frozen rule, as version 2 writes."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "sqlite":
+        return 0
+    after = "json_type(data, '$.mrr_after_cents') = 'integer'"
+    before = "json_type(data, '$.mrr_before_cents') = 'integer'"
+    result = conn.execute(
+        text(
+            "UPDATE timeline_events SET title = '' WHERE kind = 'revenue_change' AND title <> '' "
+            "AND data IS NOT NULL AND json_valid(data) AND ("
+            f"(subkind IN ('new', 'opening', 'reactivation') AND {after}) "
+            f"OR (subkind = 'churn' AND {before}) "
+            f"OR (subkind IN ('expansion', 'contraction') AND {after} AND {before}))"
+        )
+    )
+    return result.rowcount or 0
+
+
 def _v2_rhythm(conn: Connection) -> None:
     """v2: renewals with outcomes, churn records, and the playbook a task came from."""
     from sqlalchemy import (
@@ -460,6 +482,7 @@ def _v2(conn: Connection) -> bool:
     _v2_rhythm(conn)
     _v2_playbooks(conn)
     _v2_narrower_indexes(conn)
+    _v2_composed_titles(conn)
     _v2_lean_search_index(conn)
     measures = _v2_narrow_measures(conn)
     # The JSON breakdowns freed most of the table; many measures rewritten free half theirs.
