@@ -119,7 +119,7 @@ class TimelineModel(QAbstractListModel):
         key = event.id or 0
         text = self._folded.get(key)
         if text is None:
-            text = fold(f"{event.title} {event.body or ''}")
+            text = fold(timeline.searchable_text(event))
             self._folded[key] = text
         return text
 
