@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from csdesk import clock, i18n, vocab
+from csdesk import clock, i18n, timeline_titles, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from db import Database
@@ -134,7 +134,14 @@ def churn_data(db: Database, account_id: int, language: str, today: date | None 
         since = datetime.combine(end - timedelta(days=LOOKBACK_DAYS), datetime.min.time())
         until = datetime.combine(end + timedelta(days=1), datetime.min.time())
         events = session.execute(
-            select(TimelineEvent.occurred_at, TimelineEvent.kind, TimelineEvent.title, TimelineEvent.severity)
+            select(
+                TimelineEvent.occurred_at,
+                TimelineEvent.kind,
+                TimelineEvent.title,
+                TimelineEvent.severity,
+                TimelineEvent.subkind,
+                TimelineEvent.data,
+            )
             .where(
                 TimelineEvent.account_id == account_id,
                 TimelineEvent.occurred_at >= since,
@@ -167,7 +174,7 @@ def churn_data(db: Database, account_id: int, language: str, today: date | None 
             "date": e[0].date(),
             "kind": e[1],
             "kind_label": i18n.label(vocab.EVENT_KIND_LABELS, e[1], language),
-            "title": e[2],
+            "title": timeline_titles.render(e[1], e[4], e[2], e[5], language),
             "severity_label": i18n.label(vocab.TICKET_SEVERITY_LABELS, e[3], language) if e[3] else "",
         }
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from csdesk import clock, formatting, i18n, nps, templates, vocab
+from csdesk import clock, formatting, i18n, nps, templates, timeline_titles, vocab
 from csdesk.accounts import FieldError, ValidationError
 from csdesk.errors import UserError
 from csdesk.i18n import tr
@@ -722,7 +722,15 @@ def _events(session: Session, today: date, params: dict[str, Any], ids) -> list[
     kinds = stored_kinds(params.get("kinds"))
     since = today - timedelta(days=int(params.get("lookback_days", 30)))
     rows = session.execute(
-        select(TimelineEvent.id, TimelineEvent.account_id, TimelineEvent.occurred_at, TimelineEvent.title)
+        select(
+            TimelineEvent.id,
+            TimelineEvent.account_id,
+            TimelineEvent.occurred_at,
+            TimelineEvent.title,
+            TimelineEvent.kind,
+            TimelineEvent.subkind,
+            TimelineEvent.data,
+        )
         .join(Account, Account.id == TimelineEvent.account_id)
         .where(
             TimelineEvent.kind.in_(kinds),
@@ -731,12 +739,12 @@ def _events(session: Session, today: date, params: dict[str, Any], ids) -> list[
             *_scope(ids),
         )
     )
-    return [
-        Occurrence(
-            account_id, f"event:{eid}", at.date(), f"{formatting.day(at.date())}: {title}", {"title": title}
-        )
-        for eid, account_id, at, title in rows
-    ]
+    occurrences = []
+    for eid, account_id, at, stored, kind, subkind, data in rows:
+        title = timeline_titles.render(kind, subkind, stored, data)
+        text = f"{formatting.day(at.date())}: {title}"
+        occurrences.append(Occurrence(account_id, f"event:{eid}", at.date(), text, {"title": title}))
+    return occurrences
 
 
 def _renewals(session: Session, today: date, params: dict[str, Any], ids) -> list[Occurrence]:
