@@ -62,12 +62,6 @@ def _anniversary(start: date, years: int) -> date:
         return start.replace(year=start.year + years, day=28)
 
 
-def _brl(cents: int) -> str:
-    """R$ 1.234,56 — demo text is pt-BR whatever the UI language."""
-    text = f"{cents / 100:,.2f}"
-    return "R$ " + text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
 class _Generator(_Activity):
     def __init__(self, seed: int, today: date):
         self.rng = random.Random(seed)
@@ -276,19 +270,13 @@ class _Generator(_Activity):
                 }
             )
             if day >= window:
-                title = {
-                    "new": "Novo contrato: {v}",
-                    "expansion": "Expansão: {v}",
-                    "contraction": "Retração: {v}",
-                    "churn": "Cancelamento: {v}",
-                }[kind].format(v=_brl(after if kind != "churn" else before))
-                self.event(
+                self.event(  # no title: it is rendered from the data, in the reader's language
                     rows,
                     account_id,
                     datetime.combine(day, time(9)),
                     "revenue_change",
-                    title,
-                    f"{reason}. MRR de {_brl(before)} para {_brl(after)}.",
+                    "",
+                    f"{reason}.",
                     subkind=kind,
                     source="auto",
                     data={"mrr_before_cents": before, "mrr_after_cents": after},
