@@ -308,6 +308,14 @@ def add_event(
     return save_event(db, event)
 
 
+def _stored_title(kind: str, subkind: str | None, title: str, data: dict[str, Any] | None) -> str:
+    """The title to store: none when it is the composed one (in any language), else as typed."""
+    if title and timeline_titles.composed(kind, subkind, data):
+        if title in timeline_titles.all_languages(kind, subkind, data):
+            return ""
+    return title
+
+
 def save_event(db: Database, data: EventData) -> EventData:
     """Insert ``data`` (its id, when given, is kept: that is how undo restores)."""
     data = _check(data)
@@ -316,6 +324,7 @@ def save_event(db: Database, data: EventData) -> EventData:
         orm = TimelineEvent(**{name: getattr(data, name) for name in _WRITABLE})
         if orm.data is None:
             orm.data = {}
+        orm.title = _stored_title(data.kind, data.subkind, data.title, orm.data)
         if data.id is not None:
             orm.id = data.id
         if data.author is not None:  # an undo puts the event back as its author logged it
@@ -352,6 +361,7 @@ def update_event(db: Database, data: EventData) -> EventData:
             if name == "data" and data.data is None:
                 continue  # an event read from a list: its data was not loaded, keep it
             setattr(orm, name, getattr(data, name))
+        orm.title = _stored_title(orm.kind, orm.subkind, orm.title, orm.data)
         session.flush()
         if before.is_touch or data.is_touch:
             _refresh_last_touch(session, {before.account_id, data.account_id})

@@ -172,3 +172,14 @@ def test_upgrading_a_version_1_book_clears_the_titles_its_data_renders(tmp_path)
         }
     finally:
         db.dispose()
+
+
+def test_undoing_the_deletion_of_a_movement_event_stores_no_title(db, book):
+    i18n.set_language("en")
+    event = timeline.list_events(db, book)[0]
+    deleted = timeline.delete_event(db, event.id)
+    timeline.restore_event(db, deleted)
+    with db.session() as s:
+        assert s.get(TimelineEvent, event.id).title == ""
+    i18n.set_language("pt_BR")
+    assert timeline.get_event(db, event.id).title != event.title  # still follows the language
