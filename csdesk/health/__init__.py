@@ -36,6 +36,11 @@ from csdesk.health.alerts import (  # noqa: F401
     _raise_alerts,
     _score_days_before,
 )
+from csdesk.health.breakdowns import (  # noqa: F401
+    Breakdowns,
+    pack_breakdowns,
+    unpack_breakdowns,
+)
 from csdesk.health.inputs import (  # noqa: F401
     _STRIDE,
     SCOPED_LOAD_MAX,
@@ -125,10 +130,12 @@ from csdesk.health.storage import (  # noqa: F401
     _DATED_WITH_ROWS,
     _NOT_INPUTS,
     RecomputeResult,
+    _breakdown_rows,
+    _cells,
     _layout_ids,
-    _packed,
     _write_grid,
     recompute,
     rescore_since,
     rescore_start,
+    stored_breakdowns,
 )

@@ -8,16 +8,21 @@ from datetime import date, timedelta
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from csdesk import clock, formatting
-from csdesk.health.inputs import load_inputs
+from csdesk.health.breakdowns import unpack_breakdowns
+from csdesk.health.inputs import _day_number, load_inputs
 from csdesk.health.model import Component, Model, list_models, measure_short_label
 from csdesk.health.scoring import BAND_KEYS, COMPARE_SLACK_DAYS, TREND_DAYS, score_grid
 from csdesk.i18n import tr
 from db import Database
 from db.models import (
     Account,
+    HealthBreakdown,
+    HealthLayout,
     HealthSnapshot,
+    breakdown_components,
 )
 
 # ---------------------------------------------------------------------------
@@ -55,7 +60,13 @@ class Snapshot:
         return tuple(c.key for c in self.components if c.missing)
 
 
-def _snapshot(row: HealthSnapshot) -> Snapshot:
+def _snapshot(row: HealthSnapshot, stored: _Stored) -> Snapshot:
+    """A stored score with its breakdown: the account's ``HealthBreakdown`` (what a recompute
+    writes) or the row's own (a version-1 book's history until its next recompute)."""
+    if row.points is not None:
+        components = row.components
+    else:
+        components = stored.components(row.as_of)
     comps = tuple(
         ComponentScore(
             key=c.get("key", ""),
@@ -66,9 +77,31 @@ def _snapshot(row: HealthSnapshot) -> Snapshot:
             value=c.get("value"),
             missing=bool(c.get("missing")),
         )
-        for c in row.components or ()
+        for c in components
     )
     return Snapshot(row.account_id, row.as_of, row.score, row.band, row.complete, comps, row.model_id)
+
+
+class _Stored:
+    """One account's stored breakdowns, read once for all its snapshots."""
+
+    def __init__(self, session: Session, account_id: int):
+        self.session = session
+        data = session.scalar(select(HealthBreakdown.data).where(HealthBreakdown.account_id == account_id))
+        self.breakdowns = None if data is None else unpack_breakdowns(data)
+        self.layouts: dict[int, list] = {}
+
+    def components(self, day: date) -> list[dict]:
+        cell = None if self.breakdowns is None else self.breakdowns.cell(_day_number(day))
+        if cell is None:
+            return []
+        layout_id, points, values = cell
+        if layout_id not in self.layouts:
+            self.layouts[layout_id] = (
+                self.session.scalar(select(HealthLayout.components).where(HealthLayout.id == layout_id)) or []
+            )
+        layout = self.layouts[layout_id]
+        return breakdown_components(layout, points[: 2 * len(layout)], values[: 4 * len(layout)])
 
 
 def history(
@@ -81,7 +114,9 @@ def history(
             q = q.where(HealthSnapshot.as_of >= start)
         if end:
             q = q.where(HealthSnapshot.as_of <= end)
-        return [_snapshot(r) for r in session.scalars(q.order_by(HealthSnapshot.as_of))]
+        rows = session.scalars(q.order_by(HealthSnapshot.as_of)).all()
+        stored = _Stored(session, account_id)
+        return [_snapshot(r, stored) for r in rows]
 
 
 def score_series(db: Database, account_id: int) -> tuple[list[date], list[float], list[str]]:
@@ -211,14 +246,15 @@ def explain(db: Database, account_id: int, as_of: date | None = None, compare_da
                 .order_by(HealthSnapshot.as_of.desc())
                 .limit(1)
             ).first()
+        stored = _Stored(session, account_id)
+        current = _snapshot(current_row, stored) if current_row is not None else None
+        previous = _snapshot(previous_row, stored) if previous_row is not None else None
     model = None
     models = list_models(db)
     if current_row is not None and current_row.model_id is not None:
         model = next((m for m in models if m.id == current_row.model_id), None)
     if model is None:
         model = next((m for m in models if m.segment == segment), None) or models[0]
-    current = _snapshot(current_row) if current_row is not None else None
-    previous = _snapshot(previous_row) if previous_row is not None else None
     moves = _moves(previous, current) if current and previous else ()
     return Explanation(account_id, current, previous, moves, model)
 

@@ -10,12 +10,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from csdesk import clock
 from csdesk.health.alerts import _alert_candidates, _Drop, _latest, _raise_alerts
-from csdesk.health.inputs import load_inputs
+from csdesk.health.breakdowns import Breakdowns, pack_breakdowns, unpack_breakdowns
+from csdesk.health.inputs import _day_number, load_inputs
 from csdesk.health.model import CHUNK, HISTORY_WEEKS, Model, get_alert_settings, list_models
 from csdesk.health.scoring import (
     COMPARE_SLACK_DAYS,
@@ -32,6 +33,7 @@ from db.bulk import insert_rows
 from db.models import (
     POINTS_MISSING,
     Account,
+    HealthBreakdown,
     HealthLayout,
     HealthSnapshot,
     Measure,
@@ -61,27 +63,85 @@ def _layout_ids(session: Session, models: Sequence[Model]) -> dict[int, int]:
     return out
 
 
-def _packed(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[list[bytes], list[bytes]]:
-    """Each cell's component points (uint16 hundredths) and input values (float32) as bytes, in layout order.
+def _cells(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's component points (uint16 hundredths) and input values (float32): components × cells.
 
-    The stored form of ``db.models.pack_points`` / ``pack_floats``, built for all cells at once.
+    A model with fewer components than the widest leaves the rest missing.
     """
-    points = np.empty(len(ai), dtype=object)
-    values = np.empty(len(ai), dtype=object)
+    k_max = grid.points.shape[0]
+    points = np.full((k_max, len(ai)), POINTS_MISSING, dtype="<u2")
+    values = np.full((k_max, len(ai)), np.nan, dtype="<f4")
     for mi, model in enumerate(grid.models):
         sel = np.flatnonzero(grid.model_index[ai] == mi)
         if len(sel) == 0:
             continue
         k = len(model.components)
         a, d = ai[sel], di[sel]
-        raw = grid.points[:k, a, d].T
-        pts = np.ascontiguousarray(np.where(np.isnan(raw), POINTS_MISSING, np.rint(raw * 100)), dtype="<u2")
-        val = np.ascontiguousarray(
-            np.where(np.isnan(grid.points[:k, a, d]), np.nan, grid.values[:k, a, d]).T, dtype="<f4"
-        )
-        points[sel] = [row.tobytes() for row in pts]
-        values[sel] = [row.tobytes() for row in val]
-    return points.tolist(), values.tolist()
+        raw = grid.points[:k, a, d]
+        points[:k, sel] = np.where(np.isnan(raw), POINTS_MISSING, np.rint(raw * 100))
+        values[:k, sel] = np.where(np.isnan(raw), np.nan, grid.values[:k, a, d])
+    return points, values
+
+
+def _breakdown_rows(
+    grid: ScoreGrid, ai: np.ndarray, di: np.ndarray, layout_ids: dict[int, int], kept: dict[int, Breakdowns]
+) -> list[dict[str, Any]]:
+    """The ``HealthBreakdown`` rows of the grid's accounts: ``kept`` (their days before the
+    grid's, unchanged) followed by the grid's valid cells (``ai``, ``di``: account-major)."""
+    points, values = _cells(grid, ai, di)
+    layouts = np.array([layout_ids[i] for i in range(len(grid.models))], dtype=np.int64)[grid.model_index[ai]]
+    days = grid.days[di].astype(np.int64)
+    cuts = np.searchsorted(ai, np.arange(len(grid.ids) + 1))
+    rows = []
+    for i, account_id in enumerate(grid.ids.tolist()):
+        lo, hi = cuts[i], cuts[i + 1]
+        b = Breakdowns(days[lo:hi], layouts[lo:hi], points[:, lo:hi], values[:, lo:hi])
+        old = kept.get(account_id)
+        if old is not None:
+            b = _concat(old, b)
+        if len(b.days):
+            rows.append({"account_id": account_id, "first_day": int(b.days[0]), "data": pack_breakdowns(b)})
+    return rows
+
+
+def _concat(old: Breakdowns, new: Breakdowns) -> Breakdowns:
+    k = max(old.points.shape[0], new.points.shape[0])
+
+    def wide(a: np.ndarray, fill: float) -> np.ndarray:
+        return np.vstack([a, np.full((k - a.shape[0], a.shape[1]), fill, dtype=a.dtype)])
+
+    return Breakdowns(
+        np.concatenate([old.days, new.days]),
+        np.concatenate([old.layouts, new.layouts]),
+        np.hstack([wide(old.points, POINTS_MISSING), wide(new.points, POINTS_MISSING)]),
+        np.hstack([wide(old.values, np.nan), wide(new.values, np.nan)]),
+    )
+
+
+def _kept_breakdowns(session: Session, ids: list[int], first: int) -> dict[int, Breakdowns]:
+    """The stored breakdowns of days before ``first`` of these accounts (the rest is rewritten);
+    their rows are deleted."""
+    table = HealthBreakdown.__table__
+    kept = {}
+    for lo in range(0, len(ids), 5000):
+        part = ids[lo : lo + 5000]
+        older = session.execute(
+            select(table.c.account_id, table.c.data).where(
+                table.c.account_id.in_(part), table.c.first_day < first
+            )
+        ).all()
+        for account_id, data in older:
+            b = unpack_breakdowns(data)
+            j = int(np.searchsorted(b.days, first))
+            kept[account_id] = Breakdowns(b.days[:j], b.layouts[:j], b.points[:, :j], b.values[:, :j])
+        session.execute(delete(table).where(table.c.account_id.in_(part)))
+    return kept
+
+
+def stored_breakdowns(db: Database, account_id: int) -> Breakdowns | None:
+    with db.session() as session:
+        data = session.scalar(select(HealthBreakdown.data).where(HealthBreakdown.account_id == account_id))
+    return None if data is None else unpack_breakdowns(data)
 
 
 @dataclass(frozen=True)
@@ -146,7 +206,7 @@ def recompute(
                     break
                 progress.step(lo, n, tr("Computing health scores…"))
                 grid = score_grid(inputs, models, days, today, slice(lo, min(n, lo + CHUNK)))
-                written += _write_grid(session, grid, model_ids, layout_ids)
+                written += _write_grid(session, grid, model_ids, layout_ids, _day_number(days[0]))
                 latest_rows.extend(_latest(grid, today))
                 if alerts:
                     d, r = _alert_candidates(grid, alert_settings, partial=since is not None)
@@ -226,13 +286,18 @@ def _write_grid(
     grid: ScoreGrid,
     model_ids: dict[int, int | None],
     layout_ids: dict[int, int],
+    first: int,
 ) -> int:
     ai, di = np.nonzero(grid.valid)
+    kept = _kept_breakdowns(session, grid.ids.tolist(), first)
+    breakdowns = _breakdown_rows(grid, ai, di, layout_ids, kept)
+    if breakdowns:
+        session.execute(insert(HealthBreakdown.__table__), breakdowns)
     if len(ai) == 0:
         return 0
-    points, inputs = _packed(grid, ai, di)
     model_index = grid.model_index[ai].tolist()
-    # In their stored form (db.models: day numbers, tenths of a point, band positions).
+    # In their stored form (db.models: day numbers, tenths of a point, band positions); the
+    # breakdowns go to HealthBreakdown, one row per account.
     columns = {
         "account_id": grid.ids[ai].tolist(),
         "as_of": grid.days[di].tolist(),
@@ -240,9 +305,6 @@ def _write_grid(
         "band": grid.band[ai, di].astype(np.int64).tolist(),
         "complete": grid.complete[ai, di].tolist(),
         "model_id": [model_ids[i] for i in model_index],
-        "layout_id": [layout_ids[i] for i in model_index],
-        "points": points,
-        "inputs": inputs,
     }
     insert_rows(session, HealthSnapshot.__table__, columns)
     return len(ai)
