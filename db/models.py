@@ -372,12 +372,14 @@ class WordCode(TypeDecorator):
 
 
 class HealthSnapshot(Base):
-    """One account's score on one day (weekly history), with its breakdown as compact columns.
+    """One account's score on one day (weekly history).
 
     Millions of rows in a big book, so each is kept small: keyed by (account, day)
     without a separate row id (SQLite WITHOUT ROWID: the key is the table's order,
     no second copy of it in an index), the day as a day number, the score in tenths,
-    the band as 0-2, and the breakdown as float32 arrays in a shared layout's order.
+    the band as 0-2. A recompute keeps the breakdowns per account (``HealthBreakdown``);
+    ``layout_id``/``points``/``inputs`` hold a row's own (a version-1 book's history
+    until its next recompute, or a test's).
     """
 
     __tablename__ = "health_snapshots"

@@ -13,13 +13,15 @@ at all (*Sem dados*), no band, no history point and nothing to alert on.
 
 Scores are stored as dated ``HealthSnapshot`` rows: one per week (Mondays) for
 two years plus today and the days the trends compare with (7 and 30 days and the
-alert's window before today), each with its component breakdown. The recompute is
+alert's window before today); their component breakdowns go in one compressed
+``HealthBreakdown`` row per account (``breakdowns``). The recompute is
 vectorised: every input is looked up for all (account, week) cells at once
 with ``searchsorted`` over rows sorted by (account, day).
 
 
 Modules: ``model`` (models, weights, settings), ``inputs`` (the rows a score reads),
-``scoring`` (score grids), ``storage`` (recompute, stored snapshots), ``alerts``,
+``scoring`` (score grids), ``storage`` (recompute, stored snapshots), ``breakdowns`` (their
+packed form), ``alerts``,
 ``queries`` (history, breakdowns, trends, portfolio series).
 """
 
