@@ -241,7 +241,13 @@ def build(
         trend = latest.score - earlier[-1] if earlier else None
     components = []
     explanation = _explanation(db, account_id, latest)
-    for comp in (latest.components if latest else []) or []:
+    stored = latest.components if latest else []
+    if explanation is not None and explanation.current is not None:  # the breakdown as health stores it
+        stored = [
+            {"key": c.key, "measure": c.measure, "points": c.points, "weight": c.weight, "missing": c.missing}
+            for c in explanation.current.components
+        ]
+    for comp in stored or []:
         key = comp.get("key", "")
         if explanation is not None:
             name = explanation.label_of(key, comp.get("measure") or key, language)
