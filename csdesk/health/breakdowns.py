@@ -44,7 +44,7 @@ def pack_breakdowns(b: Breakdowns) -> bytes:
             np.ascontiguousarray(b.values, dtype="<f4").tobytes(),
         )
     )
-    return zlib.compress(body, 6)
+    return zlib.compress(body, 3)  # level 3: ~60 % of level 6's time, ~10 % bigger
 
 
 def unpack_breakdowns(data: bytes) -> Breakdowns:
