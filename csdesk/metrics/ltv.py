@@ -7,14 +7,14 @@ from datetime import date
 import numpy as np
 
 from csdesk.metrics.book import _BEFORE_ALL, MetricsBook, _day_numbers
-from csdesk.metrics.results import DAYS_PER_MONTH
+from csdesk.rules.calendar import months_between_days
 
 
 def historic_ltv(book: MetricsBook, as_of: date) -> np.ndarray:
     """Revenue received by each account (cents, contract currency) up to the end of ``as_of``.
 
     Each revenue row's MRR counts from its date to the next row (or ``as_of``), by calendar
-    months and the day fraction of 30.4375 days: R$ 1.000 from 1 January to 1 July is R$ 6.000.
+    months and the day fraction of 30.4375 days (``rules.calendar.months_between``): R$ 1.000 from 1 January to 1 July is R$ 6.000.
     """
     out = np.zeros(len(book.ids), dtype=np.float64)
     if not len(book.rev_pos):
@@ -35,16 +35,6 @@ def historic_ltv(book: MetricsBook, as_of: date) -> np.ndarray:
     begin = np.minimum(begin, end)
     stop = np.clip(nxt, begin, end)
     rate = np.where(book.rev_kind == 2, 0, book.rev_after)
-    months = _months_between(begin, stop)
+    months = months_between_days(begin, stop)
     np.add.at(out, pos, rate * months)
     return np.round(out).astype(np.int64)
-
-
-def _months_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Calendar months from day numbers ``a`` to ``b`` plus the leftover days ÷ 30.4375."""
-    da, db_ = a.astype("datetime64[D]"), b.astype("datetime64[D]")
-    ma, mb = da.astype("datetime64[M]"), db_.astype("datetime64[M]")
-    whole = (mb - ma).astype(np.int64)
-    dom_a = (da - ma.astype("datetime64[D]")).astype(np.int64)
-    dom_b = (db_ - mb.astype("datetime64[D]")).astype(np.int64)
-    return whole + (dom_b - dom_a) / DAYS_PER_MONTH

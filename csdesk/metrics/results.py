@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from csdesk import currency
+from csdesk.rules.calendar import months_between
 
 
 @dataclass(frozen=True)
@@ -193,11 +194,8 @@ def annualised_churn(monthly_rate: float | None) -> float | None:
 
 
 def period_months(start: date, end: date) -> float:
-    """How many months [start, end] spans: whole calendar months count exactly, else days ÷ 30.4375."""
-    after = end + timedelta(days=1)
-    if start.day == 1 and after.day == 1:
-        return float((after.year - start.year) * 12 + after.month - start.month)
-    return ((end - start).days + 1) / DAYS_PER_MONTH
+    """How many months the inclusive period [start, end] spans (the calendar's rule)."""
+    return months_between(start, end + timedelta(days=1))
 
 
 def monthly_rate(rate: float | None, months: float) -> float | None:
@@ -246,7 +244,6 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
 
-DAYS_PER_MONTH = 365.25 / 12
 # (zone, highest NPS in it); a fraction above a limit belongs to the next zone.
 NPS_ZONES = (("critical", 0), ("improvement", 50), ("quality", 75), ("excellence", 100))
 NPS_ZONE_LABELS = {
