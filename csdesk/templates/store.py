@@ -8,6 +8,7 @@ from functools import cache
 from sqlalchemy import select
 
 from csdesk import i18n
+from csdesk.document_kinds import DOCUMENT_KINDS
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.paths import resources_dir
@@ -15,15 +16,9 @@ from csdesk.templates.rendering import check_syntax
 from db import Database
 from db.models import Template
 
-KINDS = ("qbr", "kickoff", "success_plan", "get_well", "follow_up_email", "postmortem")
-KIND_LABELS = {
-    "qbr": "QBR / Success review",
-    "kickoff": "Kickoff",
-    "success_plan": "Success plan",
-    "get_well": "Get-well plan",
-    "follow_up_email": "Follow-up email",
-    "postmortem": "Churn post-mortem",
-}
+# The document kinds are csdesk.document_kinds' (one list for the command line, the menus and here).
+KINDS = tuple(k.key for k in DOCUMENT_KINDS)
+KIND_LABELS = {k.key: k.label for k in DOCUMENT_KINDS}
 BUILTIN_NAME = "CSDesk"
 
 
