@@ -45,8 +45,8 @@ class AccountHealthData:
     days: tuple[date, ...]
     scores: tuple[float, ...]
     bands: tuple[str, ...]
-    green: float = 80.0
-    yellow: float = 60.0
+    green: float  # the account's health model's thresholds
+    yellow: float
     events: tuple[ChartEvent, ...] = ()
 
 

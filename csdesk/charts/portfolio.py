@@ -87,11 +87,17 @@ def band_distribution_figure(
 def average_health_figure(
     series: Sequence[tuple[date, float, int]],
     language: str | None = None,
-    green: float = 80.0,
-    yellow: float = 60.0,
+    green: float | None = None,
+    yellow: float | None = None,
     size: tuple[float, float] = (10, 3.8),
 ) -> Figure:
-    """The portfolio's average Health Score week by week."""
+    """The portfolio's average Health Score week by week; bands at the model's thresholds
+    (the default model's when not given)."""
+    if green is None or yellow is None:
+        from csdesk.health import DEFAULT_THRESHOLDS
+
+        green = DEFAULT_THRESHOLDS["green"] if green is None else green
+        yellow = DEFAULT_THRESHOLDS["yellow"] if yellow is None else yellow
     fig, ax = _axes(size, tr("Average Health Score", language))
     if not series:
         _empty(
