@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from csdesk.demo import _TABLES, MEASURE_COLUMNS, SOURCE, _Generator, _Rows, _sqlite_value, generate
+from csdesk.demo import generate
+from csdesk.demo.accounts import _Generator
+from csdesk.demo.rows import MEASURE_COLUMNS, SOURCE, _Rows
+from csdesk.demo.write import _TABLES, _sqlite_value
 from db import open_database, search
 from db.models import Account
 

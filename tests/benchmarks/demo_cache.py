@@ -18,7 +18,7 @@ from pathlib import Path
 from csdesk import clock
 
 ROOT = Path(__file__).resolve().parents[2]
-SHAPING_CODE = ("csdesk/demo.py", "db/models.py", "db/schema.py", "db/search.py")
+SHAPING_CODE = ("csdesk/demo", "db/models.py", "db/schema.py", "db/search.py")
 
 
 def cache_dir() -> Path:
@@ -30,7 +30,9 @@ def cache_dir() -> Path:
 def _code_key() -> str:
     digest = hashlib.sha1()
     for name in SHAPING_CODE:
-        digest.update((ROOT / name).read_bytes())
+        path = ROOT / name
+        for file in sorted(path.glob("*.py")) if path.is_dir() else (path,):
+            digest.update(file.read_bytes())
     return digest.hexdigest()[:10]
 
 

@@ -102,8 +102,8 @@ def test_demo_plans_for_high_and_mid_touch_and_red_accounts(db):
                 Account.status == "active", Account.segment.in_(("high_touch", "mid_touch"))
             )
         }
-    created = plans.add_demo_plans(db, seed=2, today=date(2026, 11, 25))
-    assert created >= len(wanted) and plans.add_demo_plans(db, seed=2) == 0  # only once
+    created = demo.add_demo_plans(db, seed=2, today=date(2026, 11, 25))
+    assert created >= len(wanted) and demo.add_demo_plans(db, seed=2) == 0  # only once
     get_well = plans.current_plan(db, red.id, "get_well")
     assert get_well.root_cause and len(get_well.tasks) == 8
     for account_id in wanted:

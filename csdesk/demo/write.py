@@ -1,0 +1,171 @@
+"""The demo's bulk step: generate the accounts a chunk at a time and write them in one transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
+
+from csdesk import clock, ledger
+from csdesk.demo.accounts import _Generator
+from csdesk.demo.rows import _EPOCH, MEASURE_COLUMNS, SOURCE, _Rows
+from csdesk.errors import UserError
+from csdesk.i18n import tr
+from csdesk.progress import SILENT, Progress, write_waiting
+from db import Database, bulk, search
+from db.models import (
+    MEASURE_CODES,
+    Account,
+    Contact,
+    Measure,
+    RevenueChange,
+    SurveyResponse,
+    Task,
+    TimelineEvent,
+)
+from db.schema import vacuum_sqlite
+
+CHUNK = 500  # accounts per bulk write
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    accounts: int
+    contacts: int
+    events: int
+    revenue_changes: int
+    measures: int
+    surveys: int
+    tasks: int
+    churned: int
+    mrr_cents: int  # active accounts only
+
+
+_TABLES = (
+    ("accounts", Account),
+    ("contacts", Contact),
+    ("revenue", RevenueChange),
+    ("events", TimelineEvent),
+    ("surveys", SurveyResponse),
+    ("tasks", Task),
+)
+
+
+def _sqlite_value(value: Any) -> Any:
+    """What SQLAlchemy's SQLite types would store, without their per-row overhead."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False) if value else "{}"
+    return value
+
+
+def _write(conn: Connection, model: type, batch: list[dict[str, Any]]) -> None:
+    """Bulk insert; on SQLite straight through the driver's executemany (3x faster)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(model), batch)
+        return
+    columns = list(batch[0])
+    table = model.__table__
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    convert = [isinstance(table.c[c].type, (Date, DateTime, JSON)) for c in columns]
+    if any(convert):
+        params = [
+            tuple(_sqlite_value(v) if conv else v for v, conv in zip(row.values(), convert, strict=True))
+            for row in batch
+        ]
+    else:
+        params = [tuple(row.values()) for row in batch]
+    conn.exec_driver_sql(sql, params)
+
+
+def _write_measures(conn: Connection, batch: list[tuple[int, int, int, float]]) -> None:
+    if not batch:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            insert(Measure),
+            [
+                {
+                    "account_id": a,
+                    "metric": MEASURE_CODES[m],
+                    "as_of": _EPOCH + timedelta(days=d),
+                    "value": v,
+                    "source": SOURCE,
+                }
+                for a, m, d, v in batch
+            ],
+        )
+        return
+    conn.exec_driver_sql(
+        f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}, source) VALUES (?, ?, ?, ?, '{SOURCE}')", batch
+    )
+
+
+def generate(
+    db: Database,
+    accounts: int = 200,
+    seed: int = 1,
+    progress: Progress = SILENT,
+    today: date | None = None,
+) -> DemoSummary:
+    """Fill an empty database with a demo book of ``accounts`` accounts; all or nothing."""
+    if accounts < 1:
+        raise UserError(tr("The number of demo accounts must be at least 1."))
+    today = today or clock.today()
+    gen = _Generator(seed, today)
+    counts = dict.fromkeys([name for name, _ in _TABLES] + ["measures"], 0)
+    churned = 0
+    mrr_total = 0
+    with (
+        db.connect(write=True, waiting=write_waiting(progress)) as conn,
+        conn.begin(),
+        search.bulk_insert(conn),
+    ):
+        if conn.execute(select(func.count()).select_from(Account)).scalar():
+            raise _has_accounts()
+        next_contact = (conn.execute(select(func.max(Contact.id))).scalar() or 0) + 1
+        done = 0
+        progress.step(0, accounts, tr("Creating demo accounts…"), force=True)
+        while done < accounts:
+            rows = _Rows()
+            for account_id in range(done + 1, min(accounts, done + CHUNK) + 1):
+                next_contact += gen.account(account_id, next_contact, rows)
+            for name, model in _TABLES:
+                batch = getattr(rows, name)
+                if batch:
+                    if model is RevenueChange:  # the ledger is written by its one service
+                        ledger.insert_movements(
+                            conn, batch, lambda c, _table, rows, m=model: _write(c, m, rows)
+                        )
+                    else:
+                        _write(conn, model, batch)
+                    counts[name] += len(batch)
+            _write_measures(conn, rows.measures)
+            counts["measures"] += len(rows.measures)
+            churned += sum(1 for a in rows.accounts if a["status"] == "churned")
+            mrr_total += sum(a["mrr_cents"] for a in rows.accounts)
+            done += len(rows.accounts)
+            progress.step(done, accounts, tr("Creating demo accounts…"))
+        bulk.continue_ids(conn)  # the generator chose the accounts' and contacts' ids
+    vacuum_sqlite(db.engine)  # written in bulk: repacked, its pages full
+    return DemoSummary(
+        accounts=counts["accounts"],
+        contacts=counts["contacts"],
+        events=counts["events"],
+        revenue_changes=counts["revenue"],
+        measures=counts["measures"],
+        surveys=counts["surveys"],
+        tasks=counts["tasks"],
+        churned=churned,
+        mrr_cents=mrr_total,
+    )
+
+
+def _has_accounts() -> UserError:
+    return UserError(tr("The database already has accounts; create the demo book in a new database."))
