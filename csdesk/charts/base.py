@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from csdesk import formatting, palette
 from csdesk.i18n import tr
-from csdesk.rules.calendar import add_months
+from csdesk.rules.calendar import add_months, month_start, months_between
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -122,7 +122,7 @@ def _date_axis(ax, days: Sequence[date], language: str | None) -> None:
     if not days:
         return
     first, last = min(days), max(days)
-    span_months = (last.year - first.year) * 12 + last.month - first.month
+    span_months = round(months_between(month_start(first), month_start(last)))
     step = 1 if span_months <= 8 else 2 if span_months <= 14 else 3
     ticks = []
     cursor = date(first.year, first.month, 1)
