@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from csdesk import formatting
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from db import encoding
 from db.models import Account, RevenueChange, TimelineEvent
 
 FIRST_KINDS = ("new", "opening")
@@ -362,7 +363,7 @@ def first_movement_sql(
         text = f"{literal(head)} || {money_sql(mrr)} || {literal(tail)}"
         data = f"'{{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || {mrr} || '}}'"
         return (
-            f"({account}, {day} || ' 00:00:00.000000', 'revenue_change', '{kind}', {text}, NULL, NULL, NULL, "
+            f"({account}, {encoding.sql_day_start(day)}, 'revenue_change', '{kind}', {text}, NULL, NULL, NULL, "
             f"'import', NULL, {run}, {data}, NULL)"
         )
 

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -25,17 +25,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
+from db import encoding
+
 BATCH = 50_000
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
 
 
 def insert_rows(
@@ -61,7 +53,7 @@ def insert_rows(
         for name in names:
             values = columns[name]
             if values and isinstance(values[0], (date, bool)):
-                values = [_sqlite_value(v) for v in values]
+                values = [encoding.encode(v) for v in values]
             converted.append(values)
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         rows = list(zip(*converted, strict=True))

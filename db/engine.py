@@ -255,11 +255,14 @@ def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
     """The engine of a URL, or of a SQLite file given by its path (``url`` None)."""
     from sqlalchemy import URL, create_engine, event
 
+    from db import encoding
+
     # URL.create takes the path as it is: a URL string would be parsed (``?`` starts
     # a query, ``%41`` is decoded), and the driver gets the file name unchanged.
     try:
         engine = create_engine(
-            url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path))
+            url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path)),
+            json_serializer=encoding.encode_json,  # the JSON text every bulk writer writes too
         )
     except ImportError as exc:  # the URL's driver is not installed (or not in this build)
         raise DatabaseError(
@@ -267,6 +270,7 @@ def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
             "CSDesk lacks. For PostgreSQL install it with: pip install 'csdesk[postgres]'."
         ) from exc
     if engine.dialect.name == "sqlite":
+        encoding.use_on(engine.dialect)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
     elif engine.dialect.name == "postgresql":

@@ -308,7 +308,9 @@ def search_event_ids(
 
 def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, list]:
     """SQL conditions on ``e`` (timeline_events) for ``where``, and their typed bind parameters."""
-    from sqlalchemy import DateTime, String, bindparam
+    from sqlalchemy import String, bindparam
+
+    from db.models import DateTime
 
     clauses, binds = [], []
     if where.kinds is not None:
@@ -320,7 +322,7 @@ def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, lis
         if value is not None:
             clauses.append(f"AND e.occurred_at {op} :{name}")
             params[name] = value
-            binds.append(bindparam(name, type_=DateTime()))  # stored as SQLAlchemy writes datetimes
+            binds.append(bindparam(name, type_=DateTime))  # stored as the models' date-times
     return " ".join(clauses), binds
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
@@ -15,7 +14,7 @@ from csdesk.demo.rows import _EPOCH, MEASURE_COLUMNS, SOURCE, _Rows
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress, write_waiting
-from db import Database, bulk, search
+from db import Database, bulk, encoding, search
 from db.models import (
     MEASURE_CODES,
     Account,
@@ -56,13 +55,9 @@ _TABLES = (
 
 def _sqlite_value(value: Any) -> Any:
     """What SQLAlchemy's SQLite types would store, without their per-row overhead."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False) if value else "{}"
-    return value
+    if isinstance(value, (dict, list)):
+        return encoding.encode_json(value)
+    return encoding.encode(value)
 
 
 def _write(conn: Connection, model: type, batch: list[dict[str, Any]]) -> None:

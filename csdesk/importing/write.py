@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -21,7 +20,7 @@ from csdesk.i18n import tr
 from csdesk.importing.match import ImportBook, NewAccount, Target
 from csdesk.importing.plan.base import Planner
 from csdesk.progress import Progress
-from db import bulk, search
+from db import bulk, encoding, search
 from db.models import (
     Account,
     Contact,
@@ -55,25 +54,6 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _sqlite_date(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    # SQLAlchemy's SQLite DateTime format, always with microseconds.
-    if value is None:
-        return None
-    text = value.isoformat(" ")
-    return text if value.microsecond else text + ".000000"
-
-
-def _sqlite_json(value: Any) -> str:
-    return _JSON(value) if value else ("{}" if isinstance(value, dict) else _JSON(value))
-
-
 def _sql_literal(value: Any) -> str | None:
     """``value`` as an SQL literal SQLite reads back exactly, or None if it has none."""
     if value is None:
@@ -89,11 +69,11 @@ def _column_converter(kind) -> Callable[[Any], Any] | None:
     if isinstance(kind, TypeDecorator):  # compact stored forms (day numbers, word codes)
         return functools.partial(kind.process_bind_param, dialect=None)
     if isinstance(kind, DateTime):
-        return _sqlite_datetime
+        return encoding.encode_datetime
     if isinstance(kind, Date):
-        return _sqlite_date
+        return encoding.encode_date
     if isinstance(kind, JSON):
-        return _sqlite_json
+        return encoding.encode_json
     return None
 
 
@@ -124,7 +104,7 @@ def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) 
     bound: list[Sequence[Any]] = []
     for name, values in columns.items():
         convert = _column_converter(table.c[name].type)
-        if convert is _sqlite_json:  # dicts and lists are not hashable: convert each (but empty ones)
+        if convert is encoding.encode_json:  # dicts and lists are not hashable: convert each (but empty ones)
             values = ["{}" if value.__class__ is dict and not value else convert(value) for value in values]
         elif convert is not None:  # dates repeat: convert each distinct one once
             converted = {value: convert(value) for value in set(values)}
