@@ -75,7 +75,9 @@ class SQLiteDateTime(sqlite.DATETIME):
                 return encode_datetime(value)
             if isinstance(value, date):  # as SQLAlchemy's: a date is its midnight
                 return value.isoformat() + MIDNIGHT
-            raise TypeError(f"SQLite DateTime type only accepts Python datetime objects as input, not {value!r}")
+            raise TypeError(
+                f"SQLite DateTime type only accepts Python datetime objects as input, not {value!r}"
+            )
 
         return process
 
