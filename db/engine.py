@@ -184,6 +184,23 @@ class Database:
         finally:
             connection.close()
 
+    def read_all(self, *queries: str) -> list[list[Any]]:
+        """The rows of each plain SQL query (no parameters), as the driver returns them.
+
+        One driver connection and cursor for them all (see :meth:`reading`): no
+        per-row Row objects, for the few big reads that need none.
+        """
+        with self.reading() as connection:
+            cursor = connection.cursor()
+            try:
+                results = []
+                for query in queries:
+                    cursor.execute(query)
+                    results.append(cursor.fetchall())
+                return results
+            finally:
+                cursor.close()
+
     def dispose(self) -> None:
         with self._lock:
             if self._engine is not None:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from csdesk import accounts, importing, ledger
 from csdesk.accounts import AccountData
 from db import bulk, encoding, open_database
-from db.models import Account, TimelineEvent
+from db.models import TimelineEvent
 from tests.importing.conftest import SAMPLES
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v1.sqlite"
