@@ -14,10 +14,13 @@ timestamps: none of this applies there.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import JSON, Date, DateTime, TypeDecorator
 from sqlalchemy.dialects import sqlite
 
 # Midnight of a day, as stored: ``day_text || MIDNIGHT`` is that day's first moment.
@@ -58,6 +61,19 @@ def encode(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+def column_encoder(kind) -> Callable[[Any], Any] | None:
+    """How a value of a column type is stored on SQLite; None: as it is."""
+    if isinstance(kind, TypeDecorator):  # compact stored forms (day numbers, word codes)
+        return functools.partial(kind.process_bind_param, dialect=None)
+    if isinstance(kind, DateTime):
+        return encode_datetime
+    if isinstance(kind, Date):
+        return encode_date
+    if isinstance(kind, JSON):
+        return encode_json
+    return None
 
 
 # Column types -------------------------------------------------------------------------------
