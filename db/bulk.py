@@ -80,6 +80,23 @@ def insert_rows(
     return count
 
 
+def insert_stored_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple], same: dict[str, Any] | None = None
+) -> None:
+    """INSERT rows (tuples in ``names`` order) already in their stored form (day numbers, word
+    codes...), with the ``same`` values in every row: bound as they are, on every engine."""
+    same = same or {}
+    if conn.dialect.name == "sqlite":
+        literals = [sql_literal(value) for value in same.values()]
+        if None in literals:
+            raise ValueError(f"not a literal: {same}")
+        values = ", ".join(["?"] * len(names) + literals)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join([*names, *same])}) VALUES ({values})", rows)
+        return
+    target = sql_table(table.name, *(sql_column(name) for name in [*names, *same]))
+    conn.execute(insert(target), [{**dict(zip(names, row, strict=True)), **same} for row in rows])
+
+
 # Writing rows given as dicts or columns (the import, the demo book) -------------------------------
 
 

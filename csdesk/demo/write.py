@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from csdesk import clock, ledger
 from csdesk.demo.accounts import _Generator
-from csdesk.demo.rows import _EPOCH, MEASURE_COLUMNS, SOURCE, _Rows
+from csdesk.demo.rows import MEASURE_COLUMNS, SOURCE, _Rows
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database, bulk, search
 from db.models import (
-    MEASURE_CODES,
     Account,
     Contact,
     Measure,
@@ -59,26 +58,8 @@ def _write(conn: Connection, model: type, batch: list[dict[str, Any]]) -> None:
 
 
 def _write_measures(conn: Connection, batch: list[tuple[int, int, int, float]]) -> None:
-    if not batch:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(
-            insert(Measure),
-            [
-                {
-                    "account_id": a,
-                    "metric": MEASURE_CODES[m],
-                    "as_of": _EPOCH + timedelta(days=d),
-                    "value": v,
-                    "source": SOURCE,
-                }
-                for a, m, d, v in batch
-            ],
-        )
-        return
-    conn.exec_driver_sql(
-        f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}, source) VALUES (?, ?, ?, ?, '{SOURCE}')", batch
-    )
+    if batch:  # already stored codes and day numbers
+        bulk.insert_stored_rows(conn, Measure.__table__, MEASURE_COLUMNS, batch, {"source": SOURCE})
 
 
 def generate(
