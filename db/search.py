@@ -243,15 +243,6 @@ def bulk_insert(conn: Connection, progress: Callable[[int, int], None] | None = 
     conn.exec_driver_sql(_DDL[1])
 
 
-def rebuild(engine: Engine) -> None:
-    """Re-derive the whole index from the events (after raw bulk changes with triggers off)."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.begin() as conn:
-        if has_fts(conn):
-            conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
-
-
 # What the unicode61 tokenizer splits tokens at (as \\w, but "_" is a separator too).
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
 
