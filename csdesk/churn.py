@@ -20,6 +20,7 @@ from sqlalchemy import select
 from csdesk import clock, i18n, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from csdesk.rules.calendar import whole_months_between
 from db import Database
 from db.models import Account, ChurnRecord, HealthSnapshot, RevenueChange, TimelineEvent
 
@@ -183,7 +184,7 @@ def churn_data(db: Database, account_id: int, language: str, today: date | None 
         "save_attempts": record.save_attempts if record and record.save_attempts else "",
         "mrr_lost_cents": lost,
         "arr_lost_cents": lost * 12,
-        "months_as_customer": _months(start, end) if start else None,
+        "months_as_customer": whole_months_between(start, end) if start else None,
         "health": [
             {
                 "date": day,
@@ -209,10 +210,6 @@ def churn_data(db: Database, account_id: int, language: str, today: date | None 
         },
         "signals": [event(e) for e in events if e[1] in SIGNAL_KINDS][-15:],
     }
-
-
-def _months(start: date, end: date) -> int:
-    return max(0, (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day))
 
 
 def sample_churn(language: str, today: date) -> dict[str, Any]:

@@ -25,7 +25,8 @@ from datetime import date, timedelta
 import numpy as np
 
 from csdesk import clock, metrics
-from csdesk.metrics import EARLY_CHURN_DAYS, add_months, month_start
+from csdesk.metrics import EARLY_CHURN_DAYS
+from csdesk.rules.calendar import add_months, month_start
 
 BY = ("logos", "revenue")
 DEFAULT_MONTHS = 24

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from csdesk import clock, currency, formatting, ledger, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
-from csdesk.tasks import add_months
+from csdesk.rules.calendar import add_months
 from db import Database
 from db.models import Account, Renewal, TimelineEvent
 

@@ -370,12 +370,14 @@ class WordCode(TypeDecorator):
 
 
 class HealthSnapshot(Base):
-    """One account's score on one day (weekly history), with its breakdown as compact columns.
+    """One account's score on one day (weekly history).
 
     Millions of rows in a big book, so each is kept small: keyed by (account, day)
     without a separate row id (SQLite WITHOUT ROWID: the key is the table's order,
     no second copy of it in an index), the day as a day number, the score in tenths,
-    the band as 0-2, and the breakdown as float32 arrays in a shared layout's order.
+    the band as 0-2. A recompute keeps the breakdowns per account (``HealthBreakdown``);
+    ``layout_id``/``points``/``inputs`` hold a row's own (a version-1 book's history
+    until its next recompute, or a test's).
     """
 
     __tablename__ = "health_snapshots"
@@ -403,26 +405,10 @@ class HealthSnapshot(Base):
 
     @property
     def components(self) -> list[dict[str, Any]]:
-        """The breakdown: [{key, measure, weight, points, value, effective_weight, missing}]."""
+        """The breakdown kept in the row (a version-1 book's or a test's; recompute writes
+        ``HealthBreakdown``): [{key, measure, weight, points, value, effective_weight, missing}]."""
         layout = self.layout.components if self.layout is not None else []
-        points = unpack_points(self.points)
-        values = unpack_floats(self.inputs, 2)
-        present = sum(c["weight"] for c, p in zip(layout, points, strict=False) if p is not None)
-        out = []
-        for i, comp in enumerate(layout):
-            p = points[i] if i < len(points) else None
-            out.append(
-                comp
-                | {
-                    "points": p,
-                    "value": values[i] if p is not None and i < len(values) else None,
-                    "effective_weight": round(comp["weight"] / present, 4)
-                    if p is not None and present
-                    else 0.0,
-                    "missing": p is None,
-                }
-            )
-        return out
+        return breakdown_components(layout, self.points, self.inputs)
 
     @components.setter
     def components(self, components: Sequence[dict[str, Any]]) -> None:
@@ -434,6 +420,46 @@ class HealthSnapshot(Base):
         )
         self.points = pack_points([c.get("points") for c in components])
         self.inputs = pack_floats([c.get("value") for c in components])
+
+
+def breakdown_components(
+    layout: Sequence[dict[str, Any]], points_data: bytes | None, inputs_data: bytes | None
+) -> list[dict[str, Any]]:
+    """A breakdown in the long form from a layout, packed points and packed input values."""
+    points = unpack_points(points_data)
+    values = unpack_floats(inputs_data, 2)
+    present = sum(c["weight"] for c, p in zip(layout, points, strict=False) if p is not None)
+    out = []
+    for i, comp in enumerate(layout):
+        p = points[i] if i < len(points) else None
+        out.append(
+            comp
+            | {
+                "points": p,
+                "value": values[i] if p is not None and i < len(values) else None,
+                "effective_weight": round(comp["weight"] / present, 4) if p is not None and present else 0.0,
+                "missing": p is None,
+            }
+        )
+    return out
+
+
+class HealthBreakdown(Base):
+    """The component breakdowns of one account's whole health history, in one compressed row.
+
+    A score's "why it moved" (each component's points and input value) is read one account
+    at a time, so it is kept per account rather than per snapshot: the days, layout ids,
+    points (uint16 hundredths) and input values (float32) as arrays, zlib-compressed
+    (csdesk.health.storage packs and unpacks them). ``first_day`` is the earliest day held.
+    """
+
+    __tablename__ = "health_breakdowns"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    first_day: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Measure(Base):

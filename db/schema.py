@@ -63,6 +63,7 @@ def _v2_compact_health_history(conn: Connection) -> int:
     derived on reading.
     The table is rebuilt keyed by (account, day) without a row id (SQLite WITHOUT
     ROWID), the day as days since 1970, the score in tenths and the band as 0-2.
+    ``health_breakdowns`` is created for the recompute, which keeps breakdowns per account.
     """
     import json
     import math
@@ -107,8 +108,24 @@ def _v2_compact_health_history(conn: Connection) -> int:
         PrimaryKeyConstraint("account_id", "as_of", name="pk_health_snapshots"),
         sqlite_with_rowid=False,
     )
+    # A recompute keeps the breakdowns per account, compressed (the rows above keep the
+    # migrated history's own until then).
+    breakdowns = Table(
+        "health_breakdowns",
+        meta,
+        Column(
+            "account_id",
+            Integer,
+            ForeignKey("accounts.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        Column("first_day", Integer, nullable=False),
+        Column("data", LargeBinary, nullable=False),
+    )
     layouts.create(conn)
     compact.create(conn)
+    breakdowns.create(conn)
 
     def pack(values: list) -> bytes:
         return struct.pack(f"<{len(values)}f", *(math.nan if v is None else float(v) for v in values))

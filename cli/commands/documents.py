@@ -10,6 +10,7 @@ from pathlib import Path
 from cli.main import open_db, option_day
 from csdesk import clock, documents, i18n
 from csdesk.accounts import resolve_account
+from csdesk.document_kinds import BY_NAME, DOCUMENT_KINDS, names_help
 from csdesk.documents.builder import check_format
 from csdesk.documents.context import Period
 from csdesk.errors import UserError
@@ -19,15 +20,16 @@ from csdesk.i18n import tr
 def add_commands(subparsers) -> None:
     parser = subparsers.add_parser(
         "doc",
-        help="write a QBR deck, kickoff, success plan, get-well plan or follow-up email for an account",
-        description="The format comes from the --out extension: qbr .pptx/.pdf/.md; kickoff .pptx/.docx/"
-        ".pdf/.md; success-plan and get-well .docx/.pdf/.md. follow-up prints the email.",
+        help="write a QBR deck, kickoff, success plan, get-well plan, post-mortem or follow-up email for an account",
+        description="The format comes from the --out extension: "
+        + "; ".join(f"{k.name} ." + "/.".join(k.formats) for k in DOCUMENT_KINDS)
+        + ". Without --out, follow-up prints the email.",
     )
     parser.add_argument(
         "kind",
-        choices=tuple(documents.DOC_KINDS),
+        choices=tuple(BY_NAME),
         metavar="KIND",
-        help="qbr | kickoff | success-plan | get-well | follow-up",
+        help=names_help(),
     )
     parser.add_argument("account", metavar="ACCOUNT", help="account id, external id or name")
     parser.add_argument("--out", metavar="FILE", help="file to write (.pptx, .docx, .pdf or .md)")
@@ -61,7 +63,7 @@ def period_from_args(start: date | None, end: date | None) -> Period:
 
 def run_doc(args: argparse.Namespace) -> int:
     language = i18n.normalize_language(args.doc_lang or args.lang or i18n.current_language())
-    kind = documents.DOC_KINDS[args.kind]
+    kind = BY_NAME[args.kind].key
     period = period_from_args(option_day(args.start, "--from"), option_day(args.end, "--to"))
     if kind != "follow_up_email":
         if not args.out:

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from cli.main import open_db
 from csdesk import i18n, templates
-from csdesk.documents.builder import DOC_KINDS
+from csdesk.document_kinds import DOCUMENT_KINDS, names_help
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.output import write_json, write_table
 from csdesk.templates import TemplateInfo, TemplateRenderError
 
 # What KIND accepts: the names of ``csdesk doc`` (success-plan) and the stored keys (success_plan).
-KIND_NAMES = {**DOC_KINDS, **{kind: kind for kind in templates.KINDS}}
+KIND_NAMES = {**{k.name: k.key for k in DOCUMENT_KINDS}, **{k.key: k.key for k in DOCUMENT_KINDS}}
 
 
 def add_commands(subparsers) -> None:
@@ -42,7 +42,7 @@ def add_commands(subparsers) -> None:
         "kind",
         choices=tuple(KIND_NAMES),
         metavar="KIND",
-        help="qbr | kickoff | success-plan | get-well | follow-up",
+        help=names_help(),
     )
     add.add_argument("name", metavar="NAME", help="the template's name")
     add.add_argument("file", metavar="FILE", help="the template text (UTF-8)")

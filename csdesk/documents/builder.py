@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from csdesk import clock, i18n, templates, timeline
+from csdesk.document_kinds import DOCUMENT_KINDS
 from csdesk.documents import context, document_charts, template_markup
 from csdesk.documents.model import Document
 from csdesk.errors import UserError
@@ -15,32 +16,10 @@ from csdesk.progress import SILENT, Progress
 from csdesk.rules.names import fold
 from db import Database
 
-# CLI / UI name -> template kind
-DOC_KINDS = {
-    "qbr": "qbr",
-    "kickoff": "kickoff",
-    "success-plan": "success_plan",
-    "get-well": "get_well",
-    "follow-up": "follow_up_email",
-    "postmortem": "postmortem",
-}
-# What each document is meant to be: a deck, a handout, a plan to print...
-FORMATS = {
-    "qbr": ("pptx", "pdf", "md"),
-    "kickoff": ("pptx", "docx", "pdf", "md"),
-    "success_plan": ("docx", "pdf", "md"),
-    "get_well": ("docx", "pdf", "md"),
-    "follow_up_email": ("md", "txt"),
-    "postmortem": ("docx", "pdf", "md"),
-}
-FILE_PREFIX = {
-    "qbr": "QBR",
-    "kickoff": "Kickoff",
-    "success_plan": "Success plan",
-    "get_well": "Get-well plan",
-    "follow_up_email": "Follow-up",
-    "postmortem": "Post-mortem",
-}
+# Read from the one list of document kinds (csdesk.document_kinds).
+DOC_KINDS = {k.name: k.key for k in DOCUMENT_KINDS}  # CLI / UI name -> template kind
+FORMATS = {k.key: k.formats for k in DOCUMENT_KINDS}
+FILE_PREFIX = {k.key: k.file_prefix for k in DOCUMENT_KINDS}
 
 
 @dataclass(frozen=True)

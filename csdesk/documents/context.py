@@ -14,14 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from csdesk import churn, clock, i18n, plans, vocab
+from csdesk import accounts, churn, clock, i18n, plans, timeline, vocab
+from csdesk import health as health_scores
 from csdesk import metrics as portfolio_metrics
-from csdesk.errors import UserError
 from csdesk.i18n import tr
-from csdesk.nps import nps_groups
 from csdesk.rules.calendar import quarter_number
 from db import Database
-from db.models import Account, Contact, HealthSnapshot, Measure, RevenueChange, SurveyResponse, TimelineEvent
+from db.models import Measure, RevenueChange, SurveyResponse
 
 COMPONENT_LABELS = {
     "usage": "Product usage",
@@ -82,16 +81,7 @@ class AccountDocumentData:
     language: str = "pt_BR"
 
 
-def _band_of(db: Database, segment: str | None, score: float | None) -> str | None:
-    """The band the account's health model gives a score (its own green/yellow thresholds)."""
-    if score is None:
-        return None
-    from csdesk import health
-
-    return health.model_for(db, segment).band(score)
-
-
-def _contact_dict(c: Contact, language: str) -> dict[str, Any]:
+def _contact_dict(c: accounts.ContactData, language: str) -> dict[str, Any]:
     return {
         "name": c.name,
         "role": c.role,
@@ -100,18 +90,6 @@ def _contact_dict(c: Contact, language: str) -> dict[str, Any]:
         "email": c.email or "",
         "phone": c.phone or "",
         "is_primary": c.is_primary,
-    }
-
-
-def _nps(scores: list[int]) -> dict[str, Any]:
-    n = len(scores)
-    promoters, passives, detractors = nps_groups(scores)
-    return {
-        "responses": n,
-        "promoters": promoters,
-        "passives": passives,
-        "detractors": detractors,
-        "score": round((promoters - detractors) * 100 / n) if n else None,
     }
 
 
@@ -134,25 +112,14 @@ def build(
     period = period or Period.quarter_to(today)
     start_dt = datetime.combine(period.start, datetime.min.time())
     end_dt = datetime.combine(period.end, datetime.min.time())
+    last_day = period.end - timedelta(days=1)
+    # What the screens show, through the same services: the account, its contacts, its health
+    # history, its timeline and its portfolio metrics.
+    account = accounts.get_account(db, account_id)
+    contacts = [_contact_dict(c, language) for c in accounts.list_contacts(db, account_id)]
+    snapshots = health_scores.history(db, account_id, end=last_day)
+    events = list(reversed(timeline.list_events(db, account_id, start=period.start, end=last_day)))
     with db.session() as s:
-        account = s.get(Account, account_id)
-        if account is None:
-            raise UserError(tr("Account {id} does not exist.", id=account_id))
-        contacts = [
-            _contact_dict(c, language)
-            for c in s.scalars(
-                select(Contact)
-                .where(Contact.account_id == account_id)
-                .order_by(Contact.is_primary.desc(), Contact.name, Contact.id)
-            )
-        ]
-        snapshots = list(
-            s.scalars(
-                select(HealthSnapshot)
-                .where(HealthSnapshot.account_id == account_id, HealthSnapshot.as_of < period.end)
-                .order_by(HealthSnapshot.as_of)
-            )
-        )
         measures = s.execute(
             select(Measure.metric, Measure.as_of, Measure.value)
             .where(
@@ -162,28 +129,25 @@ def build(
             )
             .order_by(Measure.as_of, Measure.id)
         ).all()
-        surveys = s.execute(
-            select(
-                SurveyResponse.kind, SurveyResponse.score, SurveyResponse.comment, SurveyResponse.answered_at
-            )
-            .where(
-                SurveyResponse.account_id == account_id,
-                SurveyResponse.answered_at >= start_dt,
-                SurveyResponse.answered_at < end_dt,
-            )
-            .order_by(SurveyResponse.answered_at, SurveyResponse.id)
-        ).all()
-        events = list(
-            s.scalars(
-                select(TimelineEvent)
-                .where(
-                    TimelineEvent.account_id == account_id,
-                    TimelineEvent.occurred_at >= start_dt,
-                    TimelineEvent.occurred_at < end_dt,
+        comments = [
+            {"kind": kind, "score": sc, "comment": c, "date": a.date()}
+            for kind, sc, c, a in s.execute(
+                select(
+                    SurveyResponse.kind,
+                    SurveyResponse.score,
+                    SurveyResponse.comment,
+                    SurveyResponse.answered_at,
                 )
-                .order_by(TimelineEvent.occurred_at, TimelineEvent.id)
+                .where(
+                    SurveyResponse.account_id == account_id,
+                    SurveyResponse.answered_at >= start_dt,
+                    SurveyResponse.answered_at < end_dt,
+                    SurveyResponse.comment.is_not(None),
+                    SurveyResponse.comment != "",
+                )
+                .order_by(SurveyResponse.answered_at, SurveyResponse.id)
             )
-        )
+        ][-3:]
         revenue = list(
             s.scalars(
                 select(RevenueChange)
@@ -191,38 +155,34 @@ def build(
                 .order_by(RevenueChange.effective_date, RevenueChange.id)
             )
         )
-        acc = {
-            "id": account.id,
-            "name": account.name,
-            "segment": account.segment,
-            "segment_label": i18n.label(vocab.SEGMENT_LABELS, account.segment, language),
-            "tier": account.tier or "",
-            "industry": account.industry or "",
-            "plan": account.plan or "",
-            "mrr_cents": account.mrr_cents,
-            "arr_cents": account.mrr_cents * 12,
-            "currency": account.currency,
-            "contract_start": account.contract_start,
-            "renewal_date": account.renewal_date,
-            "days_to_renewal": (account.renewal_date - today).days if account.renewal_date else None,
-            "stage": account.stage,
-            "stage_label": i18n.label(vocab.STAGE_LABELS, account.stage, language),
-            "status": account.status,
-            "owner": account.owner or "",
-            "licensed_users": account.licensed_users,
-            "active_users": account.active_users,
-            "adoption": (
-                account.active_users / account.licensed_users
-                if account.licensed_users and account.active_users is not None
-                else None
-            ),
-            "last_nps": account.last_nps,
-        }
-        stored_score, stored_band, stored_trend = (
-            account.health_score,
-            account.health_band,
-            account.health_trend,
-        )
+    acc = {
+        "id": account.id,
+        "name": account.name,
+        "segment": account.segment,
+        "segment_label": i18n.label(vocab.SEGMENT_LABELS, account.segment, language),
+        "tier": account.tier or "",
+        "industry": account.industry or "",
+        "plan": account.plan or "",
+        "mrr_cents": account.mrr_cents,
+        "arr_cents": account.mrr_cents * 12,
+        "currency": account.currency,
+        "contract_start": account.contract_start,
+        "renewal_date": account.renewal_date,
+        "days_to_renewal": (account.renewal_date - today).days if account.renewal_date else None,
+        "stage": account.stage,
+        "stage_label": i18n.label(vocab.STAGE_LABELS, account.stage, language),
+        "status": account.status,
+        "owner": account.owner or "",
+        "licensed_users": account.licensed_users,
+        "active_users": account.active_users,
+        "adoption": (
+            account.active_users / account.licensed_users
+            if account.licensed_users and account.active_users is not None
+            else None
+        ),
+        "last_nps": account.last_nps,
+    }
+    stored_score, stored_band, stored_trend = account.health_score, account.health_band, account.health_trend
 
     # Health: the latest snapshot wins over the denormalised column when both exist.
     latest = snapshots[-1] if snapshots else None
@@ -231,7 +191,9 @@ def build(
         # not the last score the account ever had.
         latest, stored_score, stored_band = None, None, None
     score = latest.score if latest else stored_score
-    band = (latest.band if latest else stored_band) or _band_of(db, acc["segment"], score)
+    model = health_scores.model_for(db, acc["segment"])
+    # The band the account's health model gives a score (its own green/yellow thresholds).
+    band = (latest.band if latest else stored_band) or (None if score is None else model.band(score))
     history = [
         (snap.as_of, snap.score) for snap in snapshots if snap.as_of >= period.start - timedelta(days=90)
     ]
@@ -241,19 +203,19 @@ def build(
         trend = latest.score - earlier[-1] if earlier else None
     components = []
     explanation = _explanation(db, account_id, latest)
-    for comp in (latest.components if latest else []) or []:
-        key = comp.get("key", "")
+    for comp in latest.components if latest else ():
+        key = comp.key
         if explanation is not None:
-            name = explanation.label_of(key, comp.get("measure") or key, language)
+            name = explanation.label_of(key, comp.measure or key, language)
         else:
             name = tr(COMPONENT_LABELS.get(key, key.replace("_", " ").capitalize()), language)
         components.append(
             {
                 "key": key,
                 "label": name,
-                "points": comp.get("points"),
-                "weight": comp.get("weight"),
-                "missing": bool(comp.get("missing")) or comp.get("points") is None,
+                "points": comp.points,
+                "weight": comp.weight,
+                "missing": comp.missing or comp.points is None,
             }
         )
     at_start = [sc for d, sc in history if d < period.start]
@@ -268,6 +230,7 @@ def build(
         "components": components,
         "weakest": sorted((c for c in components if not c["missing"]), key=lambda c: c["points"])[:2],
         "as_of": latest.as_of if latest else None,
+        "thresholds": {"green": model.green, "yellow": model.yellow},
     }
 
     # Usage over the year to the period's end (measures are often monthly or sparser);
@@ -289,11 +252,6 @@ def build(
             "label": tr(MEASURE_LABELS.get(metric, metric), language),
         }
 
-    nps_scores = [sc for kind, sc, _c, _a in surveys if kind == "nps"]
-    csat_scores = [sc for kind, sc, _c, _a in surveys if kind == "csat"]
-    comments = [
-        {"kind": kind, "score": sc, "comment": c, "date": a.date()} for kind, sc, c, a in surveys if c
-    ][-3:]
     tickets = [e for e in events if e.kind == "ticket"]
     by_severity = {sev: sum(1 for t in tickets if t.severity == sev) for sev in vocab.TICKET_SEVERITIES}
     meetings = [
@@ -323,21 +281,32 @@ def build(
         for r in revenue
         if r.effective_date >= period.start
     ]
+    # NPS, CSAT and the MRR movements as the portfolio metrics count them, for this one account.
     account_metrics = portfolio_metrics.compute_book(
-        portfolio_metrics.load_book(db, account_id=account_id), period.start, period.end - timedelta(days=1)
+        portfolio_metrics.load_book(db, account_id=account_id), period.start, last_day
     )
+    m = account_metrics
     metrics = {
-        "nps": {**_nps(nps_scores), "last": acc["last_nps"]},
-        "csat": {
-            "responses": len(csat_scores),
-            "score": sum(1 for x in csat_scores if x >= 4) / len(csat_scores) if csat_scores else None,
+        "nps": {
+            "responses": m.nps_responses,
+            "promoters": m.promoters,
+            "passives": m.passives,
+            "detractors": m.detractors,
+            "score": None if m.nps is None else round(m.nps),
+            "last": acc["last_nps"],
         },
+        "csat": {"responses": m.csat_responses, "score": m.csat},
         "comments": comments,
         "tickets": {
             "total": len(tickets),
             "by_severity": by_severity,
             "critical": by_severity["critical"],
-            "open": sum(1 for t in tickets if (t.data or {}).get("status") in ("open", "pending")),
+            # Lists leave the events' data out; a ticket's status is in it.
+            "open": sum(
+                1
+                for t in tickets
+                if (timeline.get_event(db, t.id).data or {}).get("status") in ("open", "pending")
+            ),
         },
         "usage": usage,
         "meetings": meetings,
@@ -411,14 +380,12 @@ def build(
     )
 
 
-def _explanation(db: Database, account_id: int, latest: HealthSnapshot | None):
+def _explanation(db: Database, account_id: int, latest: health_scores.Snapshot | None):
     """The health service's view of the latest snapshot: it knows each component's label."""
     if latest is None:
         return None
     try:
-        from csdesk import health
-
-        return health.explain(db, account_id, latest.as_of)
+        return health_scores.explain(db, account_id, latest.as_of)
     except Exception:  # an old or hand-made snapshot the model no longer describes
         return None
 
@@ -526,6 +493,7 @@ def sample_data(language: str = "pt_BR", today: date | None = None) -> dict[str,
             "components": [],
             "weakest": [],
             "as_of": today,
+            "thresholds": dict(health_scores.DEFAULT_THRESHOLDS),
         },
         "metrics": {
             "nps": {"responses": 5, "promoters": 3, "passives": 1, "detractors": 1, "score": 40, "last": 9},

@@ -165,11 +165,11 @@ def test_health_history_recompute_50k(bench_report, tmp_path):
     def breakdowns():
         for g in grids:
             ai, di = np.nonzero(g.valid)
-            health._packed(g, ai, di)
+            health._cells(g, ai, di)
 
     packed_ms = best_of(breakdowns, repeat=1)
     bench_report.add(
-        "health: compact breakdown (float32 points and inputs) for every weekly score",
+        "health: compact breakdown (uint16 points, float32 inputs) for every weekly score",
         packed_ms,
         baseline_name="scoring the same cells",
         baseline=score_ms,

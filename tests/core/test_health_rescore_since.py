@@ -30,7 +30,13 @@ def _rows(db, ids=None) -> dict:
         )
         if ids is not None:
             q = q.where(HealthSnapshot.account_id.in_(ids))
-        return {(r[0], r[1]): tuple(r[2:]) for r in s.execute(q)}
+        rows = s.execute(q).all()
+    # Each score with its breakdown as stored (layout, points, input values), byte for byte.
+    stored = {a: health.stored_breakdowns(db, a) for a in {r[0] for r in rows}}
+    return {
+        (r[0], r[1]): (*r[2:], stored[r[0]].cell(health._day_number(r[1])) if stored[r[0]] else None)
+        for r in rows
+    }
 
 
 def _active(db, n: int) -> list[int]:
@@ -49,6 +55,7 @@ def test_rescoring_from_a_day_gives_the_full_recompute_s_scores_and_leaves_earli
     health.recompute(db, today=TODAY)
     ids = _active(db, 6)
     before = _rows(db, ids)
+    assert before and all(row[-1] is not None for row in before.values())  # every score has its breakdown
     # New inputs this week and an NPS answer ten days ago.
     since = TODAY - timedelta(days=10)
     with db.session() as s, s.begin():

@@ -36,7 +36,7 @@ def test_scoped_and_whole_table_loads_give_the_same_scores(db, monkeypatch):
     in_sql = _snapshots(db, ids)
     assert len({r[0] for r in in_sql}) > 5  # scored accounts with history
 
-    monkeypatch.setattr(health, "SCOPED_LOAD_MAX", 0)  # read every row, keep the wanted ones
+    monkeypatch.setattr(health.inputs, "SCOPED_LOAD_MAX", 0)  # read every row, keep the wanted ones
     health.recompute(db, ids, today=TODAY)
     assert _snapshots(db, ids) == in_sql
     scoped = health.load_inputs(db, TODAY, ids)

@@ -38,8 +38,10 @@ def test_800_customers_50_cancel_is_53_90_percent_a_year(db):
 def test_a_twelve_month_period_is_its_own_annual_rate():
     assert metrics.period_months(date(2025, 1, 1), date(2025, 12, 31)) == 12
     assert metrics.period_months(date(2026, 2, 1), date(2026, 2, 28)) == 1
-    # Not whole months: days ÷ 30.4375.
-    assert metrics.period_months(date(2026, 1, 10), date(2026, 2, 9)) == pytest.approx(31 / 30.4375)
+    # From the 10th to the 9th of the next month is a calendar month too (rules.calendar.months_between).
+    assert metrics.period_months(date(2026, 1, 10), date(2026, 2, 9)) == 1
+    # Not whole months: the days left over ÷ 30.4375.
+    assert metrics.period_months(date(2026, 1, 1), date(2026, 1, 15)) == pytest.approx(15 / 30.4375)
     m = metrics.monthly_rate(0.3, 12)
     assert metrics.annualised_churn(m) == pytest.approx(0.3)
 

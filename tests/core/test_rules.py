@@ -64,6 +64,39 @@ def test_one_add_months_keeps_the_day_clamped_to_the_months_end():
     assert calendar.add_months(date(2026, 11, 25), 2) == date(2027, 1, 25)
 
 
+def test_months_between_counts_calendar_months_then_the_days_left_over():
+    assert calendar.months_between(date(2026, 1, 1), date(2026, 4, 1)) == 3
+    assert calendar.months_between(date(2026, 1, 10), date(2026, 4, 10)) == 3
+    assert calendar.months_between(date(2026, 2, 1), date(2026, 3, 1)) == 1  # 28 days, one month
+    assert calendar.months_between(date(2026, 1, 1), date(2026, 1, 16)) == 15 / 30.4375
+    assert calendar.months_between(date(2026, 1, 31), date(2026, 3, 1)) == 2 - 30 / 30.4375
+    assert calendar.whole_months_between(date(2025, 3, 10), date(2026, 3, 9)) == 11
+    assert calendar.whole_months_between(date(2025, 3, 10), date(2026, 3, 10)) == 12
+    assert calendar.whole_months_between(date(2026, 3, 10), date(2025, 3, 10)) == 0
+
+
+DAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 31))
+
+
+@given(DAYS, DAYS, DAYS)
+def test_months_between_adds_up_and_its_column_form_is_the_same_rule(a, b, c):
+    a, b, c = sorted((a, b, c))
+    whole = calendar.months_between(a, c)
+    assert abs(calendar.months_between(a, b) + calendar.months_between(b, c) - whole) < 1e-9
+    epoch = date(1970, 1, 1)
+    column = calendar.months_between_days([(a - epoch).days, (b - epoch).days], [(c - epoch).days] * 2)
+    assert abs(column[0] - whole) < 1e-9
+    assert abs(column[1] - calendar.months_between(b, c)) < 1e-9
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 12, 28)), st.integers(0, 240))
+def test_months_between_a_day_and_the_same_day_months_later_is_whole(day, months):
+    later = calendar.add_months(day, months)
+    if later.day == day.day:  # not clamped to a shorter month's end
+        assert calendar.months_between(day, later) == months
+        assert calendar.whole_months_between(day, later) == months
+
+
 def test_quarters_are_calendar_quarters():
     assert calendar.quarter_of(date(2026, 11, 25)) == (date(2026, 10, 1), date(2026, 12, 31), "2026Q4")
     assert calendar.quarter_number(date(2026, 3, 31)) == 1

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from csdesk import health
 from db import open_database
@@ -78,8 +79,11 @@ def test_a_schema_1_breakdown_upgrades_to_compact_columns(tmp_path):
     try:
         columns = {r[1] for r in conn.execute("PRAGMA table_info(health_snapshots)")}
         layouts = conn.execute("SELECT COUNT(*) FROM health_layouts").fetchone()[0]
+        breakdown_columns = {r[1] for r in conn.execute("PRAGMA table_info(health_breakdowns)")}
     finally:
         conn.close()
+    # Where a recompute keeps breakdowns, one row per account (the migrated rows keep theirs).
+    assert breakdown_columns == {"account_id", "first_day", "data"}
     assert "components" not in columns and {"layout_id", "points", "inputs"} <= columns
     assert "id" not in columns  # keyed by (account, day): no row id of its own
     conn = sqlite3.connect(path)
@@ -112,6 +116,9 @@ def test_a_recomputed_history_reads_back_its_breakdown(db):
         )
         account_id = account.id
     health.recompute(db, today=date(2026, 11, 25), alerts=False)
+    with db.session() as s:  # the breakdowns are kept per account, not in the snapshot rows
+        assert s.scalar(select(func.count()).where(HealthSnapshot.points.is_not(None))) == 0
+    assert len(health.stored_breakdowns(db, account_id).days) == len(health.history(db, account_id)) == 2
     stored = health.explain(db, account_id).current
     now = health.score_now(db, account_id, today=date(2026, 11, 25))
     assert stored.score == now.score
@@ -122,11 +129,13 @@ def test_a_recomputed_history_reads_back_its_breakdown(db):
         assert a.effective_weight == pytest.approx(b.effective_weight, abs=1e-4)
 
 
-def test_a_weekly_snapshot_takes_under_100_bytes_on_disk_index_included(tmp_path):
+def test_a_weekly_snapshot_takes_under_50_bytes_on_disk_index_and_breakdown_included(tmp_path):
     """Two years of weekly history for 50,000 accounts is ~4.5 million snapshots: each must stay small.
 
     (Schema 1 took ~1 KB of JSON each; the first compact form, with a row id, an ISO day
-    and a (account, day) index beside the table, ~150 bytes.)
+    and a (account, day) index beside the table, ~150 bytes; with each row's breakdown
+    beside its score, ~66. The breakdowns now go per account, compressed: ~44 here, ~40
+    in a 10,000-account book.)
     """
     from csdesk.demo import generate
 
@@ -142,7 +151,7 @@ def test_a_weekly_snapshot_takes_under_100_bytes_on_disk_index_included(tmp_path
         rows = conn.execute("SELECT count(*) FROM health_snapshots").fetchone()[0]
         size = conn.execute(
             "SELECT sum(pgsize) FROM dbstat WHERE name IN (SELECT name FROM sqlite_master "
-            "WHERE tbl_name = 'health_snapshots')"
+            "WHERE tbl_name IN ('health_snapshots', 'health_breakdowns'))"
         ).fetchone()[0]
         kinds = conn.execute(
             "SELECT name FROM sqlite_master WHERE tbl_name = 'health_snapshots' AND type = 'index'"
@@ -150,7 +159,7 @@ def test_a_weekly_snapshot_takes_under_100_bytes_on_disk_index_included(tmp_path
     finally:
         conn.close()
     assert rows > 5000
-    assert size / rows < 100
+    assert size / rows < 50
     assert kinds == [("ix_health_snapshots_as_of_score",)]  # no second copy of the (account, day) key
 
 

@@ -218,3 +218,19 @@ def test_an_email_column_is_wide_enough_for_its_longest_address():
         assert width >= len(word) * CELL_CHAR_CM + 0.4 - 1e-6, word
     # the address takes the rest: nearly all it asks for (the estimate is generous)
     assert widths[3] >= 0.95 * (len(address) * CELL_CHAR_CM + 0.4)
+
+
+def test_the_get_well_exit_criterion_is_the_health_models_yellow_threshold(book, tmp_path):
+    from dataclasses import replace
+
+    from csdesk import health
+
+    db, account_id = book
+    segment = get_account(db, account_id).segment
+    health.save_model(db, replace(health.model_for(db, segment), green=85, yellow=55))
+    path = documents.generate(
+        db, "get-well", account_id, tmp_path / "g.md", "en", PERIOD, today=TODAY, show_health=True
+    ).path
+    text = path.read_text(encoding="utf-8")
+    assert "Health score above 55 for four weeks in a row" in text
+    assert "above 60" not in text

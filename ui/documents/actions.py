@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
 from csdesk import clock, documents, i18n
 from csdesk.accounts import get_account
+from csdesk.document_kinds import DOCUMENT_KINDS
 from csdesk.documents.context import Period
 from csdesk.i18n import tr
 from ui.context import AppContext
@@ -76,18 +77,17 @@ class DocumentActions(QObject):
         self.parent_widget = parent
         self.job = None
         self.last_box: QMessageBox | None = None
-        self.qbr_action = QAction(tr("Generate QBR deck…"), parent)
-        self.qbr_action.triggered.connect(lambda: self.start("qbr", ("pptx", "pdf", "md")))
-        self.kickoff_action = QAction(tr("Kickoff…"), parent)
-        self.kickoff_action.triggered.connect(lambda: self.start("kickoff", ("pptx", "docx", "pdf", "md")))
-        self.plan_action = QAction(tr("Success plan document…"), parent)
-        self.plan_action.triggered.connect(lambda: self.start("success-plan", ("docx", "pdf", "md")))
-        self.get_well_action = QAction(tr("Get-well plan document…"), parent)
-        self.get_well_action.triggered.connect(lambda: self.start("get-well", ("docx", "pdf", "md")))
-        self.postmortem_action = QAction(tr("Churn post-mortem…"), parent)
-        self.postmortem_action.triggered.connect(lambda: self.start("postmortem", ("docx", "pdf", "md")))
-        self.email_action = QAction(tr("Follow-up email"), parent)
-        self.email_action.triggered.connect(self.copy_follow_up)
+        # One entry per document kind, from the core's one list (csdesk.document_kinds).
+        self.kind_actions: dict[str, QAction] = {}
+        for kind in DOCUMENT_KINDS:
+            action = QAction(tr(kind.menu_label), parent)
+            if kind.key == "follow_up_email":  # copied to the clipboard, not saved
+                action.triggered.connect(self.copy_follow_up)
+            else:
+                action.triggered.connect(lambda _=False, k=kind: self.start(k.name, k.formats))
+            self.kind_actions[kind.key] = action
+        self.qbr_action = self.kind_actions["qbr"]
+        self.email_action = self.kind_actions["follow_up_email"]
         # The health score is the CSM's internal number: customer documents leave it out unless asked.
         self.health_action = QAction(tr("Show the health score in documents"), parent)
         self.health_action.setCheckable(True)
@@ -108,15 +108,7 @@ class DocumentActions(QObject):
                 other.health_action.blockSignals(False)
 
     def actions(self) -> list[QAction]:
-        return [
-            self.qbr_action,
-            self.kickoff_action,
-            self.plan_action,
-            self.get_well_action,
-            self.postmortem_action,
-            self.email_action,
-            self.health_action,
-        ]
+        return [*self.kind_actions.values(), self.health_action]
 
     def set_enabled(self, enabled: bool) -> None:
         for action in self.actions():

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from csdesk import accounts, churn, formatting, vocab
+from csdesk.document_kinds import BY_KEY
 from csdesk.errors import UserError
 from csdesk.i18n import label, tr
 from ui.context import AppContext
@@ -118,5 +119,5 @@ def ask_churn_details(
     if not exec_dialog(dialog) or dialog.record_id is None:
         return False
     if dialog.postmortem.isChecked() and documents is not None:
-        documents.start_for(account_id, "postmortem", ("docx", "pdf", "md"))
+        documents.start_for(account_id, "postmortem", BY_KEY["postmortem"].formats)
     return True

@@ -108,7 +108,7 @@ class RenewalDialog(QDialog):
         for widget in (self.reason, self.reason_label):
             widget.setVisible(lost)
         due = self.account.renewal_date or clock.today()
-        from csdesk.tasks import add_months
+        from csdesk.rules.calendar import add_months
 
         self.next_label.setText(
             tr("Next renewal: {date}.", date=formatting.day(add_months(due, self.term.value())))
