@@ -150,7 +150,7 @@ def _cents(values: np.ndarray) -> np.ndarray:
 
 
 def _day_text(value: Any) -> str:
-    # SQLite hands back ISO text (a DateTime as "2026-11-16 13:00:00.000000");
+    # SQLite hands back ISO text (a DateTime as "2026-11-16 13:00:00", see db.encoding);
     # other databases hand back date or datetime objects.
     if value is None:
         return "NaT"
@@ -166,7 +166,7 @@ def _day_text(value: Any) -> str:
 def _days(values: np.ndarray) -> np.ndarray:
     """Date column as datetime64[D] (the day of a date-time), NaT for missing or unreadable."""
     try:
-        # numpy reads ISO dates, ISO date-times ("2026-11-16 13:00:00.000000"), date
+        # numpy reads ISO dates, ISO date-times ("2026-11-16 13:00:00", with or without a fraction), date
         # and datetime objects and None (NaT) in C; the per-value path is the fallback.
         return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
     except (TypeError, ValueError):
@@ -484,17 +484,10 @@ def build_book(
 
 def load_book(db: Database, today: date | None = None) -> Book:
     """Every account, for the book table, with its success-plan status: two plain queries."""
-    # The driver's own cursor (sqlite3 for a file, before SQLAlchemy is even imported):
+    # Through the driver (sqlite3 for a file, before SQLAlchemy is even imported):
     # no per-row Row objects, and the SQL is portable.
-    with db.reading() as connection:
-        cursor = connection.cursor()
-        cursor.execute(_QUERY_TEXT)
-        records = cursor.fetchall()
-        cursor.execute(_PLAN_QUERY_TEXT)
-        plan_rows = cursor.fetchall()
-        cursor.execute(_RATES_QUERY_TEXT)
-        settings = dict(cursor.fetchall())
-        cursor.close()
+    records, plan_rows, setting_rows = db.read_all(_QUERY_TEXT, _PLAN_QUERY_TEXT, _RATES_QUERY_TEXT)
+    settings = dict(setting_rows)
     rates = Rates.from_settings(*(settings.get(key) for key in SETTING_KEYS))
     book = build_book(records, today, rates)
     statuses = _plan_statuses(plan_rows, book.today)

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from csdesk.errors import UserError
 from csdesk.i18n import tr
+from db import encoding
 from db.models import Account, RevenueChange, TimelineEvent
 
 FIRST_KINDS = ("new", "opening")
@@ -334,7 +335,7 @@ def first_movement_sql(kind: str, run_id: int) -> dict[str, tuple[str, Callable[
         account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
         data = f"'{{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || {mrr} || '}}'"
         return (
-            f"({account}, {day} || ' 00:00:00.000000', 'revenue_change', '{kind}', '', NULL, NULL, NULL, "
+            f"({account}, {encoding.sql_day_start(day)}, 'revenue_change', '{kind}', '', NULL, NULL, NULL, "
             f"'import', NULL, {run}, {data}, NULL)"
         )
 

@@ -5,6 +5,8 @@ Labels for the UI come from ``csdesk.i18n`` (English source, pt-BR catalogue).
 
 from dataclasses import dataclass
 
+from db.codes import MEASURE_CODES
+
 SEGMENTS = ("high_touch", "mid_touch", "low_touch", "tech_touch")
 SEGMENT_LABELS = {
     "high_touch": "High Touch",
@@ -142,17 +144,7 @@ REVENUE_KIND_LABELS = {
     "reactivation": "Reactivation",
 }
 
-MEASURES = (
-    "logins",
-    "active_users",
-    "licensed_users",
-    "key_feature_use",
-    "tickets",
-    "critical_tickets",
-    "payment_delay_days",
-    "qbr_attendance",
-    "csm_pulse",
-)
+MEASURES = MEASURE_CODES  # their stored codes are their positions
 
 TASK_KINDS = ("risk", "renewal", "onboarding", "expansion", "follow_up")
 TASK_PRIORITIES = ("low", "normal", "high")

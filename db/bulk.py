@@ -1,15 +1,17 @@
-"""Bulk writes of many rows given column-wise (health snapshots: millions of rows).
+"""Bulk writes and reads of many rows: the one bulk writer of the import, the demo book and
+health snapshots (millions of rows).
 
-On SQLite the rows go straight to the driver's ``executemany`` with values
-already in the form SQLAlchemy would store (ISO dates, JSON text, 0/1), which
-is several times faster than Core's per-row processing. Other databases take
-the portable Core ``insert()`` path.
+On SQLite the rows go straight to the driver with values already in their stored
+form (db.encoding: ISO dates, compact date-times, JSON text, 0/1), which is several
+times faster than Core's per-row processing. Other databases take the portable
+Core ``insert()`` path.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import operator
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -18,24 +20,16 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Integer, Table, TypeDecorator, insert
+from sqlalchemy import JSON, Connection, Date, DateTime, Integer, Table, TypeDecorator, insert, select
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
+from db import encoding
+
 BATCH = 50_000
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
 
 
 def insert_rows(
@@ -61,7 +55,7 @@ def insert_rows(
         for name in names:
             values = columns[name]
             if values and isinstance(values[0], (date, bool)):
-                values = [_sqlite_value(v) for v in values]
+                values = [encoding.encode(v) for v in values]
             converted.append(values)
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         rows = list(zip(*converted, strict=True))
@@ -84,6 +78,116 @@ def insert_rows(
     for lo in range(0, count, BATCH):
         session.execute(insert(table), records[lo : lo + BATCH])
     return count
+
+
+def insert_stored_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple], same: dict[str, Any] | None = None
+) -> None:
+    """INSERT rows (tuples in ``names`` order) already in their stored form (day numbers, word
+    codes...), with the ``same`` values in every row: bound as they are, on every engine."""
+    same = same or {}
+    if conn.dialect.name == "sqlite":
+        literals = [sql_literal(value) for value in same.values()]
+        if None in literals:
+            raise ValueError(f"not a literal: {same}")
+        values = ", ".join(["?"] * len(names) + literals)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join([*names, *same])}) VALUES ({values})", rows)
+        return
+    target = sql_table(table.name, *(sql_column(name) for name in [*names, *same]))
+    conn.execute(insert(target), [{**dict(zip(names, row, strict=True)), **same} for row in rows])
+
+
+# Writing rows given as dicts or columns (the import, the demo book) -------------------------------
+
+
+def sql_literal(value: Any) -> str | None:
+    """``value`` as an SQL literal SQLite reads back exactly, or None if it has none."""
+    if value is None:
+        return "NULL"
+    if value.__class__ is int and -(2**63) <= value < 2**63:  # wider ones would be read as REAL
+        return str(value)
+    if value.__class__ is str and len(value) <= 200 and "\x00" not in value:  # long texts: bound
+        return "'" + value.replace("'", "''") + "'"
+    return None  # floats (decimal text may round), bytes, anything else: bound
+
+
+def insert_dicts(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert; on SQLite straight through the driver's executemany, values converted by column."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    # Transposed in C (itemgetter + zip) rather than a Python loop per column.
+    if len(columns) == 1:
+        values_by_column = [[row[columns[0]] for row in rows]]
+    else:
+        values_by_column = list(zip(*map(operator.itemgetter(*columns), rows), strict=True))
+    insert_columns(conn, table, dict(zip(columns, values_by_column, strict=True)))
+
+
+def insert_columns(conn: Connection, table: Table, columns: dict[str, Sequence[Any]]) -> None:
+    """INSERT rows given column-wise; on SQLite through the driver, values stored by db.encoding.
+
+    A column holding one value in every row (NULL, the run id, ``{}``, the
+    currency...) is written into the statement as a literal rather than bound
+    per row: binding is most of executemany's cost, and an account row has
+    many such columns. Other databases take Core's ``insert()``.
+    """
+    if conn.dialect.name != "sqlite":
+        rows = zip(*columns.values(), strict=True)
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    names: list[str] = []
+    placeholders: list[str] = []
+    bound: list[Sequence[Any]] = []
+    for name, values in columns.items():
+        convert = encoding.column_encoder(table.c[name].type)
+        if convert is encoding.encode_json:  # dicts and lists are not hashable: convert each (but empty ones)
+            values = ["{}" if value.__class__ is dict and not value else convert(value) for value in values]
+        elif convert is not None:  # dates repeat: convert each distinct one once
+            converted = {value: convert(value) for value in set(values)}
+            values = list(map(converted.__getitem__, values))
+        first = values[0]
+        literal = sql_literal(first) if values.count(first) == len(values) else None
+        if literal is not None and first.__class__ is int and set(map(type, values)) != {int}:
+            literal = None  # 1 == 1.0 == True: the same value only if the same type
+        names.append(name)
+        if literal is not None:
+            placeholders.append(literal)
+        else:
+            placeholders.append("?")
+            bound.append(values)
+    count = len(next(iter(columns.values())))
+    values_sql = f"({', '.join(placeholders)})"
+    rows = list(zip(*bound, strict=True)) if bound else [()] * count
+    insert_values(
+        conn, f"INSERT INTO {table.name} ({', '.join(names)})", lambda _before: values_sql, len(bound), rows
+    )
+
+
+RowSQL = Callable[[int], str]  # the VALUES tuple of the row whose parameters start after the given one
+
+
+ROWS_PER_STATEMENT = 500
+MAX_PARAMETERS = 30_000  # under SQLite's smallest default limit (32,766)
+MAX_STATEMENT_CHARS = 250_000  # well under SQLite's statement length limit
+
+
+def insert_values(conn: Connection, head: str, row: RowSQL, width: int, params: Sequence[tuple]) -> None:
+    """``head VALUES row, row, ...`` for rows of ``width`` parameters each (SQLite).
+
+    Several hundred rows per statement: executemany's per-row work (reset, clear,
+    step) was a third of inserting a narrow row. The remainder goes by executemany.
+    """
+    per = min(ROWS_PER_STATEMENT, MAX_PARAMETERS // max(width, 1), MAX_STATEMENT_CHARS // len(row(0)))
+    per = max(per, 1)
+    full = len(params) - len(params) % per
+    if full:
+        sql = f"{head} VALUES {', '.join(row(k * width) for k in range(per))}"
+        for start in range(0, full, per):
+            conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(params[start : start + per])))
+    if full < len(params):
+        conn.exec_driver_sql(f"{head} VALUES {row(0)}", list(params[full:]))
 
 
 class _DayNumber(FunctionElement):
@@ -137,6 +241,61 @@ def fetch_numeric(session: Session, statement, columns: int) -> np.ndarray:
         return flat.reshape(-1, columns)
     rows = session.execute(statement).all()
     return np.array(rows, dtype=np.float64).reshape(-1, columns)
+
+
+def _decoder(kind) -> Callable[[Any], Any] | None:
+    """How a raw SQLite value of a column type becomes what SQLAlchemy would return."""
+    if isinstance(kind, DateTime):
+        return datetime.fromisoformat
+    if isinstance(kind, Date):
+        return date.fromisoformat
+    if isinstance(kind, JSON):
+        return json.loads
+    return None
+
+
+def read_columns(
+    session: Session, table: Table, columns: Sequence[str], batch: int = 4096
+) -> Iterator[Sequence[Sequence[Any]]]:
+    """The ``columns`` of every row of ``table``, in batches of rows, valued as SQLAlchemy returns them.
+
+    On SQLite straight from the driver, converting only the date and JSON columns
+    (each distinct date once): SQLAlchemy's per-value result processing took
+    most of the time of reading a 100k-account book. A JSON value is a new object in
+    each row (the caller may change it).
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        cols = [table.c[c] for c in columns]
+        yield from session.execute(select(*cols).execution_options(yield_per=batch)).partitions()
+        return
+    converters = [(i, _decoder(table.c[c].type)) for i, c in enumerate(columns)]
+    converters = [(i, f) for i, f in converters if f is not None]
+    caches: list[dict[Any, Any]] = [{} for _ in converters]
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name}")
+        while part := cursor.fetchmany(batch):
+            if converters:
+                rows = [list(values) for values in part]
+                for (i, convert), cache in zip(converters, caches, strict=True):
+                    if convert is json.loads:  # each row its own dict: the caller may change it
+                        for row in rows:
+                            raw = row[i]
+                            if raw is not None:
+                                row[i] = {} if raw == "{}" else convert(raw)
+                        continue
+                    for row in rows:
+                        raw = row[i]
+                        if raw is not None:
+                            value = cache.get(raw)
+                            if value is None:
+                                value = cache[raw] = convert(raw)
+                            row[i] = value
+                part = rows
+            yield part
+    finally:
+        cursor.close()
 
 
 # Below this many new rows, or when a table already holds more rows than are being added,

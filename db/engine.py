@@ -184,6 +184,23 @@ class Database:
         finally:
             connection.close()
 
+    def read_all(self, *queries: str) -> list[list[Any]]:
+        """The rows of each plain SQL query (no parameters), as the driver returns them.
+
+        One driver connection and cursor for them all (see :meth:`reading`): no
+        per-row Row objects, for the few big reads that need none.
+        """
+        with self.reading() as connection:
+            cursor = connection.cursor()
+            try:
+                results = []
+                for query in queries:
+                    cursor.execute(query)
+                    results.append(cursor.fetchall())
+                return results
+            finally:
+                cursor.close()
+
     def dispose(self) -> None:
         with self._lock:
             if self._engine is not None:
@@ -255,11 +272,14 @@ def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
     """The engine of a URL, or of a SQLite file given by its path (``url`` None)."""
     from sqlalchemy import URL, create_engine, event
 
+    from db import encoding
+
     # URL.create takes the path as it is: a URL string would be parsed (``?`` starts
     # a query, ``%41`` is decoded), and the driver gets the file name unchanged.
     try:
         engine = create_engine(
-            url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path))
+            url if url is not None else URL.create("sqlite+pysqlite", database=str(sqlite_path)),
+            json_serializer=encoding.encode_json,  # the JSON text every bulk writer writes too
         )
     except ImportError as exc:  # the URL's driver is not installed (or not in this build)
         raise DatabaseError(
@@ -267,6 +287,7 @@ def _create_engine(url: str | None, sqlite_path: Path | None = None) -> Engine:
             "CSDesk lacks. For PostgreSQL install it with: pip install 'csdesk[postgres]'."
         ) from exc
     if engine.dialect.name == "sqlite":
+        encoding.use_on(engine.dialect)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
     elif engine.dialect.name == "postgresql":

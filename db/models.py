@@ -18,7 +18,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -32,7 +31,18 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy import (
+    DateTime as _DateTime,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.codes import MEASURE_CODES
+from db.encoding import SQLiteDateTime
+
+# Every date-time column: a native timestamp on PostgreSQL; on SQLite ISO text written by
+# db.encoding (``2026-01-05 13:00:00``, a fraction only when there is one), as every bulk
+# writer writes it, so values compare equal in SQL whichever path wrote them.
+DateTime = _DateTime().with_variant(SQLiteDateTime(), "sqlite")
 
 # The execution option naming who writes (db.engine.Database.transaction sets it from
 # ``Database.user``): the default of every ``author`` column, filled on each insert.
@@ -335,18 +345,6 @@ class BandCode(TypeDecorator):
         return None if value is None else HEALTH_BANDS[int(value)]
 
 
-# The on-disk code of each measure (its position here): frozen, a new measure is appended.
-MEASURE_CODES = (
-    "logins",
-    "active_users",
-    "licensed_users",
-    "key_feature_use",
-    "tickets",
-    "critical_tickets",
-    "payment_delay_days",
-    "qbr_attendance",
-    "csm_pulse",
-)
 
 
 class WordCode(TypeDecorator):

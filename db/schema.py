@@ -492,6 +492,43 @@ def _v2_team(conn: Connection) -> None:
     conn.execute(changes.insert().values(id=1, counter=0))
 
 
+# The date-time columns of a version-1 book (frozen; SQLite stored them as text).
+_V1_DATETIME_COLUMNS = (
+    ("accounts", "last_touch_at"),
+    ("accounts", "created_at"),
+    ("accounts", "updated_at"),
+    ("timeline_events", "occurred_at"),
+    ("timeline_events", "created_at"),
+    ("survey_responses", "answered_at"),
+    ("tasks", "created_at"),
+    ("tasks", "completed_at"),
+    ("success_plans", "created_at"),
+    ("success_plans", "updated_at"),
+    ("health_models", "updated_at"),
+    ("templates", "updated_at"),
+    ("import_runs", "started_at"),
+    ("import_runs", "undone_at"),
+)
+
+
+def _v2_compact_datetimes(conn: Connection) -> int:
+    """Date-times are stored without a zero fraction (``2026-01-05 00:00:00``, as
+    db.encoding writes them): version 1 wrote ``.000000`` after every whole second.
+    Eight bytes less in each row and index entry, and equal in SQL to the new rows'."""
+    from sqlalchemy import text
+
+    if conn.dialect.name != "sqlite":  # native timestamps there
+        return 0
+    present = {row[0] for row in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
+    rewritten = 0
+    for table, column in _V1_DATETIME_COLUMNS:
+        if table in present:
+            rewritten += conn.execute(
+                text(f"UPDATE {table} SET {column} = substr({column}, 1, 19) WHERE {column} LIKE '%.000000'")
+            ).rowcount
+    return rewritten
+
+
 def _v2(conn: Connection) -> bool:
     """Version 2: undo that tells hand edits apart, team mode, the CSM's rhythm, playbooks, narrower indexes, compact health history."""
     _import_changes_after(conn)
@@ -502,8 +539,9 @@ def _v2(conn: Connection) -> bool:
     _v2_composed_titles(conn)
     _v2_lean_search_index(conn)
     measures = _v2_narrow_measures(conn)
+    datetimes = _v2_compact_datetimes(conn)
     # The JSON breakdowns freed most of the table; many measures rewritten free half theirs.
-    return _v2_compact_health_history(conn) > 0 or measures >= 100_000
+    return _v2_compact_health_history(conn) > 0 or measures >= 100_000 or datetimes >= 100_000
 
 
 # version reached -> step from the version before it

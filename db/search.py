@@ -243,15 +243,6 @@ def bulk_insert(conn: Connection, progress: Callable[[int, int], None] | None = 
     conn.exec_driver_sql(_DDL[1])
 
 
-def rebuild(engine: Engine) -> None:
-    """Re-derive the whole index from the events (after raw bulk changes with triggers off)."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.begin() as conn:
-        if has_fts(conn):
-            conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
-
-
 # What the unicode61 tokenizer splits tokens at (as \\w, but "_" is a separator too).
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -308,7 +299,9 @@ def search_event_ids(
 
 def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, list]:
     """SQL conditions on ``e`` (timeline_events) for ``where``, and their typed bind parameters."""
-    from sqlalchemy import DateTime, String, bindparam
+    from sqlalchemy import String, bindparam
+
+    from db.models import DateTime
 
     clauses, binds = [], []
     if where.kinds is not None:
@@ -320,7 +313,7 @@ def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, lis
         if value is not None:
             clauses.append(f"AND e.occurred_at {op} :{name}")
             params[name] = value
-            binds.append(bindparam(name, type_=DateTime()))  # stored as SQLAlchemy writes datetimes
+            binds.append(bindparam(name, type_=DateTime))  # stored as the models' date-times
     return " ".join(clauses), binds
 
 

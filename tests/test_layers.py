@@ -67,3 +67,16 @@ def test_driver_level_code_stays_in_db():
     """The core speaks SQLAlchemy; pragmas, checkpoints and the sqlite3 module live in db/."""
     for path, names in imported_modules("csdesk").items():
         assert "sqlite3" not in names, path
+
+
+DRIVER_ATTRIBUTES = {"driver_connection", "dbapi_connection", "raw_connection", "cursor", "set_progress_handler"}
+DRIVERS = {"sqlite3", "psycopg", "psycopg2", "pysqlite2", "apsw"}
+
+
+def test_the_core_uses_no_driver_connection_or_cursor():
+    """No database driver module in csdesk/, nor the driver's connection or cursor behind SQLAlchemy's."""
+    for path, names in imported_modules("csdesk").items():
+        assert not DRIVERS & names, path
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        assert not DRIVER_ATTRIBUTES & used, f"{path}: {sorted(DRIVER_ATTRIBUTES & used)}"

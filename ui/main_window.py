@@ -194,7 +194,10 @@ class MainWindow(QMainWindow):
         from ui.health import install as install_health
         from ui.help import install as install_help
 
-        install_health(self)
+        health = install_health(self)
+        self.health_service = health.service
+        self.health_model_action = health.model_action
+        self.recompute_health_action = health.recompute_action
         install_currency(self)
         install_help(self)
         from ui.team import install as install_team

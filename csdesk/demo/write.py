@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date, DateTime, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from csdesk import clock, ledger
 from csdesk.demo.accounts import _Generator
-from csdesk.demo.rows import _EPOCH, MEASURE_COLUMNS, SOURCE, _Rows
+from csdesk.demo.rows import MEASURE_COLUMNS, SOURCE, _Rows
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database, bulk, search
 from db.models import (
-    MEASURE_CODES,
     Account,
     Contact,
     Measure,
@@ -54,57 +52,14 @@ _TABLES = (
 )
 
 
-def _sqlite_value(value: Any) -> Any:
-    """What SQLAlchemy's SQLite types would store, without their per-row overhead."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False) if value else "{}"
-    return value
-
-
 def _write(conn: Connection, model: type, batch: list[dict[str, Any]]) -> None:
-    """Bulk insert; on SQLite straight through the driver's executemany (3x faster)."""
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(model), batch)
-        return
-    columns = list(batch[0])
-    table = model.__table__
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    convert = [isinstance(table.c[c].type, (Date, DateTime, JSON)) for c in columns]
-    if any(convert):
-        params = [
-            tuple(_sqlite_value(v) if conv else v for v, conv in zip(row.values(), convert, strict=True))
-            for row in batch
-        ]
-    else:
-        params = [tuple(row.values()) for row in batch]
-    conn.exec_driver_sql(sql, params)
+    """Bulk insert through the one bulk writer (on SQLite straight to the driver)."""
+    bulk.insert_dicts(conn, model.__table__, batch)
 
 
 def _write_measures(conn: Connection, batch: list[tuple[int, int, int, float]]) -> None:
-    if not batch:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(
-            insert(Measure),
-            [
-                {
-                    "account_id": a,
-                    "metric": MEASURE_CODES[m],
-                    "as_of": _EPOCH + timedelta(days=d),
-                    "value": v,
-                    "source": SOURCE,
-                }
-                for a, m, d, v in batch
-            ],
-        )
-        return
-    conn.exec_driver_sql(
-        f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}, source) VALUES (?, ?, ?, ?, '{SOURCE}')", batch
-    )
+    if batch:  # already stored codes and day numbers
+        bulk.insert_stored_rows(conn, Measure.__table__, MEASURE_COLUMNS, batch, {"source": SOURCE})
 
 
 def generate(

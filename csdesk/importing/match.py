@@ -7,20 +7,19 @@ normalised name, plus the accounts the file creates.
 from __future__ import annotations
 
 import hashlib
-import json
 import operator
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from csdesk.i18n import tr
 from csdesk.progress import SILENT, Progress
 from csdesk.rules.cnpj import normalize_cnpj
 from csdesk.rules.names import name_key, normalize_domain
+from db import bulk
 from db.models import Account
 
 # Account columns an import reads, compares and may change.
@@ -74,59 +73,6 @@ Target = int | NewAccount
 AMBIGUOUS = object()
 
 
-def _from_sqlite(kind) -> Any:
-    """How a raw SQLite value of a column type becomes what SQLAlchemy would return."""
-    if isinstance(kind, DateTime):
-        return datetime.fromisoformat
-    if isinstance(kind, Date):
-        return date.fromisoformat
-    if isinstance(kind, JSON):
-        return json.loads
-    return None
-
-
-def _read_accounts(session: Session, columns: tuple[str, ...]):
-    """The accounts' ``columns`` in batches of rows.
-
-    On SQLite straight from the driver, converting only the date and JSON columns
-    (each distinct date once): SQLAlchemy's per-value result processing took
-    most of the time of reading a 100k-account book.
-    """
-    cols = [getattr(Account, c) for c in columns]
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        yield from session.execute(select(*cols).execution_options(yield_per=4096)).partitions()
-        return
-    table = Account.__table__
-    converters = [(i, _from_sqlite(table.c[c].type)) for i, c in enumerate(columns)]
-    converters = [(i, f) for i, f in converters if f is not None]
-    caches: list[dict[Any, Any]] = [{} for _ in converters]
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM accounts")
-        while part := cursor.fetchmany(4096):
-            if converters:
-                rows = [list(values) for values in part]
-                for (i, convert), cache in zip(converters, caches, strict=True):
-                    if convert is json.loads:  # each row its own dict: the planner may change it
-                        for row in rows:
-                            raw = row[i]
-                            if raw is not None:
-                                row[i] = {} if raw == "{}" else convert(raw)
-                        continue
-                    for row in rows:
-                        raw = row[i]
-                        if raw is not None:
-                            value = cache.get(raw)
-                            if value is None:
-                                value = cache[raw] = convert(raw)
-                            row[i] = value
-                part = rows
-            yield part
-    finally:
-        cursor.close()
-
-
 class _Rows(dict):
     """Accounts' rows by id; an existing account's dict is made from its stored values on first use.
 
@@ -174,7 +120,7 @@ class ImportBook:
         self._by_name: dict[str, list[Target]] | None = None  # made on first use: see by_name
         total = session.scalar(select(func.count()).select_from(Account)) or 0
         rows: list[Any] = []
-        for part in _read_accounts(session, columns):
+        for part in bulk.read_columns(session, Account.__table__, columns):
             rows.extend(part)
             progress.step(len(rows), max(total, 1), tr("Reading the book…"))
         # The lookups, column by column (the same entries, in the same order, as _index per row).

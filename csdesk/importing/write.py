@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
-import json
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, TypeDecorator, bindparam, insert, select, update
+from sqlalchemy import Date, DateTime, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -55,96 +52,12 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _sqlite_date(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    # SQLAlchemy's SQLite DateTime format, always with microseconds.
-    if value is None:
-        return None
-    text = value.isoformat(" ")
-    return text if value.microsecond else text + ".000000"
-
-
-def _sqlite_json(value: Any) -> str:
-    return _JSON(value) if value else ("{}" if isinstance(value, dict) else _JSON(value))
-
-
-def _sql_literal(value: Any) -> str | None:
-    """``value`` as an SQL literal SQLite reads back exactly, or None if it has none."""
-    if value is None:
-        return "NULL"
-    if value.__class__ is int and -(2**63) <= value < 2**63:  # wider ones would be read as REAL
-        return str(value)
-    if value.__class__ is str and len(value) <= 200 and "\x00" not in value:  # long texts: bound
-        return "'" + value.replace("'", "''") + "'"
-    return None  # floats (decimal text may round), bytes, anything else: bound
-
-
-def _column_converter(kind) -> Callable[[Any], Any] | None:
-    if isinstance(kind, TypeDecorator):  # compact stored forms (day numbers, word codes)
-        return functools.partial(kind.process_bind_param, dialect=None)
-    if isinstance(kind, DateTime):
-        return _sqlite_datetime
-    if isinstance(kind, Date):
-        return _sqlite_date
-    if isinstance(kind, JSON):
-        return _sqlite_json
-    return None
-
-
-def _insert_rows(conn: Connection, table, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert; on SQLite straight through the driver's executemany, values converted by column."""
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    # Transposed in C (itemgetter + zip) rather than a Python loop per column.
-    if len(columns) == 1:
-        values_by_column = [[row[columns[0]] for row in rows]]
-    else:
-        values_by_column = list(zip(*map(operator.itemgetter(*columns), rows), strict=True))
-    _insert_columns(conn, table, dict(zip(columns, values_by_column, strict=True)))
-
-
-def _insert_columns(conn: Connection, table, columns: dict[str, Sequence[Any]]) -> None:
-    """INSERT rows given column-wise (SQLite, through the driver).
-
-    A column holding one value in every row (NULL, the run id, ``{}``, the
-    currency...) is written into the statement as a literal rather than bound
-    per row: binding is most of executemany's cost, and an account row has
-    many such columns.
-    """
-    names: list[str] = []
-    placeholders: list[str] = []
-    bound: list[Sequence[Any]] = []
-    for name, values in columns.items():
-        convert = _column_converter(table.c[name].type)
-        if convert is _sqlite_json:  # dicts and lists are not hashable: convert each (but empty ones)
-            values = ["{}" if value.__class__ is dict and not value else convert(value) for value in values]
-        elif convert is not None:  # dates repeat: convert each distinct one once
-            converted = {value: convert(value) for value in set(values)}
-            values = list(map(converted.__getitem__, values))
-        first = values[0]
-        literal = _sql_literal(first) if values.count(first) == len(values) else None
-        if literal is not None and first.__class__ is int and set(map(type, values)) != {int}:
-            literal = None  # 1 == 1.0 == True: the same value only if the same type
-        names.append(name)
-        if literal is not None:
-            placeholders.append(literal)
-        else:
-            placeholders.append("?")
-            bound.append(values)
-    count = len(next(iter(columns.values())))
-    values_sql = f"({', '.join(placeholders)})"
-    rows = list(zip(*bound, strict=True)) if bound else [()] * count
-    _insert_values(
-        conn, f"INSERT INTO {table.name} ({', '.join(names)})", lambda _before: values_sql, len(bound), rows
-    )
+# The one bulk writer (db.bulk), by the names this module's SQL builders use.
+_sql_literal = bulk.sql_literal
+_insert_rows = bulk.insert_dicts
+_insert_columns = bulk.insert_columns
+_insert_values = bulk.insert_values
+RowSQL = bulk.RowSQL
 
 
 def _new_account_columns(book: ImportBook, targets: list[NewAccount], run_id: int) -> dict[str, list[Any]]:
@@ -202,11 +115,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
         with bulk.deferred_indexes(conn, "accounts", len(book.new), reindexed):
             for _start, targets in _chunks(book.new, NEW_ACCOUNTS_CHUNK):
                 chunk = _new_account_columns(book, targets, run_id)
-                if conn.dialect.name == "sqlite":
-                    _insert_columns(conn, accounts, chunk)
-                else:
-                    rows = zip(*chunk.values(), strict=True)
-                    conn.execute(insert(accounts), [dict(zip(chunk, row, strict=True)) for row in rows])
+                _insert_columns(conn, accounts, chunk)
                 step(len(chunk["import_run_id"]))
         ids = session.scalars(
             select(Account.id).where(Account.import_run_id == run_id).order_by(Account.id)
@@ -263,29 +172,6 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
     progress.step(total, total, tr("Writing…"), force=True)
 
 
-RowSQL = Callable[[int], str]  # the VALUES tuple of the row whose parameters start after the given one
-
-
-ROWS_PER_STATEMENT = 500
-MAX_PARAMETERS = 30_000  # under SQLite's smallest default limit (32,766)
-MAX_STATEMENT_CHARS = 250_000  # well under SQLite's statement length limit
-
-
-def _insert_values(conn: Connection, head: str, row: RowSQL, width: int, params: Sequence[tuple]) -> None:
-    """``head VALUES row, row, ...`` for rows of ``width`` parameters each (SQLite).
-
-    Several hundred rows per statement: executemany's per-row work (reset, clear,
-    step) was a third of inserting a narrow row. The remainder goes by executemany.
-    """
-    per = min(ROWS_PER_STATEMENT, MAX_PARAMETERS // max(width, 1), MAX_STATEMENT_CHARS // len(row(0)))
-    per = max(per, 1)
-    full = len(params) - len(params) % per
-    if full:
-        sql = f"{head} VALUES {', '.join(row(k * width) for k in range(per))}"
-        for start in range(0, full, per):
-            conn.exec_driver_sql(sql, tuple(itertools.chain.from_iterable(params[start : start + per])))
-    if full < len(params):
-        conn.exec_driver_sql(f"{head} VALUES {row(0)}", list(params[full:]))
 
 
 def _write_first_revenue(

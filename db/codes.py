@@ -1,0 +1,15 @@
+"""Closed lists whose position is the stored code: read by db.models (storage) and by
+csdesk.vocab (the words). Imports nothing, so the vocabulary loads without SQLAlchemy."""
+
+# The on-disk code of each measure (its position here): frozen, a new measure is appended.
+MEASURE_CODES = (
+    "logins",
+    "active_users",
+    "licensed_users",
+    "key_feature_use",
+    "tickets",
+    "critical_tickets",
+    "payment_delay_days",
+    "qbr_attendance",
+    "csm_pulse",
+)

@@ -1,0 +1,106 @@
+"""How values are stored as SQLite text: the one encoder every writer uses.
+
+SQLAlchemy's column types (``db.models.DateTime``), the bulk writers (``db.bulk``,
+the import writer, the demo book) and raw SQL that builds or compares stored
+date-times all go through here, so a value written by any path compares equal in
+SQL to the same value written by the ORM.
+
+Date-times are ISO text with a space, to the second, with a fraction only when
+there is one: ``2026-01-05 00:00:00`` (what SQLite's own ``CURRENT_TIMESTAMP``
+server defaults write), ``2026-01-05 13:00:00.250000``. Text order is time order
+with or without the fraction, and no precision is lost. PostgreSQL stores native
+timestamps: none of this applies there.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, TypeDecorator
+from sqlalchemy.dialects import sqlite
+
+# Midnight of a day, as stored: ``day_text || MIDNIGHT`` is that day's first moment.
+MIDNIGHT = " 00:00:00"
+
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def encode_datetime(value: datetime | None) -> str | None:
+    """A date-time's stored text: ``YYYY-MM-DD HH:MM:SS``, plus ``.ffffff`` only when non-zero."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:  # stored as given, like SQLAlchemy's (which ignores the zone)
+        value = value.replace(tzinfo=None)
+    return value.isoformat(" ")
+
+
+def encode_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def encode_json(value: Any) -> str | None:
+    """JSON text as SQLAlchemy's JSON type stores it (None is JSON ``null``, as there)."""
+    return "{}" if value.__class__ is dict and not value else _JSON(value)
+
+
+def sql_day_start(day_sql: str) -> str:
+    """SQL (SQLite): the stored date-time of midnight of the day whose ISO text is ``day_sql``."""
+    return f"{day_sql} || '{MIDNIGHT}'"
+
+
+def encode(value: Any) -> Any:
+    """Any Python value as the SQLite driver should receive it (datetimes, dates, booleans)."""
+    if isinstance(value, datetime):
+        return encode_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def column_encoder(kind) -> Callable[[Any], Any] | None:
+    """How a value of a column type is stored on SQLite; None: as it is."""
+    if isinstance(kind, TypeDecorator):  # compact stored forms (day numbers, word codes)
+        return functools.partial(kind.process_bind_param, dialect=None)
+    if isinstance(kind, DateTime):
+        return encode_datetime
+    if isinstance(kind, Date):
+        return encode_date
+    if isinstance(kind, JSON):
+        return encode_json
+    return None
+
+
+# Column types -------------------------------------------------------------------------------
+
+
+class SQLiteDateTime(sqlite.DATETIME):
+    """SQLite DATETIME written with :func:`encode_datetime` (read back by SQLAlchemy's own parser,
+    which takes text with or without the fraction)."""
+
+    def bind_processor(self, dialect):
+        def process(value):
+            if value is None:
+                return None
+            if isinstance(value, datetime):
+                return encode_datetime(value)
+            if isinstance(value, date):  # as SQLAlchemy's: a date is its midnight
+                return value.isoformat() + MIDNIGHT
+            raise TypeError(
+                f"SQLite DateTime type only accepts Python datetime objects as input, not {value!r}"
+            )
+
+        return process
+
+
+def use_on(dialect) -> None:
+    """Make every DateTime a SQLite ``dialect`` binds (typed columns, untyped datetime
+    parameters of ``text()``, frozen migration tables) write :func:`encode_datetime`'s text."""
+    from sqlalchemy import types
+
+    dialect.colspecs = {**dialect.colspecs, types.DateTime: SQLiteDateTime}
