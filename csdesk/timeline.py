@@ -527,10 +527,12 @@ def _composed_hits(
             continue
         query = (
             select(TimelineEvent.occurred_at, TimelineEvent.id, TimelineEvent.subkind, TimelineEvent.data)
-            .where(TimelineEvent.kind == kind, TimelineEvent.subkind.in_(candidates))
+            .where(TimelineEvent.kind == kind)
             .where((TimelineEvent.title == "") | TimelineEvent.title.is_(None))
             .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
         )
+        if None not in candidates:  # None: the title does not depend on the subkind
+            query = query.where(TimelineEvent.subkind.in_(candidates))
         if account_id is not None:
             query = query.where(TimelineEvent.account_id == account_id)
         if where.start is not None:

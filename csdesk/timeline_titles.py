@@ -1,7 +1,7 @@
 """Timeline titles of the events the app composes, rendered from their data when shown.
 
 An event the CSM or a source typed (a note, a meeting, an e-mail subject) keeps its
-title as typed. An event the app composes (a revenue movement) is stored with an
+title as typed. An event the app composes (a revenue movement, a survey answer) is stored with an
 empty title and its facts in ``data``; :func:`render` makes its title, in the
 reader's language, every time it is shown: the timeline, the CLI, documents,
 exports and search all read it from here.
@@ -32,14 +32,42 @@ def revenue_templates(language: str | None = None) -> dict[str, str]:
     }
 
 
+SURVEY_KINDS = ("nps", "csat", "ces")
+
+
+def survey_templates(language: str | None = None) -> dict[str, str]:
+    """The title of a survey answer of each kind, in ``language`` (default: the current one)."""
+    return {
+        "nps": tr("NPS answer: {score}", language),
+        "csat": tr("CSAT answer: {score}", language),
+        "ces": tr("CES answer: {score}", language),
+    }
+
+
+def _score(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def composed(kind: str, subkind: str | None, data: Mapping[str, Any] | None) -> bool:
     """True when the title of an event of this kind can be rendered from its data (so none is stored)."""
-    if kind != REVENUE_KIND or subkind not in REVENUE_SUBKINDS or not data:
+    if not data:
+        return False
+    if kind in SURVEY_KINDS:
+        return _score(data.get("score"))
+    if kind != REVENUE_KIND or subkind not in REVENUE_SUBKINDS:
         return False
     needed = ("mrr_after_cents",) if subkind in ("new", "opening", "reactivation") else ("mrr_before_cents",)
     if subkind in ("expansion", "contraction"):
         needed = ("mrr_before_cents", "mrr_after_cents")
     return all(isinstance(data.get(name), int) for name in needed)
+
+
+def survey(kind: str, score: float, scale: Any = None, language: str | None = None) -> str:
+    """The title of a survey answer: ``NPS answer: 9``, ``CSAT answer: 4/5`` (with the scale it was asked on)."""
+    shown = str(int(score)) if score == int(score) else formatting.number(score, 1, language)
+    if isinstance(scale, int) and not isinstance(scale, bool):
+        shown = f"{shown}/{scale}"
+    return survey_templates(language)[kind].format(score=shown)
 
 
 def revenue(kind: str, before: int, after: int, language: str | None = None) -> str:
@@ -67,7 +95,10 @@ def render(
     if title:
         return title
     if composed(kind, subkind, data):
-        assert data is not None and subkind is not None
+        assert data is not None
+        if kind in SURVEY_KINDS:
+            return survey(kind, data["score"], data.get("scale"), language)
+        assert subkind is not None
         return revenue(subkind, data.get("mrr_before_cents") or 0, data.get("mrr_after_cents") or 0, language)
     return title or ""
 
@@ -77,16 +108,21 @@ def all_languages(kind: str, subkind: str | None, data: Mapping[str, Any] | None
     return [render(kind, subkind, "", data, language) for language in LANGUAGES]
 
 
-def template_words(kind: str, subkind: str, language: str) -> list[str]:
+def template_words(kind: str, subkind: str | None, language: str) -> list[str]:
     """The folded words of a composed title's fixed text (no amounts) in ``language``, with the
     currency symbol's: a search made only of these words matches every event of the subkind."""
     from csdesk.rules.names import fold
 
-    text = revenue_templates(language)[subkind] if kind == REVENUE_KIND else ""
-    text = re.sub(r"\{[^}]*\}", " ", text) + " " + formatting.money(0, language=language)
+    if kind in SURVEY_KINDS:
+        text = survey_templates(language)[kind]
+    else:
+        text = revenue_templates(language)[subkind] if kind == REVENUE_KIND and subkind else ""
+        text += " " + formatting.money(0, language=language)
+    text = re.sub(r"\{[^}]*\}", " ", text)
     return [w for w in re.findall(r"\w+", fold(text)) if not w.isdigit()]
 
 
-def composed_subkinds() -> dict[str, tuple[str, ...]]:
-    """The (kind: subkinds) whose titles are composed: search looks at these events' data."""
-    return {REVENUE_KIND: REVENUE_SUBKINDS}
+def composed_subkinds() -> dict[str, tuple[str | None, ...]]:
+    """The (kind: subkinds) whose titles are composed: search looks at these events' data.
+    A survey answer's title does not depend on its subkind (None stands for any)."""
+    return {REVENUE_KIND: REVENUE_SUBKINDS, **{kind: (None,) for kind in SURVEY_KINDS}}

@@ -392,9 +392,9 @@ def _v2_lean_search_index(conn: Connection) -> bool:
 
 
 def _v2_composed_titles(conn: Connection) -> int:
-    """v2: revenue movements' timeline titles are rendered from their data when shown, in the
-    reader's language: the titles version 1 stored are cleared where the data has the MRR they
-    name (an event whose data lacks it keeps its stored title). Frozen rule, as version 2 writes."""
+    """v2: revenue movements' and survey answers' timeline titles are rendered from their data
+    when shown, in the reader's language: the titles version 1 stored are cleared where the data has the MRR or the
+    score they name (an event whose data lacks it keeps its stored title). Frozen rule, as version 2 writes."""
     from sqlalchemy import text
 
     if conn.dialect.name != "sqlite":
@@ -410,7 +410,21 @@ def _v2_composed_titles(conn: Connection) -> int:
             f"OR (subkind IN ('expansion', 'contraction') AND {after} AND {before}))"
         )
     )
-    return result.rowcount or 0
+    # Survey answers: the title is the score's; a CSAT the demo asked on a 1-5 scale keeps it.
+    conn.execute(
+        text(
+            "UPDATE timeline_events SET data = json_set(data, '$.scale', 5) WHERE kind = 'csat' "
+            "AND data IS NOT NULL AND json_valid(data) AND json_type(data, '$.score') = 'integer' "
+            "AND title = 'CSAT: ' || json_extract(data, '$.score') || '/5'"
+        )
+    )
+    surveys = conn.execute(
+        text(
+            "UPDATE timeline_events SET title = '' WHERE kind IN ('nps', 'csat', 'ces') AND title <> '' "
+            "AND data IS NOT NULL AND json_valid(data) AND json_type(data, '$.score') IN ('integer', 'real')"
+        )
+    )
+    return (result.rowcount or 0) + (surveys.rowcount or 0)
 
 
 def _v2_rhythm(conn: Connection) -> None:

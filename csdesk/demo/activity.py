@@ -75,10 +75,11 @@ class _Activity:
         score: int,
         comment: str | None,
         at: datetime,
-        title: str,
         channel: str,
+        *,
+        scale: int | None = None,
     ) -> None:
-        """A survey answer and the timeline event that shows it."""
+        """A survey answer and the timeline event that shows it (its title rendered from the score)."""
         rows.surveys.append(
             {
                 "account_id": account_id,
@@ -96,12 +97,12 @@ class _Activity:
             account_id,
             at,
             kind,
-            title,
+            "",
             comment,
             channel=channel,
             source="auto",
             contact_id=who["id"],
-            data={"score": score},
+            data={"score": score} if scale is None else {"score": score, "scale": scale},
         )
 
     def timeline(
@@ -302,7 +303,7 @@ class _Activity:
                 band = nps_group(score)
                 comment = rng.choice(NPS_COMMENTS[band]) or None
                 at = self.moment(day) + timedelta(minutes=rng.randrange(600))
-                self.survey(rows, account_id, who, "nps", score, comment, at, f"NPS: {score}", "email")
+                self.survey(rows, account_id, who, "nps", score, comment, at, "email")
                 if last_nps is None or at >= last_nps[0]:
                     last_nps = (at, score)
             if rng.random() < 0.5:
@@ -310,7 +311,7 @@ class _Activity:
                 score = max(1, min(5, round(rng.gauss(2 + 3 * propensity, 0.8))))
                 at = self.moment(day + timedelta(days=rng.randint(20, 60)))
                 if at.date() < end:
-                    self.survey(rows, account_id, who, "csat", score, None, at, f"CSAT: {score}/5", "in_app")
+                    self.survey(rows, account_id, who, "csat", score, None, at, "in_app", scale=5)
             day += timedelta(days=nps_every + rng.randint(-10, 10))
 
         # Milestones, expansion talk and advocacy for the engaged ones; churn story for the rest.

@@ -65,7 +65,7 @@ def plan_surveys(p: Planner) -> None:
                 target,
                 answered,
                 kind,
-                tr("{kind} answer: {score}", kind=kind.upper(), score=score),
+                "",  # rendered from the score when shown (csdesk.timeline_titles)
                 body=comment,
                 key=key,
                 data={"score": score, "respondent": respondent},
