@@ -101,12 +101,6 @@ def check_outcome(outcome: str, before: int, mrr: int | None) -> int:
     return mrr
 
 
-def _title(outcome: str, before: int, after: int, code: str) -> str:
-    if outcome in ("renewed", "lost"):
-        return f"{outcome_label(outcome)}: MRR {formatting.money(before, code)}"
-    return f"{outcome_label(outcome)}: MRR {formatting.money(before, code)} → {formatting.money(after, code)}"
-
-
 def close_renewal(
     db: Database,
     account_id: int,
@@ -177,10 +171,16 @@ def close_renewal(
             occurred_at=datetime.combine(on, time(9, 0)),
             kind="renewal",
             subkind=outcome,
-            title=_title(outcome, before, after, row.currency),
+            title="",  # rendered from the data when shown (csdesk.timeline_titles)
             body=row.notes,
             source="manual",
-            data={"renewal_id": row.id, "term_months": term_months},
+            data={
+                "renewal_id": row.id,
+                "term_months": term_months,
+                "mrr_before_cents": before,
+                "mrr_after_cents": after,
+                "currency": row.currency,
+            },
         )
         session.add(event)
         session.flush()

@@ -1,7 +1,7 @@
 """Timeline titles of the events the app composes, rendered from their data when shown.
 
 An event the CSM or a source typed (a note, a meeting, an e-mail subject) keeps its
-title as typed. An event the app composes (a revenue movement, a survey answer) is stored with an
+title as typed. An event the app composes (a revenue movement, a survey answer, a closed renewal) is stored with an
 empty title and its facts in ``data``; :func:`render` makes its title, in the
 reader's language, every time it is shown: the timeline, the CLI, documents,
 exports and search all read it from here.
@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from csdesk import formatting
-from csdesk.i18n import LANGUAGES, tr
+from csdesk import formatting, vocab
+from csdesk.i18n import LANGUAGES, label, tr
 
 REVENUE_KIND = "revenue_change"
 REVENUE_SUBKINDS = ("new", "opening", "expansion", "contraction", "churn", "reactivation")
@@ -44,6 +44,28 @@ def survey_templates(language: str | None = None) -> dict[str, str]:
     }
 
 
+RENEWAL_KIND = "renewal"
+RENEWAL_SUBKINDS = vocab.RENEWAL_OUTCOMES
+
+
+def renewal_template(outcome: str, language: str | None = None) -> str:
+    """The title of a closed renewal of ``outcome``, with its outcome's label filled in."""
+    if outcome in ("renewed", "lost"):
+        text = tr("{outcome}: MRR {before}", language)
+    else:
+        text = tr("{outcome}: MRR {before} → {after}", language)
+    return text.replace("{outcome}", label(vocab.RENEWAL_OUTCOME_LABELS, outcome, language))
+
+
+def renewal(outcome: str, before: int, after: int, currency: str = "BRL", language: str | None = None) -> str:
+    """The title of a closed renewal: ``Renewed with upsell: MRR R$1,000.00 → R$1,500.00``."""
+
+    def money(cents: int) -> str:
+        return formatting.money(cents, currency, language)
+
+    return renewal_template(outcome, language).format(before=money(before), after=money(after))
+
+
 def _score(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -54,6 +76,13 @@ def composed(kind: str, subkind: str | None, data: Mapping[str, Any] | None) -> 
         return False
     if kind in SURVEY_KINDS:
         return _score(data.get("score"))
+    if kind == RENEWAL_KIND:
+        needed = (
+            ("mrr_before_cents",)
+            if subkind in ("renewed", "lost")
+            else ("mrr_before_cents", "mrr_after_cents")
+        )
+        return subkind in RENEWAL_SUBKINDS and all(isinstance(data.get(name), int) for name in needed)
     if kind != REVENUE_KIND or subkind not in REVENUE_SUBKINDS:
         return False
     needed = ("mrr_after_cents",) if subkind in ("new", "opening", "reactivation") else ("mrr_before_cents",)
@@ -99,6 +128,10 @@ def render(
         if kind in SURVEY_KINDS:
             return survey(kind, data["score"], data.get("scale"), language)
         assert subkind is not None
+        if kind == RENEWAL_KIND:
+            before = data["mrr_before_cents"]
+            after = data.get("mrr_after_cents", before)
+            return renewal(subkind, before, after, data.get("currency") or "BRL", language)
         return revenue(subkind, data.get("mrr_before_cents") or 0, data.get("mrr_after_cents") or 0, language)
     return title or ""
 
@@ -115,6 +148,8 @@ def template_words(kind: str, subkind: str | None, language: str) -> list[str]:
 
     if kind in SURVEY_KINDS:
         text = survey_templates(language)[kind]
+    elif kind == RENEWAL_KIND and subkind:
+        text = renewal_template(subkind, language) + " " + formatting.money(0, language=language)
     else:
         text = revenue_templates(language)[subkind] if kind == REVENUE_KIND and subkind else ""
         text += " " + formatting.money(0, language=language)
@@ -125,4 +160,8 @@ def template_words(kind: str, subkind: str | None, language: str) -> list[str]:
 def composed_subkinds() -> dict[str, tuple[str | None, ...]]:
     """The (kind: subkinds) whose titles are composed: search looks at these events' data.
     A survey answer's title does not depend on its subkind (None stands for any)."""
-    return {REVENUE_KIND: REVENUE_SUBKINDS, **{kind: (None,) for kind in SURVEY_KINDS}}
+    return {
+        REVENUE_KIND: REVENUE_SUBKINDS,
+        RENEWAL_KIND: RENEWAL_SUBKINDS,
+        **{kind: (None,) for kind in SURVEY_KINDS},
+    }

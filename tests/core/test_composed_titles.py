@@ -158,3 +158,47 @@ def test_upgrading_a_version_1_book_clears_the_survey_titles_its_data_renders(tm
         }
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def renewed(db):
+    """A renewal closed in Portuguese: R$ 1.000,00 renewed with upsell to R$ 1.300,00."""
+    from csdesk import renewals
+
+    i18n.set_language("pt_BR")
+    data = AccountData(
+        name="Padaria Pitanga",
+        mrr_cents=100000,
+        contract_start=date(2025, 12, 1),
+        renewal_date=date(2026, 12, 1),
+    )
+    account_id = accounts.create_account(db, data).id
+    renewals.close_renewal(db, account_id, "upsell", mrr_cents=130000, on=date(2026, 11, 20))
+    return account_id
+
+
+def test_a_closed_renewal_stores_its_amounts_not_a_title(db, renewed):
+    with db.session() as s:
+        title, data = s.execute(
+            select(TimelineEvent.title, TimelineEvent.data).where(TimelineEvent.kind == "renewal")
+        ).one()
+    assert title == ""
+    assert (data["mrr_before_cents"], data["mrr_after_cents"], data["currency"]) == (100000, 130000, "BRL")
+
+
+def test_a_renewal_closed_in_portuguese_reads_in_the_readers_language(db, renewed):
+    i18n.set_language("en")
+    assert titles(db, renewed, ("renewal",)) == ["Renewed with upsell: MRR R$1,000.00 → R$1,300.00"]
+    i18n.set_language("pt_BR")
+    assert titles(db, renewed, ("renewal",)) == [
+        "Renovado com expansão (upsell): MRR R$ 1.000,00 → R$ 1.300,00"
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+@pytest.mark.parametrize("text", ["renewed upsell", "renovado com expansao", "renovado 1.300,00", "1,300.00"])
+def test_search_finds_a_closed_renewal_in_either_language(db, renewed, language, text):
+    i18n.set_language(language)
+    assert [h.event.kind for h in timeline.search(db, text, kinds=["renewal"])] == ["renewal"]
+    assert [e.kind for e in timeline.list_events(db, renewed, text=text, kinds=["renewal"])] == ["renewal"]
+    assert timeline.search(db, "renewed downsell", kinds=["renewal"]) == []
