@@ -393,9 +393,10 @@ def _v2_lean_search_index(conn: Connection) -> bool:
 
 def _v2_composed_titles(conn: Connection) -> int:
     """v2: revenue movements' and survey answers' timeline titles are rendered from their data
-    when shown, in the reader's language: the titles version 1 stored are cleared where the data has the MRR or the
-    score they name (an event whose data lacks it keeps its stored title). Closed renewals, whose titles
-    version 2 also renders, came with version 2: version 1 stored none. Frozen rule, as version 2 writes."""
+    when shown, in the reader's language: the titles version 1 stored are cleared where the data
+    has the MRR or the score they name (an event whose data lacks it keeps its stored title).
+    Closed renewals, whose titles version 2 also renders, came with version 2: version 1 stored
+    none. Frozen rule, as version 2 writes."""
     from sqlalchemy import text
 
     if conn.dialect.name != "sqlite":
