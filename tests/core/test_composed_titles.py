@@ -202,3 +202,140 @@ def test_search_finds_a_closed_renewal_in_either_language(db, renewed, language,
     assert [h.event.kind for h in timeline.search(db, text, kinds=["renewal"])] == ["renewal"]
     assert [e.kind for e in timeline.list_events(db, renewed, text=text, kinds=["renewal"])] == ["renewal"]
     assert timeline.search(db, "renewed downsell", kinds=["renewal"]) == []
+
+
+@pytest.fixture
+def dealt(db_path, db, tmp_path, capsys):
+    """Deals imported in Portuguese: one won (already in the MRR), one lost, one open without a name."""
+    from db.models import Account
+
+    i18n.set_language("pt_BR")
+    account_id = accounts.create_account(
+        db, AccountData(name="Padaria Pitanga", mrr_cents=100000, contract_start=date(2026, 1, 10))
+    ).id
+    with db.session() as s:
+        s.get(Account, account_id).mrr_as_of = date(2026, 6, 1)
+        s.commit()
+    deals = tmp_path / "negocios.csv"
+    deals.write_text(
+        '"Negócio - ID","Negócio - Título","Negócio - Organização","Negócio - Valor","Negócio - Status",'
+        '"Negócio - Ganho em"\n'
+        '"1","Plano Girassol","Padaria Pitanga","1200","Ganho","2026-03-02"\n'
+        '"2","Módulo Jacarandá","Padaria Pitanga","300","Perdido","2026-04-02"\n'
+        '"3","","Padaria Pitanga","200","Aberto","2026-05-02"\n',
+        encoding="utf-8",
+    )
+    args = ["--db", str(db_path), "--lang", "pt-BR", "import", str(deals), "--kind", "deals", "--yes"]
+    assert main([*args, "--as-of", "2026-09-30"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    return account_id
+
+
+DEAL_KINDS = ("revenue_change", "expansion_opportunity")
+DEAL_SUBKINDS = ("deal_won", "lost", "open")
+
+
+def deal_titles(db, account_id):
+    return [
+        e.title for e in timeline.list_events(db, account_id, kinds=DEAL_KINDS) if e.subkind in DEAL_SUBKINDS
+    ]
+
+
+def test_an_imported_deal_stores_its_name_not_a_title(db, dealt):
+    with db.session() as s:
+        stored = s.execute(
+            select(TimelineEvent.subkind, TimelineEvent.title, TimelineEvent.data)
+            .where(TimelineEvent.kind.in_(DEAL_KINDS), TimelineEvent.subkind.in_(DEAL_SUBKINDS))
+            .order_by(TimelineEvent.occurred_at)
+        ).all()
+    assert [(subkind, title, data["deal"]) for subkind, title, data in stored] == [
+        ("deal_won", "", "Plano Girassol"),
+        ("lost", "", "Módulo Jacarandá"),
+        ("open", "", None),
+    ]
+
+
+def test_deals_imported_in_portuguese_read_in_the_readers_language(db, dealt):
+    i18n.set_language("en")
+    assert deal_titles(db, dealt) == [
+        "Open deal: Deal",
+        "Deal lost: Módulo Jacarandá",
+        "Deal won: Plano Girassol (R$1,200.00)",
+    ]
+    i18n.set_language("pt_BR")
+    assert deal_titles(db, dealt) == [
+        "Negócio em aberto: Negócio",
+        "Negócio perdido: Módulo Jacarandá",
+        "Negócio ganho: Plano Girassol (R$ 1.200,00)",
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+@pytest.mark.parametrize(
+    "text, subkind",
+    [
+        ("girassol", "deal_won"),
+        ("deal won", "deal_won"),
+        ("negocio ganho girassol", "deal_won"),
+        ("1.200,00", "deal_won"),
+        ("jacaranda", "lost"),
+        ("deal lost", "lost"),
+        ("em aberto", "open"),
+    ],
+)
+def test_search_finds_a_deal_by_its_name_or_words_in_either_language(db, dealt, language, text, subkind):
+    i18n.set_language(language)
+    assert [h.event.subkind for h in timeline.search(db, text)] == [subkind]
+    assert [e.subkind for e in timeline.list_events(db, dealt, text=text)] == [subkind]
+    assert timeline.search(db, "girassol perdido") == []
+
+
+@pytest.mark.sqlite_file("the version-1 fixture is a SQLite file")
+def test_upgrading_a_version_1_book_clears_the_deal_titles_its_data_renders(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    shutil.copyfile(V1, path)
+    conn = sqlite3.connect(path)
+    account_id = conn.execute("SELECT min(id) FROM accounts").fetchone()[0]
+    rows = [
+        (
+            "revenue_change",
+            "deal_won",
+            "Negócio ganho: Plano (R$ 1.200,00)",
+            {"deal": "Plano", "value_cents": 120000},
+        ),
+        (
+            "expansion_opportunity",
+            "lost",
+            "Negócio perdido: Módulo",
+            {"deal": "Módulo", "value_cents": 30000},
+        ),
+        ("expansion_opportunity", "open", "Oportunidade digitada", {}),  # no deal: kept
+        ("expansion_opportunity", None, "Negócio em aberto: X", {"deal": "X", "value_cents": 0}),  # kept
+    ]
+    for n, (kind, subkind, title, data) in enumerate(rows):
+        conn.execute(
+            "INSERT INTO timeline_events (account_id, occurred_at, kind, subkind, title, source, data) "
+            "VALUES (?, ?, ?, ?, ?, 'import', ?)",
+            (account_id, f"2030-0{n + 1}-01 00:00:00.000000", kind, subkind, title, json.dumps(data)),
+        )
+    conn.commit()
+    conn.close()
+    db = open_database(path)
+    try:
+        with db.session() as s:
+            stored = (
+                s.execute(
+                    select(TimelineEvent.title)
+                    .where(TimelineEvent.occurred_at >= datetime(2030, 1, 1))
+                    .order_by(TimelineEvent.occurred_at)
+                )
+                .scalars()
+                .all()
+            )
+        assert stored == ["", "", "Oportunidade digitada", "Negócio em aberto: X"]
+        i18n.set_language("en")
+        shown = [e.title for e in timeline.list_events(db, account_id) if e.occurred_at.year == 2030]
+        assert shown[2:] == ["Deal lost: Módulo", "Deal won: Plano (R$1,200.00)"]
+        assert [h.event.title for h in timeline.search(db, "plano won")] == ["Deal won: Plano (R$1,200.00)"]
+    finally:
+        db.dispose()
