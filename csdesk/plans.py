@@ -482,9 +482,12 @@ def plan_from_template(
 
 
 def get_well_from_template(
-    account_id: int, language: str | None = None, start: date | None = None
+    account_id: int, language: str | None = None, start: date | None = None, *, exit_score: float
 ) -> PlanData:
-    """A new (unsaved) get-well plan: root cause, recovery steps, weekly check-ins."""
+    """A new (unsaved) get-well plan: root cause, recovery steps, weekly check-ins.
+
+    ``exit_score`` is the score the plan aims back above: the account's model's yellow threshold.
+    """
     start = start or clock.today()
     milestones = [
         MilestoneData(tr(title, language), side, start + timedelta(days=days), is_quick_win=quick)
@@ -500,7 +503,7 @@ def get_well_from_template(
         kind="get_well",
         root_cause=tr("Describe the root cause agreed with the customer", language),
         criteria=(
-            CriterionData(tr("Health score", language), None, None, 60.0, None, start + timedelta(days=60)),
+            CriterionData(tr("Health score", language), None, None, exit_score, None, start + timedelta(days=60)),
         ),
         milestones=tuple(milestones),
         tasks=check_ins,
@@ -514,8 +517,12 @@ def start_plan(db: Database, account_id: int, kind: str = "success", language: s
         if account is None:
             raise UserError(tr("Account {id} does not exist.", id=account_id))
         segment, stage, renewal_date = account.segment, account.stage, account.renewal_date
+    if kind == "get_well":
+        from csdesk import health  # the account's own thresholds
+
+        exit_score = health.model_for(db, segment).yellow
     plan = (
-        get_well_from_template(account_id, language)
+        get_well_from_template(account_id, language, exit_score=exit_score)
         if kind == "get_well"
         else plan_from_template(account_id, segment, language, stage=stage, renewal_date=renewal_date)
     )

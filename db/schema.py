@@ -322,14 +322,6 @@ def _v2_narrow_measures(conn: Connection) -> int:
 
     codes = " ".join(f"WHEN '{word}' THEN {code}" for code, word in enumerate(_V2_MEASURE_CODES))
     total = conn.execute(text("SELECT count(*) FROM measures")).scalar() or 0
-    if conn.dialect.name != "sqlite":
-        conn.execute(
-            text(
-                f"ALTER TABLE measures ALTER COLUMN metric TYPE INTEGER USING (CASE metric {codes} ELSE -1 END), "
-                "ALTER COLUMN as_of TYPE INTEGER USING (as_of - DATE '1970-01-01')"
-            )
-        )
-        return total
     conn.execute(
         text(
             "CREATE TABLE measures_v2 (id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
@@ -364,8 +356,6 @@ def _v2_lean_search_index(conn: Connection) -> bool:
     sizes (a fifth of the file space): rebuilt so from the events, with its triggers."""
     from sqlalchemy import text
 
-    if conn.dialect.name != "sqlite":
-        return False
     if not conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'timeline_fts'")).first():
         return False
     for trigger in ("timeline_fts_ai", "timeline_fts_ad", "timeline_fts_au"):
@@ -399,8 +389,6 @@ def _v2_composed_titles(conn: Connection) -> int:
     version 2: version 1 stored none. Frozen rule, as version 2 writes."""
     from sqlalchemy import text
 
-    if conn.dialect.name != "sqlite":
-        return 0
     after = "json_type(data, '$.mrr_after_cents') = 'integer'"
     before = "json_type(data, '$.mrr_before_cents') = 'integer'"
     result = conn.execute(
@@ -543,8 +531,6 @@ def _v2_compact_datetimes(conn: Connection) -> int:
     Eight bytes less in each row and index entry, and equal in SQL to the new rows'."""
     from sqlalchemy import text
 
-    if conn.dialect.name != "sqlite":  # native timestamps there
-        return 0
     present = {row[0] for row in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
     rewritten = 0
     for table, column in _V1_DATETIME_COLUMNS:
@@ -556,7 +542,13 @@ def _v2_compact_datetimes(conn: Connection) -> int:
 
 
 def _v2(conn: Connection) -> bool:
-    """Version 2: undo that tells hand edits apart, team mode, the CSM's rhythm, playbooks, narrower indexes, compact health history."""
+    """Version 2: undo that tells hand edits apart, team mode, the CSM's rhythm, playbooks, narrower indexes, compact health history.
+
+    Version 1 books are SQLite files (a shared book on a server starts at version 2), so
+    the step is written for SQLite alone.
+    """
+    if conn.dialect.name != "sqlite":
+        raise SchemaError("schema 1 exists only as a SQLite file; a shared book cannot be at schema 1")
     _import_changes_after(conn)
     _v2_team(conn)
     _v2_rhythm(conn)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, insert, select
 
-from csdesk import clock
+from csdesk import clock, health
 from csdesk.i18n import tr
 from csdesk.plans import _STAGE_MILESTONES, get_well_from_template, plan_from_template
 from db import Database, bulk
@@ -188,7 +188,10 @@ def add_demo_plans(db: Database, seed: int = 1, today: date | None = None) -> in
                         "root_cause": rng.choice(_DEMO_ROOT_CAUSES),
                     }
                 )
-                template = get_well_from_template(account_id, "pt_BR", began)
+                # Only its milestones and check-ins are used here (the demo plan has no criteria).
+                template = get_well_from_template(
+                    account_id, "pt_BR", began, exit_score=health.DEFAULT_THRESHOLDS["yellow"]
+                )
                 for i, m in enumerate(template.milestones):
                     done = m.due_date is not None and m.due_date < today
                     milestone_rows.append(

@@ -124,3 +124,13 @@ def test_a_later_revision_runs_when_the_book_opens(db_path, tmp_path, monkeypatc
     database.dispose()
     if isinstance(db_path, Path):  # a SQLite file is copied before any revision runs
         assert len(list(db_path.parent.glob(f"{db_path.name}.v{CURRENT_VERSION}-*.bak"))) == 1
+
+
+@pytest.mark.postgresql
+def test_a_shared_book_claiming_schema_1_is_refused_untouched(db_path):
+    # Schema 1 was only ever a SQLite file: its upgrade step is written for SQLite alone.
+    open_database(db_path).dispose()
+    execute(db_path, "UPDATE schema_info SET version = 1")
+    with pytest.raises(DatabaseError, match="schema 1 exists only as a SQLite file"):
+        open_database(db_path)
+    assert raw_scalar(db_path, "SELECT version FROM schema_info") == 1

@@ -30,6 +30,16 @@ def test_get_well_plan_has_root_cause_and_weekly_check_ins(db, account):
     assert all(m.owner_side in ("ours", "customer") for m in plan.milestones)
 
 
+def test_get_well_plan_aims_back_above_the_accounts_yellow_threshold(db, account):
+    from csdesk import health
+
+    default = plans.start_plan(db, account.id, kind="get_well", language="en")
+    assert [c.target for c in default.criteria] == [health.model_for(db, account.segment).yellow]
+    health.save_model(db, replace(health.model_for(db, account.segment), green=85, yellow=55))
+    plan = plans.start_plan(db, account.id, kind="get_well", language="en")
+    assert [c.target for c in plan.criteria] == [55.0]
+
+
 def test_save_round_trips_every_part_and_replaces_tasks(db, account):
     plan = plans.start_plan(db, account.id, kind="get_well")
     changed = replace(plan, tasks=plan.tasks[:2], outcomes=(plans.OutcomeData("Menos chamados", "Rápido"),))
