@@ -509,68 +509,49 @@ def _composed_hits(
     language, holds every wanted word: (time, id), newest first, at most ``limit``.
 
     The words that are not numbers must be words of a subkind's title (in one language): only those
-    subkinds are read; words that are all labels match every event of the subkind without reading it.
-    A title holding the event's own text (a deal's name) may hold any word: those events are read."""
+    subkinds are read; words that are all labels match every event of the subkind without reading it."""
     numeric = [w for w in wanted if any(c.isdigit() for c in w)]
     labels = [w for w in wanted if w not in numeric]
     found: list[tuple[datetime, int]] = []
     for kind, subkinds in timeline_titles.composed_subkinds().items():
         if where.kinds is not None and kind not in where.kinds:
             continue
-        candidates, free = [], []
+        candidates = []
         for subkind in subkinds:
-            if timeline_titles.free_text(kind, subkind):
-                free.append(subkind)  # any word may be the event's own text: read them all
-                continue
             for language in LANGUAGES:
                 template = timeline_titles.template_words(kind, subkind, language)
                 if all(any(t.startswith(w) for t in template) for w in labels):
                     candidates.append(subkind)
                     break
-        for group, read in ((candidates, bool(numeric)), (free, True)):
-            if group:
-                found += _composed_group(session, kind, group, read, wanted, account_id, limit, where)
+        if not candidates:
+            continue
+        query = (
+            select(TimelineEvent.occurred_at, TimelineEvent.id, TimelineEvent.subkind, TimelineEvent.data)
+            .where(TimelineEvent.kind == kind)
+            .where((TimelineEvent.title == "") | TimelineEvent.title.is_(None))
+            .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
+        )
+        if None not in candidates:  # None: the title does not depend on the subkind
+            query = query.where(TimelineEvent.subkind.in_(candidates))
+        if account_id is not None:
+            query = query.where(TimelineEvent.account_id == account_id)
+        if where.start is not None:
+            query = query.where(TimelineEvent.occurred_at >= where.start)
+        if where.end is not None:
+            query = query.where(TimelineEvent.occurred_at < where.end)
+        if not numeric:
+            query = query.limit(limit)
+        result = session.execute(query.execution_options(yield_per=2000))
+        taken = 0
+        for at, event_id, subkind, data in result:
+            if numeric:
+                tokens = _WORD.findall(fold(" ".join(timeline_titles.all_languages(kind, subkind, data))))
+                if not all(any(t.startswith(w) for t in tokens) for w in wanted):
+                    continue
+            found.append((at, event_id))
+            taken += 1
+            if taken >= limit:
+                break
+        result.close()
     found.sort(reverse=True)
     return found[:limit]
-
-
-def _composed_group(
-    session: Session,
-    kind: str,
-    subkinds: list[str | None],
-    read: bool,
-    wanted: Sequence[str],
-    account_id: int | None,
-    limit: int,
-    where: db_search.EventFilter,
-) -> list[tuple[datetime, int]]:
-    """The events of ``kind`` and ``subkinds`` stored without a title, newest first, at most
-    ``limit``; when ``read``, only those whose rendered titles hold every wanted word."""
-    query = (
-        select(TimelineEvent.occurred_at, TimelineEvent.id, TimelineEvent.subkind, TimelineEvent.data)
-        .where(TimelineEvent.kind == kind)
-        .where((TimelineEvent.title == "") | TimelineEvent.title.is_(None))
-        .order_by(TimelineEvent.occurred_at.desc(), TimelineEvent.id.desc())
-    )
-    if None not in subkinds:  # None: the title does not depend on the subkind
-        query = query.where(TimelineEvent.subkind.in_(subkinds))
-    if account_id is not None:
-        query = query.where(TimelineEvent.account_id == account_id)
-    if where.start is not None:
-        query = query.where(TimelineEvent.occurred_at >= where.start)
-    if where.end is not None:
-        query = query.where(TimelineEvent.occurred_at < where.end)
-    if not read:
-        query = query.limit(limit)
-    result = session.execute(query.execution_options(yield_per=2000))
-    found = []
-    for at, event_id, subkind, data in result:
-        if read:
-            tokens = _WORD.findall(fold(" ".join(timeline_titles.all_languages(kind, subkind, data))))
-            if not all(any(t.startswith(w) for t in tokens) for w in wanted):
-                continue
-        found.append((at, event_id))
-        if len(found) >= limit:
-            break
-    result.close()
-    return found

@@ -1,11 +1,10 @@
 """Timeline titles of the events the app composes, rendered from their data when shown.
 
 An event the CSM or a source typed (a note, a meeting, an e-mail subject) keeps its
-title as typed. An event the app composes (a revenue movement, a survey answer, a closed
-renewal, an imported deal, whose own name is kept in the data) is stored with an empty
-title and its facts in ``data``; :func:`render` makes its title, in the reader's language,
-every time it is shown: the timeline, the CLI, documents, exports and search all read it
-from here.
+title as typed. An event the app composes (a revenue movement, a survey answer, a closed renewal) is stored with an
+empty title and its facts in ``data``; :func:`render` makes its title, in the
+reader's language, every time it is shown: the timeline, the CLI, documents,
+exports and search all read it from here.
 """
 
 from __future__ import annotations
@@ -67,29 +66,6 @@ def renewal(outcome: str, before: int, after: int, currency: str = "BRL", langua
     return renewal_template(outcome, language).format(before=money(before), after=money(after))
 
 
-DEAL_SUBKINDS = {REVENUE_KIND: ("deal_won",), "expansion_opportunity": ("lost", "open")}
-
-
-def deal_template(subkind: str, with_value: bool, language: str | None = None) -> str:
-    """The title of an imported deal (won, lost or open); ``{title}`` is the deal's own name."""
-    if subkind == "deal_won":
-        return (
-            tr("Deal won: {title} ({value})", language) if with_value else tr("Deal won: {title}", language)
-        )
-    if subkind == "lost":
-        return tr("Deal lost: {title}", language)
-    return tr("Open deal: {title}", language)
-
-
-def deal(subkind: str, name: str | None, value: int | None, language: str | None = None) -> str:
-    """``Deal won: Plano anual (R$1,200.00)``: the deal's name as its source spelled it, the rest in
-    ``language``; a deal without a name is a *Deal*."""
-    with_value = subkind == "deal_won" and bool(value)
-    return deal_template(subkind, with_value, language).format(
-        title=name or tr("Deal", language), value=formatting.money(value or 0, language=language)
-    )
-
-
 def _score(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -100,9 +76,6 @@ def composed(kind: str, subkind: str | None, data: Mapping[str, Any] | None) -> 
         return False
     if kind in SURVEY_KINDS:
         return _score(data.get("score"))
-    if subkind in DEAL_SUBKINDS.get(kind, ()):
-        name, value = data.get("deal", 0), data.get("value_cents")
-        return (name is None or isinstance(name, str)) and (value is None or isinstance(value, int))
     if kind == RENEWAL_KIND:
         needed = (
             ("mrr_before_cents",)
@@ -155,8 +128,6 @@ def render(
         if kind in SURVEY_KINDS:
             return survey(kind, data["score"], data.get("scale"), language)
         assert subkind is not None
-        if subkind in DEAL_SUBKINDS.get(kind, ()):
-            return deal(subkind, data["deal"], data.get("value_cents"), language)
         if kind == RENEWAL_KIND:
             before = data["mrr_before_cents"]
             after = data.get("mrr_after_cents", before)
@@ -177,8 +148,6 @@ def template_words(kind: str, subkind: str | None, language: str) -> list[str]:
 
     if kind in SURVEY_KINDS:
         text = survey_templates(language)[kind]
-    elif subkind in DEAL_SUBKINDS.get(kind, ()):
-        text = deal_template(subkind, False, language)
     elif kind == RENEWAL_KIND and subkind:
         text = renewal_template(subkind, language) + " " + formatting.money(0, language=language)
     else:
@@ -192,14 +161,7 @@ def composed_subkinds() -> dict[str, tuple[str | None, ...]]:
     """The (kind: subkinds) whose titles are composed: search looks at these events' data.
     A survey answer's title does not depend on its subkind (None stands for any)."""
     return {
-        REVENUE_KIND: (*REVENUE_SUBKINDS, *DEAL_SUBKINDS[REVENUE_KIND]),
+        REVENUE_KIND: REVENUE_SUBKINDS,
         RENEWAL_KIND: RENEWAL_SUBKINDS,
-        "expansion_opportunity": DEAL_SUBKINDS["expansion_opportunity"],
         **{kind: (None,) for kind in SURVEY_KINDS},
     }
-
-
-def free_text(kind: str, subkind: str | None) -> bool:
-    """True when a composed title holds text of the event's own (a deal's name): any word may be
-    one of its words, so search reads every such event's data."""
-    return subkind in DEAL_SUBKINDS.get(kind, ())

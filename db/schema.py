@@ -382,11 +382,11 @@ def _v2_lean_search_index(conn: Connection) -> bool:
 
 
 def _v2_composed_titles(conn: Connection) -> int:
-    """v2: revenue movements', survey answers' and imported deals' timeline titles are rendered
-    from their data when shown, in the reader's language: the titles version 1 stored are cleared
-    where the data has the MRR, the score or the deal's name they show (an event whose data lacks
-    it keeps its stored title). Closed renewals, whose titles version 2 also renders, came with
-    version 2: version 1 stored none. Frozen rule, as version 2 writes."""
+    """v2: revenue movements' and survey answers' timeline titles are rendered from their data
+    when shown, in the reader's language: the titles version 1 stored are cleared where the data
+    has the MRR or the score they name (an event whose data lacks it keeps its stored title).
+    Closed renewals, whose titles version 2 also renders, came with version 2: version 1 stored
+    none. Frozen rule, as version 2 writes."""
     from sqlalchemy import text
 
     after = "json_type(data, '$.mrr_after_cents') = 'integer'"
@@ -414,17 +414,7 @@ def _v2_composed_titles(conn: Connection) -> int:
             "AND data IS NOT NULL AND json_valid(data) AND json_type(data, '$.score') IN ('integer', 'real')"
         )
     )
-    # Imported deals: the deal's own name is in the data, the rest of the title is rendered.
-    deals = conn.execute(
-        text(
-            "UPDATE timeline_events SET title = '' WHERE title <> '' "
-            "AND ((kind = 'revenue_change' AND subkind = 'deal_won') "
-            "OR (kind = 'expansion_opportunity' AND subkind IN ('lost', 'open'))) "
-            "AND data IS NOT NULL AND json_valid(data) AND json_type(data, '$.deal') IN ('text', 'null') "
-            "AND coalesce(json_type(data, '$.value_cents'), 'null') IN ('integer', 'null')"
-        )
-    )
-    return (result.rowcount or 0) + (surveys.rowcount or 0) + (deals.rowcount or 0)
+    return (result.rowcount or 0) + (surveys.rowcount or 0)
 
 
 def _v2_rhythm(conn: Connection) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from csdesk import ledger
+from csdesk import formatting, ledger
 from csdesk.i18n import tr
 from csdesk.importing.match import AMBIGUOUS, NewAccount, import_key
 from csdesk.importing.plan.accounts import _default_stage
@@ -48,7 +48,7 @@ def plan_deals(p: Planner) -> None:
             p.reject(i, "value", tr("The deal value cannot be negative."))
             continue
         data = {
-            "deal": p.col("title")[i],  # its own name, None for none: the title is rendered around it
+            "deal": title,
             "status": status,
             "value_cents": value,
             "external_id": ext,
@@ -62,10 +62,13 @@ def plan_deals(p: Planner) -> None:
                 plan.count("unchanged")
                 continue
             on = as_datetime(when or as_of)
-            subkind = "lost" if status == "lost" else "open"
+            label = (
+                tr("Deal lost: {title}", title=title)
+                if status == "lost"
+                else tr("Open deal: {title}", title=title)
+            )
             body = p.col("lost_reason")[i]
-            # The title is rendered around the deal's name when shown (csdesk.timeline_titles).
-            p.event(target, on, "expansion_opportunity", "", subkind=subkind, body=body, key=key, data=data)
+            p.event(target, on, "expansion_opportunity", label, subkind=status, body=body, key=key, data=data)
             plan.count("created")
             continue
         won_on = when or as_of
@@ -112,7 +115,7 @@ def plan_deals(p: Planner) -> None:
                     target,
                     as_datetime(won_on),
                     "revenue_change",
-                    "",
+                    tr("Deal won: {title}", title=title),
                     subkind="deal_won",
                     key=key,
                     data=data,
@@ -128,7 +131,7 @@ def plan_deals(p: Planner) -> None:
                 target,
                 as_datetime(won_on),
                 "revenue_change",
-                "",
+                tr("Deal won: {title} ({value})", title=title, value=formatting.money(value)),
                 subkind="deal_won",
                 key=key,
                 data={**data, "applied": False},
