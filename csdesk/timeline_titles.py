@@ -9,6 +9,7 @@ exports and search all read it from here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -141,9 +142,11 @@ def all_languages(kind: str, subkind: str | None, data: Mapping[str, Any] | None
     return [render(kind, subkind, "", data, language) for language in LANGUAGES]
 
 
-def template_words(kind: str, subkind: str | None, language: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def template_words(kind: str, subkind: str | None, language: str) -> tuple[str, ...]:
     """The folded words of a composed title's fixed text (no amounts) in ``language``, with the
-    currency symbol's: a search made only of these words matches every event of the subkind."""
+    currency symbol's: a search made only of these words matches every event of the subkind.
+    Asked for every subkind on every search; the shipped catalogues do not change while running."""
     from csdesk.rules.names import fold
 
     if kind in SURVEY_KINDS:
@@ -154,7 +157,7 @@ def template_words(kind: str, subkind: str | None, language: str) -> list[str]:
         text = revenue_templates(language)[subkind] if kind == REVENUE_KIND and subkind else ""
         text += " " + formatting.money(0, language=language)
     text = re.sub(r"\{[^}]*\}", " ", text)
-    return [w for w in re.findall(r"\w+", fold(text)) if not w.isdigit()]
+    return tuple(w for w in re.findall(r"\w+", fold(text)) if not w.isdigit())
 
 
 def composed_subkinds() -> dict[str, tuple[str | None, ...]]:
