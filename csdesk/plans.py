@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from csdesk import clock, vocab
+from csdesk import clock, health, vocab
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.rules import plans as rules
@@ -517,13 +517,9 @@ def start_plan(db: Database, account_id: int, kind: str = "success", language: s
         if account is None:
             raise UserError(tr("Account {id} does not exist.", id=account_id))
         segment, stage, renewal_date = account.segment, account.stage, account.renewal_date
-    if kind == "get_well":
-        from csdesk import health  # the account's own thresholds
-
-        exit_score = health.model_for(db, segment).yellow
-    plan = (
-        get_well_from_template(account_id, language, exit_score=exit_score)
-        if kind == "get_well"
-        else plan_from_template(account_id, segment, language, stage=stage, renewal_date=renewal_date)
-    )
+    if kind == "get_well":  # back above the account's own yellow threshold
+        yellow = health.model_for(db, segment).yellow
+        plan = get_well_from_template(account_id, language, exit_score=yellow)
+    else:
+        plan = plan_from_template(account_id, segment, language, stage=stage, renewal_date=renewal_date)
     return save_plan(db, plan)
