@@ -335,7 +335,7 @@ def first_movement_sql(kind: str, run_id: int) -> dict[str, tuple[str, Callable[
         account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
         data = f"'{{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || {mrr} || '}}'"
         return (
-            f"({account}, {encoding.sql_day_start(day)}, 'revenue_change', '{kind}', '', NULL, NULL, NULL, "
+            f"({account}, {encoding.sql_day_start_seconds(day)}, 'revenue_change', '{kind}', '', NULL, NULL, NULL, "
             f"'import', NULL, {run}, {data}, NULL)"
         )
 

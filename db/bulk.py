@@ -55,7 +55,8 @@ def insert_rows(
         for name in names:
             values = columns[name]
             if values and isinstance(values[0], (date, bool)):
-                values = [encoding.encode(v) for v in values]
+                convert = encoding.column_encoder(table.c[name].type) or encoding.encode
+                values = [convert(v) for v in values]
             converted.append(values)
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         rows = list(zip(*converted, strict=True))
@@ -200,6 +201,30 @@ def _day_number_sqlite(element, compiler, **kw):
     return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
 
 
+class _EpochDayNumber(FunctionElement):
+    """The day number of an ``EpochSeconds`` value: seconds floor-divided by a day's."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_EpochDayNumber, "sqlite")
+def _epoch_day_number_sqlite(element, compiler, **kw):
+    # Floor, also before 1970 and with a fraction: SQLite's integer division truncates toward 0.
+    s = compiler.process(element.clauses, **kw)
+    day = encoding.SECONDS_PER_DAY
+    whole = f"CAST({s} AS INTEGER)"
+    return (
+        f"(CASE WHEN {s} >= 0 THEN {whole} / {day} "
+        f"ELSE -(({day - 1} - ({whole} - ({s} < {whole}))) / {day}) END)"
+    )
+
+
+@compiles(_EpochDayNumber)
+def _epoch_day_number_other(element, compiler, **kw):  # a native timestamp there
+    return compiler.process(_DayNumber(*element.clauses), **kw)
+
+
 @compiles(_DayNumber, "postgresql")
 def _day_number_postgres(element, compiler, **kw):
     return f"(CAST({compiler.process(element.clauses, **kw)} AS DATE) - DATE '1970-01-01')"
@@ -213,13 +238,17 @@ def _day_number_default(element, compiler, **kw):
 def day_number(column):
     """SQL expression: a DATE / DATETIME column as whole days since 1970-01-01 (integer).
 
-    A column already stored as a day number (``db.models.DayNumber``) is read as it is."""
+    A column already stored as a day number (``db.models.DayNumber``) is read as it is; one
+    stored as seconds (``db.models.EpochSeconds``) is divided by a day's on SQLite."""
     from sqlalchemy import type_coerce
 
-    from db.models import DayNumber
+    from db.models import DayNumber, EpochSeconds
 
-    if isinstance(getattr(column, "type", None), DayNumber):
+    kind = getattr(column, "type", None)
+    if isinstance(kind, DayNumber):
         return type_coerce(column, Integer())
+    if isinstance(kind, EpochSeconds):
+        return _EpochDayNumber(column)
     return _DayNumber(column)
 
 
@@ -245,6 +274,10 @@ def fetch_numeric(session: Session, statement, columns: int) -> np.ndarray:
 
 def _decoder(kind) -> Callable[[Any], Any] | None:
     """How a raw SQLite value of a column type becomes what SQLAlchemy would return."""
+    from db.models import EpochSeconds
+
+    if isinstance(kind, EpochSeconds):
+        return encoding.decode_epoch_seconds
     if isinstance(kind, DateTime):
         return datetime.fromisoformat
     if isinstance(kind, Date):

@@ -34,8 +34,11 @@ from sqlalchemy import (
 from sqlalchemy import (
     DateTime as _DateTime,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import FunctionElement
 
+from db import encoding
 from db.codes import MEASURE_CODES
 from db.encoding import SQLiteDateTime
 
@@ -43,6 +46,61 @@ from db.encoding import SQLiteDateTime
 # db.encoding (``2026-01-05 13:00:00``, a fraction only when there is one), as every bulk
 # writer writes it, so values compare equal in SQL whichever path wrote them.
 DateTime = _DateTime().with_variant(SQLiteDateTime(), "sqlite")
+
+
+class _EpochSecondsSQLite(Integer):
+    """EpochSeconds' storage on SQLite: an INTEGER column, whose literals keep a fraction."""
+
+    def literal_processor(self, dialect: Any):
+        return repr  # an int as itself; a float exactly (Integer's would drop the fraction)
+
+
+class EpochSeconds(TypeDecorator):
+    """A naive ``datetime`` stored on SQLite as seconds since 1970-01-01 of its wall time
+    (db.encoding.encode_epoch_seconds: an integer, 4 bytes instead of 19 of ISO text; a REAL
+    when it has a fraction). PostgreSQL keeps a native TIMESTAMP, its SQL unchanged.
+
+    Compare it with date-times (``col >= moment``: they are encoded); SQL date functions
+    (``date()``, ``strftime``) do not read it on SQLite: use ``db.bulk.day_number``.
+    """
+
+    impl = _DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_EpochSecondsSQLite())
+        return dialect.type_descriptor(_DateTime())
+
+    def process_bind_param(self, value: datetime | date | None, dialect: Any) -> Any:
+        # dialect None: the stored form for SQLite's bulk writers (db.encoding.column_encoder)
+        if dialect is not None and dialect.name != "sqlite":
+            return value
+        return encoding.encode_epoch_seconds(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if dialect is not None and dialect.name != "sqlite":
+            return value
+        return encoding.decode_epoch_seconds(value)
+
+
+class EpochNow(FunctionElement):
+    """The current moment as an ``EpochSeconds`` column's server default stores it (SQLite: whole
+    seconds since 1970, UTC like CURRENT_TIMESTAMP; elsewhere CURRENT_TIMESTAMP)."""
+
+    type = _DateTime()
+    inherit_cache = True
+
+
+@compiles(EpochNow, "sqlite")
+def _epoch_now_sqlite(element, compiler, **kw):
+    return encoding.SQL_NOW_SECONDS
+
+
+@compiles(EpochNow)
+def _epoch_now(element, compiler, **kw):
+    return "CURRENT_TIMESTAMP"
+
 
 # The execution option naming who writes (db.engine.Database.transaction sets it from
 # ``Database.user``): the default of every ``author`` column, filled on each insert.
@@ -197,7 +255,8 @@ class TimelineEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # Seconds since 1970 on SQLite (EpochSeconds): this row's and two index entries' worth.
+    occurred_at: Mapped[datetime] = mapped_column(EpochSeconds, index=True)
     kind: Mapped[str] = mapped_column(String(30), index=True)  # csdesk.vocab.EVENT_KINDS
     subkind: Mapped[str | None] = mapped_column(String(30))  # e.g. meeting: kickoff | qbr
     title: Mapped[str] = mapped_column(String(300))
@@ -210,7 +269,7 @@ class TimelineEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # What an import recognises the row by, so importing the same file twice adds nothing.
     import_key: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    created_at: Mapped[datetime] = mapped_column(EpochSeconds, server_default=EpochNow())
     # Who logged it (the CSM's name); an imported event's is its import run's.
     author: Mapped[str | None] = mapped_column(String(AUTHOR_LENGTH), default=current_author)
 

@@ -301,7 +301,7 @@ def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, lis
     """SQL conditions on ``e`` (timeline_events) for ``where``, and their typed bind parameters."""
     from sqlalchemy import String, bindparam
 
-    from db.models import DateTime
+    from db.models import TimelineEvent
 
     clauses, binds = [], []
     if where.kinds is not None:
@@ -313,7 +313,7 @@ def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, lis
         if value is not None:
             clauses.append(f"AND e.occurred_at {op} :{name}")
             params[name] = value
-            binds.append(bindparam(name, type_=DateTime))  # stored as the models' date-times
+            binds.append(bindparam(name, type_=TimelineEvent.occurred_at.type))  # stored as the model stores it
     return " ".join(clauses), binds
 
 

@@ -22,6 +22,7 @@ from db import bulk, search
 from db.models import (
     Account,
     Contact,
+    EpochSeconds,
     ImportChange,
     Measure,
     RevenueChange,
@@ -233,7 +234,7 @@ def restore_value(table_name: str, column: str, value: Any) -> Any:
     if value is None:
         return None
     column_type = TABLES[table_name].c[column].type
-    if isinstance(column_type, DateTime):
+    if isinstance(column_type, (DateTime, EpochSeconds)):
         return datetime.fromisoformat(value)
     if isinstance(column_type, Date):
         return date.fromisoformat(value)
