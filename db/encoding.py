@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -80,7 +81,8 @@ def decode_epoch_seconds(value: int | float | str | datetime | None) -> datetime
         return EPOCH + timedelta(0, value)
     if isinstance(value, str):
         return datetime.fromisoformat(value)
-    return EPOCH + timedelta(microseconds=round(value * _MICROS))
+    whole = math.floor(value)  # the fraction apart: exact for years 1697-2242 (|seconds| < 2**33)
+    return EPOCH + timedelta(0, whole, round((value - whole) * _MICROS))
 
 
 def decode_epoch_seconds_many(values: Sequence[Any]) -> list[datetime | None]:

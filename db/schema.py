@@ -508,12 +508,15 @@ def _v2_event_seconds(conn: Connection) -> int:
     from sqlalchemy import text
 
     total = conn.execute(text("SELECT count(*) FROM timeline_events")).scalar() or 0
-    kept = conn.execute(
-        text(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = 'timeline_events' "
-            "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+    kept = [
+        sql
+        for (sql,) in conn.execute(
+            text(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'timeline_events' "
+                "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+            )
         )
-    ).scalars().all()
+    ]
     conn.execute(
         text(
             "CREATE TABLE timeline_events_v2 (id INTEGER NOT NULL, account_id INTEGER NOT NULL, "

@@ -313,7 +313,8 @@ def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, lis
         if value is not None:
             clauses.append(f"AND e.occurred_at {op} :{name}")
             params[name] = value
-            binds.append(bindparam(name, type_=TimelineEvent.occurred_at.type))  # stored as the model stores it
+            # Bound as the model stores the column (db.models.EpochSeconds on SQLite).
+            binds.append(bindparam(name, type_=TimelineEvent.occurred_at.type))
     return " ".join(clauses), binds
 
 

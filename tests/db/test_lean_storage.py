@@ -65,6 +65,22 @@ def test_the_search_index_costs_under_25_bytes_an_event(demo_book):
     assert used / events < 25
 
 
+def test_an_event_costs_under_40_bytes_in_its_two_time_indexes(demo_book):
+    # As ISO text (19 bytes a moment) the two indexes on its time took about 60 bytes an event.
+    conn = sqlite3.connect(demo_book)
+    try:
+        events = conn.execute("SELECT count(*) FROM timeline_events").fetchone()[0]
+        used = _bytes(conn, "ix_events_account_time", "ix_timeline_events_occurred_at")
+        stored = conn.execute(
+            "SELECT DISTINCT typeof(occurred_at), typeof(created_at) FROM timeline_events"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert events > 2_000
+    assert used / events < 40
+    assert stored == [("integer", "integer")]
+
+
 def test_measures_read_back_as_words_and_dates(demo_book):
     db = open_database(demo_book)
     try:

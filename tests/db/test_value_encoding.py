@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from csdesk import accounts, importing, ledger
 from csdesk.accounts import AccountData
@@ -46,8 +46,12 @@ def test_orm_and_bulk_writes_of_a_moment_are_equal_in_sql(db, moment):
         )
     with db.session() as session:
         typed = session.scalars(select(TimelineEvent.title).where(TimelineEvent.occurred_at == moment)).all()
+        # Raw SQL binds a moment with the column's type, as db.search does.
         untyped = session.execute(
-            text("SELECT count(*) FROM timeline_events WHERE occurred_at = :at"), {"at": moment}
+            text("SELECT count(*) FROM timeline_events WHERE occurred_at = :at").bindparams(
+                bindparam("at", type_=TimelineEvent.occurred_at.type)
+            ),
+            {"at": moment},
         ).scalar()
         distinct = session.scalar(select(func.count(func.distinct(TimelineEvent.occurred_at))))
         read = session.scalars(select(TimelineEvent.occurred_at)).all()
@@ -69,18 +73,19 @@ def test_sqlite_stores_a_fraction_only_when_there_is_one(tmp_path):
                 )
         with db.engine.connect() as conn:
             stored = conn.exec_driver_sql(
-                "SELECT occurred_at FROM timeline_events ORDER BY occurred_at"
+                "SELECT occurred_at, typeof(occurred_at), typeof(created_at) FROM timeline_events "
+                "ORDER BY occurred_at"
             ).all()
             created = conn.exec_driver_sql("SELECT created_at FROM accounts").scalar()
     finally:
         db.dispose()
-    # Text order is time order, with or without a fraction.
-    assert [row[0] for row in stored] == [
-        "2026-01-05 00:00:00",
-        "2026-01-05 00:00:01",
-        "2026-01-05 13:00:00.250000",
+    # Timeline moments: seconds since 1970, a REAL only with a fraction; number order is time order.
+    assert [tuple(row) for row in stored] == [
+        (1767571200, "integer", "integer"),
+        (1767571201, "integer", "integer"),
+        (1767618000.25, "real", "integer"),
     ]
-    assert len(created) == 19  # SQLite's CURRENT_TIMESTAMP default: the same form
+    assert len(created) == 19  # other date-times: SQLite's CURRENT_TIMESTAMP default's text form
     assert encoding.encode_datetime(WHOLE) == "2026-01-05 00:00:00"
 
 
@@ -102,7 +107,7 @@ def test_an_imported_first_movement_is_found_by_its_day(db):
 
 
 @pytest.mark.sqlite_file("a version-1 SQLite book")
-def test_a_version_1_book_keeps_its_moments_without_the_zero_fraction(tmp_path):
+def test_a_version_1_book_keeps_its_moments_as_seconds_or_without_the_zero_fraction(tmp_path):
     path = tmp_path / "book.sqlite"
     shutil.copy(FIXTURE, path)
     conn = sqlite3.connect(path)
@@ -111,6 +116,11 @@ def test_a_version_1_book_keeps_its_moments_without_the_zero_fraction(tmp_path):
     finally:
         conn.close()
     assert any(stored.endswith(".000000") for _id, stored in before)
+    conn = sqlite3.connect(path)
+    try:
+        created_before = conn.execute("SELECT id, created_at FROM timeline_events ORDER BY id").fetchall()
+    finally:
+        conn.close()
     db = open_database(path)
     try:
         with db.session() as session:
@@ -122,14 +132,19 @@ def test_a_version_1_book_keeps_its_moments_without_the_zero_fraction(tmp_path):
                 select(TimelineEvent.id).where(TimelineEvent.occurred_at == first_at).limit(1)
             )
         with db.engine.connect() as conn:
-            zero = conn.exec_driver_sql(
-                "SELECT count(*) FROM timeline_events WHERE occurred_at LIKE '%.000000'"
-            ).scalar()
+            kinds = conn.exec_driver_sql(
+                "SELECT DISTINCT typeof(occurred_at), typeof(created_at) FROM timeline_events"
+            ).all()
+            created = conn.exec_driver_sql("SELECT id, created_at FROM timeline_events ORDER BY id").all()
             accounts_zero = conn.exec_driver_sql(
                 "SELECT count(*) FROM accounts WHERE created_at LIKE '%.000000' OR updated_at LIKE '%.000000'"
             ).scalar()
     finally:
         db.dispose()
-    assert zero == 0 and accounts_zero == 0
+    assert [tuple(k) for k in kinds] == [("integer", "integer")]  # the timeline's: seconds since 1970
+    assert [(i, encoding.decode_epoch_seconds(at)) for i, at in created] == [
+        (i, datetime.fromisoformat(s)) for i, s in created_before
+    ]
+    assert accounts_zero == 0
     assert [(i, at) for i, at in read] == [(i, datetime.fromisoformat(s)) for i, s in before]
     assert found is not None
