@@ -106,7 +106,8 @@ def _raw_fetch(path: str, since: date) -> int:
         # Measures keep the metric as its code (logins = 0) and the day as a day number.
         f"SELECT account_id, CASE metric WHEN 0 THEN 0 ELSE 1 END, as_of, value FROM measures "
         f"WHERE as_of >= {(since - date(1970, 1, 1)).days}",
-        "SELECT account_id, CAST(julianday(occurred_at) - 2440587.5 AS INTEGER), 1 FROM timeline_events "
+        # Timeline moments are seconds since 1970 (db.models.EpochSeconds).
+        "SELECT account_id, occurred_at / 86400, 1 FROM timeline_events "
         "WHERE kind IN ('ticket', 'meeting', 'call', 'email', 'note')",
         f"SELECT account_id, CAST(julianday(answered_at) - 2440587.5 AS INTEGER), score FROM survey_responses "
         f"WHERE answered_at >= '{since}'",

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from csdesk import importing, timeline
-from db import open_database
+from db import encoding, open_database
 from db import search as db_search
 from tests.benchmarks.bench_import import ROWS, write_accounts_csv
 from tests.support import servers
@@ -113,7 +113,7 @@ def _book_with_events(location, tmp_path: Path):
             conn.exec_driver_sql(
                 "INSERT INTO timeline_events (account_id, occurred_at, kind, title, body, source, data) "
                 "VALUES (?, ?, ?, ?, ?, ?, '{}')",
-                [(a, o.isoformat(sep=" "), k, t, b, s) for a, o, k, t, b, s in rows],
+                [(a, encoding.encode_epoch_seconds(o), k, t, b, s) for a, o, k, t, b, s in rows],
             )
     else:
         # COPY without the search index, built once afterwards (as a restore would).

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 from csdesk import accounts, timeline
 from csdesk.accounts import AccountData
 from csdesk.rules.names import fold
-from db import open_database
+from db import encoding, open_database
 from db import search as db_search
 from tests.benchmarks.conftest import best_of
 from tests.benchmarks.demo_cache import demo_copy
@@ -58,7 +58,7 @@ def _fill_account(db, account_id: int, count: int) -> None:
         conn.exec_driver_sql(
             "INSERT INTO timeline_events (account_id, occurred_at, kind, title, body, source, data) "
             "VALUES (?, ?, ?, ?, ?, ?, '{}')",
-            [(a, o.isoformat(sep=" "), k, t, b, s) for a, o, k, t, b, s in rows],
+            [(a, encoding.encode_epoch_seconds(o), k, t, b, s) for a, o, k, t, b, s in rows],
         )
 
 
@@ -154,7 +154,7 @@ def test_full_text_search_over_a_million_events(tmp_path, bench_report):
         with db.engine.begin() as conn, db_search.bulk_insert(conn):
             conn.exec_driver_sql(
                 "INSERT INTO timeline_events (account_id, occurred_at, kind, subkind, title, body, channel, "
-                "severity, source, data) SELECT account_id, datetime(occurred_at, '-3 years'), kind, subkind, "
+                "severity, source, data) SELECT account_id, occurred_at - 3 * 365 * 86400, kind, subkind, "
                 "title, body, channel, severity, source, data FROM timeline_events ORDER BY id LIMIT ?",
                 (missing,),
             )
