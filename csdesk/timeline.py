@@ -258,19 +258,24 @@ def recompute_last_touch(db: Database, account_ids: Iterable[int] | None = None)
         if account_ids is not None:
             _refresh_last_touch(session, account_ids)
             return
-        # Read and written back as date-times: the events' moments are stored in another form
-        # than the account's (db.models.EpochSeconds), so no SQL copies one into the other.
-        newest = dict(
-            session.execute(
-                select(TimelineEvent.account_id, func.max(TimelineEvent.occurred_at))
-                .where(TimelineEvent.kind.in_(vocab.TOUCH_KINDS), TimelineEvent.occurred_at <= now())
-                .group_by(TimelineEvent.account_id)
-            ).all()
+        # Read and written back as date-times, only where it changed: the events' moments are
+        # stored in another form than the account's (db.models.EpochSeconds), so no SQL copies one
+        # into the other.
+        newest = (
+            select(func.max(TimelineEvent.occurred_at))
+            .where(
+                TimelineEvent.account_id == Account.id,
+                TimelineEvent.kind.in_(vocab.TOUCH_KINDS),
+                TimelineEvent.occurred_at <= now(),
+            )
+            .scalar_subquery()
         )
         stale = [
-            {"id": account_id, "last_touch_at": newest.get(account_id)}
-            for account_id, current in session.execute(select(Account.id, Account.last_touch_at))
-            if current != newest.get(account_id)
+            {"id": account_id, "last_touch_at": latest}
+            for account_id, current, latest in session.execute(
+                select(Account.id, Account.last_touch_at, newest)
+            )
+            if current != latest
         ]
         if stale:
             session.execute(update(Account), stale)
