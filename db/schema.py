@@ -496,33 +496,71 @@ def _v2_team(conn: Connection) -> None:
     conn.execute(changes.insert().values(id=1, counter=0))
 
 
-def _v2_event_seconds(conn: Connection) -> int:
-    """Timeline events keep their moments (occurred_at, created_at) as seconds since 1970 of
-    their wall time, as db.encoding.encode_epoch_seconds writes them: an integer, or a REAL with
-    the microseconds when there are some. 4 bytes instead of 19-26 of text in each row and in
-    both indexes on the time.
+# The on-disk codes of the timeline's closed lists at version 2 (frozen copies of db.codes).
+_V2_EVENT_CODES = {
+    "kind": (
+        "email",
+        "meeting",
+        "ticket",
+        "call",
+        "note",
+        "nps",
+        "csat",
+        "ces",
+        "revenue_change",
+        "escalation",
+        "churn_request",
+        "save_attempt",
+        "first_value",
+        "advocacy",
+        "pulse",
+        "health_change",
+        "renewal",
+        "milestone",
+        "expansion_opportunity",
+        "document",
+    ),
+    "channel": ("email", "phone", "video", "in_person", "in_app", "chat"),
+    "severity": ("low", "medium", "high", "critical"),
+    "source": ("manual", "import", "auto"),
+}
 
-    The table is rebuilt (same rows and ids, its indexes and triggers as they are): SQLite
-    cannot otherwise change created_at's default, which must write seconds too. Frozen rule.
+
+def _v2_seconds(column: str) -> str:
+    """SQL: a version-1 date-time (ISO text ``YYYY-MM-DD HH:MM:SS[.ffffff]``) as seconds since 1970
+    of its wall time, as db.encoding.encode_epoch_seconds writes them: whole seconds, plus
+    micro / 1e6 when not zero (the same float Python makes, so equal to a newly written moment).
+    Text SQLite cannot read stays as it is. Frozen rule."""
+    whole = f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"
+    micro = f"CAST(substr({column} || '000000', 21, 6) AS INTEGER)"
+    return (
+        f"CASE WHEN typeof({column}) <> 'text' THEN {column} "
+        f"WHEN {whole} IS NULL THEN {column} "
+        f"WHEN substr({column}, 20, 1) = '.' AND {micro} <> 0 THEN {whole} + {micro} / 1000000.0 "
+        f"ELSE {whole} END"
+    )
+
+
+def _v2_event_codes(conn: Connection) -> int:
+    """Timeline events keep their kind, channel, severity and source as small codes (a word
+    outside the lists keeps its text), in the row and in the kind index; and their moments
+    (occurred_at, created_at) as seconds since 1970 (``_v2_seconds``): 4 bytes instead of 19-26
+    of text in the row and in both indexes on the time, created_at's default writing seconds too.
+
+    The table is rebuilt (same ids, so the search index stays valid) with integer columns:
+    codes in version 1's text columns would be stored as text (and SQLite cannot otherwise
+    change a column's default). Its search triggers go with
+    it and are made again by ``_v2_lean_search_index``, which runs next.
     """
     from sqlalchemy import text
 
     total = conn.execute(text("SELECT count(*) FROM timeline_events")).scalar() or 0
-    kept = [
-        sql
-        for (sql,) in conn.execute(
-            text(
-                "SELECT sql FROM sqlite_master WHERE tbl_name = 'timeline_events' "
-                "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
-            )
-        )
-    ]
     conn.execute(
         text(
             "CREATE TABLE timeline_events_v2 (id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
-            "occurred_at INTEGER NOT NULL, kind VARCHAR(30) NOT NULL, subkind VARCHAR(30), "
-            "title VARCHAR(300) NOT NULL, body TEXT, channel VARCHAR(20), severity VARCHAR(10), "
-            "source VARCHAR(10) NOT NULL, contact_id INTEGER, import_run_id INTEGER, data JSON NOT NULL, "
+            "occurred_at INTEGER NOT NULL, kind INTEGER NOT NULL, subkind VARCHAR(30), "
+            "title VARCHAR(300) NOT NULL, body TEXT, channel INTEGER, severity INTEGER, "
+            "source INTEGER NOT NULL, contact_id INTEGER, import_run_id INTEGER, data JSON NOT NULL, "
             "import_key VARCHAR(64), "
             "created_at INTEGER DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)) NOT NULL, "
             "author VARCHAR(150), PRIMARY KEY (id), "
@@ -531,39 +569,33 @@ def _v2_event_seconds(conn: Connection) -> int:
             "FOREIGN KEY(import_run_id) REFERENCES import_runs (id) ON DELETE SET NULL)"
         )
     )
-
-    def seconds(column: str) -> str:
-        # ISO text 'YYYY-MM-DD HH:MM:SS[.ffffff]': whole seconds, plus micro / 1e6 (as Python adds
-        # them, so equal to a newly written moment) when not zero. Unreadable text stays as it is.
-        whole = f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"
-        micro = f"CAST(substr({column} || '000000', 21, 6) AS INTEGER)"
-        return (
-            f"CASE WHEN typeof({column}) <> 'text' THEN {column} "
-            f"WHEN {whole} IS NULL THEN {column} "
-            f"WHEN substr({column}, 20, 1) = '.' AND {micro} <> 0 THEN {whole} + {micro} / 1000000.0 "
-            f"ELSE {whole} END"
-        )
-
+    coded = {}
+    for column, words in _V2_EVENT_CODES.items():
+        cases = " ".join(f"WHEN '{word}' THEN {code}" for code, word in enumerate(words))
+        coded[column] = f"CASE {column} {cases} ELSE {column} END"
+    for column in ("occurred_at", "created_at"):
+        coded[column] = _v2_seconds(column)
     columns = (
-        "id, account_id, {occurred_at}, kind, subkind, title, body, channel, severity, source, "
-        "contact_id, import_run_id, data, import_key, {created_at}, author"
+        "id, account_id, occurred_at, kind, subkind, title, body, channel, severity, source, "
+        "contact_id, import_run_id, data, import_key, created_at, author"
     )
-    conn.execute(
-        text(
-            f"INSERT INTO timeline_events_v2 ({columns.format(occurred_at='occurred_at', created_at='created_at')}) "
-            f"SELECT {columns.format(occurred_at=seconds('occurred_at'), created_at=seconds('created_at'))} "
-            "FROM timeline_events ORDER BY id"
-        )
-    )
+    selected = ", ".join(coded.get(name, name) for name in columns.split(", "))
+    conn.execute(text(f"INSERT INTO timeline_events_v2 ({columns}) SELECT {selected} FROM timeline_events ORDER BY id"))
     conn.execute(text("DROP TABLE timeline_events"))
     conn.execute(text("ALTER TABLE timeline_events_v2 RENAME TO timeline_events"))
-    for sql in kept:
-        conn.execute(text(sql))
+    for statement in (
+        "CREATE INDEX ix_timeline_events_occurred_at ON timeline_events (occurred_at)",
+        "CREATE INDEX ix_events_account_time ON timeline_events (account_id, occurred_at)",
+        "CREATE INDEX ix_timeline_events_kind ON timeline_events (kind)",
+        "CREATE INDEX ix_timeline_events_import_run_id ON timeline_events (import_run_id) "
+        "WHERE import_run_id IS NOT NULL",
+    ):
+        conn.execute(text(statement))
     return total
 
 
 # The date-time columns of a version-1 book (frozen; SQLite stored them as text). The timeline's
-# become seconds (_v2_event_seconds).
+# become seconds when its table is rebuilt (_v2_event_codes).
 _V1_DATETIME_COLUMNS = (
     ("accounts", "last_touch_at"),
     ("accounts", "created_at"),
@@ -610,16 +642,16 @@ def _v2(conn: Connection) -> bool:
     _v2_playbooks(conn)
     _v2_narrower_indexes(conn)
     _v2_composed_titles(conn)
-    _v2_lean_search_index(conn)
+    events = _v2_event_codes(conn)  # after the steps above, which read the kinds as words
+    _v2_lean_search_index(conn)  # after the events' rebuild: makes their search triggers again
     measures = _v2_narrow_measures(conn)
-    events = _v2_event_seconds(conn)
     datetimes = _v2_compact_datetimes(conn)
     # The JSON breakdowns freed most of the table; many measures rewritten free half theirs.
     return (
         _v2_compact_health_history(conn) > 0
         or measures >= 100_000
-        or events >= 100_000
         or datetimes >= 100_000
+        or events >= 100_000
     )
 
 

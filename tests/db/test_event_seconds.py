@@ -16,6 +16,7 @@ from csdesk import accounts, ledger, timeline
 from csdesk.accounts import AccountData
 from db import bulk, encoding, open_database
 from db import search as db_search
+from db.codes import EVENT_KIND_CODES, EVENT_SOURCE_CODES
 from db.models import ImportRun, TimelineEvent
 
 FIXTURE = Path(__file__).parent / "fixtures" / "v1.sqlite"
@@ -87,7 +88,15 @@ def test_every_writer_stores_a_moment_alike(db, moment):
         bulk.insert_rows(
             session,
             table,
-            {**{k: [v] for k, v in row.items()}, "data": ["{}"], "occurred_at": [moment], "title": ["rows"]},
+            {
+                **{k: [v] for k, v in row.items()},
+                # Coded columns are given in their stored form (db.codes positions).
+                "kind": [EVENT_KIND_CODES.index("note")],
+                "source": [EVENT_SOURCE_CODES.index("import")],
+                "data": ["{}"],
+                "occurred_at": [moment],
+                "title": ["rows"],
+            },
             json_columns=("data",),
         )
         conn = session.connection()
