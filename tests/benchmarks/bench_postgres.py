@@ -21,6 +21,7 @@ import pytest
 from csdesk import importing, timeline
 from db import encoding, open_database
 from db import search as db_search
+from db.codes import EVENT_KIND_CODES, EVENT_SOURCE_CODES
 from tests.benchmarks.bench_import import ROWS, write_accounts_csv
 from tests.support import servers
 
@@ -88,10 +89,10 @@ def _events(account_ids: list[int]) -> list[tuple]:
         (
             rng.choice(account_ids),
             start + timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 7)),
-            rng.choice(kinds),
+            EVENT_KIND_CODES.index(rng.choice(kinds)),  # coded columns take their stored form
             " ".join(rng.sample(WORDS, 4)).capitalize(),
             "**" + " ".join(rng.sample(WORDS, 12)) + "**\n\n- " + " ".join(rng.sample(WORDS, 6)),
-            rng.choice(("manual", "import", "auto")),
+            EVENT_SOURCE_CODES.index(rng.choice(("manual", "import", "auto"))),
         )
         for _ in range(EVENTS)
     ]

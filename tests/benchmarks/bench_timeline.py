@@ -24,6 +24,7 @@ from csdesk.accounts import AccountData
 from csdesk.rules.names import fold
 from db import encoding, open_database
 from db import search as db_search
+from db.codes import EVENT_KIND_CODES, EVENT_SOURCE_CODES
 from tests.benchmarks.conftest import best_of
 from tests.benchmarks.demo_cache import demo_copy
 
@@ -47,10 +48,10 @@ def _fill_account(db, account_id: int, count: int) -> None:
         (
             account_id,
             start + timedelta(minutes=rng.randrange(0, 60 * 24 * 365 * 7)),
-            rng.choice(kinds),
+            EVENT_KIND_CODES.index(rng.choice(kinds)),  # coded columns take their stored form
             " ".join(rng.sample(WORDS, 4)).capitalize(),
             "**" + " ".join(rng.sample(WORDS, 12)) + "**\n\n- " + " ".join(rng.sample(WORDS, 6)),
-            rng.choice(("manual", "import", "auto")),
+            EVENT_SOURCE_CODES.index(rng.choice(("manual", "import", "auto"))),
         )
         for _ in range(count)
     ]

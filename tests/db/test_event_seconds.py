@@ -171,8 +171,13 @@ def test_an_upgraded_book_writes_and_finds_moments_like_a_new_one(tmp_path):
         with db.engine.begin() as conn:  # a writer that leaves created_at to the table's default
             conn.exec_driver_sql(
                 "INSERT INTO timeline_events (account_id, occurred_at, kind, title, source, data) "
-                "VALUES (?, ?, 'note', 'sql', 'import', '{}')",
-                (account_id, encoding.encode_epoch_seconds(datetime(2026, 2, 2))),
+                "VALUES (?, ?, ?, 'sql', ?, '{}')",
+                (
+                    account_id,
+                    encoding.encode_epoch_seconds(datetime(2026, 2, 2)),
+                    EVENT_KIND_CODES.index("note"),
+                    EVENT_SOURCE_CODES.index("import"),
+                ),
             )
             stored = conn.exec_driver_sql(
                 "SELECT typeof(occurred_at), typeof(created_at) FROM timeline_events ORDER BY id"
