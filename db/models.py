@@ -519,7 +519,7 @@ class SurveyResponse(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     respondent: Mapped[str | None] = mapped_column(String(254))
-    answered_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    answered_at: Mapped[datetime] = mapped_column(EpochSeconds, index=True)  # as the timeline's moments
     source: Mapped[str] = mapped_column(String(10), default="manual")
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     import_key: Mapped[str | None] = mapped_column(String(64))

@@ -629,7 +629,6 @@ _V1_DATETIME_COLUMNS = (
     ("accounts", "last_touch_at"),
     ("accounts", "created_at"),
     ("accounts", "updated_at"),
-    ("survey_responses", "answered_at"),
     ("tasks", "created_at"),
     ("tasks", "completed_at"),
     ("success_plans", "created_at"),
@@ -639,6 +638,14 @@ _V1_DATETIME_COLUMNS = (
     ("import_runs", "started_at"),
     ("import_runs", "undone_at"),
 )
+
+
+def _v2_survey_seconds(conn: Connection) -> int:
+    """Survey answers keep their moment as seconds since 1970, like the timeline's (``_v2_seconds``):
+    in the row and in both indexes on it. The column's numeric affinity keeps the numbers."""
+    from sqlalchemy import text
+
+    return conn.execute(text(f"UPDATE survey_responses SET answered_at = {_v2_seconds('answered_at')}")).rowcount or 0
 
 
 def _v2_compact_datetimes(conn: Connection) -> int:
@@ -674,7 +681,7 @@ def _v2(conn: Connection) -> bool:
     events = _v2_event_codes(conn)  # after the steps above, which read the kinds as words
     _v2_lean_search_index(conn)  # after the events' rebuild: makes their search triggers again
     measures = _v2_narrow_measures(conn)
-    datetimes = _v2_compact_datetimes(conn)
+    datetimes = _v2_compact_datetimes(conn) + _v2_survey_seconds(conn)
     # The JSON breakdowns freed most of the table; many measures rewritten free half theirs.
     return (
         _v2_compact_health_history(conn) > 0

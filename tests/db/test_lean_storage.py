@@ -206,3 +206,35 @@ def test_every_event_word_has_a_stored_code():
     from db import codes
 
     assert set(vocab.EVENT_KINDS) == set(codes.EVENT_KIND_CODES)
+
+
+def test_survey_answers_keep_their_moment_as_seconds_new_and_upgraded(demo_book, tmp_path):
+    from datetime import datetime
+
+    from db.models import SurveyResponse
+
+    conn = sqlite3.connect(demo_book)
+    try:
+        kinds = conn.execute("SELECT DISTINCT typeof(answered_at) FROM survey_responses").fetchall()
+    finally:
+        conn.close()
+    assert kinds == [("integer",)]
+    path = tmp_path / "v1.sqlite"
+    shutil.copyfile(FIXTURE, path)
+    db = open_database(path)
+    try:
+        with db.session() as s:
+            answered = s.scalars(select(SurveyResponse.answered_at)).all()
+            since = s.scalars(
+                select(SurveyResponse.id).where(SurveyResponse.answered_at >= datetime(2026, 1, 3, 10))
+            ).all()
+    finally:
+        db.dispose()
+    assert answered == [datetime(2026, 1, 3, 10)]
+    assert len(since) == 1
+    conn = sqlite3.connect(path)
+    try:
+        stored = conn.execute("SELECT typeof(answered_at) FROM survey_responses").fetchall()
+    finally:
+        conn.close()
+    assert stored == [("integer",)]
