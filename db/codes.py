@@ -13,3 +13,7 @@ MEASURE_CODES = (
     "qbr_attendance",
     "csm_pulse",
 )
+
+# Where a measure came from (its position is its stored code): typed here, an import, the
+# demo book, or worked out by CSDesk. Frozen, a new source is appended.
+MEASURE_SOURCE_CODES = ("manual", "import", "demo", "auto")
