@@ -333,10 +333,9 @@ def _rows_by_key(session, table_name: str, keys: Iterable[tuple], *columns: str,
     names = key_columns(table_name)
     wanted = [*(table.c[c] for c in names), *(table.c[c] for c in columns if c not in names)]
     found: dict[tuple, Any] = {}
-    keys = list(keys)
-    for start in range(0, len(keys), 500):
-        chunk = [tuple(restore_value(table_name, c, v) for c, v in zip(names, k, strict=True)) for k in keys[start : start + 500]]
-        query = select(*wanted).where(tuple_(*(table.c[c] for c in names)).in_(chunk))
+    typed = [tuple(restore_value(table_name, c, v) for c, v in zip(names, k, strict=True)) for k in keys]
+    for start in range(0, len(typed), 500):
+        query = select(*wanted).where(tuple_(*(table.c[c] for c in names)).in_(typed[start : start + 500]))
         if where is not None:
             query = query.where(where)
         for row in session.execute(query).mappings():
