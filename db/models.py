@@ -754,6 +754,8 @@ class ImportChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), index=True)
     table_name: Mapped[str] = mapped_column(String(40))
+    # The row's id; a measure's account id, its metric and day in ``before``/``after``
+    # (it has no id: csdesk.importing.write.KEYS).
     row_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(10))  # created | updated
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # column values before update
