@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from csdesk.errors import UserError
 from csdesk.i18n import tr
-from db import encoding
+from db import bulk, encoding
 from db.models import Account, RevenueChange, TimelineEvent
 
 FIRST_KINDS = ("new", "opening")
@@ -331,12 +331,16 @@ def first_movement_sql(kind: str, run_id: int) -> dict[str, tuple[str, Callable[
         account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
         return f"({account}, {day}, '{kind}', 0, {mrr}, NULL, 'import', {run}, NULL)"
 
+    # The event's kind and source in their stored form (codes).
+    event_kind = bulk.stored_literal(TimelineEvent.kind, "revenue_change")
+    event_source = bulk.stored_literal(TimelineEvent.source, "import")
+
     def event(before: int) -> str:
         account, day, mrr = (f"?{before + n}" for n in (1, 2, 3))
         data = f"'{{\"mrr_before_cents\": 0, \"mrr_after_cents\": ' || {mrr} || '}}'"
         return (
-            f"({account}, {encoding.sql_day_start(day)}, 'revenue_change', '{kind}', '', NULL, NULL, NULL, "
-            f"'import', NULL, {run}, {data}, NULL)"
+            f"({account}, {encoding.sql_day_start(day)}, {event_kind}, '{kind}', '', NULL, NULL, NULL, "
+            f"{event_source}, NULL, {run}, {data}, NULL)"
         )
 
     return {

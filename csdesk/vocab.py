@@ -5,7 +5,7 @@ Labels for the UI come from ``csdesk.i18n`` (English source, pt-BR catalogue).
 
 from dataclasses import dataclass
 
-from db.codes import MEASURE_CODES
+from db.codes import CHANNEL_CODES, EVENT_SOURCE_CODES, MEASURE_CODES, SEVERITY_CODES
 
 SEGMENTS = ("high_touch", "mid_touch", "low_touch", "tech_touch")
 SEGMENT_LABELS = {
@@ -130,8 +130,8 @@ CHURN_TYPE_LABELS = {"voluntary": "Voluntary", "involuntary": "Involuntary"}
 MEETING_TYPES = ("kickoff", "training", "check_in", "qbr", "onboarding_review")
 # Kinds that count as a touch for "last touch" (something we did with the customer).
 TOUCH_KINDS = ("meeting", "call", "email", "note")
-CHANNELS = ("email", "phone", "video", "in_person", "in_app", "chat")
-TICKET_SEVERITIES = ("low", "medium", "high", "critical")
+CHANNELS = CHANNEL_CODES  # stored as their positions
+TICKET_SEVERITIES = SEVERITY_CODES
 
 # "opening": an account first seen without a known start (csdesk.ledger), not a new logo.
 REVENUE_KINDS = ("new", "opening", "expansion", "contraction", "churn", "reactivation")
@@ -159,7 +159,7 @@ MEETING_TYPE_LABELS = {
     "onboarding_review": "Onboarding review",
 }
 # Where an event came from: typed in CSDesk, imported from a CRM export, or written by CSDesk itself.
-EVENT_SOURCES = ("manual", "import", "auto")
+EVENT_SOURCES = EVENT_SOURCE_CODES
 EVENT_SOURCE_LABELS = {"manual": "Typed here", "import": "Imported", "auto": "Automatic"}
 CHANNEL_LABELS = {
     "email": "E-mail",

@@ -111,6 +111,15 @@ def sql_literal(value: Any) -> str | None:
     return None  # floats (decimal text may round), bytes, anything else: bound
 
 
+def stored_literal(column: Any, value: Any) -> str:
+    """``value`` of a model column as the SQL literal of its stored form (a word's code...)."""
+    convert = encoding.column_encoder(column.type)
+    literal = sql_literal(value if convert is None else convert(value))
+    if literal is None:
+        raise ValueError(f"not a literal: {value!r}")
+    return literal
+
+
 def insert_dicts(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Bulk insert; on SQLite straight through the driver's executemany, values converted by column."""
     if conn.dialect.name != "sqlite":

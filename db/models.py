@@ -36,7 +36,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.codes import MEASURE_CODES, MEASURE_SOURCE_CODES
+from db.codes import (
+    CHANNEL_CODES,
+    EVENT_KIND_CODES,
+    EVENT_SOURCE_CODES,
+    MEASURE_CODES,
+    MEASURE_SOURCE_CODES,
+    SEVERITY_CODES,
+)
 from db.encoding import SQLiteDateTime
 
 # Every date-time column: a native timestamp on PostgreSQL; on SQLite ISO text written by
@@ -65,6 +72,28 @@ def import_run_index(table: str) -> Index:
         sqlite_where=text("import_run_id IS NOT NULL"),
         postgresql_where=text("import_run_id IS NOT NULL"),
     )
+
+
+class WordCode(TypeDecorator):
+    """A word of a closed list stored as its position (one byte instead of ~12 of text).
+
+    A word outside the list is stored as given (SQLite keeps text in an integer column).
+    Compare with ``==`` / ``in_`` (they encode the word); ``case(value=...)`` does not.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def __init__(self, words: tuple[str, ...]):
+        super().__init__()
+        self.words = words
+        self._codes = {w: i for i, w in enumerate(words)}
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> int | str | None:
+        return None if value is None else self._codes.get(value, value)
+
+    def process_result_value(self, value: int | str | None, dialect: Any) -> str | None:
+        return self.words[value] if isinstance(value, int) else value
 
 
 class Base(DeclarativeBase):
@@ -198,13 +227,15 @@ class TimelineEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    kind: Mapped[str] = mapped_column(String(30), index=True)  # csdesk.vocab.EVENT_KINDS
+    # The closed lists (kind, channel, severity, source) as their codes (db.codes), in the
+    # row and in the kind index: a fifth of a big book's timeline.
+    kind: Mapped[str] = mapped_column(WordCode(EVENT_KIND_CODES), index=True)  # csdesk.vocab.EVENT_KINDS
     subkind: Mapped[str | None] = mapped_column(String(30))  # e.g. meeting: kickoff | qbr
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str | None] = mapped_column(Text)  # Markdown
-    channel: Mapped[str | None] = mapped_column(String(20))  # csdesk.vocab.CHANNELS
-    severity: Mapped[str | None] = mapped_column(String(10))  # tickets: low..critical
-    source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | import | auto
+    channel: Mapped[str | None] = mapped_column(WordCode(CHANNEL_CODES))  # csdesk.vocab.CHANNELS
+    severity: Mapped[str | None] = mapped_column(WordCode(SEVERITY_CODES))  # tickets: low..critical
+    source: Mapped[str] = mapped_column(WordCode(EVENT_SOURCE_CODES), default="manual")  # manual | import | auto
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -345,28 +376,6 @@ class BandCode(TypeDecorator):
         return None if value is None else HEALTH_BANDS[int(value)]
 
 
-
-
-class WordCode(TypeDecorator):
-    """A word of a closed list stored as its position (one byte instead of ~12 of text).
-
-    A word outside the list is stored as given (SQLite keeps text in an integer column).
-    Compare with ``==`` / ``in_`` (they encode the word); ``case(value=...)`` does not.
-    """
-
-    impl = Integer
-    cache_ok = True
-
-    def __init__(self, words: tuple[str, ...]):
-        super().__init__()
-        self.words = words
-        self._codes = {w: i for i, w in enumerate(words)}
-
-    def process_bind_param(self, value: str | None, dialect: Any) -> int | str | None:
-        return None if value is None else self._codes.get(value, value)
-
-    def process_result_value(self, value: int | str | None, dialect: Any) -> str | None:
-        return self.words[value] if isinstance(value, int) else value
 
 
 class HealthSnapshot(Base):

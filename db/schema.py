@@ -526,6 +526,83 @@ def _v2_team(conn: Connection) -> None:
     conn.execute(changes.insert().values(id=1, counter=0))
 
 
+# The on-disk codes of the timeline's closed lists at version 2 (frozen copies of db.codes).
+_V2_EVENT_CODES = {
+    "kind": (
+        "email",
+        "meeting",
+        "ticket",
+        "call",
+        "note",
+        "nps",
+        "csat",
+        "ces",
+        "revenue_change",
+        "escalation",
+        "churn_request",
+        "save_attempt",
+        "first_value",
+        "advocacy",
+        "pulse",
+        "health_change",
+        "renewal",
+        "milestone",
+        "expansion_opportunity",
+        "document",
+    ),
+    "channel": ("email", "phone", "video", "in_person", "in_app", "chat"),
+    "severity": ("low", "medium", "high", "critical"),
+    "source": ("manual", "import", "auto"),
+}
+
+
+def _v2_event_codes(conn: Connection) -> int:
+    """Timeline events keep their kind, channel, severity and source as small codes (a word
+    outside the lists keeps its text), in the row and in the kind index.
+
+    The table is rebuilt (same ids, so the search index stays valid) with integer columns:
+    codes in version 1's text columns would be stored as text. Its search triggers go with
+    it and are made again by ``_v2_lean_search_index``, which runs next.
+    """
+    from sqlalchemy import text
+
+    total = conn.execute(text("SELECT count(*) FROM timeline_events")).scalar() or 0
+    conn.execute(
+        text(
+            "CREATE TABLE timeline_events_v2 (id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "occurred_at DATETIME NOT NULL, kind INTEGER NOT NULL, subkind VARCHAR(30), "
+            "title VARCHAR(300) NOT NULL, body TEXT, channel INTEGER, severity INTEGER, "
+            "source INTEGER NOT NULL, contact_id INTEGER, import_run_id INTEGER, data JSON NOT NULL, "
+            "import_key VARCHAR(64), created_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL, "
+            "author VARCHAR(150), PRIMARY KEY (id), "
+            "FOREIGN KEY(account_id) REFERENCES accounts (id) ON DELETE CASCADE, "
+            "FOREIGN KEY(contact_id) REFERENCES contacts (id) ON DELETE SET NULL, "
+            "FOREIGN KEY(import_run_id) REFERENCES import_runs (id) ON DELETE SET NULL)"
+        )
+    )
+    coded = {}
+    for column, words in _V2_EVENT_CODES.items():
+        cases = " ".join(f"WHEN '{word}' THEN {code}" for code, word in enumerate(words))
+        coded[column] = f"CASE {column} {cases} ELSE {column} END"
+    columns = (
+        "id, account_id, occurred_at, kind, subkind, title, body, channel, severity, source, "
+        "contact_id, import_run_id, data, import_key, created_at, author"
+    )
+    selected = ", ".join(coded.get(name, name) for name in columns.split(", "))
+    conn.execute(text(f"INSERT INTO timeline_events_v2 ({columns}) SELECT {selected} FROM timeline_events ORDER BY id"))
+    conn.execute(text("DROP TABLE timeline_events"))
+    conn.execute(text("ALTER TABLE timeline_events_v2 RENAME TO timeline_events"))
+    for statement in (
+        "CREATE INDEX ix_timeline_events_occurred_at ON timeline_events (occurred_at)",
+        "CREATE INDEX ix_events_account_time ON timeline_events (account_id, occurred_at)",
+        "CREATE INDEX ix_timeline_events_kind ON timeline_events (kind)",
+        "CREATE INDEX ix_timeline_events_import_run_id ON timeline_events (import_run_id) "
+        "WHERE import_run_id IS NOT NULL",
+    ):
+        conn.execute(text(statement))
+    return total
+
+
 # The date-time columns of a version-1 book (frozen; SQLite stored them as text).
 _V1_DATETIME_COLUMNS = (
     ("accounts", "last_touch_at"),
@@ -575,11 +652,17 @@ def _v2(conn: Connection) -> bool:
     _v2_playbooks(conn)
     _v2_narrower_indexes(conn)
     _v2_composed_titles(conn)
-    _v2_lean_search_index(conn)
+    events = _v2_event_codes(conn)  # after the steps above, which read the kinds as words
+    _v2_lean_search_index(conn)  # after the events' rebuild: makes their search triggers again
     measures = _v2_narrow_measures(conn)
     datetimes = _v2_compact_datetimes(conn)
     # The JSON breakdowns freed most of the table; many measures rewritten free half theirs.
-    return _v2_compact_health_history(conn) > 0 or measures >= 100_000 or datetimes >= 100_000
+    return (
+        _v2_compact_health_history(conn) > 0
+        or measures >= 100_000
+        or datetimes >= 100_000
+        or events >= 100_000
+    )
 
 
 # version reached -> step from the version before it

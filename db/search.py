@@ -299,15 +299,15 @@ def search_event_ids(
 
 def _filter_sql(where: EventFilter, params: dict[str, object]) -> tuple[str, list]:
     """SQL conditions on ``e`` (timeline_events) for ``where``, and their typed bind parameters."""
-    from sqlalchemy import String, bindparam
+    from sqlalchemy import bindparam
 
-    from db.models import DateTime
+    from db.models import DateTime, TimelineEvent
 
     clauses, binds = [], []
     if where.kinds is not None:
         clauses.append("AND e.kind IN :kinds")
-        params["kinds"] = list(where.kinds) or [""]  # no kind chosen: nothing matches
-        binds.append(bindparam("kinds", expanding=True, type_=String()))
+        params["kinds"] = list(where.kinds) or [None]  # no kind chosen: nothing matches
+        binds.append(bindparam("kinds", expanding=True, type_=TimelineEvent.kind.type))  # stored as codes
     for name, op in (("start", ">="), ("end", "<")):
         value = getattr(where, name)
         if value is not None:

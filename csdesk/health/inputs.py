@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, case, literal, or_, select, type_coerce
+from sqlalchemy import String, case, func, literal, or_, select, type_coerce
 
 from csdesk import vocab
 from csdesk.health.model import (
@@ -142,8 +142,8 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
             return query.where(column.in_(wanted)) if in_sql else query
 
         # By account, the events are found through (account, time): the kind is tested as an
-        # expression (kind || ''), or SQLite would walk every event of that kind in the book.
-        kind = TimelineEvent.kind + "" if in_sql else TimelineEvent.kind
+        # expression (coalesce(kind, kind)), or SQLite would walk every event of that kind in the book.
+        kind = func.coalesce(TimelineEvent.kind, TimelineEvent.kind) if in_sql else TimelineEvent.kind
 
         measure_rows = fetch_numeric(
             session,
@@ -210,7 +210,7 @@ def load_inputs(db: Database, since: date, account_ids: Iterable[int] | None = N
                 select(
                     TimelineEvent.account_id,
                     day_number(TimelineEvent.occurred_at),
-                    case(TICKET_WEIGHTS, value=TimelineEvent.severity, else_=1.0),
+                    case(*((TimelineEvent.severity == s, w) for s, w in TICKET_WEIGHTS.items()), else_=1.0),
                 ).where(kind == "ticket", TimelineEvent.occurred_at >= event_since),
                 TimelineEvent.account_id,
             ),

@@ -141,3 +141,64 @@ def test_the_vocabulary_loads_the_measure_codes_without_sqlalchemy():
     code = "import sys, csdesk.vocab as v; print(len(v.MEASURES), 'sqlalchemy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["9", "False"]
+
+
+def test_an_events_kind_channel_severity_and_source_are_stored_as_codes(demo_book):
+    conn = sqlite3.connect(demo_book)
+    try:
+        kinds = dict(conn.execute("SELECT typeof(kind), count(*) FROM timeline_events GROUP BY 1").fetchall())
+        coded = conn.execute(
+            "SELECT count(*) FROM timeline_events WHERE typeof(source) = 'integer' "
+            "AND typeof(channel) IN ('integer', 'null') AND typeof(severity) IN ('integer', 'null')"
+        ).fetchone()[0]
+        events = conn.execute("SELECT count(*) FROM timeline_events").fetchone()[0]
+        kind_index = _bytes(conn, "ix_timeline_events_kind")
+    finally:
+        conn.close()
+    assert kinds == {"integer": events}
+    assert coded == events
+    # As text (``revenue_change``, ``meeting``) an entry took about 15 bytes.
+    assert kind_index / events < 12
+    db = open_database(demo_book)
+    try:
+        tickets = timeline.list_events(db, 1, kinds=["ticket"]) + timeline.list_events(db, 2, kinds=["ticket"])
+    finally:
+        db.dispose()
+    assert tickets and {e.kind for e in tickets} == {"ticket"}
+    assert {e.severity for e in tickets} <= {"low", "medium", "high", "critical"}
+    assert {e.source for e in tickets} <= {"manual", "import", "auto"}
+
+
+def test_a_v1_books_events_get_their_codes_and_stay_searchable(tmp_path):
+    path = tmp_path / "book.sqlite"
+    shutil.copyfile(FIXTURE, path)
+    db = open_database(path)
+    try:
+        before = {(h.event.kind, h.event.channel, h.event.severity, h.event.source) for h in timeline.search(db, "exportar")}
+        account = timeline.search(db, "exportar")[0].event.account_id
+        # Events written after the upgrade reach the search index (its triggers were made again).
+        added = timeline.add_event(db, account, kind="ticket", title="Falha na integração", severity="high")
+        found = [h.event.id for h in timeline.search(db, "integracao")]
+        kinds = {e.kind for e in timeline.list_events(db, account)}
+    finally:
+        db.dispose()
+    assert before and all(isinstance(k, str) and not k.isdigit() for k, *_ in before)
+    assert found == [added.id]
+    assert "ticket" in kinds
+    conn = sqlite3.connect(path)
+    try:
+        stored = conn.execute(
+            "SELECT DISTINCT typeof(kind), typeof(source) FROM timeline_events"
+        ).fetchall()
+        triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    finally:
+        conn.close()
+    assert stored == [("integer", "integer")]
+    assert {"timeline_fts_ai", "timeline_fts_ad", "timeline_fts_au"} <= triggers
+
+
+def test_every_event_word_has_a_stored_code():
+    from csdesk import vocab
+    from db import codes
+
+    assert set(vocab.EVENT_KINDS) == set(codes.EVENT_KIND_CODES)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from csdesk import accounts, importing, ledger
 from csdesk.accounts import AccountData
 from db import bulk, encoding, open_database
+from db.codes import EVENT_KIND_CODES, EVENT_SOURCE_CODES
 from db.models import TimelineEvent
 from tests.importing.conftest import SAMPLES
 
@@ -37,9 +38,10 @@ def test_orm_and_bulk_writes_of_a_moment_are_equal_in_sql(db, moment):
             {
                 "account_id": [account_id],
                 "occurred_at": [moment],
-                "kind": ["note"],
+                # Coded columns are given in their stored form (db.codes positions).
+                "kind": [EVENT_KIND_CODES.index("note")],
                 "title": ["bulk"],
-                "source": ["import"],
+                "source": [EVENT_SOURCE_CODES.index("import")],
                 "data": ["{}"],
             },
             json_columns=("data",),
