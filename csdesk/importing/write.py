@@ -179,6 +179,8 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             if isinstance(target, NewAccount):
                 row["account_id"] = target.id
             row["import_run_id"] = run_id
+        if table_name in KEYS:  # account by account: each row lands beside the one written before
+            rows.sort(key=operator.itemgetter(*KEYS[table_name]))
         adding = len(rows) + sum(len(entries) for _sql, entries in derived.get(table_name, ()))
         with ExitStack() as stack:
             if table_name == "timeline_events" and adding > 500:
