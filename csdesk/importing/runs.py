@@ -398,7 +398,7 @@ def manual_work_on_created_accounts(session, run_id: int) -> list[LaterWork]:
             if kind == "survey":
                 text = text.upper()
             elif model is Measure:
-                text, row_id = f"{text} {row_id.isoformat()}", 0
+                text, row_id = _measure_title(text, row_id.isoformat()), 0
             work.append(
                 LaterWork(
                     kind, account_id, names[account_id], text or "", table=model.__tablename__, row_id=row_id
@@ -415,10 +415,15 @@ def _field_label(table_name: str, column: str) -> str:
     return tr(specs[key]) if key in specs else column
 
 
+def _measure_title(metric: str, day: str) -> str:
+    """A usage figure named for people: its measure and its day ("Logins on 2026-09-07")."""
+    return tr("{measure} on {day}", measure=_field_label("usage", metric), day=day)
+
+
 def _row_label(table_name: str, key: tuple, column: str) -> str:
-    """What a field edited since is called: the column's label; a usage figure's metric and day."""
+    """What a field edited since is called: the column's label; a usage figure's measure and day."""
     if table_name == "measures":
-        return tr("{measure} on {day}", measure=_field_label("usage", key[1]), day=key[2])
+        return _measure_title(key[1], key[2])
     return _field_label(table_name, column)
 
 

@@ -175,18 +175,18 @@ def test_measures_added_by_hand_to_a_created_account_are_named_by_metric_and_day
     run = import_json(cli, accounts_file(tmp_path))
     with db.transaction() as s:
         pitanga = s.scalar(select(Account.id).where(Account.name == "Padaria Pitanga"))
-        s.add(Measure(account_id=pitanga, metric="csm_pulse", as_of=date(2026, 11, 20), value=3.0))
-        s.add(Measure(account_id=pitanga, metric="csm_pulse", as_of=date(2026, 11, 27), value=4.0))
+        s.add(Measure(account_id=pitanga, metric="logins", as_of=date(2026, 11, 20), value=3.0))
+        s.add(Measure(account_id=pitanga, metric="logins", as_of=date(2026, 11, 27), value=4.0))
 
     plan = importing.plan_undo(db, run["run_id"])
 
     assert [(w.kind, w.account, w.title) for w in plan.later_work] == [
-        ("measure", "Padaria Pitanga", "csm_pulse 2026-11-20"),
-        ("measure", "Padaria Pitanga", "csm_pulse 2026-11-27"),
+        ("measure", "Padaria Pitanga", "Logins on 2026-11-20"),
+        ("measure", "Padaria Pitanga", "Logins on 2026-11-27"),
     ]
     code, _, err = cli("import", "--undo", str(run["run_id"]), "--keep-later-work")
     assert code == 0, err
     assert set(measures(db)) == {
-        ("Padaria Pitanga", "csm_pulse", date(2026, 11, 20)),
-        ("Padaria Pitanga", "csm_pulse", date(2026, 11, 27)),
+        ("Padaria Pitanga", "logins", date(2026, 11, 20)),
+        ("Padaria Pitanga", "logins", date(2026, 11, 27)),
     }
