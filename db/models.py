@@ -297,20 +297,9 @@ class HealthLayout(Base):
     components: Mapped[list[Any]] = mapped_column(default=list)
 
 
-def pack_floats(values: Sequence[float | None]) -> bytes:
-    """float32 little-endian, NaN for None: the compact form of a snapshot's per-component numbers."""
-    return struct.pack(f"<{len(values)}f", *(math.nan if v is None else v for v in values))
-
-
+# Component points (0-10) are kept in hundredths, uint16 little-endian, this for a missing
+# one: hundredths are what every breakdown shows and explains with, half the bytes of float32.
 POINTS_MISSING = 0xFFFF
-
-
-def pack_points(values: Sequence[float | None]) -> bytes:
-    """Component points (0-10) in hundredths, uint16 little-endian, 0xFFFF for None.
-
-    Hundredths are what every breakdown shows and explains with: half the bytes of float32.
-    """
-    return struct.pack(f"<{len(values)}H", *(POINTS_MISSING if v is None else round(v * 100) for v in values))
 
 
 def unpack_points(data: bytes | None) -> list[float | None]:
@@ -384,9 +373,7 @@ class HealthSnapshot(Base):
     Millions of rows in a big book, so each is kept small: keyed by (account, day)
     without a separate row id (SQLite WITHOUT ROWID: the key is the table's order,
     no second copy of it in an index), the day as a day number, the score in tenths,
-    the band as 0-2. A recompute keeps the breakdowns per account (``HealthBreakdown``);
-    ``layout_id``/``points``/``inputs`` hold a row's own (a version-1 book's history
-    until its next recompute, or a test's).
+    the band as 0-2. The breakdowns are kept per account (``HealthBreakdown``).
     """
 
     __tablename__ = "health_snapshots"
@@ -404,31 +391,6 @@ class HealthSnapshot(Base):
     band: Mapped[str] = mapped_column(BandCode)
     complete: Mapped[bool] = mapped_column(Boolean, default=True)
     model_id: Mapped[int | None] = mapped_column(ForeignKey("health_models.id", ondelete="SET NULL"))
-    # The breakdown as compact columns: the layout names the components, ``points`` (0-10)
-    # holds each one's points in hundredths (uint16, 0xFFFF = missing) and ``inputs`` (the
-    # measured values) one float32 each (NaN = missing), in its order.
-    layout_id: Mapped[int | None] = mapped_column(ForeignKey("health_layouts.id", ondelete="SET NULL"))
-    points: Mapped[bytes | None] = mapped_column(LargeBinary)
-    inputs: Mapped[bytes | None] = mapped_column(LargeBinary)
-    layout: Mapped[HealthLayout | None] = relationship(lazy="selectin")
-
-    @property
-    def components(self) -> list[dict[str, Any]]:
-        """The breakdown kept in the row (a version-1 book's or a test's; recompute writes
-        ``HealthBreakdown``): [{key, measure, weight, points, value, effective_weight, missing}]."""
-        layout = self.layout.components if self.layout is not None else []
-        return breakdown_components(layout, self.points, self.inputs)
-
-    @components.setter
-    def components(self, components: Sequence[dict[str, Any]]) -> None:
-        """Store a breakdown given in the long form (tests and one-off writers; recompute writes in bulk)."""
-        self.layout = HealthLayout(
-            components=[
-                {"key": c["key"], "measure": c.get("measure", ""), "weight": c["weight"]} for c in components
-            ]
-        )
-        self.points = pack_points([c.get("points") for c in components])
-        self.inputs = pack_floats([c.get("value") for c in components])
 
 
 def breakdown_components(

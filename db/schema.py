@@ -57,19 +57,20 @@ def _import_changes_after(conn: Connection) -> None:
 def _v2_compact_health_history(conn: Connection) -> int:
     """Health snapshots become compact rows instead of ~1 KB of JSON each.
 
-    The component names (key, measure, weight) go once per distinct layout into
-    ``health_layouts``; each snapshot keeps a layout id, its points in hundredths (uint16,
-    0xFFFF = missing) and its input values (float32, NaN = missing); effective weights are
-    derived on reading.
     The table is rebuilt keyed by (account, day) without a row id (SQLite WITHOUT
     ROWID), the day as days since 1970, the score in tenths and the band as 0-2.
-    ``health_breakdowns`` is created for the recompute, which keeps breakdowns per account.
+    The breakdowns go to ``health_breakdowns``, one compressed row per account, as a
+    recompute writes them: the component names (key, measure, weight) once per distinct
+    layout in ``health_layouts``; per day a layout id, the points in hundredths (uint16,
+    0xFFFF = missing) and the input values (float32, NaN = missing). Effective weights are
+    derived on reading.
     """
     import json
-    import math
     import struct
+    import zlib
     from datetime import date
 
+    import numpy as np
     from sqlalchemy import (
         JSON,
         Boolean,
@@ -102,14 +103,9 @@ def _v2_compact_health_history(conn: Connection) -> int:
         Column("band", Integer, nullable=False),
         Column("complete", Boolean, nullable=False),
         Column("model_id", Integer, ForeignKey("health_models.id", ondelete="SET NULL")),
-        Column("layout_id", Integer, ForeignKey("health_layouts.id", ondelete="SET NULL")),
-        Column("points", LargeBinary),
-        Column("inputs", LargeBinary),
         PrimaryKeyConstraint("account_id", "as_of", name="pk_health_snapshots"),
         sqlite_with_rowid=False,
     )
-    # A recompute keeps the breakdowns per account, compressed (the rows above keep the
-    # migrated history's own until then).
     breakdowns = Table(
         "health_breakdowns",
         meta,
@@ -127,33 +123,59 @@ def _v2_compact_health_history(conn: Connection) -> int:
     compact.create(conn)
     breakdowns.create(conn)
 
-    def pack(values: list) -> bytes:
-        return struct.pack(f"<{len(values)}f", *(math.nan if v is None else float(v) for v in values))
-
-    def pack_points(values: list) -> bytes:  # hundredths, 0xFFFF = missing
-        return struct.pack(
-            f"<{len(values)}H", *(0xFFFF if v is None else round(float(v) * 100) for v in values)
+    def pack(days: list[int], layout_of_day: list[int], cells: list[tuple[list, list]]) -> bytes:
+        """One account's breakdowns as csdesk.health.breakdowns packs them (frozen copy): the
+        day count and width, the days as differences, the layout ids, then the points and the
+        values component by component, zlib level 6."""
+        n, k = len(days), max((len(p) for p, _v in cells), default=0)
+        points = np.full((k, n), 0xFFFF, dtype="<u2")
+        values = np.full((k, n), np.nan, dtype="<f4")
+        for j, (p, v) in enumerate(cells):
+            for i, (point, value) in enumerate(zip(p, v, strict=True)):
+                if point is not None:
+                    points[i, j] = round(float(point) * 100)
+                    values[i, j] = np.nan if value is None else float(value)
+        body = b"".join(
+            (
+                struct.pack("<II", n, k),
+                np.diff(np.array(days, dtype=np.int64), prepend=0).astype("<i4").tobytes(),
+                np.array(layout_of_day, dtype="<i4").tobytes(),
+                points.tobytes(),
+                values.tobytes(),
+            )
         )
+        return zlib.compress(body, 6)
 
     epoch = date(1970, 1, 1).toordinal()
     bands = {"green": 0, "yellow": 1, "red": 2}
     layout_ids: dict[str, int] = {}
-    last_id = 0
-    total = conn.execute(text("SELECT count(*) FROM health_snapshots")).scalar() or 0
+    counts = conn.execute(
+        text("SELECT account_id, count(*) FROM health_snapshots GROUP BY account_id ORDER BY account_id")
+    ).all()
+    total = sum(n for _a, n in counts)
+    # Whole accounts (their breakdowns are packed together), about 5,000 rows at a time.
+    parts: list[list[int]] = [[]]
+    size = 0
+    for account_id, n in counts:
+        if size and size + n > 5000:
+            parts.append([])
+            size = 0
+        parts[-1].append(account_id)
+        size += n
     done = 0
     _report(conn, 0, total)
-    while True:
+    for part in parts if total else []:
         rows = conn.execute(
             text(
-                "SELECT id, account_id, as_of, score, band, complete, model_id, components "
-                "FROM health_snapshots WHERE id > :last ORDER BY id LIMIT 5000"
-            ),
-            {"last": last_id},
+                "SELECT account_id, as_of, score, band, complete, model_id, components FROM health_snapshots "
+                f"WHERE account_id IN ({', '.join(str(int(a)) for a in part)}) ORDER BY account_id, as_of"
+            )
         ).all()
-        if not rows:
-            break
-        converted = []
-        for _id, account_id, as_of, score, band, complete, model_id, stored in rows:
+        converted: list[dict] = []
+        history: dict[int, tuple[list[int], list[int], list[tuple[list, list]]]] = {}
+        for account_id, as_of, score, band, complete, model_id, stored in rows:
+            day = date.fromisoformat(str(as_of)[:10]).toordinal() - epoch
+            days, layout_of_day, cells = history.setdefault(account_id, ([], [], []))
             comps = json.loads(stored) if isinstance(stored, str) else (stored or [])
             layout = [
                 {"key": c.get("key", ""), "measure": c.get("measure", ""), "weight": c.get("weight") or 0}
@@ -166,21 +188,28 @@ def _v2_compact_health_history(conn: Connection) -> int:
                 ).inserted_primary_key[0]
             points = [None if c.get("missing") else c.get("points") for c in comps]
             values = [None if p is None else c.get("value") for c, p in zip(comps, points, strict=True)]
+            days.append(day)
+            layout_of_day.append(layout_ids[key])
+            cells.append((points, values))
             converted.append(
                 {
                     "account_id": account_id,
-                    "as_of": date.fromisoformat(str(as_of)[:10]).toordinal() - epoch,
+                    "as_of": day,
                     "score": round(float(score) * 10),
                     "band": bands.get(band, 2),
                     "complete": bool(complete),
                     "model_id": model_id,
-                    "layout_id": layout_ids[key],
-                    "points": pack_points(points),
-                    "inputs": pack(values),
                 }
             )
-        conn.execute(compact.insert(), converted)
-        last_id = rows[-1][0]
+        if converted:
+            conn.execute(compact.insert(), converted)
+            conn.execute(
+                breakdowns.insert(),
+                [
+                    {"account_id": a, "first_day": days[0], "data": pack(days, layout_of_day, cells)}
+                    for a, (days, layout_of_day, cells) in history.items()
+                ],
+            )
         done += len(rows)
         _report(conn, done, total)
     conn.execute(text("DROP TABLE health_snapshots"))

@@ -131,6 +131,7 @@ from csdesk.health.storage import (  # noqa: F401
     _DATED_INPUTS,
     _DATED_WITH_ROWS,
     _NOT_INPUTS,
+    GivenSnapshot,
     RecomputeResult,
     _breakdown_rows,
     _cells,
@@ -139,5 +140,6 @@ from csdesk.health.storage import (  # noqa: F401
     recompute,
     rescore_since,
     rescore_start,
+    store_history,
     stored_breakdowns,
 )

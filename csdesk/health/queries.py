@@ -61,12 +61,8 @@ class Snapshot:
 
 
 def _snapshot(row: HealthSnapshot, stored: _Stored) -> Snapshot:
-    """A stored score with its breakdown: the account's ``HealthBreakdown`` (what a recompute
-    writes) or the row's own (a version-1 book's history until its next recompute)."""
-    if row.points is not None:
-        components = row.components
-    else:
-        components = stored.components(row.as_of)
+    """A stored score with its breakdown (the account's ``HealthBreakdown``)."""
+    components = stored.components(row.as_of)
     comps = tuple(
         ComponentScore(
             key=c.get("key", ""),

@@ -138,6 +138,66 @@ def _kept_breakdowns(session: Session, ids: list[int], first: int) -> dict[int, 
     return kept
 
 
+@dataclass(frozen=True)
+class GivenSnapshot:
+    """A score given with its breakdown in the long form: [{key, measure, weight, points, value}]
+    (``points`` None: the component is missing)."""
+
+    as_of: date
+    score: float
+    band: str
+    components: Sequence[dict[str, Any]] = ()
+    complete: bool = True
+    model_id: int | None = None
+
+
+def store_history(session: Session, account_id: int, snapshots: Sequence[GivenSnapshot]) -> None:
+    """Store an account's history as given (a one-off writer's or a test's; a recompute scores
+    its own): its snapshots, and its breakdowns packed as a recompute keeps them. Replaces
+    what the account had on those days and its stored breakdowns."""
+    snapshots = sorted(snapshots, key=lambda s: s.as_of)
+    days = [s.as_of for s in snapshots]
+    session.execute(
+        delete(HealthSnapshot).where(HealthSnapshot.account_id == account_id, HealthSnapshot.as_of.in_(days))
+    )
+    session.execute(delete(HealthBreakdown).where(HealthBreakdown.account_id == account_id))
+    session.add_all(
+        HealthSnapshot(
+            account_id=account_id,
+            as_of=s.as_of,
+            score=s.score,
+            band=s.band,
+            complete=s.complete,
+            model_id=s.model_id,
+        )
+        for s in snapshots
+    )
+    if not snapshots:
+        return
+    layout_ids: dict[str, int] = {}
+    layouts = []
+    for s in snapshots:
+        layout = [{"key": c["key"], "measure": c.get("measure", ""), "weight": c["weight"]} for c in s.components]
+        key = json.dumps(layout, sort_keys=True)
+        if key not in layout_ids:
+            row = HealthLayout(components=layout)
+            session.add(row)
+            session.flush()
+            layout_ids[key] = row.id
+        layouts.append(layout_ids[key])
+    k = max(len(s.components) for s in snapshots)
+    points = np.full((k, len(snapshots)), POINTS_MISSING, dtype="<u2")
+    values = np.full((k, len(snapshots)), np.nan, dtype="<f4")
+    for j, s in enumerate(snapshots):
+        for i, c in enumerate(s.components):
+            if c.get("points") is not None and not c.get("missing"):
+                points[i, j] = round(float(c["points"]) * 100)
+                values[i, j] = np.nan if c.get("value") is None else float(c["value"])
+    day_numbers = np.array([_day_number(d) for d in days], dtype=np.int64)
+    b = Breakdowns(day_numbers, np.array(layouts, dtype=np.int64), points, values)
+    session.add(HealthBreakdown(account_id=account_id, first_day=int(day_numbers[0]), data=pack_breakdowns(b)))
+
+
 def stored_breakdowns(db: Database, account_id: int) -> Breakdowns | None:
     with db.session() as session:
         data = session.scalar(select(HealthBreakdown.data).where(HealthBreakdown.account_id == account_id))

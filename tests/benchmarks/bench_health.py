@@ -183,23 +183,20 @@ def test_health_history_recompute_50k(bench_report, tmp_path):
     # Write floor: the same rows, prepared, through a bare executemany into an identical table.
     with db.engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT account_id, as_of, score, band, complete, model_id, layout_id, points, inputs "
-            "FROM health_snapshots"
+            "SELECT account_id, as_of, score, band, complete, model_id FROM health_snapshots"
         ).fetchall()
     bare = sqlite3.connect(tmp_path / "bare.sqlite")
     bare.execute("PRAGMA journal_mode=WAL")
     bare.execute("PRAGMA synchronous=NORMAL")
     bare.execute(
         "CREATE TABLE s (account_id INTEGER, as_of INTEGER, score INTEGER, band INTEGER, "
-        "complete BOOLEAN, model_id INTEGER, layout_id INTEGER, points BLOB, inputs BLOB, "
-        "PRIMARY KEY (account_id, as_of)) WITHOUT ROWID"
+        "complete BOOLEAN, model_id INTEGER, PRIMARY KEY (account_id, as_of)) WITHOUT ROWID"
     )
     bare.execute("CREATE INDEX ix_s_as_of ON s (as_of, score)")
     start = time.perf_counter()
     with bare:
         bare.executemany(
-            "INSERT INTO s (account_id, as_of, score, band, complete, model_id, layout_id, points, inputs) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO s (account_id, as_of, score, band, complete, model_id) VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
     write_floor_ms = (time.perf_counter() - start) * 1000

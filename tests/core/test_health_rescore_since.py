@@ -24,9 +24,6 @@ def _rows(db, ids=None) -> dict:
             HealthSnapshot.band,
             HealthSnapshot.complete,
             HealthSnapshot.model_id,
-            HealthSnapshot.layout_id,
-            HealthSnapshot.points,
-            HealthSnapshot.inputs,
         )
         if ids is not None:
             q = q.where(HealthSnapshot.account_id.in_(ids))

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from csdesk import demo, health
-from db.models import HealthSnapshot
+from db.models import HealthBreakdown, HealthSnapshot
 
 TODAY = date(2026, 11, 23)
 
@@ -20,13 +20,17 @@ def _snapshots(db, ids):
                 HealthSnapshot.as_of,
                 HealthSnapshot.score,
                 HealthSnapshot.band,
-                HealthSnapshot.points,
-                HealthSnapshot.inputs,
             )
             .where(HealthSnapshot.account_id.in_(ids))
             .order_by(HealthSnapshot.account_id, HealthSnapshot.as_of)
         ).all()
-    return [tuple(r) for r in rows]
+        # With their breakdowns, byte for byte.
+        breakdowns = s.execute(
+            select(HealthBreakdown.account_id, HealthBreakdown.data)
+            .where(HealthBreakdown.account_id.in_(ids))
+            .order_by(HealthBreakdown.account_id)
+        ).all()
+    return [tuple(r) for r in rows] + [tuple(r) for r in breakdowns]
 
 
 def test_scoped_and_whole_table_loads_give_the_same_scores(db, monkeypatch):

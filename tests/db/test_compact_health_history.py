@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from csdesk import health
 from db import open_database
@@ -82,9 +81,9 @@ def test_a_schema_1_breakdown_upgrades_to_compact_columns(tmp_path):
         breakdown_columns = {r[1] for r in conn.execute("PRAGMA table_info(health_breakdowns)")}
     finally:
         conn.close()
-    # Where a recompute keeps breakdowns, one row per account (the migrated rows keep theirs).
+    # The breakdowns are kept one row per account, as a recompute keeps them.
     assert breakdown_columns == {"account_id", "first_day", "data"}
-    assert "components" not in columns and {"layout_id", "points", "inputs"} <= columns
+    assert columns == {"account_id", "as_of", "score", "band", "complete", "model_id"}
     assert "id" not in columns  # keyed by (account, day): no row id of its own
     conn = sqlite3.connect(path)
     try:
@@ -116,8 +115,6 @@ def test_a_recomputed_history_reads_back_its_breakdown(db):
         )
         account_id = account.id
     health.recompute(db, today=date(2026, 11, 25), alerts=False)
-    with db.session() as s:  # the breakdowns are kept per account, not in the snapshot rows
-        assert s.scalar(select(func.count()).where(HealthSnapshot.points.is_not(None))) == 0
     assert len(health.stored_breakdowns(db, account_id).days) == len(health.history(db, account_id)) == 2
     stored = health.explain(db, account_id).current
     now = health.score_now(db, account_id, today=date(2026, 11, 25))
@@ -129,13 +126,13 @@ def test_a_recomputed_history_reads_back_its_breakdown(db):
         assert a.effective_weight == pytest.approx(b.effective_weight, abs=1e-4)
 
 
-def test_a_weekly_snapshot_takes_under_50_bytes_on_disk_index_and_breakdown_included(tmp_path):
+def test_a_weekly_snapshot_takes_under_44_bytes_on_disk_index_and_breakdown_included(tmp_path):
     """Two years of weekly history for 50,000 accounts is ~4.5 million snapshots: each must stay small.
 
     (Schema 1 took ~1 KB of JSON each; the first compact form, with a row id, an ISO day
     and a (account, day) index beside the table, ~150 bytes; with each row's breakdown
-    beside its score, ~66. The breakdowns now go per account, compressed: ~44 here, ~40
-    in a 10,000-account book.)
+    beside its score, ~66; the breakdowns per account, compressed, ~46. With no breakdown
+    columns left in the rows and a tighter compression: ~41 here.)
     """
     from csdesk.demo import generate
 
@@ -159,7 +156,7 @@ def test_a_weekly_snapshot_takes_under_50_bytes_on_disk_index_and_breakdown_incl
     finally:
         conn.close()
     assert rows > 5000
-    assert size / rows < 50
+    assert size / rows < 44
     assert kinds == [("ix_health_snapshots_as_of_score",)]  # no second copy of the (account, day) key
 
 
@@ -175,12 +172,12 @@ def test_scores_stored_in_tenths_read_back_as_points_also_averaged(db):
             ids.append(account.id)
         s.add(
             HealthSnapshot(
-                account_id=ids[0], as_of=date(2026, 11, 23), score=72.5, band="yellow", components=[]
+                account_id=ids[0], as_of=date(2026, 11, 23), score=72.5, band="yellow"
             )
         )
         s.add(
             HealthSnapshot(
-                account_id=ids[1], as_of=date(2026, 11, 23), score=81.0, band="green", components=[]
+                account_id=ids[1], as_of=date(2026, 11, 23), score=81.0, band="green"
             )
         )
     assert health.average_series(db) == [(date(2026, 11, 23), pytest.approx(76.75), 2)]

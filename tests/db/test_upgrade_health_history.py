@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from csdesk import health
 from db import open_database, schema
 from db.models import HealthSnapshot
 
@@ -63,9 +64,15 @@ def test_the_health_history_upgrade_reports_progress_and_shrinks_the_file(tmp_pa
 
     db = open_database(path, progress=lambda done, of: seen.append((done, of)))
     with db.session() as s:
-        assert s.scalar(select(HealthSnapshot.points).limit(1)) is not None  # converted
-        assert len(s.execute(select(HealthSnapshot.account_id, HealthSnapshot.as_of)).all()) == total
+        rows = s.execute(select(HealthSnapshot.account_id, HealthSnapshot.as_of)).all()
+    assert len(rows) == total
+    # Each breakdown converted, kept with its account's (as a recompute keeps them).
+    first = health.history(db, rows[0][0])[0]
     db.dispose()
+    assert first.as_of == date(1990, 1, 1)
+    assert [(c.key, c.points, c.value, c.missing) for c in first.components] == [
+        (f"c{i}", 7.0, 2.5, False) for i in range(5)
+    ]
 
     assert seen[0] == (0, total) and seen[-1] == (total, total)
     assert len(seen) > 2  # reported as it went, not only at both ends

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from csdesk import demo, health, plans
-from db.models import Account, HealthSnapshot, SurveyResponse, TimelineEvent
+from db.models import Account, SurveyResponse, TimelineEvent
 
 TODAY = date(2026, 11, 25)
 
@@ -26,10 +26,11 @@ def seed_account(db, account_id: int, scores: list[float], today: date = TODAY) 
     """Weekly health snapshots ending today, a few tickets and NPS answers, a success plan."""
     with db.session() as s, s.begin():
         account = s.get(Account, account_id)
-        for i, score in enumerate(scores):
-            s.add(
-                HealthSnapshot(
-                    account_id=account_id,
+        health.store_history(
+            s,
+            account_id,
+            [
+                health.GivenSnapshot(
                     as_of=today - timedelta(days=7 * (len(scores) - 1 - i)),
                     score=score,
                     band=_band(score),
@@ -41,7 +42,9 @@ def seed_account(db, account_id: int, scores: list[float], today: date = TODAY) 
                         {"key": "billing", "points": 10.0, "weight": 20},
                     ],
                 )
-            )
+                for i, score in enumerate(scores)
+            ],
+        )
         account.health_score = scores[-1]
         account.health_band = _band(scores[-1])
         for n, severity in enumerate(("low", "critical", "high")):

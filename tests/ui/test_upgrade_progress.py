@@ -5,13 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import QThreadPool
 from sqlalchemy import select
 
-from db.models import HealthSnapshot
+from db.models import HealthBreakdown
 from tests.db.test_upgrade_health_history import _v1_with_history
 
 
 def _converted(db) -> bool:
     with db.session() as s:
-        return s.scalar(select(HealthSnapshot.points).limit(1)) is not None
+        return s.scalar(select(HealthBreakdown.data).limit(1)) is not None
 
 
 def test_startup_shows_the_upgrade_progress(qtbot, context, tmp_path, monkeypatch):
