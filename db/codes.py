@@ -43,3 +43,7 @@ EVENT_KIND_CODES = (
 CHANNEL_CODES = ("email", "phone", "video", "in_person", "in_app", "chat")
 SEVERITY_CODES = ("low", "medium", "high", "critical")
 EVENT_SOURCE_CODES = ("manual", "import", "auto")
+
+# Where a measure came from (its position is its stored code): typed here, an import, the
+# demo book, or worked out by CSDesk. Frozen, a new source is appended.
+MEASURE_SOURCE_CODES = ("manual", "import", "demo", "auto")

@@ -39,7 +39,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import FunctionElement
 
 from db import encoding
-from db.codes import CHANNEL_CODES, EVENT_KIND_CODES, EVENT_SOURCE_CODES, MEASURE_CODES, SEVERITY_CODES
+from db.codes import (
+    CHANNEL_CODES,
+    EVENT_KIND_CODES,
+    EVENT_SOURCE_CODES,
+    MEASURE_CODES,
+    MEASURE_SOURCE_CODES,
+    SEVERITY_CODES,
+)
 from db.encoding import SQLiteDateTime
 
 # Every date-time column: a native timestamp on PostgreSQL; on SQLite ISO text written by
@@ -486,22 +493,26 @@ class HealthBreakdown(Base):
 
 
 class Measure(Base):
-    """A dated numeric health input (logins, active users, payment delay...)."""
+    """A dated numeric health input (logins, active users, payment delay...).
+
+    Millions of rows in a big book: keyed by (account, metric, day) without a row id
+    (SQLite WITHOUT ROWID: the table is its own index, in key order), the metric as its
+    code (csdesk.vocab.MEASURES, coded by MEASURE_CODES), the day as a day number and
+    the source as its code (MEASURE_SOURCE_CODES). Import undo names a measure by its key.
+    """
 
     __tablename__ = "measures"
     __table_args__ = (
-        UniqueConstraint("account_id", "metric", "as_of", name="uq_measure_account_metric_day"),
+        PrimaryKeyConstraint("account_id", "metric", "as_of", name="pk_measures"),
         import_run_index("measures"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    # Millions of rows in a big book: the metric as its code (csdesk.vocab.MEASURES, coded by
-    # MEASURE_CODES) and the day as a day number, in the row and in the unique index.
     metric: Mapped[str] = mapped_column(WordCode(MEASURE_CODES))
     as_of: Mapped[date] = mapped_column(DayNumber)
     value: Mapped[float] = mapped_column(Float)
-    source: Mapped[str] = mapped_column(String(10), default="manual")
+    source: Mapped[str] = mapped_column(WordCode(MEASURE_SOURCE_CODES), default="manual")
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
 
 
@@ -773,6 +784,8 @@ class ImportChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), index=True)
     table_name: Mapped[str] = mapped_column(String(40))
+    # The row's id; a measure's account id, its metric and day in ``before``/``after``
+    # (it has no id: csdesk.importing.write.KEYS).
     row_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(10))  # created | updated
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # column values before update

@@ -341,32 +341,62 @@ _V2_MEASURE_CODES = (
 )
 
 
-def _v2_narrow_measures(conn: Connection) -> int:
-    """Measures keep the metric as a small code and the day as days since 1970.
+# Where a measure came from, by its on-disk code (frozen copy of db.codes.MEASURE_SOURCE_CODES).
+_V2_MEASURE_SOURCE_CODES = ("manual", "import", "demo", "auto")
 
-    Half the bytes of each row and of its (account, metric, day) index entry; a metric
-    outside the list keeps its text. Row ids are kept (import undo names rows by id).
+
+def _v2_narrow_measures(conn: Connection) -> int:
+    """Measures are keyed by (account, metric, day) without a row id (SQLite WITHOUT ROWID:
+    the table is its own index), the metric and the source as small codes and the day as
+    days since 1970.
+
+    A metric or source outside the lists keeps its text. The import changes that named a
+    measure by its id name it by its key: ``row_id`` the account, the metric and the day
+    carried in their ``before``/``after`` values (a change of a measure deleted since goes:
+    there is nothing left to restore).
     """
     from sqlalchemy import text
 
-    codes = " ".join(f"WHEN '{word}' THEN {code}" for code, word in enumerate(_V2_MEASURE_CODES))
-    total = conn.execute(text("SELECT count(*) FROM measures")).scalar() or 0
+    def coded(column: str, words: tuple[str, ...]) -> str:
+        cases = " ".join(f"WHEN '{word}' THEN {code}" for code, word in enumerate(words))
+        return f"CASE {column} {cases} ELSE {column} END"
+
     conn.execute(
         text(
-            "CREATE TABLE measures_v2 (id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
-            "metric INTEGER NOT NULL, as_of INTEGER NOT NULL, value FLOAT NOT NULL, "
-            "source VARCHAR(10) NOT NULL, import_run_id INTEGER, PRIMARY KEY (id), "
-            "CONSTRAINT uq_measure_account_metric_day UNIQUE (account_id, metric, as_of), "
-            "FOREIGN KEY(account_id) REFERENCES accounts (id) ON DELETE CASCADE, "
-            "FOREIGN KEY(import_run_id) REFERENCES import_runs (id) ON DELETE SET NULL)"
+            "DELETE FROM import_changes WHERE table_name = 'measures' "
+            "AND row_id NOT IN (SELECT id FROM measures)"
         )
+    )
+    key = (
+        "'$.metric', (SELECT metric FROM measures m WHERE m.id = import_changes.row_id), "
+        "'$.as_of', (SELECT date(as_of) FROM measures m WHERE m.id = import_changes.row_id)"
     )
     conn.execute(
         text(
-            "INSERT INTO measures_v2 (id, account_id, metric, as_of, value, source, import_run_id) "
-            f"SELECT id, account_id, CASE metric {codes} ELSE metric END, "
-            "CAST(julianday(as_of) - 2440587.5 AS INTEGER), value, source, import_run_id "
-            "FROM measures ORDER BY id"
+            f"UPDATE import_changes SET before = json_set(coalesce(before, '{{}}'), {key}), "
+            f"after = CASE WHEN after IS NULL THEN NULL ELSE json_set(after, {key}) END, "
+            "row_id = (SELECT account_id FROM measures m WHERE m.id = import_changes.row_id) "
+            "WHERE table_name = 'measures'"
+        )
+    )
+    total = conn.execute(text("SELECT count(*) FROM measures")).scalar() or 0
+    conn.execute(
+        text(
+            "CREATE TABLE measures_v2 (account_id INTEGER NOT NULL, metric INTEGER NOT NULL, "
+            "as_of INTEGER NOT NULL, value FLOAT NOT NULL, source INTEGER NOT NULL, import_run_id INTEGER, "
+            "CONSTRAINT pk_measures PRIMARY KEY (account_id, metric, as_of), "
+            "FOREIGN KEY(account_id) REFERENCES accounts (id) ON DELETE CASCADE, "
+            "FOREIGN KEY(import_run_id) REFERENCES import_runs (id) ON DELETE SET NULL) WITHOUT ROWID"
+        )
+    )
+    # In key order (the table's order): each row goes at the end, pages written full.
+    conn.execute(
+        text(
+            "INSERT INTO measures_v2 (account_id, metric, as_of, value, source, import_run_id) "
+            f"SELECT * FROM (SELECT account_id, {coded('metric', _V2_MEASURE_CODES)} AS metric, "
+            "CAST(julianday(as_of) - 2440587.5 AS INTEGER) AS as_of, value, "
+            f"{coded('source', _V2_MEASURE_SOURCE_CODES)}, import_run_id FROM measures) "
+            "ORDER BY account_id, metric, as_of"
         )
     )
     conn.execute(text("DROP TABLE measures"))

@@ -127,7 +127,7 @@ def build(
                 Measure.as_of >= period.end - timedelta(days=366),
                 Measure.as_of < period.end,
             )
-            .order_by(Measure.as_of, Measure.id)
+            .order_by(Measure.as_of, Measure.metric)
         ).all()
         comments = [
             {"kind": kind, "score": sc, "comment": c, "date": a.date()}

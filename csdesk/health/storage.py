@@ -323,7 +323,17 @@ def rescore_since(db: Database, run_id: int) -> date | None:
         for table, column in _DATED_INPUTS.items():
             # The rows it created carry its run id; the rows it updated are in its changes.
             queries = [select(func.min(column)).where(column.table.c.import_run_id == run_id)]
-            if table in tables:
+            if table in tables and "id" not in column.table.c:
+                # A keyed table's rows (importing.write.KEYS) are named by their key, the day among it,
+                # in ISO form (which sorts as the days do).
+                first = session.scalar(
+                    select(func.min(ImportChange.before[column.key].as_string())).where(
+                        ImportChange.run_id == run_id, ImportChange.table_name == table
+                    )
+                )
+                if first is not None:
+                    days.append(date.fromisoformat(first))
+            elif table in tables:
                 rows = select(ImportChange.row_id).where(
                     ImportChange.run_id == run_id, ImportChange.table_name == table
                 )

@@ -16,13 +16,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
 
 from csdesk import clock, ledger
 from csdesk.errors import UserError
 from csdesk.i18n import tr
 from csdesk.importing.detect import FIELDS
-from csdesk.importing.write import TABLES, _to_json, restore_value
+from csdesk.importing.write import (
+    KEYS,
+    TABLES,
+    _to_json,
+    change_key,
+    key_columns,
+    key_params,
+    key_where,
+    restore_value,
+)
 from csdesk.progress import SILENT, Progress, write_waiting
 from db import Database
 from db.models import (
@@ -276,11 +285,15 @@ def blocking_runs(session, run_id: int) -> list[int]:
         session.scalars(
             select(later.c.run_id)
             .join(mine, (mine.c.table_name == later.c.table_name) & (mine.c.row_id == later.c.row_id))
-            .where(mine.c.run_id == run_id, later.c.run_id > run_id)
+            .where(mine.c.run_id == run_id, later.c.run_id > run_id, mine.c.table_name.not_in(KEYS))
             .distinct()
         )
     )
+    for table_name in KEYS:
+        found.update(_later_runs_on_keyed_rows(session, run_id, table_name))
     for table_name, table in TABLES.items():
+        if table_name in KEYS:
+            continue
         found.update(
             session.scalars(
                 select(later.c.run_id)
@@ -309,6 +322,50 @@ def blocking_runs(session, run_id: int) -> list[int]:
     )
 
 
+def _key_of(table_name: str, row: Any) -> tuple:
+    """A keyed table's row's key in JSON forms (as import changes carry it)."""
+    return tuple(_to_json(row[c]) for c in key_columns(table_name))
+
+
+def _rows_by_key(session, table_name: str, keys: Iterable[tuple], *columns: str, where: Any = None) -> dict:
+    """The rows of a keyed table with these keys (JSON forms), by key: ``columns`` and the key's."""
+    table = TABLES[table_name]
+    names = key_columns(table_name)
+    wanted = [*(table.c[c] for c in names), *(table.c[c] for c in columns if c not in names)]
+    found: dict[tuple, Any] = {}
+    typed = [tuple(restore_value(table_name, c, v) for c, v in zip(names, k, strict=True)) for k in keys]
+    for start in range(0, len(typed), 500):
+        query = select(*wanted).where(tuple_(*(table.c[c] for c in names)).in_(typed[start : start + 500]))
+        if where is not None:
+            query = query.where(where)
+        for row in session.execute(query).mappings():
+            found[_key_of(table_name, row)] = row
+    return found
+
+
+def _later_runs_on_keyed_rows(session, run_id: int, table_name: str) -> set[int]:
+    """Later imports that changed a row of a keyed table this import changed or created."""
+    mine = {
+        change_key(table_name, row_id, before)
+        for row_id, before in session.execute(
+            select(ImportChange.row_id, ImportChange.before).where(
+                ImportChange.run_id == run_id, ImportChange.table_name == table_name
+            )
+        )
+    }
+    later: dict[tuple, set[int]] = {}
+    for later_run, row_id, before in session.execute(
+        select(ImportChange.run_id, ImportChange.row_id, ImportChange.before).where(
+            ImportChange.run_id > run_id, ImportChange.table_name == table_name
+        )
+    ):
+        later.setdefault(change_key(table_name, row_id, before), set()).add(later_run)
+    if not later:
+        return set()
+    created = _rows_by_key(session, table_name, later, where=TABLES[table_name].c.import_run_id == run_id)
+    return {r for key, runs in later.items() if key in mine or key in created for r in runs}
+
+
 def manual_work_on_created_accounts(session, run_id: int) -> list[LaterWork]:
     """Rows added by hand since the import to the accounts it created (they die with the account)."""
     created = select(Account.id).where(Account.import_run_id == run_id)
@@ -323,17 +380,25 @@ def manual_work_on_created_accounts(session, run_id: int) -> list[LaterWork]:
         ("plan", SuccessPlan, SuccessPlan.title, None),
         ("contact", Contact, Contact.name, Contact.import_run_id.is_(None)),
         ("survey", SurveyResponse, SurveyResponse.kind, SurveyResponse.source == "manual"),
-        ("measure", Measure, Measure.metric, Measure.source == "manual"),
+        ("measure", Measure, None, Measure.source == "manual"),
         ("revenue", RevenueChange, RevenueChange.kind, RevenueChange.source == "manual"),
     )
     work: list[LaterWork] = []
     for kind, model, title, condition in queries:
-        query = select(model.account_id, model.id, title).where(model.account_id.in_(created))
+        if model is Measure:  # no id: named by its metric and day
+            query = select(Measure.account_id, Measure.as_of, Measure.metric)
+            order = (Measure.account_id, Measure.metric, Measure.as_of)
+        else:
+            query = select(model.account_id, model.id, title)
+            order = (model.account_id, model.id)
+        query = query.where(model.account_id.in_(created))
         if condition is not None:
             query = query.where(condition)
-        for account_id, row_id, text in session.execute(query.order_by(model.account_id, model.id)):
+        for account_id, row_id, text in session.execute(query.order_by(*order)):
             if kind == "survey":
                 text = text.upper()
+            elif model is Measure:
+                text, row_id = _measure_title(text, row_id.isoformat()), 0
             work.append(
                 LaterWork(
                     kind, account_id, names[account_id], text or "", table=model.__tablename__, row_id=row_id
@@ -350,6 +415,18 @@ def _field_label(table_name: str, column: str) -> str:
     return tr(specs[key]) if key in specs else column
 
 
+def _measure_title(metric: str, day: str) -> str:
+    """A usage figure named for people: its measure and its day ("Logins on 2026-09-07")."""
+    return tr("{measure} on {day}", measure=_field_label("usage", metric), day=day)
+
+
+def _row_label(table_name: str, key: tuple, column: str) -> str:
+    """What a field edited since is called: the column's label; a usage figure's measure and day."""
+    if table_name == "measures":
+        return _measure_title(key[1], key[2])
+    return _field_label(table_name, column)
+
+
 def _differs(current: Any, imported: Any) -> bool:
     current = _to_json(current)
     if isinstance(current, float) and isinstance(imported, (int, float)):
@@ -357,53 +434,61 @@ def _differs(current: Any, imported: Any) -> bool:
     return current != imported
 
 
-def edited_fields(session, run_id: int) -> tuple[list[LaterWork], dict[tuple[str, int], set[str]]]:
+def edited_fields(session, run_id: int) -> tuple[list[LaterWork], dict[tuple, set[str]]]:
     """Fields of rows the import updated whose value changed since it wrote it.
 
-    Returns the hand edits (shown to the user) and, per (table, row id), every column
-    changed since (hand edits and derived columns a service kept up), which keeping
-    leaves as they are. Runs recorded before schema 2 kept no written values: none found.
+    Returns the hand edits (shown to the user) and, per (table, *row key) (the row's id, or
+    a keyed table's key in JSON forms), every column changed since (hand edits and derived
+    columns a service kept up), which keeping leaves as they are. Runs recorded before
+    schema 2 kept no written values: none found.
     """
     changes = session.execute(
         select(ImportChange.table_name, ImportChange.row_id, ImportChange.after).where(
             ImportChange.run_id == run_id, ImportChange.after.is_not(None)
         )
     ).all()
-    by_table: dict[str, dict[int, dict[str, Any]]] = {}
+    by_table: dict[str, dict[tuple, dict[str, Any]]] = {}
     for table_name, row_id, after in changes:
         if after:
-            by_table.setdefault(table_name, {})[row_id] = after
+            by_table.setdefault(table_name, {})[change_key(table_name, row_id, after)] = after
     work: list[LaterWork] = []
-    changed_since: dict[tuple[str, int], set[str]] = {}
+    changed_since: dict[tuple, set[str]] = {}
     account_names: dict[int, str] = {}
     for table_name, rows in by_table.items():
         table = TABLES[table_name]
+        names = key_columns(table_name)
         columns = sorted(
-            {c for after in rows.values() for c in after} | set(FOLLOWS.get(table_name, {}).values())
+            {c for after in rows.values() for c in after if c not in names}
+            | set(FOLLOWS.get(table_name, {}).values())
         )
-        wanted = [table.c.id, *(table.c[c] for c in columns if c in table.c)]
         has_account = table_name != "accounts" and "account_id" in table.c
-        if has_account:
-            wanted.append(table.c.account_id)
-        if table_name == "accounts":
-            wanted.append(table.c.name.label("account_name"))
-        current_rows = {}
-        ids = list(rows)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in session.execute(select(*wanted).where(table.c.id.in_(chunk))).mappings():
-                current_rows[row["id"]] = row
+        if table_name in KEYS:
+            current_rows = _rows_by_key(session, table_name, rows, *columns)
+        else:
+            wanted = [table.c.id, *(table.c[c] for c in columns if c in table.c)]
+            if has_account:
+                wanted.append(table.c.account_id)
+            if table_name == "accounts":
+                wanted.append(table.c.name.label("account_name"))
+            current_rows = {}
+            ids = [key[0] for key in rows]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row in session.execute(select(*wanted).where(table.c.id.in_(chunk))).mappings():
+                    current_rows[(row["id"],)] = row
         derived = DERIVED_COLUMNS.get(table_name, frozenset())
         follows = FOLLOWS.get(table_name, {})
-        for row_id, after in rows.items():
-            row = current_rows.get(row_id)
+        for key, after in rows.items():
+            row = current_rows.get(key)
             if row is None:
                 continue  # deleted since: nothing to restore
+            after = {c: v for c, v in after.items() if c not in names}
             moved = {c for c, v in after.items() if c not in follows and _differs(row[c], v)}
             moved |= {c for c, leader in follows.items() if leader in moved and c in after}
             if not moved:
                 continue
-            changed_since[(table_name, row_id)] = moved
+            changed_since[(table_name, *key)] = moved
+            row_id = key[0]
             account_id = row_id if table_name == "accounts" else (row["account_id"] if has_account else 0)
             if table_name == "accounts":
                 account_names[row_id] = row["account_name"]
@@ -413,7 +498,7 @@ def edited_fields(session, run_id: int) -> tuple[list[LaterWork], dict[tuple[str
                         "field",
                         account_id,
                         "",
-                        _field_label(table_name, column),
+                        _row_label(table_name, key, column),
                         table=table_name,
                         row_id=row_id,
                         column=column,
@@ -510,13 +595,13 @@ REVENUE_COLUMNS = frozenset({"mrr_cents", "status"})
 
 
 def _keep_revenue_under_kept_edits(
-    session, run_id: int, changed_since: dict[tuple[str, int], set[str]]
+    session, run_id: int, changed_since: dict[tuple, set[str]]
 ) -> None:
     """Detach (not delete) the import's revenue movements, and their timeline entries, on
     accounts whose MRR or status was edited since and is kept: the kept value builds on them."""
     ids = [
         row_id
-        for (table, row_id), columns in changed_since.items()
+        for (table, row_id, *_rest), columns in changed_since.items()
         if table == "accounts" and columns & REVENUE_COLUMNS
     ]
     for start in range(0, len(ids), 500):
@@ -537,9 +622,7 @@ def _keep_revenue_under_kept_edits(
         )
 
 
-def _restore_updated_rows(
-    session, run_id: int, skip: dict[tuple[str, int], set[str]], touched: set[int]
-) -> None:
+def _restore_updated_rows(session, run_id: int, skip: dict[tuple, set[str]], touched: set[int]) -> None:
     """Write back the values the import replaced, but not over the columns in ``skip``.
 
     Rows restoring the same columns go in one executemany (a statement per row was
@@ -554,17 +637,20 @@ def _restore_updated_rows(
     for table_name, row_id, before in changes:
         if table_name == "accounts":
             touched.add(row_id)
-        left = skip.get((table_name, row_id), ())
-        values = {k: restore_value(table_name, k, v) for k, v in (before or {}).items() if k not in left}
+        if not before:
+            continue
+        key = change_key(table_name, row_id, before)
+        left = {*skip.get((table_name, *key), ()), *key_columns(table_name)}
+        values = {k: restore_value(table_name, k, v) for k, v in before.items() if k not in left}
         if values:
             grouped.setdefault((table_name, tuple(sorted(values))), []).append(
-                {"b_id": row_id, **{f"v_{k}": v for k, v in values.items()}}
+                key_params(table_name, key) | {f"v_{k}": v for k, v in values.items()}
             )
     for (table_name, columns), rows in grouped.items():
         table = TABLES[table_name]
         statement = (
             update(table)
-            .where(table.c.id == bindparam("b_id"))
+            .where(*key_where(table_name))
             .values({c: bindparam(f"v_{c}") for c in columns} | version_raise(table))
         )
         for start in range(0, len(rows), 2000):
@@ -622,7 +708,7 @@ def undo(
         if not keep:  # a discarded hand edit of MRR or status takes its movements with it
             edited = [
                 i
-                for (t, i), columns in changed_since.items()
+                for (t, i, *_rest), columns in changed_since.items()
                 if t == "accounts" and columns & REVENUE_COLUMNS
             ]
             touched.update(ledger.remove_hand_movements_since(session, run_id, edited))

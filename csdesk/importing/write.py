@@ -22,6 +22,7 @@ from db import bulk, search
 from db.models import (
     Account,
     Contact,
+    DayNumber,
     EpochSeconds,
     ImportChange,
     Measure,
@@ -43,6 +44,36 @@ TABLES = {
     "survey_responses": SurveyResponse.__table__,
     "tasks": Task.__table__,
 }
+
+
+# Tables keyed by their natural key instead of an id: a row is named by its key's values,
+# the account id first. An import change names such a row by ``row_id`` (its account id) and
+# the rest of its key, carried in its ``before`` and ``after`` values (JSON forms, like every
+# value there): the import never changes them, so undo finds the row by them and restores
+# only the others.
+KEYS: dict[str, tuple[str, ...]] = {"measures": ("account_id", "metric", "as_of")}
+
+
+def key_columns(table_name: str) -> tuple[str, ...]:
+    """The columns naming a row of ``table_name``: its key, or its id."""
+    return KEYS.get(table_name, ("id",))
+
+
+def change_key(table_name: str, row_id: int, values: dict[str, Any]) -> tuple:
+    """The key of the row an import change names, in JSON forms: ``(id,)`` or
+    ``(account id, *rest)`` from the change's before (or after) values."""
+    return (row_id, *(values[c] for c in key_columns(table_name)[1:]))
+
+
+def key_where(table_name: str) -> list[Any]:
+    """WHERE terms finding one row by its key, bound as ``b_<column>``."""
+    table = TABLES[table_name]
+    return [table.c[c] == bindparam(f"b_{c}") for c in key_columns(table_name)]
+
+
+def key_params(table_name: str, key: tuple) -> dict[str, Any]:
+    """The ``b_<column>`` parameters of :func:`key_where` for ``key`` (JSON forms)."""
+    return {f"b_{c}": restore_value(table_name, c, v) for c, v in zip(key_columns(table_name), key, strict=True)}
 
 
 def _to_json(value: Any) -> Any:
@@ -149,6 +180,8 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
             if isinstance(target, NewAccount):
                 row["account_id"] = target.id
             row["import_run_id"] = run_id
+        if table_name in KEYS:  # account by account: each row lands beside the one written before
+            rows.sort(key=operator.itemgetter(*KEYS[table_name]))
         adding = len(rows) + sum(len(entries) for _sql, entries in derived.get(table_name, ()))
         with ExitStack() as stack:
             if table_name == "timeline_events" and adding > 500:
@@ -163,7 +196,7 @@ def apply_plan(session: Session, planner: Planner, run_id: int, progress: Progre
                     _insert_rows(conn, table, chunk)
                 step(len(chunk))
 
-    updates_by_table: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    updates_by_table: dict[str, list[tuple[Any, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     for table_name, row_id, changed, before in plan.updates:
         updates_by_table[table_name].append((row_id, changed, before))
     for table_name, updates in updates_by_table.items():
@@ -197,31 +230,38 @@ def _write_first_revenue(
 def _write_updates(
     session: Session,
     table_name: str,
-    updates: Iterable[tuple[int, dict[str, Any], dict[str, Any]]],
+    updates: Iterable[tuple[Any, dict[str, Any], dict[str, Any]]],
     run_id: int,
     changes_rows: list[dict[str, Any]],
     step: Callable[[int], None],
 ) -> None:
     """UPDATE rows of one table, grouped by the columns that changed (one executemany
-    per group), and note each row's before-values for undo in ``changes_rows``."""
+    per group), and note each row's before-values for undo in ``changes_rows``.
+
+    A row is named by its id, or in a keyed table (``KEYS``) by its key's values as a tuple."""
     table = TABLES[table_name]
+    names = key_columns(table_name)
     grouped: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row_id, changed, before in updates:
-        grouped[tuple(sorted(changed))].append({"b_id": row_id, **{f"v_{k}": v for k, v in changed.items()}})
+    for row_key, changed, before in updates:
+        key = row_key if isinstance(row_key, tuple) else (row_key,)
+        rest = {c: _to_json(v) for c, v in zip(names[1:], key[1:], strict=True)}
+        grouped[tuple(sorted(changed))].append(
+            {**{f"b_{c}": v for c, v in zip(names, key, strict=True)}, **{f"v_{k}": v for k, v in changed.items()}}
+        )
         changes_rows.append(
             {
                 "run_id": run_id,
                 "table_name": table_name,
-                "row_id": row_id,
+                "row_id": key[0],
                 "action": "updated",
-                "before": {k: _to_json(v) for k, v in before.items()},
-                "after": {k: _to_json(changed[k]) for k in before if k in changed},
+                "before": rest | {k: _to_json(v) for k, v in before.items()},
+                "after": rest | {k: _to_json(changed[k]) for k in before if k in changed},
             }
         )
     for columns, rows in grouped.items():
         statement = (
             update(table)
-            .where(table.c.id == bindparam("b_id"))
+            .where(*key_where(table_name))
             .values({c: bindparam(f"v_{c}") for c in columns} | version_raise(table))
         )
         for _start, chunk in _chunks(rows):
@@ -236,7 +276,7 @@ def restore_value(table_name: str, column: str, value: Any) -> Any:
     column_type = TABLES[table_name].c[column].type
     if isinstance(column_type, (DateTime, EpochSeconds)):
         return datetime.fromisoformat(value)
-    if isinstance(column_type, Date):
+    if isinstance(column_type, (Date, DayNumber)):
         return date.fromisoformat(value)
     return value
 

@@ -11,8 +11,8 @@ import pytest
 
 from csdesk.demo import generate
 from csdesk.demo.accounts import _Generator
-from csdesk.demo.rows import MEASURE_COLUMNS, SOURCE, _Rows
-from csdesk.demo.write import _TABLES, _sqlite_value
+from csdesk.demo.rows import MEASURE_COLUMNS, _Rows
+from csdesk.demo.write import _TABLES, SOURCE_CODE, _sqlite_value
 from db import open_database, search
 from db.models import Account
 
@@ -59,7 +59,7 @@ def _prepared(rows: _Rows, only: tuple[str, ...] | None = None):
         tables[model.__tablename__] = [tuple(_sqlite_value(v) for v in r.values()) for r in batch]
     if rows.measures and (not only or "measures" in only):
         columns["measures"] = [*MEASURE_COLUMNS, "source"]
-        tables["measures"] = [(*m, SOURCE) for m in rows.measures]
+        tables["measures"] = [(*m, SOURCE_CODE) for m in sorted(rows.measures)]
     return tables, columns
 
 

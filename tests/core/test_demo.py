@@ -51,7 +51,8 @@ def dump(path) -> dict[str, list[tuple]]:
                 for r in conn.execute(f"PRAGMA table_info({table})")
                 if r[1] not in ("created_at", "updated_at")
             ]
-            out[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id").fetchall()
+            order = "id" if "id" in columns else ", ".join(columns)  # measures: by their key
+            out[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}").fetchall()
         return out
     finally:
         conn.close()

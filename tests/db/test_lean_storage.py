@@ -36,18 +36,26 @@ def _bytes(conn: sqlite3.Connection, *names: str) -> int:
     ).fetchone()[0]
 
 
-def test_a_measure_costs_under_50_bytes_with_its_index(demo_book):
-    # As text (metric name, ISO day) a row and its unique-index entry took about 85 bytes.
+def test_a_measure_costs_under_22_bytes_keyed_by_account_metric_and_day(demo_book):
+    # As text (metric name, ISO day) a row and its unique-index entry took about 85 bytes;
+    # coded, with a row id and that index beside the table, about 40. Keyed by
+    # (account, metric, day) without a row id, the table is its own index: about 18.
     conn = sqlite3.connect(demo_book)
     try:
         rows = conn.execute("SELECT count(*) FROM measures").fetchone()[0]
-        used = _bytes(conn, "measures", "sqlite_autoindex_measures_1")
-        stored = conn.execute("SELECT typeof(metric), typeof(as_of) FROM measures LIMIT 1").fetchone()
+        used = _bytes(
+            conn, *(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'measures'"))
+        )
+        stored = conn.execute(
+            "SELECT typeof(metric), typeof(as_of), typeof(source), source FROM measures LIMIT 1"
+        ).fetchone()
+        ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'measures'").fetchone()[0]
     finally:
         conn.close()
     assert rows > 5_000
-    assert used / rows < 50
-    assert stored == ("integer", "integer")
+    assert used / rows < 22
+    assert stored == ("integer", "integer", "integer", 2)  # "demo", coded
+    assert "WITHOUT ROWID" in ddl
 
 
 def test_the_search_index_costs_under_25_bytes_an_event(demo_book):
@@ -131,11 +139,15 @@ def test_a_v1_book_gets_lean_measures_and_search_index(tmp_path):
     conn = sqlite3.connect(path)
     try:
         ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'timeline_fts'").fetchone()[0]
-        stored = conn.execute("SELECT typeof(metric), typeof(as_of) FROM measures").fetchone()
+        stored = conn.execute("SELECT typeof(metric), typeof(as_of), source FROM measures").fetchone()
+        measures_ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'measures'").fetchone()[0]
+        indexes = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'measures'")]
     finally:
         conn.close()
     assert "detail=none" in ddl
-    assert stored == ("integer", "integer")
+    assert stored == ("integer", "integer", 0)  # "manual", coded
+    assert "WITHOUT ROWID" in measures_ddl
+    assert sorted(indexes) == ["ix_measures_import_run_id", "measures"]
 
 
 def test_the_vocabulary_loads_the_measure_codes_without_sqlalchemy():

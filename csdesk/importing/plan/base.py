@@ -59,7 +59,8 @@ class Plan:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     inserts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    updates: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    # (table, row id or a keyed table's key tuple (importing.write.KEYS), values, before)
+    updates: list[tuple[str, Any, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     touched: set[Target] = field(default_factory=set)
     # The first movement (new / opening, see csdesk.ledger) of accounts the import creates,

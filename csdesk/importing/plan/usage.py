@@ -16,14 +16,14 @@ from db.models import Measure
 
 def plan_usage(p: Planner) -> None:
     metrics = [m for m in D.USAGE_METRICS if p.has(m)]
-    existing: dict[tuple[int, str, date], tuple[int, float]] = {}
+    existing: dict[tuple[int, str, date], float] = {}
     latest: dict[tuple[Any, str], date] = {}
-    for mid, account_id, metric, as_of, value in p.session.execute(
-        select(Measure.id, Measure.account_id, Measure.metric, Measure.as_of, Measure.value).where(
+    for account_id, metric, as_of, value in p.session.execute(
+        select(Measure.account_id, Measure.metric, Measure.as_of, Measure.value).where(
             Measure.metric.in_(metrics)
         )
     ):
-        existing[(account_id, metric, as_of)] = (mid, value)
+        existing[(account_id, metric, as_of)] = value
         if latest.get((account_id, metric), date.min) < as_of:
             latest[(account_id, metric)] = as_of
     planned: dict[tuple[Any, str, date], int] = {}
@@ -59,8 +59,8 @@ def plan_usage(p: Planner) -> None:
                     }
                 )
                 outcome = "created"
-            elif not math.isclose(found[1], value):
-                p.plan.updates.append(("measures", found[0], {"value": float(value)}, {"value": found[1]}))
+            elif not math.isclose(found, value):  # a measure is named by its key
+                p.plan.updates.append(("measures", slot, {"value": float(value)}, {"value": found}))
                 outcome = "created" if outcome == "created" else "updated"
             else:
                 continue
