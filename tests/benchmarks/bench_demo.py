@@ -12,8 +12,8 @@ import pytest
 from csdesk.demo import generate
 from csdesk.demo.accounts import _Generator
 from csdesk.demo.rows import MEASURE_COLUMNS, _Rows
-from csdesk.demo.write import _TABLES, SOURCE_CODE, _sqlite_value
-from db import open_database, search
+from csdesk.demo.write import _TABLES, SOURCE_CODE
+from db import encoding, open_database, search
 from db.models import Account
 
 pytestmark = pytest.mark.benchmark
@@ -55,8 +55,13 @@ def _prepared(rows: _Rows, only: tuple[str, ...] | None = None):
         batch = getattr(rows, name)
         if not batch or (only and name not in only):
             continue
-        columns[model.__tablename__] = list(batch[0])
-        tables[model.__tablename__] = [tuple(_sqlite_value(v) for v in r.values()) for r in batch]
+        names = list(batch[0])
+        # Each value in its stored form, as the one encoder writes it (db.encoding).
+        encoders = [encoding.column_encoder(model.__table__.c[c].type) or (lambda v: v) for c in names]
+        columns[model.__tablename__] = names
+        tables[model.__tablename__] = [
+            tuple(f(v) for f, v in zip(encoders, r.values(), strict=True)) for r in batch
+        ]
     if rows.measures and (not only or "measures" in only):
         columns["measures"] = [*MEASURE_COLUMNS, "source"]
         tables["measures"] = [(*m, SOURCE_CODE) for m in sorted(rows.measures)]
