@@ -45,22 +45,29 @@ from db.models import (
 # Writing snapshots
 
 
-def _layout_ids(session: Session, models: Sequence[Model]) -> dict[int, int]:
-    """The ``HealthLayout`` row of each model's components (by model index), created when new."""
+def _layout_ids(session: Session, layouts: Sequence[list[dict[str, Any]]]) -> list[int]:
+    """The ``HealthLayout`` row of each layout ([{key, measure, weight}]), created when new."""
     existing = {
         json.dumps(row.components, sort_keys=True): row.id for row in session.scalars(select(HealthLayout))
     }
-    out = {}
-    for mi, model in enumerate(models):
-        layout = [{"key": c.key, "measure": c.measure, "weight": c.weight} for c in model.components]
+    out = []
+    for layout in layouts:
         text = json.dumps(layout, sort_keys=True)
         if text not in existing:
             row = HealthLayout(components=layout)
             session.add(row)
             session.flush()
             existing[text] = row.id
-        out[mi] = existing[text]
+        out.append(existing[text])
     return out
+
+
+def _model_layout_ids(session: Session, models: Sequence[Model]) -> dict[int, int]:
+    """The ``HealthLayout`` row of each model's components, by model index."""
+    layouts = [
+        [{"key": c.key, "measure": c.measure, "weight": c.weight} for c in m.components] for m in models
+    ]
+    return dict(enumerate(_layout_ids(session, layouts)))
 
 
 def _cells(grid: ScoreGrid, ai: np.ndarray, di: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,17 +181,13 @@ def store_history(session: Session, account_id: int, snapshots: Sequence[GivenSn
     )
     if not snapshots:
         return
-    layout_ids: dict[str, int] = {}
-    layouts = []
-    for s in snapshots:
-        layout = [{"key": c["key"], "measure": c.get("measure", ""), "weight": c["weight"]} for c in s.components]
-        key = json.dumps(layout, sort_keys=True)
-        if key not in layout_ids:
-            row = HealthLayout(components=layout)
-            session.add(row)
-            session.flush()
-            layout_ids[key] = row.id
-        layouts.append(layout_ids[key])
+    layouts = _layout_ids(
+        session,
+        [
+            [{"key": c["key"], "measure": c.get("measure", ""), "weight": c["weight"]} for c in s.components]
+            for s in snapshots
+        ],
+    )
     k = max(len(s.components) for s in snapshots)
     points = np.full((k, len(snapshots)), POINTS_MISSING, dtype="<u2")
     values = np.full((k, len(snapshots)), np.nan, dtype="<f4")
@@ -195,7 +198,9 @@ def store_history(session: Session, account_id: int, snapshots: Sequence[GivenSn
                 values[i, j] = np.nan if c.get("value") is None else float(c["value"])
     day_numbers = np.array([_day_number(d) for d in days], dtype=np.int64)
     b = Breakdowns(day_numbers, np.array(layouts, dtype=np.int64), points, values)
-    session.add(HealthBreakdown(account_id=account_id, first_day=int(day_numbers[0]), data=pack_breakdowns(b)))
+    session.add(
+        HealthBreakdown(account_id=account_id, first_day=int(day_numbers[0]), data=pack_breakdowns(b))
+    )
 
 
 def stored_breakdowns(db: Database, account_id: int) -> Breakdowns | None:
@@ -253,7 +258,7 @@ def recompute(
             stmt = stmt.where(HealthSnapshot.account_id.in_([int(i) for i in inputs.ids]))
         session.execute(stmt)
         model_ids = {i: m.id for i, m in enumerate(models)}
-        layout_ids = _layout_ids(session, models)
+        layout_ids = _model_layout_ids(session, models)
         conn = session.connection()
         # A big page cache while millions of rows go in; the by-day index rebuilt once at the
         # end when the rows written outnumber those kept (a full recompute), not row by row.
