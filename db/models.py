@@ -424,8 +424,6 @@ class BandCode(TypeDecorator):
         return None if value is None else HEALTH_BANDS[int(value)]
 
 
-
-
 class HealthSnapshot(Base):
     """One account's score on one day (weekly history).
 
